@@ -1,0 +1,226 @@
+"""Dates as branch staff type them: 西暦 (2026-04-01) and 和暦 (令和8年4月1日, R8.4.1).
+
+Input goes through NFKC first, so full-width digits, letters and punctuation
+(``Ｒ８．４．１``) and the one-character era signs (``㋿``) work like their
+plain forms. Every rejection raises :class:`DateError`, whose text is a
+one-line Japanese message that quotes what the user typed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from datetime import date, timedelta
+from typing import NamedTuple
+
+__all__ = [
+    "DateError",
+    "format_wareki",
+    "format_wareki_month",
+    "format_wareki_short",
+    "parse_date",
+    "parse_date_or_none",
+    "parse_year_month",
+    "to_wareki",
+]
+
+
+class DateError(ValueError):
+    """A date that cannot be accepted; ``str(error)`` is ready to show to the user."""
+
+
+class _Era(NamedTuple):
+    name: str  # 令和
+    letter: str  # R
+    start: date  # first day
+    end: date  # last day (inclusive)
+
+
+# Official start of each era (明治 from the day of the era-change edict).
+_ERA_STARTS: tuple[tuple[str, str, date], ...] = (
+    ("明治", "M", date(1868, 10, 23)),
+    ("大正", "T", date(1912, 7, 30)),
+    ("昭和", "S", date(1926, 12, 25)),
+    ("平成", "H", date(1989, 1, 8)),
+    ("令和", "R", date(2019, 5, 1)),
+)
+
+
+def _build_eras() -> tuple[_Era, ...]:
+    ends = [start - timedelta(days=1) for _, _, start in _ERA_STARTS[1:]] + [date.max]
+    return tuple(
+        _Era(name, letter, start, end)
+        for (name, letter, start), end in zip(_ERA_STARTS, ends, strict=True)
+    )
+
+
+_ERAS = _build_eras()
+
+# 令和 / 令 / R all name the same era (lower-case letters are upper-cased first).
+_ERA_BY_ALIAS = {alias: era for era in _ERAS for alias in (era.name, era.name[0], era.letter)}
+
+_ERA_ALTERNATIVES = "|".join(sorted(_ERA_BY_ALIAS, key=len, reverse=True))
+
+# One pattern for both full dates and year-months; the day part is optional.
+_DATE_RE = re.compile(
+    rf"""
+    (?:
+        (?:(?P<era>{_ERA_ALTERNATIVES})(?P<era_year>元|[0-9]{{1,2}})|(?P<year>[0-9]{{4}}))
+        (?:
+            年(?P<kanji_month>[0-9]{{1,2}})月(?:(?P<kanji_day>[0-9]{{1,2}})日?)?
+          | (?P<sep>[-/.])(?P<sep_month>[0-9]{{1,2}})(?:(?P=sep)(?P<sep_day>[0-9]{{1,2}}))?
+        )
+      | (?P<compact_year>[0-9]{{4}})(?P<compact_month>[0-9]{{2}})(?P<compact_day>[0-9]{{2}})
+    )
+    """,
+    re.VERBOSE,
+)
+
+# "26/4/1", "8年4月1日": a year that is neither four-digit western nor era-prefixed.
+_SHORT_YEAR_RE = re.compile(r"[0-9]{1,3}[-/.年]")
+
+# Dash look-alikes that NFKC leaves alone but people type (or IMEs produce).
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−ー", "-"))
+
+_DATE_EXAMPLES = "例: 2026-04-01、令和8年4月1日、R8.4.1"
+_MONTH_EXAMPLES = "例: 2025-01、令和7年1月、R7.1"
+
+
+class _Parts(NamedTuple):
+    shown: str  # the user's text, for messages
+    era: _Era | None
+    year: int  # era year when ``era`` is set, else western year
+    month: int
+    day: int | None
+
+
+def _normalise(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return "".join(folded.split()).upper()
+
+
+def _split(text: str, noun: str, examples: str) -> _Parts:
+    shown = text.strip()
+    if not shown:
+        raise DateError(f"{noun}が入力されていません")
+    normalised = _normalise(text)
+    match = _DATE_RE.fullmatch(normalised)
+    if match is None:
+        if _SHORT_YEAR_RE.match(normalised):
+            raise DateError(f"「{shown}」の年は西暦4桁か元号付きで入力してください（{examples}）")
+        raise DateError(f"「{shown}」は{noun}として読み取れません（{examples}）")
+    groups = {key: value for key, value in match.groupdict().items() if value is not None}
+    era = _ERA_BY_ALIAS[groups["era"]] if "era" in groups else None
+    if era is not None:
+        year = 1 if groups["era_year"] == "元" else int(groups["era_year"])
+    else:
+        year = int(groups.get("year") or groups["compact_year"])
+    month = int(groups.get("kanji_month") or groups.get("sep_month") or groups["compact_month"])
+    day_text = groups.get("kanji_day") or groups.get("sep_day") or groups.get("compact_day")
+    return _Parts(shown, era, year, month, int(day_text) if day_text else None)
+
+
+def _first_of_month(parts: _Parts, noun: str) -> date:
+    """Western date of the 1st of the parsed month; checks year and month only."""
+    impossible = f"「{parts.shown}」は存在しない{noun}です"
+    year = parts.year
+    if parts.era is not None:
+        if year < 1:
+            raise DateError(f"{impossible}（和暦の年は元年から）")
+        year += parts.era.start.year - 1
+    if year < 1:
+        raise DateError(f"{impossible}（西暦は1年から）")
+    if not 1 <= parts.month <= 12:
+        raise DateError(f"{impossible}（月は1〜12です）")
+    return date(year, parts.month, 1)
+
+
+def _check_era(parts: _Parts, noun: str, first: date, last: date) -> None:
+    """Refuse when the span ``first``..``last`` lies wholly outside the typed era."""
+    era = parts.era
+    if era is None:
+        return
+    impossible = f"「{parts.shown}」は存在しない{noun}です"
+    if last < era.start:
+        raise DateError(f"{impossible}（{era.name}は{_kanji_date(era.start)}から）")
+    if first > era.end:
+        raise DateError(f"{impossible}（{era.name}は{_kanji_date(era.end)}まで）")
+
+
+def _kanji_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def parse_date(text: str) -> date:
+    """Parse a full date in 西暦 or 和暦; raise :class:`DateError` otherwise."""
+    parts = _split(text, "日付", _DATE_EXAMPLES)
+    if parts.day is None:
+        raise DateError(f"「{parts.shown}」は日まで入力してください（{_DATE_EXAMPLES}）")
+    first = _first_of_month(parts, "日付")
+    last_day = calendar.monthrange(first.year, first.month)[1]
+    if parts.day < 1:
+        raise DateError(f"「{parts.shown}」は存在しない日付です（日は1日から）")
+    if parts.day > last_day:
+        raise DateError(
+            f"「{parts.shown}」は存在しない日付です（{first.month}月は{last_day}日まで）"
+        )
+    result = first.replace(day=parts.day)
+    _check_era(parts, "日付", result, result)
+    return result
+
+
+def parse_year_month(text: str) -> date:
+    """Parse a year and month (``令和7年1月``, ``2025-01``) into the 1st of that month.
+
+    An era month that is only partly inside the era (令和元年5月) is accepted.
+    """
+    parts = _split(text, "年月", _MONTH_EXAMPLES)
+    if parts.day is not None:
+        raise DateError(f"「{parts.shown}」は年月だけを入力してください（{_MONTH_EXAMPLES}）")
+    first = _first_of_month(parts, "年月")
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    _check_era(parts, "年月", first, last)
+    return first
+
+
+def parse_date_or_none(text: str | None) -> date | None:
+    """Like :func:`parse_date`, but ``None`` or blank text gives ``None``."""
+    if text is None or not text.strip():
+        return None
+    return parse_date(text)
+
+
+def _era_of(d: date) -> _Era:
+    for era in reversed(_ERAS):
+        if d >= era.start:
+            return era
+    raise DateError(f"{_kanji_date(d)}は明治より前なので和暦で表せません")
+
+
+def to_wareki(d: date) -> tuple[str, int]:
+    """Era name and era year of ``d``: ``date(2026, 4, 1)`` → ``("令和", 8)``."""
+    era = _era_of(d)
+    return era.name, d.year - era.start.year + 1
+
+
+def _era_year_text(year: int) -> str:
+    return "元" if year == 1 else str(year)
+
+
+def format_wareki(d: date) -> str:
+    """``令和8年4月1日``; the first year of an era is written ``元年``."""
+    name, year = to_wareki(d)
+    return f"{name}{_era_year_text(year)}年{d.month}月{d.day}日"
+
+
+def format_wareki_short(d: date) -> str:
+    """``R8.4.1`` (first year ``R1.5.1``)."""
+    era = _era_of(d)
+    return f"{era.letter}{d.year - era.start.year + 1}.{d.month}.{d.day}"
+
+
+def format_wareki_month(d: date) -> str:
+    """``令和7年1月``: the era of ``d`` itself, with the day dropped."""
+    name, year = to_wareki(d)
+    return f"{name}{_era_year_text(year)}年{d.month}月"

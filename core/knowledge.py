@@ -1,0 +1,1055 @@
+"""The knowledge files in ``data/``: models, loading with exact error locations, checks, lookup.
+
+``data/SCHEMA.md`` is the contract. Every problem found in a file is reported as
+``path:line: field: message`` (1-based line of the offending value), all of them at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import pydantic
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from rapidfuzz import fuzz, process
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from core.paths import data_dir
+
+__all__ = [
+    "PREFECTURES",
+    "Branch",
+    "BranchFile",
+    "Category",
+    "CheckReport",
+    "FaqEntry",
+    "FaqFile",
+    "GType",
+    "Kind",
+    "KnowledgeError",
+    "Orderer",
+    "OrdererFile",
+    "OrdererIndex",
+    "Problem",
+    "Submission",
+    "Usage",
+    "check_files",
+    "default_branches_path",
+    "default_faq_path",
+    "default_orderers_path",
+    "load_branches",
+    "load_faq",
+    "load_orderers",
+    "normalize_name",
+]
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+
+class GType(StrEnum):
+    """保証の種別 (same members as ``core.terms.GType``)."""
+
+    ADVANCE = "前払金"
+    INTERIM = "中間前払金"
+    CONTRACT = "契約"
+    BID = "契約保証予約"
+
+
+class Kind(StrEnum):
+    """契約の種類 (same members as ``core.terms.Kind``)."""
+
+    WORKS = "工事"
+    SERVICES = "業務委託"  # 測量・建設コンサルタント等業務
+    MAINTENANCE = "地域維持"  # 地域維持事業
+
+
+class Category(StrEnum):
+    """発注者の区分."""
+
+    STATE = "国"
+    AGENCY = "独立行政法人等"
+    UNIVERSITY = "国立大学法人"
+    KOSEN = "国立高等専門学校機構"
+    PUBLIC_BODY = "その他公共的団体"
+    PREFECTURE = "都道府県"
+    DESIGNATED_CITY = "政令指定都市"
+    MUNICIPALITY = "市町村"
+
+
+LOCAL_CATEGORIES = frozenset({Category.PREFECTURE, Category.DESIGNATED_CITY, Category.MUNICIPALITY})
+
+StartPrecision = Literal["day", "month"]
+AppliesTo = Literal["契約締結日", "入札公告日"]
+PaperAfterStart = Literal["変更", "訂正", "中間前払金"]
+
+# JIS X 0401 order.
+PREFECTURES: tuple[str, ...] = (
+    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県",
+    "茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県",
+    "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県",
+    "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県",
+    "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県",
+    "徳島県", "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県",
+    "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+)  # fmt: skip
+
+_SOURCE_RE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+_HIRAGANA_RE = re.compile(r"^[\u3041-\u3096\u309d\u309eー・ 　]+$")
+_FAQ_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_PHONE_RE = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
+_POSTAL_RE = re.compile(r"^\d{3}-\d{4}$")
+
+
+# --------------------------------------------------------------------------- field checks
+
+Loc = tuple[str | int, ...]
+
+
+class _FieldIssues(ValueError):
+    """Raised by model validators to blame specific fields (``loc`` relative to the model)."""
+
+    def __init__(self, issues: list[tuple[Loc, str]]) -> None:
+        self.issues = issues
+        super().__init__("; ".join(f"{_field_path(loc)}: {message}" for loc, message in issues))
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if value != value.strip():
+        raise ValueError(f"「{value}」 has leading or trailing spaces")
+    return value
+
+
+def _source(value: str) -> str:
+    if not _SOURCE_RE.fullmatch(value):
+        raise ValueError(f"{value} is not a source document name (like 003_fa20bb5a45307e8d.txt)")
+    return value
+
+
+def _reading(value: str) -> str:
+    if not _HIRAGANA_RE.fullmatch(value) or value != value.strip():
+        raise ValueError(f"{value} is not hiragana")
+    return value
+
+
+def _prefecture(value: str) -> str:
+    if value not in PREFECTURES:
+        raise ValueError(f"{value} is not a prefecture (like 佐賀県)")
+    return value
+
+
+def _faq_id(value: str) -> str:
+    if not _FAQ_ID_RE.fullmatch(value):
+        raise ValueError(f"{value} is not a kebab-case ASCII id (like paper-contract)")
+    return value
+
+
+def _phone(value: str) -> str:
+    if not _PHONE_RE.fullmatch(value):
+        raise ValueError(f"{value} is not a phone number (like 096-364-1155)")
+    return value
+
+
+def _postal_code(value: str) -> str:
+    if not _POSTAL_RE.fullmatch(value):
+        raise ValueError(f"{value} is not a postal code (like 862-0976)")
+    return value
+
+
+H = TypeVar("H", bound=Hashable)
+
+
+def _unique(values: Sequence[H]) -> Sequence[H]:
+    seen: set[H] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{value} is listed twice")
+        seen.add(value)
+    return values
+
+
+def _coverage_types(values: tuple[GType, ...]) -> tuple[GType, ...]:
+    if not values:
+        raise ValueError("must list at least one guarantee type (omit the kind when unknown)")
+    if GType.BID in values:
+        raise ValueError(f"{GType.BID} is never electronic")
+    return values
+
+
+Text = Annotated[str, AfterValidator(_text)]
+Source = Annotated[str, AfterValidator(_source)]
+Reading = Annotated[str, AfterValidator(_reading)]
+Prefecture = Annotated[str, AfterValidator(_prefecture)]
+FaqId = Annotated[str, AfterValidator(_faq_id)]
+Phone = Annotated[str, AfterValidator(_phone)]
+PostalCode = Annotated[str, AfterValidator(_postal_code)]
+YamlDate = Annotated[date, Strict()]
+Count = Annotated[int, Strict(), Field(ge=0)]
+GTypes = Annotated[tuple[GType, ...], AfterValidator(_unique)]
+CoveredGTypes = Annotated[
+    tuple[GType, ...], AfterValidator(_unique), AfterValidator(_coverage_types)
+]
+Texts = Annotated[tuple[Text, ...], AfterValidator(_unique)]
+
+_MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- models
+
+
+class Submission(BaseModel):
+    """How and where the 認証キー等のお知らせ PDF is submitted."""
+
+    model_config = _MODEL_CONFIG
+
+    types: GTypes = ()  # () = all guarantee types
+    method: Text  # 電子メール | 電子契約システムへのアップロード | ...
+    to: Text | None = None
+    note: Text | None = None
+
+
+class Usage(BaseModel):
+    """Usage statistics of electronic guarantees for one orderer."""
+
+    model_config = _MODEL_CONFIG
+
+    as_of: YamlDate
+    advance_guarantees: Count
+    electronic: Count
+    rate_percent: Annotated[float, Field(ge=0, le=100)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Usage:
+        issues: list[tuple[Loc, str]] = []
+        if self.electronic > self.advance_guarantees:
+            issues.append((("electronic",), f"{self.electronic} exceeds advance_guarantees"))
+        elif self.advance_guarantees:
+            rate = 100 * self.electronic / self.advance_guarantees
+            if abs(rate - self.rate_percent) > 0.1:
+                issues.append(
+                    (
+                        ("rate_percent",),
+                        f"{self.rate_percent} does not match {self.electronic}/"
+                        f"{self.advance_guarantees} = {rate:.1f}",
+                    )
+                )
+        if issues:
+            raise _FieldIssues(issues)
+        return self
+
+
+class Orderer(BaseModel):
+    """発注者: one body that accepts electronic guarantees."""
+
+    model_config = _MODEL_CONFIG
+
+    name: Text
+    reading: Reading
+    aliases: Texts = ()
+    category: Category
+    prefecture: Prefecture | None = None
+    # start_precision comes first so the start_date check can see it.
+    start_precision: StartPrecision = "day"
+    start_date: YamlDate | None = None
+    applies_to: AppliesTo = "契約締結日"
+    coverage: dict[Kind, CoveredGTypes | None] | None = None
+    before_start_paper: Annotated[tuple[PaperAfterStart, ...], AfterValidator(_unique)] = ()
+    excluded_guarantors: Texts = ()
+    department_limits: Texts = ()
+    submission: tuple[Submission, ...] = ()
+    usage: Usage | None = None
+    source: Source
+    as_of: YamlDate
+    verified: Annotated[bool, Strict()] = True
+    notes: tuple[Text, ...] = ()
+
+    @field_validator("start_date")
+    @classmethod
+    def _month_starts_on_day_one(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and value.day != 1 and info.data.get("start_precision") == "month":
+            raise ValueError(f"{value} must be the 1st of the month (start_precision is month)")
+        return value
+
+    @model_validator(mode="after")
+    def _rules(self) -> Orderer:
+        issues: list[tuple[Loc, str]] = []
+        if self.name in self.aliases:
+            index = self.aliases.index(self.name)
+            issues.append((("aliases", index), f"{self.name} is the name itself"))
+        if self.category in LOCAL_CATEGORIES and self.prefecture is None:
+            issues.append((("prefecture",), f"required for category {self.category}"))
+        if (
+            self.category is Category.PREFECTURE
+            and self.prefecture is not None
+            and self.name != self.prefecture
+        ):
+            issues.append((("prefecture",), f"{self.prefecture} differs from name {self.name}"))
+        if issues:
+            raise _FieldIssues(issues)
+        return self
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """Identity within the file: (name, prefecture)."""
+        return (self.name, self.prefecture)
+
+
+class OrdererFile(BaseModel):
+    """data/orderers.yaml."""
+
+    model_config = _MODEL_CONFIG
+
+    list_as_of: YamlDate
+    list_source: Source
+    orderers: Annotated[tuple[Orderer, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_orderers(self) -> OrdererFile:
+        issues = _orderer_duplicates([(o.name, o.prefecture) for o in self.orderers])
+        if issues:
+            raise _FieldIssues(issues)
+        return self
+
+
+class FaqEntry(BaseModel):
+    """One FAQ answer with the ways callers ask for it."""
+
+    model_config = _MODEL_CONFIG
+
+    id: FaqId
+    questions: Annotated[tuple[Text, ...], Field(min_length=3)]
+    answer: Text
+    source: Source
+    as_of: YamlDate
+    tags: Texts = ()
+
+
+class FaqFile(BaseModel):
+    """data/faq.yaml."""
+
+    model_config = _MODEL_CONFIG
+
+    entries: Annotated[tuple[FaqEntry, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_entries(self) -> FaqFile:
+        issues = _faq_duplicates([(e.id, list(e.questions)) for e in self.entries])
+        if issues:
+            raise _FieldIssues(issues)
+        return self
+
+
+class Branch(BaseModel):
+    """支店."""
+
+    model_config = _MODEL_CONFIG
+
+    name: Text
+    phone: Phone
+    fax: Phone | None = None
+    postal_code: PostalCode
+    address: Text
+
+
+class BranchFile(BaseModel):
+    """data/branches.yaml."""
+
+    model_config = _MODEL_CONFIG
+
+    source: Source
+    as_of: YamlDate
+    branches: Annotated[tuple[Branch, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_branches(self) -> BranchFile:
+        issues = _branch_duplicates([b.name for b in self.branches])
+        if issues:
+            raise _FieldIssues(issues)
+        return self
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def _duplicates(keys: Sequence[H | None]) -> Iterator[tuple[int, int, H]]:
+    """(index, index of the first occurrence, key) for each repeated key; None keys are skipped."""
+    first: dict[H, int] = {}
+    for index, key in enumerate(keys):
+        if key is None:
+            continue
+        if key in first:
+            yield index, first[key], key
+        else:
+            first[key] = index
+
+
+def _orderer_duplicates(keys: Sequence[tuple[str, str | None] | None]) -> list[tuple[Loc, str]]:
+    issues: list[tuple[Loc, str]] = []
+    for index, first, (name, prefecture) in _duplicates(keys):
+        where = f"{name} ({prefecture})" if prefecture else name
+        issues.append(
+            (("orderers", index, "name"), f"{where} appears twice (same as orderers[{first}])")
+        )
+    return issues
+
+
+def _branch_duplicates(names: Sequence[str | None]) -> list[tuple[Loc, str]]:
+    return [
+        (("branches", index, "name"), f"{name} appears twice (same as branches[{first}])")
+        for index, first, name in _duplicates(names)
+    ]
+
+
+def _fold_question(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _faq_duplicates(
+    entries: Sequence[tuple[str | None, list[str | None]]],
+) -> list[tuple[Loc, str]]:
+    issues: list[tuple[Loc, str]] = []
+    for index, first, entry_id in _duplicates([entry_id for entry_id, _ in entries]):
+        issues.append(
+            (("entries", index, "id"), f"{entry_id} appears twice (same as entries[{first}])")
+        )
+    seen: dict[str, tuple[int, int]] = {}
+    for index, (_, questions) in enumerate(entries):
+        for q_index, question in enumerate(questions):
+            if question is None:
+                continue
+            folded = _fold_question(question)
+            if folded in seen:
+                e, q = seen[folded]
+                issues.append(
+                    (
+                        ("entries", index, "questions", q_index),
+                        f"「{question}」 appears twice (same as entries[{e}].questions[{q}])",
+                    )
+                )
+            else:
+                seen[folded] = (index, q_index)
+    return issues
+
+
+def _raw_file_issues(model: type[BaseModel], data: Any) -> list[tuple[Loc, str]]:
+    """File-level uniqueness checks on raw YAML data, for files whose items did not validate
+    (pydantic skips the file-level validators then)."""
+    if not isinstance(data, dict):
+        return []
+    if model is OrdererFile:
+        items = data.get("orderers")
+        if not isinstance(items, list):
+            return []
+        keys: list[tuple[str, str | None] | None] = []
+        for item in items:
+            name = item.get("name") if isinstance(item, dict) else None
+            prefecture = item.get("prefecture") if isinstance(item, dict) else None
+            if isinstance(name, str) and (prefecture is None or isinstance(prefecture, str)):
+                keys.append((name, prefecture))
+            else:
+                keys.append(None)
+        return _orderer_duplicates(keys)
+    if model is FaqFile:
+        entries = data.get("entries")
+        if not isinstance(entries, list):
+            return []
+        rows: list[tuple[str | None, list[str | None]]] = []
+        for entry in entries:
+            if not isinstance(entry, dict):
+                rows.append((None, []))
+                continue
+            entry_id = entry.get("id")
+            questions = entry.get("questions")
+            rows.append(
+                (
+                    entry_id if isinstance(entry_id, str) else None,
+                    [q if isinstance(q, str) else None for q in questions]
+                    if isinstance(questions, list)
+                    else [],
+                )
+            )
+        return _faq_duplicates(rows)
+    if model is BranchFile:
+        branches = data.get("branches")
+        if not isinstance(branches, list):
+            return []
+        names = [
+            b.get("name") if isinstance(b, dict) and isinstance(b.get("name"), str) else None
+            for b in branches
+        ]
+        return _branch_duplicates(names)
+    return []
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a knowledge file."""
+
+    path: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        if self.field:
+            return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.message}"
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file could not be loaded; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _display_path(path: Path) -> str:
+    """The path as given, or relative to the current directory when it lies below it."""
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path)
+
+
+def _field_path(loc: Iterable[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value if value else '""'
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return str(value)
+
+
+def _message(error: Any) -> str | None:
+    """A short message for one pydantic error (``error`` is an ``ErrorDetails``), or None for
+    an error that only echoes others."""
+    kind: str = error["type"]
+    ctx: dict[str, Any] = error.get("ctx") or {}
+    value = _show(error.get("input"))
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f"{value} is not a date"
+    if kind in ("enum", "literal_error"):
+        expected = str(ctx.get("expected", "")).replace("'", "")
+        return f"{value} is not one of {expected}"
+    if kind == "string_type":
+        return f"expected text, got {value}"
+    if kind.startswith("int_"):
+        return f"expected a whole number, got {value}"
+    if kind.startswith("float_"):
+        return f"expected a number, got {value}"
+    if kind.startswith("bool_"):
+        return f"expected true or false, got {value}"
+    if kind in ("list_type", "tuple_type"):
+        return f"expected a list, got {value}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping, got {value}"
+    if kind == "too_short":
+        # pydantic also reports tuples whose items failed as too short (length 0): skip those.
+        if isinstance(error.get("input"), list | tuple) and len(error["input"]) >= int(
+            ctx.get("min_length", 0)
+        ):
+            return None
+        return f"needs at least {ctx.get('min_length')} item(s)"
+    if kind == "greater_than_equal":
+        return f"{value} must be at least {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"{value} must be at most {ctx.get('le')}"
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    return str(error["msg"])
+
+
+def _line_of(root: Node, loc: Loc, *, at_key: bool) -> int:
+    """1-based line of the node ``loc`` points at, or of the deepest existing ancestor.
+
+    With ``at_key``, the line of the mapping key rather than its value (unknown keys, bad keys).
+    """
+    node = root
+    line = root.start_mark.line + 1
+    for step, part in enumerate(loc):
+        last = step == len(loc) - 1
+        if isinstance(node, MappingNode):
+            found: tuple[Node, Node] | None = None
+            for key_node, value_node in node.value:  # last one wins, as in PyYAML
+                if isinstance(key_node, ScalarNode) and key_node.value == str(part):
+                    found = (key_node, value_node)
+            if found is None:
+                break
+            key_node, node = found
+            line = (key_node if at_key and last else node).start_mark.line + 1
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _validation_problems(
+    error: pydantic.ValidationError, root: Node, display: str
+) -> tuple[list[Problem], bool]:
+    """Problems for each pydantic error, and whether the file-level validator already ran."""
+    problems: list[Problem] = []
+    file_level = False
+    for detail in error.errors(include_url=False):
+        loc: Loc = tuple(detail["loc"])
+        ctx = detail.get("ctx") or {}
+        issue = ctx.get("error")
+        if detail["type"] == "value_error" and isinstance(issue, _FieldIssues):
+            file_level = file_level or loc == ()
+            for sub_loc, sub_message in issue.issues:
+                full = loc + sub_loc
+                line = _line_of(root, full, at_key=False)
+                problems.append(Problem(display, line, _field_path(full), sub_message))
+            continue
+        at_key = detail["type"] == "extra_forbidden"
+        if loc and loc[-1] == "[key]":
+            loc = loc[:-1]
+            at_key = True
+        message = _message(detail)
+        if message is None:
+            continue
+        line = _line_of(root, loc, at_key=at_key)
+        problems.append(Problem(display, line, _field_path(loc), message))
+    return problems, file_level
+
+
+# --------------------------------------------------------------------------- YAML reading
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps impossible dates (2025-02-30) as strings instead of crashing."""
+
+
+def _lenient_timestamp(loader: yaml.SafeLoader, node: Node) -> object:
+    assert isinstance(node, ScalarNode)
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
+
+
+def _duplicate_keys(node: Node, loc: Loc, display: str) -> Iterator[Problem]:
+    if isinstance(node, MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode):
+                line = key_node.start_mark.line + 1
+                if key_node.value in first:
+                    yield Problem(
+                        display,
+                        line,
+                        _field_path((*loc, key_node.value)),
+                        f"duplicate key (first at line {first[key_node.value]})",
+                    )
+                else:
+                    first[key_node.value] = line
+                yield from _duplicate_keys(value_node, (*loc, key_node.value), display)
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicate_keys(item, (*loc, index), display)
+
+
+def _parse(path: Path, display: str) -> tuple[Node | None, Any, list[Problem]]:
+    """The node tree, the plain data and the problems found before validation."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return None, None, [Problem(display, None, "", "file not found")]
+    except UnicodeDecodeError:
+        return None, None, [Problem(display, None, "", "not UTF-8 text")]
+    except OSError as exc:
+        return None, None, [Problem(display, None, "", f"cannot read: {exc.strerror or exc}")]
+
+    problems: list[Problem] = []
+    tab_line: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "\t" in line:
+            tab_line = number
+            column = line.index("\t") + 1
+            problems.append(
+                Problem(display, number, "", f"tab character at column {column}; use spaces")
+            )
+            break
+
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line_no = mark.line + 1 if mark is not None else None
+        if line_no is None or line_no != tab_line:
+            reason = ", ".join(part for part in (exc.context, exc.problem) if part)
+            problems.append(Problem(display, line_no, "", f"invalid YAML: {reason or exc}"))
+        return None, None, problems
+    except yaml.YAMLError as exc:
+        problems.append(Problem(display, None, "", f"invalid YAML: {exc}"))
+        return None, None, problems
+    finally:
+        loader.dispose()
+
+    if root is None:
+        problems.append(Problem(display, None, "", "file is empty"))
+        return None, None, problems
+    problems.extend(_duplicate_keys(root, (), display))
+    return root, data, problems
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
+
+
+def _load(model: type[M], path: Path) -> M:
+    display = _display_path(path)
+    root, data, problems = _parse(path, display)
+    if root is None:
+        raise KnowledgeError(_sorted(problems))
+    try:
+        result = model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        found, file_level = _validation_problems(exc, root, display)
+        problems.extend(found)
+        if not file_level:
+            for loc, message in _raw_file_issues(model, data):
+                problems.append(
+                    Problem(display, _line_of(root, loc, at_key=False), _field_path(loc), message)
+                )
+        raise KnowledgeError(_sorted(problems)) from None
+    if problems:
+        raise KnowledgeError(_sorted(problems))
+    return result
+
+
+def default_orderers_path() -> Path:
+    return data_dir() / "orderers.yaml"
+
+
+def default_faq_path() -> Path:
+    return data_dir() / "faq.yaml"
+
+
+def default_branches_path() -> Path:
+    return data_dir() / "branches.yaml"
+
+
+def load_orderers(path: Path | None = None) -> OrdererFile:
+    """Load and validate ``data/orderers.yaml``; raises :class:`KnowledgeError`."""
+    return _load(OrdererFile, path or default_orderers_path())
+
+
+def load_faq(path: Path | None = None) -> FaqFile:
+    """Load and validate ``data/faq.yaml``; raises :class:`KnowledgeError`."""
+    return _load(FaqFile, path or default_faq_path())
+
+
+def load_branches(path: Path | None = None) -> BranchFile:
+    """Load and validate ``data/branches.yaml``; raises :class:`KnowledgeError`."""
+    return _load(BranchFile, path or default_branches_path())
+
+
+# --------------------------------------------------------------------------- check
+
+
+NO_PREFECTURE = "都道府県なし"
+
+
+@dataclass
+class CheckReport:
+    """Result of :func:`check_files`: every problem, and counts of what loaded cleanly."""
+
+    files: list[str] = dataclasses.field(default_factory=list)
+    problems: list[Problem] = dataclasses.field(default_factory=list)
+    orderers_by_category: dict[str, int] = dataclasses.field(default_factory=dict)
+    orderers_by_prefecture: dict[str, int] = dataclasses.field(
+        default_factory=dict
+    )  # NO_PREFECTURE: none
+    unverified_orderers: int = 0
+    faq_entries: int = 0
+    faq_questions: int = 0
+    branches: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def orderers(self) -> int:
+        return sum(self.orderers_by_category.values())
+
+    def add_orderers(self, orderers: Iterable[Orderer]) -> None:
+        by_category = Counter(self.orderers_by_category)
+        by_prefecture = Counter(self.orderers_by_prefecture)
+        for orderer in orderers:
+            by_category[orderer.category.value] += 1
+            by_prefecture[orderer.prefecture or NO_PREFECTURE] += 1
+            if not orderer.verified:
+                self.unverified_orderers += 1
+        category_order = [c.value for c in Category]
+        self.orderers_by_category = {
+            c: by_category[c] for c in sorted(by_category, key=category_order.index)
+        }
+        prefecture_order = [*PREFECTURES, NO_PREFECTURE]
+        self.orderers_by_prefecture = {
+            p: by_prefecture[p] for p in sorted(by_prefecture, key=prefecture_order.index)
+        }
+
+    def render(self) -> str:
+        lines = [f"検査したファイル: {', '.join(self.files) or 'なし'}"]
+        if self.orderers_by_category:
+            unverified = (
+                f"（要確認 {self.unverified_orderers}件）" if self.unverified_orderers else ""
+            )
+            lines.append(f"発注者: {self.orderers}件{unverified}")
+            lines.append("  区分別:")
+            lines += [f"    {name}: {n}件" for name, n in self.orderers_by_category.items()]
+            lines.append("  都道府県別:")
+            lines += [f"    {name}: {n}件" for name, n in self.orderers_by_prefecture.items()]
+        if self.faq_entries:
+            lines.append(f"FAQ: {self.faq_entries}件（質問文 {self.faq_questions}件）")
+        if self.branches:
+            lines.append(f"支店: {self.branches}件")
+        if self.problems:
+            lines.append(f"問題: {len(self.problems)}件")
+            lines += [str(p) for p in self.problems]
+        else:
+            lines.append("問題はありません。")
+        return "\n".join(lines)
+
+
+def _check_orderers(report: CheckReport, path: Path) -> None:
+    report.add_orderers(load_orderers(path).orderers)
+
+
+def _check_faq(report: CheckReport, path: Path) -> None:
+    entries = load_faq(path).entries
+    report.faq_entries += len(entries)
+    report.faq_questions += sum(len(e.questions) for e in entries)
+
+
+def _check_branches(report: CheckReport, path: Path) -> None:
+    report.branches += len(load_branches(path).branches)
+
+
+_SCHEMAS: tuple[tuple[str, Callable[[CheckReport, Path], None]], ...] = (
+    ("orderers*.yaml", _check_orderers),
+    ("faq*.yaml", _check_faq),
+    ("branches*.yaml", _check_branches),
+)
+
+
+def check_files(paths: Sequence[Path] | None = None) -> CheckReport:
+    """Validate the given knowledge files (schema chosen by file name), or the shipped three."""
+    if paths is None:
+        paths = [default_orderers_path(), default_faq_path(), default_branches_path()]
+    report = CheckReport()
+    for path in paths:
+        display = _display_path(path)
+        report.files.append(display)
+        check = next((c for pattern, c in _SCHEMAS if fnmatch.fnmatch(path.name, pattern)), None)
+        if check is None:
+            report.problems.append(
+                Problem(
+                    display,
+                    None,
+                    "",
+                    "unknown knowledge file (expected orderers*.yaml, faq*.yaml or branches*.yaml)",
+                )
+            )
+            continue
+        try:
+            check(report, path)
+        except KnowledgeError as exc:
+            report.problems.extend(exc.problems)
+    return report
+
+
+# --------------------------------------------------------------------------- name lookup
+
+
+_SMALL_KE = str.maketrans({"ヵ": "か", "ヶ": "け", "ゕ": "か", "ゖ": "け"})
+
+
+def normalize_name(text: str) -> str:
+    """Fold a name for lookup: NFKC, no spaces, katakana as hiragana, lower case.
+
+    The small ヶ/ヵ of place names (鶴ヶ島) fold to け/か, so 鶴ケ島 and 鶴ヶ島 match.
+    """
+    folded = "".join(unicodedata.normalize("NFKC", text).split()).translate(_SMALL_KE)
+    chars = [chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" or c in "ヽヾ" else c for c in folded]
+    return "".join(chars).lower()
+
+
+# Suffix of a local body's name -> readings of that suffix.
+_SUFFIX_READINGS: dict[str, tuple[str, ...]] = {
+    "市": ("し",),
+    "町": ("ちょう", "まち"),
+    "村": ("そん", "むら"),
+    "区": ("く",),
+    "県": ("けん",),
+    "府": ("ふ",),
+    "都": ("と",),
+    "道": ("どう",),
+}
+_QUALIFIED_RE = re.compile(r"^(.+)\((.+)\)$")
+_SUGGEST_CUTOFF = 50.0
+
+
+class OrdererIndex:
+    """Find orderers by what a caller says: name, reading, alias, or name without 市/町/村/県."""
+
+    def __init__(self, orderers: Sequence[Orderer]) -> None:
+        self._orderers: tuple[Orderer, ...] = tuple(orderers)
+        self._exact: dict[str, list[int]] = {}
+        self._stem: dict[str, list[int]] = {}
+        names = Counter(o.name for o in self._orderers)
+        self._shared_names = {name for name, n in names.items() if n > 1}
+        for index, orderer in enumerate(self._orderers):
+            name = normalize_name(orderer.name)
+            reading = normalize_name(orderer.reading)
+            for key in (name, reading, *(normalize_name(a) for a in orderer.aliases)):
+                self._add(self._exact, key, index)
+            if orderer.category in LOCAL_CATEGORIES:
+                for key in _stems(name, reading):
+                    self._add(self._stem, key, index)
+        self._choices: list[str] = list(dict.fromkeys([*self._exact, *self._stem]))
+
+    @staticmethod
+    def _add(table: dict[str, list[int]], key: str, index: int) -> None:
+        if not key:
+            return
+        bucket = table.setdefault(key, [])
+        if index not in bucket:
+            bucket.append(index)
+
+    @property
+    def orderers(self) -> tuple[Orderer, ...]:
+        return self._orderers
+
+    def __len__(self) -> int:
+        return len(self._orderers)
+
+    def display_name(self, orderer: Orderer) -> str:
+        """The name, plus （prefecture） when another orderer has the same name."""
+        if orderer.name in self._shared_names and orderer.prefecture:
+            return f"{orderer.name}（{orderer.prefecture}）"
+        return orderer.name
+
+    def find(self, query: str) -> list[Orderer]:
+        """Every orderer the query names; several when it is ambiguous (府中), none if unknown.
+
+        Exact name, reading or alias matches win over matches of the name without its
+        suffix (鳥栖, とす). ``府中市(東京都)`` and ``東京都府中市`` narrow by prefecture.
+        """
+        key = normalize_name(query)
+        if not key:
+            return []
+        indices = self._lookup(key)
+        if not indices:
+            indices = self._qualified(key)
+        return [self._orderers[i] for i in indices]
+
+    def _lookup(self, key: str) -> list[int]:
+        return list(self._exact.get(key) or self._stem.get(key) or [])
+
+    def _qualified(self, key: str) -> list[int]:
+        match = _QUALIFIED_RE.fullmatch(key)
+        if match:
+            name, prefecture = match.groups()
+            return self._in_prefecture(self._lookup(name), prefecture)
+        for prefecture in PREFECTURES:
+            folded = normalize_name(prefecture)
+            if key.startswith(folded) and len(key) > len(folded):
+                found = self._in_prefecture(self._lookup(key[len(folded) :]), folded)
+                if found:
+                    return found
+        return []
+
+    def _in_prefecture(self, indices: list[int], prefecture: str) -> list[int]:
+        return [
+            i for i in indices if normalize_name(self._orderers[i].prefecture or "") == prefecture
+        ]
+
+    def suggest(self, query: str, limit: int = 3) -> list[str]:
+        """Display names closest to the query, best first, for "did you mean" messages."""
+        key = normalize_name(query)
+        if not key or limit <= 0:
+            return []
+        matches = process.extract(
+            key, self._choices, scorer=fuzz.ratio, limit=None, score_cutoff=_SUGGEST_CUTOFF
+        )
+        out: list[str] = []
+        for choice, _score, _position in matches:
+            for index in self._exact.get(choice, []) + self._stem.get(choice, []):
+                name = self.display_name(self._orderers[index])
+                if name not in out:
+                    out.append(name)
+            if len(out) >= limit:
+                break
+        return out[:limit]
+
+
+def _stems(name: str, reading: str) -> list[str]:
+    """Name and reading without the 市/町/村/県/府/都/道 suffix (鳥栖市 → 鳥栖, とすし → とす)."""
+    suffix = name[-1:]
+    if suffix not in _SUFFIX_READINGS or len(name) < 2:
+        return []
+    stems = [name[:-1]]
+    for ending in _SUFFIX_READINGS[suffix]:
+        if reading.endswith(ending) and len(reading) > len(ending):
+            stems.append(reading[: -len(ending)])
+            break
+    return stems

@@ -1,0 +1,131 @@
+"""Database tables (SQLModel). Services turn rows into plain data before they leave ``core``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
+SQLModel.metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class Counter(SQLModel, table=True):
+    """Monotonic sequences (保証契約番号). Incremented with UPDATE ... RETURNING."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class Meta(SQLModel, table=True):
+    """Small key/value facts about the database (e.g. hash of the loaded orderer file)."""
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: str
+
+
+class Customer(SQLModel, table=True):
+    """受注者 (保証契約者)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, max_length=200)  # 商号
+    address: str = Field(default="", max_length=300)  # 所在地
+    representative: str = Field(default="", max_length=100)  # 代表者
+    contact_person: str = Field(default="", max_length=100)  # 担当者
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=40)
+    enet_id: str | None = Field(default=None, max_length=40, unique=True)  # e-Net保証 ID
+    created_at: datetime
+
+
+class Orderer(SQLModel, table=True):
+    """発注者, loaded from data/orderers.yaml; ``rules`` keeps the whole validated record."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120, unique=True)  # "<prefecture>/<name>", "/<name>" for national
+    name: str = Field(index=True, max_length=120)
+    reading: str = Field(default="", max_length=120)
+    prefecture: str | None = Field(default=None, max_length=10)
+    category: str = Field(max_length=20)
+    start_date: date | None = None
+    start_precision: str | None = Field(default=None, max_length=10)
+    rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    source: str = Field(default="", max_length=80)
+    as_of: date | None = None
+    listed: bool = True  # false when the entry left the YAML but guarantees still refer to it
+
+
+class Guarantee(SQLModel, table=True):
+    """保証: one guarantee contract, with its current terms."""
+
+    __table_args__ = (
+        Index("ix_guarantee_contract_date_id", "contract_date", "id"),
+        Index("ix_guarantee_customer_date", "customer_id", "contract_date"),
+        Index("ix_guarantee_orderer_date", "orderer_id", "contract_date"),
+        Index("ix_guarantee_type_date", "type", "contract_date"),
+        Index("ix_guarantee_status_date", "status", "contract_date"),
+        Index("ix_guarantee_amount", "amount"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=10, unique=True)  # 保証契約番号
+    type: str = Field(max_length=10)  # 前払金 / 中間前払金 / 契約 / 契約保証予約
+    customer_id: int = Field(foreign_key="customer.id")
+    orderer_id: int = Field(foreign_key="orderer.id")
+    project_name: str = Field(max_length=300)  # 工事名・業務名
+    contract_kind: str = Field(max_length=10)  # 工事 / 業務委託 / 地域維持
+    contract_amount: int = Field(sa_column=Column(BigInteger, nullable=False))  # 請負金額
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))  # 保証金額
+    contract_date: date  # 契約締結日
+    announcement_date: date | None = None  # 入札公告日
+    period_start: date | None = None  # 工期 (自)
+    period_end: date | None = None  # 工期 (至)
+    guarantee_end: date | None = None  # 保証期限
+    bank: str = Field(default="", max_length=120)  # 前払金取扱金融機関
+    channel: str = Field(max_length=10)  # e-Net / 窓口
+    delivery: str = Field(max_length=4)  # 電子 / 書面
+    status: str = Field(max_length=10)
+    fee: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # 保証料
+    fee_discount: int = 0
+    original_contract_date: date | None = None  # for 変更/訂正/中間前払金 of an older contract
+    eligibility: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime
+    created_by: str = Field(max_length=100)
+    updated_at: datetime
+
+
+class Certificate(SQLModel, table=True):
+    """証書: one row per issue (新規 / 変更 / 訂正). ``auth_key`` is a secret."""
+
+    __table_args__ = (UniqueConstraint("guarantee_id", "version", name="uq_certificate_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guarantee_id: int = Field(foreign_key="guarantee.id", index=True)
+    version: int  # 1 = 新規, then each 変更/訂正
+    kind: str = Field(max_length=4)  # 新規 / 変更 / 訂正
+    delivery: str = Field(max_length=4)  # 電子 / 書面
+    auth_key: str | None = Field(default=None, max_length=10, repr=False)
+    terms: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    issued_at: datetime
+    issued_by: str = Field(max_length=100)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when. Never holds a secret."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    operator: str = Field(max_length=100)
+    action: str = Field(max_length=40)
+    target: str = Field(max_length=120)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,161 @@
+"""Orderers (発注者): the YAML knowledge loaded into the database, and finding them by name."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from core import knowledge
+from core.errors import NotFoundError
+from core.models import Meta, Orderer
+
+if TYPE_CHECKING:
+    from core.db import Database
+
+DIGEST_KEY = "orderers_digest"
+LIST_AS_OF_KEY = "orderers_list_as_of"
+
+
+def orderer_key(name: str, prefecture: str | None) -> str:
+    return f"{prefecture or ''}/{name}"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    added: int
+    updated: int
+    unchanged: int
+    unlisted: int
+
+
+def _set_meta(s: Session, key: str, value: str) -> None:
+    row = s.get(Meta, key)
+    if row is None:
+        s.add(Meta(key=key, value=value))
+    else:
+        row.value = value
+
+
+def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
+    """Upsert every orderer of the YAML file by (prefecture, name); idempotent.
+
+    Entries that left the file are kept (guarantees refer to them) but marked unlisted.
+    """
+    from core.db import file_digest
+
+    path = path or knowledge.default_orderers_path()
+    data = knowledge.load_orderers(path)
+    added = updated = unchanged = unlisted = 0
+    with db.session() as s:
+        existing = {o.key: o for o in s.scalars(select(Orderer))}
+        seen: set[str] = set()
+        for entry in data.orderers:
+            key = orderer_key(entry.name, entry.prefecture)
+            seen.add(key)
+            values: dict[str, Any] = {
+                "name": entry.name,
+                "reading": entry.reading,
+                "prefecture": entry.prefecture,
+                "category": str(entry.category),
+                "start_date": entry.start_date,
+                "start_precision": str(entry.start_precision),
+                "rules": entry.model_dump(mode="json"),
+                "source": entry.source,
+                "as_of": entry.as_of,
+                "listed": True,
+            }
+            row = existing.get(key)
+            if row is None:
+                s.add(Orderer(key=key, **values))
+                added += 1
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                updated += 1
+            else:
+                unchanged += 1
+        for key, row in existing.items():
+            if key not in seen and row.listed:
+                row.listed = False
+                unlisted += 1
+        _set_meta(s, DIGEST_KEY, file_digest(path))
+        _set_meta(s, LIST_AS_OF_KEY, data.list_as_of.isoformat())
+    _INDEX_CACHE.clear()
+    return SyncResult(added, updated, unchanged, unlisted)
+
+
+def sync_orderers_if_changed(db: Database) -> SyncResult | None:
+    from core.db import file_digest
+
+    path = knowledge.default_orderers_path()
+    if not path.exists():
+        return None
+    if db.get_meta(DIGEST_KEY) == file_digest(path):
+        return None
+    return sync_orderers(db, path)
+
+
+# --- lookup ------------------------------------------------------------------------------
+
+_INDEX_CACHE: dict[str, tuple[knowledge.OrdererIndex, dict[str, int]]] = {}
+
+
+def _index(s: Session) -> tuple[knowledge.OrdererIndex, dict[str, int]]:
+    digest = s.scalar(select(Meta.value).where(Meta.key == DIGEST_KEY)) or ""
+    bind_key = f"{s.get_bind().engine.url}|{digest}"
+    cached = _INDEX_CACHE.get(bind_key)
+    if cached is None:
+        rows = s.execute(select(Orderer.id, Orderer.rules).where(col(Orderer.listed))).all()
+        entries = [knowledge.Orderer.model_validate_json(json.dumps(rules)) for _, rules in rows]
+        ids = {
+            orderer_key(e.name, e.prefecture): row_id
+            for e, (row_id, _) in zip(entries, rows, strict=True)
+        }
+        cached = (knowledge.OrdererIndex(entries), ids)
+        _INDEX_CACHE.clear()
+        _INDEX_CACHE[bind_key] = cached
+    return cached
+
+
+def _label(e: knowledge.Orderer) -> str:
+    return f"{e.name}（{e.prefecture}）" if e.prefecture else e.name
+
+
+def not_found_message(s: Session, text: str) -> str:
+    index, _ = _index(s)
+    close = index.suggest(text)
+    as_of = s.scalar(select(Meta.value).where(Meta.key == LIST_AS_OF_KEY))
+    hint = f"近い名前: {'、'.join(close)}。" if close else ""
+    when = f"（{as_of} 時点の一覧）" if as_of else ""
+    return f"発注者「{text}」は資料に掲載がありません{when}。{hint}"
+
+
+def find_orderers(s: Session, text: str) -> list[Orderer]:
+    index, ids = _index(s)
+    found = index.find(text)
+    return [o for e in found if (o := s.get(Orderer, ids[orderer_key(e.name, e.prefecture)]))]
+
+
+def resolve_orderer(s: Session, text: str) -> Orderer:
+    """Exactly one orderer for ``text`` (name, alias or reading), or a clear error."""
+    found = find_orderers(s, text)
+    if not found:
+        raise NotFoundError(not_found_message(s, text))
+    if len(found) > 1:
+        names = "・".join(f"{o.name}（{o.prefecture or '全国'}）" for o in found)
+        raise NotFoundError(f"発注者「{text}」は複数あります: {names}。都道府県名も付けてください")
+    return found[0]
+
+
+def search_orderer_ids(s: Session, text: str) -> list[int]:
+    """Ids for a search filter: index matches, else a substring match on the name."""
+    index, ids = _index(s)
+    found = index.find(text)
+    if found:
+        return [ids[orderer_key(e.name, e.prefecture)] for e in found]
+    return list(s.scalars(select(Orderer.id).where(col(Orderer.name).contains(text.strip()))))

@@ -1,0 +1,600 @@
+"""Use cases for customers and guarantees. Inputs are what staff typed; outputs plain data."""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import func, or_, select
+from sqlmodel import Session, col
+
+from core import dates
+from core.db import Database
+from core.errors import NotFoundError, ValidationError
+from core.models import AuditEvent, Customer, Guarantee, Orderer
+from core.money import parse_yen
+from core.numbering import reserve_numbers
+from core.orderers import resolve_orderer, search_orderer_ids
+from core.terms import (
+    Channel,
+    Delivery,
+    GType,
+    Kind,
+    Status,
+    parse_channel,
+    parse_delivery,
+    parse_gtype,
+    parse_kind,
+    parse_status,
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def audit(
+    session: Session, operator: str, action: str, target: str, **detail: Any
+) -> None:
+    """Record who did what. Callers pass no secrets; ``detail`` must be JSON-safe."""
+    session.add(AuditEvent(at=now(), operator=operator, action=action, target=target, detail=detail))
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+# --- customers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    id: int
+    name: str
+    address: str
+    representative: str
+    contact_person: str
+    email: str
+    phone: str
+    enet_id: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _customer_view(c: Customer) -> CustomerView:
+    assert c.id is not None
+    return CustomerView(
+        c.id, c.name, c.address, c.representative, c.contact_person, c.email, c.phone, c.enet_id
+    )
+
+
+def _check_email(email: str) -> str | None:
+    if email and ("@" not in email or " " in email or email.startswith("@") or email.endswith("@")):
+        return f"メールアドレス「{email}」の形式が正しくありません"
+    return None
+
+
+def add_customer(
+    db: Database,
+    *,
+    name: str,
+    email: str = "",
+    address: str = "",
+    representative: str = "",
+    contact_person: str = "",
+    phone: str = "",
+    enet_id: str | None = None,
+    operator: str,
+) -> CustomerView:
+    problems: list[tuple[str | None, str]] = []
+    name, email, enet_id = name.strip(), email.strip(), (enet_id or "").strip() or None
+    if not name:
+        problems.append(("name", "商号を入力してください"))
+    if (msg := _check_email(email)) is not None:
+        problems.append(("email", msg))
+    if enet_id is not None:
+        with db.reader() as s:
+            if s.exec(select(Customer.id).where(Customer.enet_id == enet_id)).first():  # type: ignore[call-overload]
+                problems.append(("enet_id", f"e-Net保証ID「{enet_id}」は既に登録されています"))
+    if problems:
+        raise ValidationError(problems)
+    with db.session() as s:
+        c = Customer(
+            name=name,
+            email=email,
+            address=address.strip(),
+            representative=representative.strip(),
+            contact_person=contact_person.strip(),
+            phone=phone.strip(),
+            enet_id=enet_id,
+            created_at=now(),
+        )
+        s.add(c)
+        s.flush()
+        audit(s, operator, "customer.add", f"customer:{c.id}", name=name)
+        return _customer_view(c)
+
+
+def list_customers(db: Database, query: str | None = None, limit: int = 200) -> list[CustomerView]:
+    with db.reader() as s:
+        stmt = select(Customer).order_by(col(Customer.id))
+        if query:
+            like = f"%{query.strip()}%"
+            stmt = stmt.where(or_(col(Customer.name).like(like), Customer.enet_id == query.strip()))
+        return [_customer_view(c) for c in s.scalars(stmt.limit(limit))]
+
+
+def resolve_customer(s: Session, text: str) -> Customer:
+    """By id, e-Net保証 ID or exact 商号; otherwise say which names come closest."""
+    key = text.strip()
+    found: Customer | None = None
+    if key.isdigit():
+        found = s.get(Customer, int(key))
+    if found is None:
+        found = s.scalars(
+            select(Customer).where(or_(Customer.enet_id == key, Customer.name == key))
+        ).first()
+    if found is not None:
+        return found
+    names = list(s.scalars(select(Customer.name).limit(50_000)))
+    close = [m[0] for m in process.extract(key, names, scorer=fuzz.WRatio, limit=3, score_cutoff=50)]
+    hint = f"（近い名前: {'、'.join(close)}）" if close else ""
+    raise NotFoundError(f"受注者「{text}」が見つかりません{hint}")
+
+
+# --- guarantees --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuaranteeView:
+    guarantee_number: str
+    type: str
+    customer_id: int
+    customer: str
+    orderer: str
+    orderer_prefecture: str | None
+    project_name: str
+    contract_kind: str
+    contract_amount: int
+    amount: int
+    contract_date: date
+    announcement_date: date | None
+    period_start: date | None
+    period_end: date | None
+    guarantee_end: date | None
+    original_contract_date: date | None
+    bank: str
+    channel: str
+    delivery: str
+    status: str
+    fee: int | None
+    fee_discount: int
+    created_at: datetime
+    created_by: str
+    eligibility: dict[str, Any] | None = None
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        out = {k: _json(v) for k, v in dataclasses.asdict(self).items()}
+        out["warnings"] = list(self.warnings)
+        return out
+
+
+def _guarantee_view(
+    g: Guarantee, customer: str, orderer: str, prefecture: str | None, warnings: tuple[str, ...] = ()
+) -> GuaranteeView:
+    return GuaranteeView(
+        guarantee_number=g.number,
+        type=g.type,
+        customer_id=g.customer_id,
+        customer=customer,
+        orderer=orderer,
+        orderer_prefecture=prefecture,
+        project_name=g.project_name,
+        contract_kind=g.contract_kind,
+        contract_amount=g.contract_amount,
+        amount=g.amount,
+        contract_date=g.contract_date,
+        announcement_date=g.announcement_date,
+        period_start=g.period_start,
+        period_end=g.period_end,
+        guarantee_end=g.guarantee_end,
+        original_contract_date=g.original_contract_date,
+        bank=g.bank,
+        channel=g.channel,
+        delivery=g.delivery,
+        status=g.status,
+        fee=g.fee,
+        fee_discount=g.fee_discount,
+        created_at=g.created_at,
+        created_by=g.created_by,
+        eligibility=g.eligibility,
+        warnings=warnings,
+    )
+
+
+@dataclass
+class GuaranteeDraft:
+    """A guarantee as typed by staff (CLI flags or form fields), every value a string."""
+
+    type: str = ""
+    customer: str = ""
+    orderer: str = ""
+    project: str = ""
+    contract_amount: str = ""
+    amount: str = ""
+    contract_date: str = ""
+    period_start: str = ""
+    period_end: str = ""
+    guarantee_end: str = ""
+    kind: str = "工事"
+    channel: str = "e-Net"
+    delivery: str = "電子"
+    announcement_date: str = ""
+    original_contract_date: str = ""
+    bank: str = ""
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A validated draft."""
+
+    type: GType
+    kind: Kind
+    channel: Channel
+    delivery: Delivery
+    project: str
+    contract_amount: int
+    amount: int
+    contract_date: date
+    period_start: date | None
+    period_end: date | None
+    guarantee_end: date | None
+    announcement_date: date | None
+    original_contract_date: date | None
+    bank: str
+
+
+# Usual limits, as fractions of 請負金額. Orderers set their own, so these only warn.
+ADVANCE_LIMIT = {Kind.WORKS: (4, 10), Kind.SERVICES: (3, 10), Kind.MAINTENANCE: (4, 10)}
+INTERIM_LIMIT = (2, 10)
+ADVANCE_PLUS_INTERIM_LIMIT = (6, 10)
+CONTRACT_MINIMUM = (1, 10)
+
+
+def parse_terms(d: GuaranteeDraft) -> Terms:
+    """Parse and check every field; raise one ValidationError listing all problems."""
+    problems: list[tuple[str | None, str]] = []
+
+    def field(name: str, parse: Any, raw: str, *args: Any) -> Any:
+        try:
+            return parse(raw, *args)
+        except ValidationError as exc:
+            problems.extend((name, m) for m in exc.problems)
+        except dates.DateError as exc:
+            problems.append((name, f"{_DATE_LABELS[name]}: {exc}"))
+        return None
+
+    def opt_date(name: str, raw: str) -> date | None:
+        return field(name, dates.parse_date, raw) if raw.strip() else None
+
+    gtype = field("type", parse_gtype, d.type) if d.type.strip() else None
+    if not d.type.strip():
+        problems.append(("type", "保証の種別を入力してください（前払金・中間前払金・契約・契約保証予約）"))
+    kind = field("kind", parse_kind, d.kind or "工事")
+    channel = field("channel", parse_channel, d.channel or "e-Net")
+    delivery = field("delivery", parse_delivery, d.delivery or "電子")
+    project = d.project.strip()
+    if not project:
+        problems.append(("project", "工事名・業務名を入力してください"))
+    contract_amount = amount = None
+    if d.contract_amount.strip():
+        contract_amount = field("contract_amount", parse_yen, d.contract_amount, "請負金額")
+    else:
+        problems.append(("contract_amount", "請負金額を入力してください"))
+    if d.amount.strip():
+        amount = field("amount", parse_yen, d.amount, "保証金額")
+    else:
+        problems.append(("amount", "保証金額を入力してください"))
+    contract_date = opt_date("contract_date", d.contract_date)
+    if not d.contract_date.strip():
+        problems.append(("contract_date", "契約締結日を入力してください"))
+    period_start = opt_date("period_start", d.period_start)
+    period_end = opt_date("period_end", d.period_end)
+    guarantee_end = opt_date("guarantee_end", d.guarantee_end) or period_end
+    announcement = opt_date("announcement_date", d.announcement_date)
+    original = opt_date("original_contract_date", d.original_contract_date)
+
+    if contract_amount is not None and contract_amount <= 0:
+        problems.append(("contract_amount", "請負金額は1円以上にしてください"))
+    if amount is not None and amount <= 0:
+        problems.append(("amount", "保証金額は1円以上にしてください"))
+    if contract_amount and amount and amount > contract_amount:
+        problems.append(
+            ("amount", f"保証金額 {amount:,}円 が請負金額 {contract_amount:,}円 を超えています")
+        )
+    if contract_date and guarantee_end and guarantee_end < contract_date:
+        problems.append(
+            (
+                "guarantee_end",
+                f"保証期限 {dates.format_wareki(guarantee_end)} が契約締結日 "
+                f"{dates.format_wareki(contract_date)} より前です",
+            )
+        )
+    if period_start and period_end and period_end < period_start:
+        problems.append(("period_end", "工期の終わりが始まりより前です"))
+    if announcement and contract_date and announcement > contract_date:
+        problems.append(("announcement_date", "入札公告日が契約締結日より後です"))
+    if original and contract_date and original > contract_date:
+        problems.append(("original_contract_date", "当初の契約締結日が今回の契約締結日より後です"))
+    if problems:
+        raise ValidationError(problems)
+    return Terms(
+        type=gtype,
+        kind=kind,
+        channel=channel,
+        delivery=delivery,
+        project=project,
+        contract_amount=contract_amount,
+        amount=amount,
+        contract_date=contract_date,
+        period_start=period_start,
+        period_end=period_end,
+        guarantee_end=guarantee_end,
+        announcement_date=announcement,
+        original_contract_date=original,
+        bank=d.bank.strip(),
+    )
+
+
+_DATE_LABELS = {
+    "contract_date": "契約締結日",
+    "period_start": "工期（自）",
+    "period_end": "工期（至）",
+    "guarantee_end": "保証期限",
+    "announcement_date": "入札公告日",
+    "original_contract_date": "当初の契約締結日",
+}
+
+
+def _ratio_text(fraction: tuple[int, int]) -> str:
+    return f"{fraction[1]}分の{fraction[0]}"
+
+
+def limit_warnings(t: Terms, existing_advance: int | None = None) -> list[str]:
+    """The usual limits; each orderer sets its own, so these are warnings, not errors."""
+    out: list[str] = []
+    ca = t.contract_amount
+    if t.type is GType.ADVANCE:
+        num, den = ADVANCE_LIMIT[t.kind]
+        if t.amount * den > ca * num:
+            out.append(
+                f"前払金 {t.amount:,}円 が請負金額の{_ratio_text((num, den))}"
+                f"（{ca * num // den:,}円）を超えています（{t.kind}の通例）"
+            )
+    elif t.type is GType.INTERIM:
+        num, den = INTERIM_LIMIT
+        if t.amount * den > ca * num:
+            out.append(
+                f"中間前払金 {t.amount:,}円 が請負金額の{_ratio_text(INTERIM_LIMIT)}"
+                f"（{ca * num // den:,}円）を超えています"
+            )
+        if existing_advance is not None:
+            num, den = ADVANCE_PLUS_INTERIM_LIMIT
+            if (existing_advance + t.amount) * den > ca * num:
+                out.append(
+                    f"前払金と中間前払金の合計 {existing_advance + t.amount:,}円 が請負金額の"
+                    f"{_ratio_text(ADVANCE_PLUS_INTERIM_LIMIT)}（{ca * num // den:,}円）を超えています"
+                )
+    elif t.type is GType.CONTRACT:
+        num, den = CONTRACT_MINIMUM
+        if t.amount * den < ca * num:
+            out.append(
+                f"契約保証 {t.amount:,}円 が請負金額の{_ratio_text(CONTRACT_MINIMUM)}"
+                f"（{ca * num // den:,}円）に届いていません"
+            )
+    return out
+
+
+def add_guarantee(
+    db: Database, draft: GuaranteeDraft, *, operator: str, number_prefix: str
+) -> GuaranteeView:
+    problems: list[tuple[str | None, str]] = []
+    terms: Terms | None = None
+    try:
+        terms = parse_terms(draft)
+    except ValidationError as exc:
+        problems.extend(exc.items)
+    with db.session() as s:
+        customer = orderer = None
+        try:
+            customer = resolve_customer(s, draft.customer) if draft.customer.strip() else None
+            if customer is None:
+                problems.append(("customer", "受注者を指定してください（ID・e-Net保証ID・商号）"))
+        except NotFoundError as exc:
+            problems.append(("customer", str(exc)))
+        try:
+            if draft.orderer.strip():
+                orderer = resolve_orderer(s, draft.orderer)
+            else:
+                problems.append(("orderer", "発注者を入力してください"))
+        except NotFoundError as exc:
+            problems.append(("orderer", str(exc)))
+        if problems or terms is None or customer is None or orderer is None:
+            raise ValidationError(problems)
+        assert customer.id is not None and orderer.id is not None
+        existing_advance = None
+        if terms.type is GType.INTERIM:
+            existing_advance = s.scalar(
+                select(func.max(Guarantee.amount)).where(
+                    Guarantee.customer_id == customer.id,
+                    Guarantee.orderer_id == orderer.id,
+                    Guarantee.project_name == terms.project,
+                    Guarantee.type == GType.ADVANCE.value,
+                )
+            )
+        warnings = tuple(limit_warnings(terms, existing_advance))
+        (number,) = reserve_numbers(s, number_prefix)
+        stamp = now()
+        g = Guarantee(
+            number=number,
+            type=terms.type.value,
+            customer_id=customer.id,
+            orderer_id=orderer.id,
+            project_name=terms.project,
+            contract_kind=terms.kind.value,
+            contract_amount=terms.contract_amount,
+            amount=terms.amount,
+            contract_date=terms.contract_date,
+            announcement_date=terms.announcement_date,
+            period_start=terms.period_start,
+            period_end=terms.period_end,
+            guarantee_end=terms.guarantee_end,
+            original_contract_date=terms.original_contract_date,
+            bank=terms.bank,
+            channel=terms.channel.value,
+            delivery=terms.delivery.value,
+            status=Status.RECORDED.value,
+            fee=None,
+            fee_discount=0,
+            created_at=stamp,
+            created_by=operator,
+            updated_at=stamp,
+        )
+        s.add(g)
+        s.flush()
+        audit(s, operator, "guarantee.add", f"guarantee:{number}", type=g.type, amount=g.amount)
+        return _guarantee_view(g, customer.name, orderer.name, orderer.prefecture, warnings)
+
+
+@dataclass(frozen=True)
+class GuaranteeFilter:
+    """The 電子帳簿保存法 search: 取引年月日, 取引先, 取引金額 with ranges, and more."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    customer: str | None = None
+    orderer: str | None = None
+    min_amount: int | None = None
+    max_amount: int | None = None
+    type: GType | None = None
+    status: Status | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def parse_filter(
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    customer: str | None = None,
+    orderer: str | None = None,
+    min_amount: str | None = None,
+    max_amount: str | None = None,
+    type: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> GuaranteeFilter:
+    """Build a filter from typed text, reporting every bad value at once."""
+    problems: list[tuple[str | None, str]] = []
+
+    def attempt(name: str, fn: Any, raw: str | None, *args: Any) -> Any:
+        if raw is None or not raw.strip():
+            return None
+        try:
+            return fn(raw, *args)
+        except ValidationError as exc:
+            problems.extend((name, m) for m in exc.problems)
+        except dates.DateError as exc:
+            problems.append((name, str(exc)))
+        return None
+
+    f = GuaranteeFilter(
+        date_from=attempt("date_from", dates.parse_date, date_from),
+        date_to=attempt("date_to", dates.parse_date, date_to),
+        customer=(customer or "").strip() or None,
+        orderer=(orderer or "").strip() or None,
+        min_amount=attempt("min_amount", parse_yen, min_amount, "下限金額"),
+        max_amount=attempt("max_amount", parse_yen, max_amount, "上限金額"),
+        type=attempt("type", parse_gtype, type),
+        status=attempt("status", parse_status, status),
+        limit=limit,
+        offset=offset,
+    )
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        problems.append(("date_to", "期間の終わりが始まりより前です"))
+    if f.min_amount is not None and f.max_amount is not None and f.min_amount > f.max_amount:
+        problems.append(("max_amount", "上限金額が下限金額より小さくなっています"))
+    if limit < 1:
+        problems.append(("limit", "表示件数は1以上にしてください"))
+    if problems:
+        raise ValidationError(problems)
+    return f
+
+
+def _search_statement(s: Session, f: GuaranteeFilter) -> Any:
+    stmt = (
+        select(Guarantee, Customer.name, Orderer.name, Orderer.prefecture)
+        .join(Customer, col(Customer.id) == col(Guarantee.customer_id))
+        .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
+    )
+    if f.date_from:
+        stmt = stmt.where(col(Guarantee.contract_date) >= f.date_from)
+    if f.date_to:
+        stmt = stmt.where(col(Guarantee.contract_date) <= f.date_to)
+    if f.min_amount is not None:
+        stmt = stmt.where(col(Guarantee.amount) >= f.min_amount)
+    if f.max_amount is not None:
+        stmt = stmt.where(col(Guarantee.amount) <= f.max_amount)
+    if f.type:
+        stmt = stmt.where(col(Guarantee.type) == f.type.value)
+    if f.status:
+        stmt = stmt.where(col(Guarantee.status) == f.status.value)
+    if f.customer:
+        text = f.customer
+        ids = select(Customer.id).where(
+            or_(col(Customer.name).contains(text), Customer.enet_id == text)
+        )
+        if text.isdigit():
+            ids = ids.union(select(Customer.id).where(Customer.id == int(text)))
+        stmt = stmt.where(col(Guarantee.customer_id).in_(ids))
+    if f.orderer:
+        stmt = stmt.where(col(Guarantee.orderer_id).in_(search_orderer_ids(s, f.orderer)))
+    return stmt
+
+
+def search_guarantees(db: Database, f: GuaranteeFilter) -> list[GuaranteeView]:
+    with db.reader() as s:
+        stmt = _search_statement(s, f)
+        stmt = stmt.order_by(col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
+        rows = s.execute(stmt.limit(f.limit).offset(f.offset)).all()
+        return [_guarantee_view(g, c, o, p) for g, c, o, p in rows]
+
+
+def count_guarantees(db: Database, f: GuaranteeFilter) -> int:
+    with db.reader() as s:
+        sub = _search_statement(s, f).with_only_columns(Guarantee.id).subquery()
+        return int(s.scalar(select(func.count()).select_from(sub)) or 0)
+
+
+def get_guarantee(db: Database, number: str) -> GuaranteeView:
+    key = unicodedata.normalize("NFKC", number).strip()
+    with db.reader() as s:
+        row = s.execute(
+            select(Guarantee, Customer.name, Orderer.name, Orderer.prefecture)
+            .join(Customer, col(Customer.id) == col(Guarantee.customer_id))
+            .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
+            .where(Guarantee.number == key)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"保証契約番号「{number}」の保証は見つかりません")
+        g, c, o, p = row
+        return _guarantee_view(g, c, o, p)

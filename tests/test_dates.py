@@ -1,0 +1,376 @@
+"""Tests for core.dates: 西暦/和暦 parsing, era boundaries, messages and formatting."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from core.dates import (
+    DateError,
+    format_wareki,
+    format_wareki_month,
+    format_wareki_short,
+    parse_date,
+    parse_date_or_none,
+    parse_year_month,
+    to_wareki,
+)
+
+APRIL_1_2026 = date(2026, 4, 1)
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+# --- parse_date: accepted forms -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 西暦, half-width
+        ("2026-04-01", APRIL_1_2026),
+        ("2026/4/1", APRIL_1_2026),
+        ("2026.4.1", APRIL_1_2026),
+        ("2026年4月1日", APRIL_1_2026),
+        ("2026年04月01日", APRIL_1_2026),
+        ("20260401", APRIL_1_2026),
+        ("1999-12-31", date(1999, 12, 31)),
+        # 西暦, full-width
+        ("２０２６－０４－０１", APRIL_1_2026),
+        ("２０２６／４／１", APRIL_1_2026),
+        ("２０２６．４．１", APRIL_1_2026),
+        ("２０２６年４月１日", APRIL_1_2026),
+        ("２０２６０４０１", APRIL_1_2026),
+        # 和暦, era names
+        ("令和8年4月1日", APRIL_1_2026),
+        ("令和元年5月1日", date(2019, 5, 1)),
+        ("令和1年5月1日", date(2019, 5, 1)),
+        ("平成31年4月30日", date(2019, 4, 30)),
+        ("平成元年1月8日", date(1989, 1, 8)),
+        ("昭和64年1月7日", date(1989, 1, 7)),
+        ("昭和元年12月25日", date(1926, 12, 25)),
+        ("大正15年12月24日", date(1926, 12, 24)),
+        ("大正元年7月30日", date(1912, 7, 30)),
+        ("明治45年7月29日", date(1912, 7, 29)),
+        ("明治元年10月23日", date(1868, 10, 23)),
+        # 和暦, letters (either case) and single kanji
+        ("R8.4.1", APRIL_1_2026),
+        ("R8/4/1", APRIL_1_2026),
+        ("R8-4-1", APRIL_1_2026),
+        ("r8.4.1", APRIL_1_2026),
+        ("R08.04.01", APRIL_1_2026),
+        ("令8.4.1", APRIL_1_2026),
+        ("令8年4月1日", APRIL_1_2026),
+        ("H31.4.30", date(2019, 4, 30)),
+        ("h31.4.30", date(2019, 4, 30)),
+        ("平31.4.30", date(2019, 4, 30)),
+        ("S64.1.7", date(1989, 1, 7)),
+        ("昭64.1.7", date(1989, 1, 7)),
+        ("T1.7.30", date(1912, 7, 30)),
+        ("大1.7.30", date(1912, 7, 30)),
+        ("M45.7.29", date(1912, 7, 29)),
+        ("m45.7.29", date(1912, 7, 29)),
+        ("明45.7.29", date(1912, 7, 29)),
+        # 和暦, full-width
+        ("令和８年４月１日", APRIL_1_2026),
+        ("Ｒ８．４．１", APRIL_1_2026),
+        ("ｒ８／４／１", APRIL_1_2026),
+        ("Ｈ３１．４．３０", date(2019, 4, 30)),
+        ("㋿8年4月1日", APRIL_1_2026),  # one-character era sign
+        ("㍻31年4月30日", date(2019, 4, 30)),
+        # spaces (half- and full-width) are ignored
+        ("  2026-04-01  ", APRIL_1_2026),
+        ("令和 8年 4月 1日", APRIL_1_2026),
+        ("\u3000令和８年\u3000４月１日\u3000", APRIL_1_2026),
+        ("R 8 . 4 . 1", APRIL_1_2026),
+        # dash look-alikes
+        ("2026−04−01", APRIL_1_2026),
+        ("2026ー04ー01", APRIL_1_2026),
+    ],
+)
+def test_parse_date_accepts(text: str, expected: date) -> None:
+    assert parse_date(text) == expected
+
+
+# --- parse_date: era boundaries and calendar validity ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("平成31年4月30日", date(2019, 4, 30)),
+        ("令和元年5月1日", date(2019, 5, 1)),
+        ("昭和64年1月7日", date(1989, 1, 7)),
+        ("平成元年1月8日", date(1989, 1, 8)),
+        ("2024-02-29", date(2024, 2, 29)),
+        ("令和6年2月29日", date(2024, 2, 29)),
+        ("2000-02-29", date(2000, 2, 29)),
+    ],
+)
+def test_boundary_dates_accepted(text: str, expected: date) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("令和元年4月30日", "令和は2019年5月1日から"),
+        ("R1.4.30", "令和は2019年5月1日から"),
+        ("平成31年5月1日", "平成は2019年4月30日まで"),
+        ("H32.1.1", "平成は2019年4月30日まで"),
+        ("昭和64年1月8日", "昭和は1989年1月7日まで"),
+        ("平成元年1月7日", "平成は1989年1月8日から"),
+        ("大正15年12月25日", "大正は1926年12月24日まで"),
+        ("明治元年10月22日", "明治は1868年10月23日から"),
+        ("令和0年5月1日", "元年から"),
+        ("R0.5.1", "元年から"),
+        ("2025-02-29", "2月は28日まで"),
+        ("2025-02-30", "2月は28日まで"),
+        ("2100-02-29", "2月は28日まで"),
+        ("2026-04-31", "4月は30日まで"),
+        ("2026-13-01", "月は1〜12"),
+        ("2026-00-10", "月は1〜12"),
+        ("2026-04-00", "日は1日から"),
+        ("20250230", "2月は28日まで"),
+        ("0000-01-01", "西暦は1年から"),
+    ],
+)
+def test_impossible_dates_refused_with_reason(text: str, reason: str) -> None:
+    with pytest.raises(DateError) as excinfo:
+        parse_date(text)
+    message = str(excinfo.value)
+    assert reason in message
+    assert f"「{text}」" in message
+    assert "存在しない日付" in message
+
+
+# --- parse_date: unreadable input -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "abc",
+        "2026",
+        "2026-04",  # month only is not a date
+        "令和8年4月",
+        "R8",
+        "令和",
+        "2026-4/1",  # mixed separators
+        "2026年4/1",
+        "X8.4.1",  # unknown era letter
+        "令和八年四月一日",  # kanji numerals are not supported
+        "2026-04-01-01",
+        "2026/04/01 12:00",
+        "202641",
+        "令和100年1月1日",
+        "明日",
+    ],
+)
+def test_garbage_refused(text: str) -> None:
+    with pytest.raises(DateError):
+        parse_date(text)
+
+
+@pytest.mark.parametrize("text", ["26/4/1", "26-04-01", "26.4.1", "8年4月1日", "026/4/1"])
+def test_two_digit_western_year_refused(text: str) -> None:
+    with pytest.raises(DateError, match="西暦4桁か元号付き") as excinfo:
+        parse_date(text)
+    assert f"「{text}」" in str(excinfo.value)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\u3000"])
+def test_empty_refused(text: str) -> None:
+    with pytest.raises(DateError, match="入力されていません"):
+        parse_date(text)
+
+
+def test_date_error_is_value_error() -> None:
+    with pytest.raises(ValueError):
+        parse_date("abc")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "abc",
+        "Ｒ８．１３．１",
+        "２０２５－０２－３０",
+        "令和元年4月30日",
+        "平成31年5月1日",
+        "26/4/1",
+        "令和8年4月",
+        "hello world",
+    ],
+)
+def test_error_message_is_one_japanese_line_quoting_input(text: str) -> None:
+    with pytest.raises(DateError) as excinfo:
+        parse_date(text)
+    message = str(excinfo.value)
+    assert text.strip() in message
+    assert _JAPANESE.search(message.replace(text, ""))
+    assert "\n" not in message
+
+
+def test_error_message_quotes_input_as_typed_without_surrounding_spaces() -> None:
+    with pytest.raises(DateError) as excinfo:
+        parse_date("  ２０２５／２／３０ ")
+    assert str(excinfo.value).startswith("「２０２５／２／３０」")
+
+
+# --- parse_date_or_none -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [None, "", "  ", "\u3000"])
+def test_parse_date_or_none_blank(text: str | None) -> None:
+    assert parse_date_or_none(text) is None
+
+
+def test_parse_date_or_none_parses() -> None:
+    assert parse_date_or_none("R8.4.1") == APRIL_1_2026
+
+
+def test_parse_date_or_none_still_refuses_garbage() -> None:
+    with pytest.raises(DateError):
+        parse_date_or_none("2025-02-30")
+
+
+# --- parse_year_month ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("令和7年1月", date(2025, 1, 1)),
+        ("R7.1", date(2025, 1, 1)),
+        ("r7/1", date(2025, 1, 1)),
+        ("R7-01", date(2025, 1, 1)),
+        ("令7.1", date(2025, 1, 1)),
+        ("2025年1月", date(2025, 1, 1)),
+        ("2025-01", date(2025, 1, 1)),
+        ("2025/1", date(2025, 1, 1)),
+        ("2025.12", date(2025, 12, 1)),
+        ("令和７年１月", date(2025, 1, 1)),
+        ("Ｒ７．１", date(2025, 1, 1)),
+        ("２０２５－０１", date(2025, 1, 1)),
+        (" 2025 / 1 ", date(2025, 1, 1)),
+        # months straddling an era change are accepted for either era
+        ("令和元年5月", date(2019, 5, 1)),
+        ("平成31年4月", date(2019, 4, 1)),
+        ("平成元年1月", date(1989, 1, 1)),
+        ("昭和64年1月", date(1989, 1, 1)),
+        ("明治元年10月", date(1868, 10, 1)),
+    ],
+)
+def test_parse_year_month_accepts(text: str, expected: date) -> None:
+    assert parse_year_month(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("令和元年4月", "令和は2019年5月1日から"),
+        ("平成31年5月", "平成は2019年4月30日まで"),
+        ("昭和64年2月", "昭和は1989年1月7日まで"),
+        ("R0.5", "元年から"),
+        ("2025-13", "月は1〜12"),
+        ("2025年0月", "月は1〜12"),
+        ("2025-01-15", "年月だけ"),
+        ("令和7年1月1日", "年月だけ"),
+        ("25/1", "西暦4桁か元号付き"),
+        ("abc", "年月として読み取れません"),
+        ("", "入力されていません"),
+    ],
+)
+def test_parse_year_month_refuses(text: str, reason: str) -> None:
+    with pytest.raises(DateError) as excinfo:
+        parse_year_month(text)
+    message = str(excinfo.value)
+    assert reason in message
+    if text:
+        assert f"「{text}」" in message
+
+
+# --- formatting -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("d", "era", "year"),
+    [
+        (APRIL_1_2026, "令和", 8),
+        (date(2019, 5, 1), "令和", 1),
+        (date(2019, 4, 30), "平成", 31),
+        (date(1989, 1, 8), "平成", 1),
+        (date(1989, 1, 7), "昭和", 64),
+        (date(1926, 12, 25), "昭和", 1),
+        (date(1926, 12, 24), "大正", 15),
+        (date(1912, 7, 30), "大正", 1),
+        (date(1912, 7, 29), "明治", 45),
+        (date(1868, 10, 23), "明治", 1),
+    ],
+)
+def test_to_wareki(d: date, era: str, year: int) -> None:
+    assert to_wareki(d) == (era, year)
+
+
+def test_to_wareki_before_meiji_refused() -> None:
+    with pytest.raises(DateError, match="1868年10月22日"):
+        to_wareki(date(1868, 10, 22))
+
+
+@pytest.mark.parametrize(
+    ("d", "long", "short", "month"),
+    [
+        (APRIL_1_2026, "令和8年4月1日", "R8.4.1", "令和8年4月"),
+        (date(2025, 1, 31), "令和7年1月31日", "R7.1.31", "令和7年1月"),
+        (date(2019, 5, 1), "令和元年5月1日", "R1.5.1", "令和元年5月"),
+        (date(2019, 4, 30), "平成31年4月30日", "H31.4.30", "平成31年4月"),
+        (date(1989, 1, 8), "平成元年1月8日", "H1.1.8", "平成元年1月"),
+        (date(1989, 1, 7), "昭和64年1月7日", "S64.1.7", "昭和64年1月"),
+        (date(1926, 12, 24), "大正15年12月24日", "T15.12.24", "大正15年12月"),
+        (date(1900, 1, 1), "明治33年1月1日", "M33.1.1", "明治33年1月"),
+    ],
+)
+def test_formatting(d: date, long: str, short: str, month: str) -> None:
+    assert format_wareki(d) == long
+    assert format_wareki_short(d) == short
+    assert format_wareki_month(d) == month
+
+
+# --- round trips ----------------------------------------------------------------------
+
+
+def _every_37th_day(start: date, stop: date) -> list[date]:
+    days = (stop - start).days
+    return [start + timedelta(days=n) for n in range(0, days + 1, 37)]
+
+
+_SAMPLE_DAYS = _every_37th_day(date(1990, 1, 1), date(2030, 12, 31))
+
+_ERA_EDGES = [
+    date(1868, 10, 23),
+    date(1912, 7, 29),
+    date(1912, 7, 30),
+    date(1926, 12, 24),
+    date(1926, 12, 25),
+    date(1989, 1, 7),
+    date(1989, 1, 8),
+    date(2019, 4, 30),
+    date(2019, 5, 1),
+]
+
+
+def test_round_trip_sample_is_large() -> None:
+    assert len(_SAMPLE_DAYS) > 390
+    assert _SAMPLE_DAYS[0] == date(1990, 1, 1)
+    assert _SAMPLE_DAYS[-1] > date(2030, 11, 1)
+
+
+@pytest.mark.parametrize("d", _SAMPLE_DAYS + _ERA_EDGES, ids=str)
+def test_round_trip(d: date) -> None:
+    assert parse_date(format_wareki(d)) == d
+    assert parse_date(format_wareki_short(d)) == d
+    assert parse_date(d.isoformat()) == d
+    assert parse_year_month(format_wareki_month(d)) == d.replace(day=1)

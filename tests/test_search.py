@@ -1,0 +1,120 @@
+"""The combined guarantee search (電子帳簿保存法: 取引年月日, 取引先, 取引金額 with ranges)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from core import services
+from core.db import Database
+from core.errors import ValidationError
+from tests.helpers import cli
+
+ORDERERS = ["熊本県", "鳥栖市", "広島県"]
+TYPES = ["前払金", "契約", "中間前払金"]
+
+
+@pytest.fixture
+def book(env_db: Database) -> list[services.GuaranteeView]:
+    """27 guarantees: 3 customers x 3 orderers x 3 dates, amounts and types varying."""
+    a = services.add_customer(env_db, name="株式会社肥後建設", enet_id="E1", operator="t")
+    b = services.add_customer(env_db, name="有限会社阿蘇組", operator="t")
+    c = services.add_customer(env_db, name="佐賀土木株式会社", operator="t")
+    made = []
+    for i, (cust, orderer, day) in enumerate(
+        itertools.product([a, b, c], ORDERERS, ["2025-04-01", "2025-10-01", "2026-04-01"])
+    ):
+        draft = services.GuaranteeDraft(
+            type=TYPES[i % 3],
+            customer=str(cust.id),
+            orderer=orderer,
+            project=f"工事{i}",
+            contract_amount="100,000,000",
+            amount=f"{(i + 1) * 1_000_000}",
+            contract_date=day,
+        )
+        made.append(services.add_guarantee(env_db, draft, operator="t", number_prefix="207"))
+    return made
+
+
+def numbers(rows: list[services.GuaranteeView]) -> set[str]:
+    return {g.guarantee_number for g in rows}
+
+
+def run(db: Database, **kw: object) -> list[services.GuaranteeView]:
+    return services.search_guarantees(db, services.parse_filter(limit=100, **kw))  # type: ignore[arg-type]
+
+
+def test_each_filter_alone(env_db: Database, book: list[services.GuaranteeView]) -> None:
+    assert numbers(run(env_db)) == numbers(book)
+    assert numbers(run(env_db, date_from="令和7年10月1日")) == {
+        g.guarantee_number for g in book if g.contract_date.isoformat() >= "2025-10-01"
+    }
+    assert numbers(run(env_db, date_to="R7.4.1")) == {
+        g.guarantee_number for g in book if g.contract_date.isoformat() <= "2025-04-01"
+    }
+    assert numbers(run(env_db, customer="阿蘇")) == {g.guarantee_number for g in book if g.customer == "有限会社阿蘇組"}
+    assert numbers(run(env_db, customer="E1")) == {g.guarantee_number for g in book if g.customer == "株式会社肥後建設"}
+    assert numbers(run(env_db, orderer="とすし")) == {g.guarantee_number for g in book if g.orderer == "鳥栖市"}
+    assert numbers(run(env_db, min_amount="20百万" if False else "20,000,000")) == {
+        g.guarantee_number for g in book if g.amount >= 20_000_000
+    }
+    assert numbers(run(env_db, max_amount="500万")) == {g.guarantee_number for g in book if g.amount <= 5_000_000}
+    assert numbers(run(env_db, type="contract")) == {g.guarantee_number for g in book if g.type == "契約"}
+    assert numbers(run(env_db, status="受付")) == numbers(book)
+    assert run(env_db, status="発行済") == []
+
+
+def test_filters_combine(env_db: Database, book: list[services.GuaranteeView]) -> None:
+    got = run(
+        env_db,
+        date_from="2025-05-01",
+        date_to="2026-12-31",
+        customer="肥後",
+        orderer="熊本県",
+        min_amount="1,000,000",
+        max_amount="3,000,000",
+    )
+    expected = {
+        g.guarantee_number
+        for g in book
+        if g.contract_date.isoformat() >= "2025-05-01"
+        and g.customer == "株式会社肥後建設"
+        and g.orderer == "熊本県"
+        and 1_000_000 <= g.amount <= 3_000_000
+    }
+    assert expected and numbers(got) == expected
+
+
+def test_order_limit_and_offset(env_db: Database, book: list[services.GuaranteeView]) -> None:
+    everything = run(env_db)
+    keys = [(g.contract_date, g.guarantee_number) for g in everything]
+    assert keys == sorted(keys, reverse=True)
+    page1 = services.search_guarantees(env_db, services.parse_filter(limit=10))
+    page2 = services.search_guarantees(env_db, services.parse_filter(limit=10, offset=10))
+    assert [g.guarantee_number for g in page1 + page2] == [g.guarantee_number for g in everything[:20]]
+    assert services.count_guarantees(env_db, services.parse_filter(customer="阿蘇")) == 9
+
+
+def test_bad_filters_are_all_reported() -> None:
+    with pytest.raises(ValidationError) as exc:
+        services.parse_filter(date_from="2026-13-01", min_amount="たくさん", type="保険", date_to="")
+    assert len(exc.value.problems) == 3
+    with pytest.raises(ValidationError, match="期間の終わりが始まりより前"):
+        services.parse_filter(date_from="R8.4.1", date_to="R8.3.1")
+    with pytest.raises(ValidationError, match="上限金額が下限金額より小さく"):
+        services.parse_filter(min_amount="200万", max_amount="100万")
+
+
+def test_list_command_json(env_db: Database, book: list[services.GuaranteeView], capsys: pytest.CaptureFixture[str]) -> None:
+    r = cli(capsys, "guarantee", "list", "--orderer", "広島県", "--type", "前払金", "--limit", "2", "--json")
+    assert r.code == 0, r.err
+    rows = r.json
+    assert len(rows) == 2
+    assert all(g["orderer"] == "広島県" and g["type"] == "前払金" for g in rows)
+    assert {"guarantee_number", "contract_date", "customer", "amount", "status"} <= rows[0].keys()
+    human = cli(capsys, "guarantee", "list", "--customer", "存在しない会社")
+    assert human.code == 0 and "条件に合う保証はありません" in human.out
+    bad = cli(capsys, "guarantee", "list", "--from", "令和元年4月30日")
+    assert bad.code == 1 and "令和元年4月30日" in bad.err

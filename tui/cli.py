@@ -1,0 +1,126 @@
+"""The ``hosho`` command line. Errors are one clear Japanese line each and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from core import paths
+from core.errors import HoshoError
+
+log = logging.getLogger("hosho")
+
+Handler = Callable[[argparse.Namespace], int]
+
+_ARGPARSE_JA = [
+    (r"the following arguments are required: (.*)", r"次の指定が必要です: \1"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"\1 に \2 は使えません（\3）"),
+    (r"argument (\S+): invalid int value: (.*)", r"\1 には整数を指定してください（\2）"),
+    (r"argument (\S+): expected one argument", r"\1 には値が必要です"),
+    (r"unrecognized arguments: (.*)", r"分からない引数があります: \1"),
+]
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        for pattern, repl in _ARGPARSE_JA:
+            message = re.sub(pattern, repl, message)
+        self.exit(1, f"エラー: {message}（{self.prog} --help で使い方を表示）\n")
+
+
+def emit(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=None, default=str))
+
+
+@dataclass
+class Context:
+    """What every command needs; the database opens lazily, once."""
+
+    _db: Any = None
+
+    @property
+    def settings(self) -> Any:
+        from core.settings import get_settings
+
+        return get_settings()
+
+    @property
+    def db(self) -> Any:
+        if self._db is None:
+            from core.db import open_database
+
+            self._db = open_database(self.settings.effective_database_url)
+        return self._db
+
+
+CTX = Context()
+
+
+def build_parser() -> Parser:
+    from tui import commands
+
+    parser = Parser(prog="hosho", description="電子保証の窓口端末（引数なしで画面を開きます）")
+    sub = parser.add_subparsers(dest="group", parser_class=Parser, metavar="COMMAND")
+    commands.register(sub)
+    return parser
+
+
+def _configure_logging() -> None:
+    try:
+        log_dir = paths.user_data_dir()
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(log_dir / "hosho.log", encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        from tui.app import run_app
+
+        return run_app()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.parse_args([*argv, "--help"])
+        return 1
+    return handler(args)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    _configure_logging()
+    try:
+        code = run(argv)
+    except HoshoError as exc:
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            print(f"エラー: {line}", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        print("中断しました", file=sys.stderr)
+        code = 130
+    except Exception as exc:  # never a traceback on the user's screen
+        log.error("unexpected error:\n%s", "".join(traceback.format_exception(exc)))
+        print(
+            f"エラー: 予期しない問題が起きました（{type(exc).__name__}）。"
+            f"詳細は {paths.user_data_dir() / 'hosho.log'} に記録しました",
+            file=sys.stderr,
+        )
+        code = 1
+    finally:
+        if CTX._db is not None:
+            CTX._db.dispose()
+            CTX._db = None
+    sys.exit(code)

@@ -1,0 +1,310 @@
+"""Sub-commands of ``hosho``: each parses flags, calls a core service and prints the result."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from core import dates, services
+from core.money import format_yen
+from tui.cli import CTX, emit
+
+
+def _table(columns: list[str], rows: list[list[str]], *, right: set[int] | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    for i, name in enumerate(columns):
+        table.add_column(name, justify="right" if right and i in right else "left")
+    for row in rows:
+        table.add_row(*row)
+    Console(soft_wrap=True).print(table)
+
+
+def _wareki(d: Any) -> str:
+    return dates.format_wareki(d) if d else "—"
+
+
+def _json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="JSONで出力")
+
+
+# --- customer ----------------------------------------------------------------------------
+
+
+def customer_add(a: argparse.Namespace) -> int:
+    c = services.add_customer(
+        CTX.db,
+        name=a.name,
+        email=a.email,
+        address=a.address or "",
+        representative=a.representative or "",
+        contact_person=a.contact or "",
+        phone=a.phone or "",
+        enet_id=a.enet_id,
+        operator=CTX.settings.operator,
+    )
+    if a.json:
+        emit(c.to_json())
+    else:
+        print(f"受注者を登録しました: ID {c.id} {c.name}")
+    return 0
+
+
+def customer_list(a: argparse.Namespace) -> int:
+    rows = services.list_customers(CTX.db, a.query, limit=a.limit)
+    if a.json:
+        emit([c.to_json() for c in rows])
+        return 0
+    if not rows:
+        print("該当する受注者はありません")
+        return 0
+    _table(
+        ["ID", "商号", "e-Net保証ID", "メール", "電話"],
+        [[str(c.id), c.name, c.enet_id or "—", c.email or "—", c.phone or "—"] for c in rows],
+        right={0},
+    )
+    return 0
+
+
+# --- guarantee ---------------------------------------------------------------------------
+
+
+def _print_guarantee(g: services.GuaranteeView) -> None:
+    lines = [
+        ("保証契約番号", g.guarantee_number),
+        ("種別", g.type),
+        ("状態", g.status),
+        ("受注者", f"{g.customer}（ID {g.customer_id}）"),
+        ("発注者", g.orderer + (f"（{g.orderer_prefecture}）" if g.orderer_prefecture else "")),
+        ("工事名・業務名", g.project_name),
+        ("契約の種類", g.contract_kind),
+        ("請負金額", format_yen(g.contract_amount)),
+        ("保証金額", format_yen(g.amount)),
+        ("契約締結日", _wareki(g.contract_date)),
+        ("入札公告日", _wareki(g.announcement_date)),
+        ("工期", f"{_wareki(g.period_start)} 〜 {_wareki(g.period_end)}"),
+        ("保証期限", _wareki(g.guarantee_end)),
+        ("前払金取扱金融機関", g.bank or "—"),
+        ("申込経路", g.channel),
+        ("交付方法", g.delivery),
+        ("保証料", format_yen(g.fee) if g.fee is not None else "未計算"),
+    ]
+    if g.original_contract_date:
+        lines.append(("当初の契約締結日", _wareki(g.original_contract_date)))
+    width = max(len(k) for k, _ in lines)
+    for k, v in lines:
+        print(f"{k}{'　' * (width - len(k))}  {v}")
+    for w in g.warnings:
+        print(f"注意: {w}")
+
+
+def guarantee_add(a: argparse.Namespace) -> int:
+    draft = services.GuaranteeDraft(
+        type=a.type,
+        customer=a.customer,
+        orderer=a.orderer,
+        project=a.project,
+        contract_amount=a.contract_amount,
+        amount=a.amount,
+        contract_date=a.contract_date,
+        period_start=a.period_start or "",
+        period_end=a.period_end or "",
+        guarantee_end=a.guarantee_end or "",
+        kind=a.kind,
+        channel=a.channel,
+        delivery=a.delivery,
+        announcement_date=a.announcement_date or "",
+        original_contract_date=a.original_contract_date or "",
+        bank=a.bank or "",
+    )
+    g = services.add_guarantee(
+        CTX.db, draft, operator=CTX.settings.operator, number_prefix=CTX.settings.number_prefix
+    )
+    if a.json:
+        emit(g.to_json())
+    else:
+        print("保証を登録しました")
+        _print_guarantee(g)
+    return 0
+
+
+def guarantee_list(a: argparse.Namespace) -> int:
+    f = services.parse_filter(
+        date_from=a.date_from,
+        date_to=a.date_to,
+        customer=a.customer,
+        orderer=a.orderer,
+        min_amount=a.min_amount,
+        max_amount=a.max_amount,
+        type=a.type,
+        status=a.status,
+        limit=a.limit,
+        offset=a.offset,
+    )
+    rows = services.search_guarantees(CTX.db, f)
+    if a.json:
+        emit([g.to_json() for g in rows])
+        return 0
+    if not rows:
+        print("条件に合う保証はありません")
+        return 0
+    _table(
+        ["保証契約番号", "契約締結日", "種別", "受注者", "発注者", "保証金額", "状態"],
+        [
+            [
+                g.guarantee_number,
+                dates.format_wareki(g.contract_date),
+                g.type,
+                g.customer,
+                g.orderer,
+                format_yen(g.amount),
+                g.status,
+            ]
+            for g in rows
+        ],
+        right={5},
+    )
+    return 0
+
+
+def guarantee_show(a: argparse.Namespace) -> int:
+    g = services.get_guarantee(CTX.db, a.number)
+    if a.json:
+        emit(g.to_json())
+    else:
+        _print_guarantee(g)
+    return 0
+
+
+# --- demo / db ---------------------------------------------------------------------------
+
+
+def demo_seed(a: argparse.Namespace) -> int:
+    from core.demo import seed
+
+    result = seed(CTX.db, a.count, seed=a.seed, prefix=CTX.settings.number_prefix)
+    if a.json:
+        emit(result)
+    else:
+        print(
+            f"デモデータを作成しました: 受注者 {result['customers']:,} 件、"
+            f"保証 {result['guarantees']:,} 件（{result['seconds']:.1f} 秒）"
+        )
+    return 0
+
+
+def db_upgrade(a: argparse.Namespace) -> int:
+    from core.db import create_db_engine, current_revision, Database
+
+    db = Database(create_db_engine(CTX.settings.effective_database_url))
+    try:
+        before = current_revision(db.engine)
+        db.upgrade()
+        after = current_revision(db.engine)
+    finally:
+        db.dispose()
+    if a.json:
+        emit({"from": before, "to": after})
+    else:
+        print(f"データベースを更新しました: {before or '未作成'} → {after}")
+    return 0
+
+
+def db_current(a: argparse.Namespace) -> int:
+    from core.db import create_db_engine, current_revision, describe_url, head_revision
+
+    engine = create_db_engine(CTX.settings.effective_database_url)
+    try:
+        current, head = current_revision(engine), head_revision(engine)
+    finally:
+        engine.dispose()
+    url = describe_url(CTX.settings.effective_database_url)
+    if a.json:
+        emit({"url": url, "current": current, "head": head, "up_to_date": current == head})
+    else:
+        state = "最新です" if current == head else "更新が必要です（hosho db upgrade）"
+        print(f"{url}: 版 {current or '未作成'}（最新 {head}）— {state}")
+    return 0
+
+
+# --- registration ------------------------------------------------------------------------
+
+
+def register(sub: Any) -> None:
+    def group(name: str, help: str) -> Any:
+        p = sub.add_parser(name, help=help, description=help)
+        return p.add_subparsers(dest="command", metavar="ACTION", parser_class=type(p))
+
+    cust = group("customer", "受注者（保証契約者）の登録と一覧")
+    p = cust.add_parser("add", help="受注者を登録")
+    p.add_argument("--name", required=True, help="商号")
+    p.add_argument("--email", default="", help="メールアドレス（お知らせの送付先）")
+    p.add_argument("--enet-id", help="e-Net保証のお客様ID")
+    p.add_argument("--address", help="所在地")
+    p.add_argument("--phone", help="電話番号")
+    p.add_argument("--representative", help="代表者")
+    p.add_argument("--contact", help="担当者")
+    _json_flag(p)
+    p.set_defaults(handler=customer_add)
+    p = cust.add_parser("list", help="受注者の一覧")
+    p.add_argument("query", nargs="?", help="商号の一部またはe-Net保証ID")
+    p.add_argument("--limit", type=int, default=200)
+    _json_flag(p)
+    p.set_defaults(handler=customer_list)
+
+    gua = group("guarantee", "保証の登録・検索・表示")
+    p = gua.add_parser("add", help="保証を登録")
+    p.add_argument("--type", required=True, help="前払金・中間前払金・契約・契約保証予約")
+    p.add_argument("--customer", required=True, help="受注者のID（e-Net保証IDや商号も可）")
+    p.add_argument("--orderer", required=True, help="発注者名（別名・読みも可）")
+    p.add_argument("--project", required=True, help="工事名・業務名")
+    p.add_argument("--contract-amount", required=True, help="請負金額（例: 12,000,000 / 1200万）")
+    p.add_argument("--amount", required=True, help="保証金額")
+    p.add_argument("--contract-date", required=True, help="契約締結日（西暦・和暦）")
+    p.add_argument("--period-start", help="工期の始まり")
+    p.add_argument("--period-end", help="工期の終わり（保証期限の既定値）")
+    p.add_argument("--guarantee-end", help="保証期限（省略時は工期の終わり）")
+    p.add_argument("--kind", default="工事", help="工事・業務委託・地域維持（既定: 工事）")
+    p.add_argument("--channel", default="e-Net", help="e-net・窓口（既定: e-Net）")
+    p.add_argument("--delivery", default="電子", help="電子・書面（既定: 電子）")
+    p.add_argument("--announcement-date", help="入札公告日")
+    p.add_argument("--original-contract-date", help="当初の契約締結日（変更・中間前払金のとき）")
+    p.add_argument("--bank", help="前払金取扱金融機関")
+    _json_flag(p)
+    p.set_defaults(handler=guarantee_add)
+
+    p = gua.add_parser("list", help="保証を検索（条件はすべて組み合わせ可）")
+    p.add_argument("--from", dest="date_from", help="契約締結日の始まり")
+    p.add_argument("--to", dest="date_to", help="契約締結日の終わり")
+    p.add_argument("--customer", help="受注者（商号の一部・ID・e-Net保証ID）")
+    p.add_argument("--orderer", help="発注者（名前・別名・読み）")
+    p.add_argument("--min-amount", help="保証金額の下限")
+    p.add_argument("--max-amount", help="保証金額の上限")
+    p.add_argument("--type", help="種別")
+    p.add_argument("--status", help="状態（受付・発行済・取消）")
+    p.add_argument("--limit", type=int, default=50, help="表示件数（既定: 50）")
+    p.add_argument("--offset", type=int, default=0, help="先頭から飛ばす件数")
+    _json_flag(p)
+    p.set_defaults(handler=guarantee_list)
+
+    p = gua.add_parser("show", help="保証の内容を表示")
+    p.add_argument("number", help="保証契約番号（10桁）")
+    _json_flag(p)
+    p.set_defaults(handler=guarantee_show)
+
+    demo = group("demo", "デモ・計測用のデータ")
+    p = demo.add_parser("seed", help="それらしい受注者と保証を作る")
+    p.add_argument("--count", type=int, default=1000, help="保証の件数")
+    p.add_argument("--seed", type=int, default=1, help="乱数の種")
+    _json_flag(p)
+    p.set_defaults(handler=demo_seed)
+
+    dbg = group("db", "データベースの管理")
+    p = dbg.add_parser("upgrade", help="スキーマを最新にする（共有のPostgreSQLでは必須）")
+    _json_flag(p)
+    p.set_defaults(handler=db_upgrade)
+    p = dbg.add_parser("current", help="スキーマの版を表示")
+    _json_flag(p)
+    p.set_defaults(handler=db_current)
