@@ -9,17 +9,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core import paths
 from core.errors import HoshoError
+from core.migrations import HEAD_REVISION
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +62,9 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(paths.migrations_dir()))
     cfg.attributes["engine"] = engine
@@ -73,12 +72,18 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    from alembic.script import ScriptDirectory
+
+    head: str | None = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema version stored in the database (None when it has no schema yet)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 class Database:
@@ -95,9 +100,8 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A read-write unit of work: committed on success, rolled back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
@@ -105,14 +109,17 @@ class Database:
             yield session
 
     def upgrade(self) -> None:
-        command.upgrade(_alembic_config(self.engine), "head")
+        if current_revision(self.engine) != HEAD_REVISION:
+            from alembic import command
+
+            command.upgrade(_alembic_config(self.engine), "head")
         from core.orderers import sync_orderers_if_changed
 
         sync_orderers_if_changed(self)
 
     def check_schema(self) -> None:
         """Refuse to work on a schema older or newer than this code."""
-        current, head = current_revision(self.engine), head_revision(self.engine)
+        current, head = current_revision(self.engine), HEAD_REVISION
         if current != head:
             raise DatabaseError(
                 "データベースの版が合っていません"
@@ -124,7 +131,8 @@ class Database:
         from core.models import Meta
 
         with self.reader() as s:
-            return s.exec(select(Meta.value).where(Meta.key == key)).first()  # type: ignore[call-overload,no-any-return]
+            value: str | None = s.scalar(select(col(Meta.value)).where(col(Meta.key) == key))
+            return value
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -141,7 +149,9 @@ def open_database(url: str, *, auto_upgrade: bool | None = None) -> Database:
             db.check_schema()
     except OperationalError as exc:
         db.dispose()
-        raise DatabaseError(f"データベースに接続できません: {describe_url(url)}（{_first_line(exc)}）") from exc
+        raise DatabaseError(
+            f"データベースに接続できません: {describe_url(url)}（{_first_line(exc)}）"
+        ) from exc
     return db
 
 

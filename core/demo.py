@@ -16,15 +16,73 @@ from core.numbering import reserve_numbers
 from core.services import audit, now
 from core.terms import Channel, Delivery, GType, Kind, Status
 
-_SURNAMES = (
-    "田中 中村 山本 松本 井上 木村 林 清水 山口 森 池田 橋本 石川 前田 藤田 後藤 岡田 村上 "
-    "長谷川 近藤 坂本 遠藤 青木 西村 福田 太田 三浦 藤井 岡本 松田 中川 中野 原田 小野 竹内"
-).split()
-_PLACES = "肥後 阿蘇 天草 球磨 八代 玉名 菊池 宇城 佐賀 唐津 広島 出雲 松江 備後 筑後 豊前".split()
+_SURNAMES = [
+    "田中",
+    "中村",
+    "山本",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+    "清水",
+    "山口",
+    "森",
+    "池田",
+    "橋本",
+    "石川",
+    "前田",
+    "藤田",
+    "後藤",
+    "岡田",
+    "村上",
+    "長谷川",
+    "近藤",
+    "坂本",
+    "遠藤",
+    "青木",
+    "西村",
+    "福田",
+    "太田",
+    "三浦",
+    "藤井",
+    "岡本",
+    "松田",
+    "中川",
+    "中野",
+    "原田",
+    "小野",
+    "竹内",
+]
+_PLACES = [
+    "肥後",
+    "阿蘇",
+    "天草",
+    "球磨",
+    "八代",
+    "玉名",
+    "菊池",
+    "宇城",
+    "佐賀",
+    "唐津",
+    "広島",
+    "出雲",
+    "松江",
+    "備後",
+    "筑後",
+    "豊前",
+]
+_GIVEN = ["一郎", "健二", "誠", "茂", "浩", "聡"]
 _FORMS = ("株式会社{}建設", "{}土木株式会社", "有限会社{}組", "{}工業株式会社", "株式会社{}技建")
 _WORKS = (
-    "道路改良工事", "橋梁補修工事", "河川改修工事", "舗装修繕工事", "砂防堰堤工事",
-    "下水道管渠布設工事", "校舎大規模改造工事", "護岸災害復旧工事", "法面保護工事",
+    "道路改良工事",
+    "橋梁補修工事",
+    "河川改修工事",
+    "舗装修繕工事",
+    "砂防堰堤工事",
+    "下水道管渠布設工事",
+    "校舎大規模改造工事",
+    "護岸災害復旧工事",
+    "法面保護工事",
 )
 _SERVICES = ("測量業務委託", "道路詳細設計業務委託", "橋梁点検業務委託", "地質調査業務委託")
 _ROUTES = ("県道", "市道", "町道", "一級河川", "二級河川", "国道")
@@ -39,8 +97,8 @@ def _customers(rng: random.Random, n: int) -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": f"{name}",
-                "address": f"{rng.choice(_PLACES)}市中央{rng.randint(1, 9)}丁目{rng.randint(1, 30)}番",
-                "representative": f"{rng.choice(_SURNAMES)} {rng.choice('一郎 健二 誠 茂 浩 聡'.split())}",
+                "address": f"{rng.choice(_PLACES)}市中央{rng.randint(1, 9)}-{rng.randint(1, 30)}",
+                "representative": f"{rng.choice(_SURNAMES)} {rng.choice(_GIVEN)}",
                 "contact_person": rng.choice(_SURNAMES),
                 "email": f"info{i + 1}@example.jp",
                 "phone": f"096-{rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
@@ -57,10 +115,10 @@ def seed(db: Database, count: int, *, seed: int = 1, prefix: str = "207") -> dic
     rng = random.Random(seed)
     n_customers = max(1, count // 20)
     with db.session() as s:
-        orderer_ids = list(s.scalars(select(Orderer.id).where(col(Orderer.listed))))
+        orderer_ids = list(s.scalars(select(col(Orderer.id)).where(col(Orderer.listed))))
         if not orderer_ids:
             raise RuntimeError("no orderers loaded")
-        first = s.scalar(select(Customer.id).order_by(col(Customer.id).desc()).limit(1)) or 0
+        first = s.scalar(select(col(Customer.id)).order_by(col(Customer.id).desc()).limit(1)) or 0
         s.execute(insert(Customer), _customers(rng, n_customers))
         customer_ids = list(range(first + 1, first + n_customers + 1))
         audit(s, "demo", "demo.seed", "database", customers=n_customers, guarantees=count)
@@ -89,7 +147,9 @@ def seed(db: Database, count: int, *, seed: int = 1, prefix: str = "207") -> dic
                         "type": gtype.value,
                         "customer_id": rng.choice(customer_ids),
                         "orderer_id": rng.choice(orderer_ids),
-                        "project_name": f"{rng.choice(_ROUTES)}{rng.choice(_PLACES)}線 {rng.choice(work)}",
+                        "project_name": (
+                            f"{rng.choice(_ROUTES)}{rng.choice(_PLACES)}線 {rng.choice(work)}"
+                        ),
                         "contract_kind": kind.value,
                         "contract_amount": contract,
                         "amount": amount,

@@ -33,7 +33,9 @@ from pydantic import (
 from rapidfuzz import fuzz, process
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from core.errors import HoshoError
 from core.paths import data_dir
+from core.terms import GType, Kind
 
 __all__ = [
     "PREFECTURES",
@@ -66,23 +68,6 @@ __all__ = [
 # --------------------------------------------------------------------------- vocabularies
 
 
-class GType(StrEnum):
-    """保証の種別 (same members as ``core.terms.GType``)."""
-
-    ADVANCE = "前払金"
-    INTERIM = "中間前払金"
-    CONTRACT = "契約"
-    BID = "契約保証予約"
-
-
-class Kind(StrEnum):
-    """契約の種類 (same members as ``core.terms.Kind``)."""
-
-    WORKS = "工事"
-    SERVICES = "業務委託"  # 測量・建設コンサルタント等業務
-    MAINTENANCE = "地域維持"  # 地域維持事業
-
-
 class Category(StrEnum):
     """発注者の区分."""
 
@@ -98,7 +83,9 @@ class Category(StrEnum):
 
 LOCAL_CATEGORIES = frozenset({Category.PREFECTURE, Category.DESIGNATED_CITY, Category.MUNICIPALITY})
 
-StartPrecision = Literal["day", "month"]
+# day: exact date; month: only 令和X年Y月 known (stored as the 1st);
+# by: no start date given, adopted by this date at the latest (the list's as-of date).
+StartPrecision = Literal["day", "month", "by"]
 AppliesTo = Literal["契約締結日", "入札公告日"]
 PaperAfterStart = Literal["変更", "訂正", "中間前払金"]
 
@@ -521,7 +508,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(HoshoError, ValueError):
     """A knowledge file could not be loaded; ``problems`` lists everything wrong with it."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -664,7 +651,10 @@ def _validation_problems(
 # --------------------------------------------------------------------------- YAML reading
 
 
-class _Loader(yaml.SafeLoader):
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~20x faster
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """SafeLoader that keeps impossible dates (2025-02-30) as strings instead of crashing."""
 
 
@@ -753,7 +743,26 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
 
 
+_CACHE: dict[tuple[type[BaseModel], Path], tuple[tuple[int, int], BaseModel]] = {}
+
+
 def _load(model: type[M], path: Path) -> M:
+    """Validated file contents; cached until the file changes (models are frozen)."""
+    try:
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return _load_uncached(model, path)
+    key = (model, path.resolve())
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]  # type: ignore[return-value]
+    result = _load_uncached(model, path)
+    _CACHE[key] = (stamp, result)
+    return result
+
+
+def _load_uncached(model: type[M], path: Path) -> M:
     display = _display_path(path)
     root, data, problems = _parse(path, display)
     if root is None:
@@ -992,7 +1001,7 @@ class OrdererIndex:
         """Every orderer the query names; several when it is ambiguous (府中), none if unknown.
 
         Exact name, reading or alias matches win over matches of the name without its
-        suffix (鳥栖, とす). ``府中市(東京都)`` and ``東京都府中市`` narrow by prefecture.
+        suffix (鳥栖, とす). ``府中市（東京都）`` and ``東京都府中市`` narrow by prefecture.
         """
         key = normalize_name(query)
         if not key:

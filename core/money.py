@@ -34,7 +34,9 @@ def parse_yen(text: str, label: str = "金額") -> int:
         if unit is None:
             break
     if pos != len(s) or pos == 0:
-        raise ValidationError([f"{label}「{raw}」は金額として読めません（例: 12,000,000 / 1200万）"])
+        raise ValidationError(
+            [f"{label}「{raw}」は金額として読めません（例: 12,000,000 / 1200万）"]
+        )
     return total
 
 

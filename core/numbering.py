@@ -12,7 +12,7 @@ import secrets
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.errors import HoshoError
 from core.models import Counter
@@ -34,22 +34,21 @@ def reserve_numbers(session: Session, prefix: str, count: int = 1) -> list[str]:
     name = _counter_name(prefix)
     stmt = (
         update(Counter)
-        .where(Counter.name == name)  # type: ignore[arg-type]
-        .values(value=Counter.value + count)
-        .returning(Counter.value)
+        .where(col(Counter.name) == name)
+        .values(value=col(Counter.value) + count)
+        .returning(col(Counter.value))
     )
     last = session.execute(stmt).scalar_one_or_none()
     if last is None:
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(
-            insert(Counter).values(name=name, value=0).on_conflict_do_nothing()
-        )
+        session.execute(insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
         last = session.execute(stmt).scalar_one()
     width = NUMBER_LENGTH - len(prefix)
     if last >= 10**width:
         raise HoshoError(
-            f"保証契約番号（先頭 {prefix}）の空きがありません。HOSHO_NUMBER_PREFIX を見直してください。"
+            f"保証契約番号（先頭 {prefix}）の空きがありません。"
+            "HOSHO_NUMBER_PREFIX を見直してください。"
         )
     return [f"{prefix}{n:0{width}d}" for n in range(last - count + 1, last + 1)]
 

@@ -106,11 +106,13 @@ _INDEX_CACHE: dict[str, tuple[knowledge.OrdererIndex, dict[str, int]]] = {}
 
 
 def _index(s: Session) -> tuple[knowledge.OrdererIndex, dict[str, int]]:
-    digest = s.scalar(select(Meta.value).where(Meta.key == DIGEST_KEY)) or ""
+    digest = s.scalar(select(col(Meta.value)).where(col(Meta.key) == DIGEST_KEY)) or ""
     bind_key = f"{s.get_bind().engine.url}|{digest}"
     cached = _INDEX_CACHE.get(bind_key)
     if cached is None:
-        rows = s.execute(select(Orderer.id, Orderer.rules).where(col(Orderer.listed))).all()
+        rows = s.execute(
+            select(col(Orderer.id), col(Orderer.rules)).where(col(Orderer.listed))
+        ).all()
         entries = [knowledge.Orderer.model_validate_json(json.dumps(rules)) for _, rules in rows]
         ids = {
             orderer_key(e.name, e.prefecture): row_id
@@ -129,7 +131,7 @@ def _label(e: knowledge.Orderer) -> str:
 def not_found_message(s: Session, text: str) -> str:
     index, _ = _index(s)
     close = index.suggest(text)
-    as_of = s.scalar(select(Meta.value).where(Meta.key == LIST_AS_OF_KEY))
+    as_of = s.scalar(select(col(Meta.value)).where(col(Meta.key) == LIST_AS_OF_KEY))
     hint = f"近い名前: {'、'.join(close)}。" if close else ""
     when = f"（{as_of} 時点の一覧）" if as_of else ""
     return f"発注者「{text}」は資料に掲載がありません{when}。{hint}"
@@ -158,4 +160,4 @@ def search_orderer_ids(s: Session, text: str) -> list[int]:
     found = index.find(text)
     if found:
         return [ids[orderer_key(e.name, e.prefecture)] for e in found]
-    return list(s.scalars(select(Orderer.id).where(col(Orderer.name).contains(text.strip()))))
+    return list(s.scalars(select(col(Orderer.id)).where(col(Orderer.name).contains(text.strip()))))

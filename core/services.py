@@ -37,11 +37,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def audit(
-    session: Session, operator: str, action: str, target: str, **detail: Any
-) -> None:
+def audit(session: Session, operator: str, action: str, target: str, **detail: Any) -> None:
     """Record who did what. Callers pass no secrets; ``detail`` must be JSON-safe."""
-    session.add(AuditEvent(at=now(), operator=operator, action=action, target=target, detail=detail))
+    session.add(
+        AuditEvent(at=now(), operator=operator, action=action, target=target, detail=detail)
+    )
 
 
 def _json(value: Any) -> Any:
@@ -101,7 +101,7 @@ def add_customer(
         problems.append(("email", msg))
     if enet_id is not None:
         with db.reader() as s:
-            if s.exec(select(Customer.id).where(Customer.enet_id == enet_id)).first():  # type: ignore[call-overload]
+            if s.exec(select(col(Customer.id)).where(col(Customer.enet_id) == enet_id)).first():  # type: ignore[call-overload]
                 problems.append(("enet_id", f"e-Net保証ID「{enet_id}」は既に登録されています"))
     if problems:
         raise ValidationError(problems)
@@ -127,7 +127,9 @@ def list_customers(db: Database, query: str | None = None, limit: int = 200) -> 
         stmt = select(Customer).order_by(col(Customer.id))
         if query:
             like = f"%{query.strip()}%"
-            stmt = stmt.where(or_(col(Customer.name).like(like), Customer.enet_id == query.strip()))
+            stmt = stmt.where(
+                or_(col(Customer.name).like(like), col(Customer.enet_id) == query.strip())
+            )
         return [_customer_view(c) for c in s.scalars(stmt.limit(limit))]
 
 
@@ -139,12 +141,14 @@ def resolve_customer(s: Session, text: str) -> Customer:
         found = s.get(Customer, int(key))
     if found is None:
         found = s.scalars(
-            select(Customer).where(or_(Customer.enet_id == key, Customer.name == key))
+            select(Customer).where(or_(col(Customer.enet_id) == key, col(Customer.name) == key))
         ).first()
     if found is not None:
         return found
-    names = list(s.scalars(select(Customer.name).limit(50_000)))
-    close = [m[0] for m in process.extract(key, names, scorer=fuzz.WRatio, limit=3, score_cutoff=50)]
+    names = list(s.scalars(select(col(Customer.name)).limit(50_000)))
+    close = [
+        m[0] for m in process.extract(key, names, scorer=fuzz.WRatio, limit=3, score_cutoff=50)
+    ]
     hint = f"（近い名前: {'、'.join(close)}）" if close else ""
     raise NotFoundError(f"受注者「{text}」が見つかりません{hint}")
 
@@ -188,7 +192,11 @@ class GuaranteeView:
 
 
 def _guarantee_view(
-    g: Guarantee, customer: str, orderer: str, prefecture: str | None, warnings: tuple[str, ...] = ()
+    g: Guarantee,
+    customer: str,
+    orderer: str,
+    prefecture: str | None,
+    warnings: tuple[str, ...] = (),
 ) -> GuaranteeView:
     return GuaranteeView(
         guarantee_number=g.number,
@@ -287,7 +295,9 @@ def parse_terms(d: GuaranteeDraft) -> Terms:
 
     gtype = field("type", parse_gtype, d.type) if d.type.strip() else None
     if not d.type.strip():
-        problems.append(("type", "保証の種別を入力してください（前払金・中間前払金・契約・契約保証予約）"))
+        problems.append(
+            ("type", "保証の種別を入力してください（前払金・中間前払金・契約・契約保証予約）")
+        )
     kind = field("kind", parse_kind, d.kind or "工事")
     channel = field("channel", parse_channel, d.channel or "e-Net")
     delivery = field("delivery", parse_delivery, d.delivery or "電子")
@@ -336,6 +346,7 @@ def parse_terms(d: GuaranteeDraft) -> Terms:
         problems.append(("original_contract_date", "当初の契約締結日が今回の契約締結日より後です"))
     if problems:
         raise ValidationError(problems)
+    assert gtype and contract_amount and amount and contract_date  # no problems: all parsed
     return Terms(
         type=gtype,
         kind=kind,
@@ -391,7 +402,8 @@ def limit_warnings(t: Terms, existing_advance: int | None = None) -> list[str]:
             if (existing_advance + t.amount) * den > ca * num:
                 out.append(
                     f"前払金と中間前払金の合計 {existing_advance + t.amount:,}円 が請負金額の"
-                    f"{_ratio_text(ADVANCE_PLUS_INTERIM_LIMIT)}（{ca * num // den:,}円）を超えています"
+                    f"{_ratio_text(ADVANCE_PLUS_INTERIM_LIMIT)}"
+                    f"（{ca * num // den:,}円）を超えています"
                 )
     elif t.type is GType.CONTRACT:
         num, den = CONTRACT_MINIMUM
@@ -433,11 +445,11 @@ def add_guarantee(
         existing_advance = None
         if terms.type is GType.INTERIM:
             existing_advance = s.scalar(
-                select(func.max(Guarantee.amount)).where(
-                    Guarantee.customer_id == customer.id,
-                    Guarantee.orderer_id == orderer.id,
-                    Guarantee.project_name == terms.project,
-                    Guarantee.type == GType.ADVANCE.value,
+                select(func.max(col(Guarantee.amount))).where(
+                    col(Guarantee.customer_id) == customer.id,
+                    col(Guarantee.orderer_id) == orderer.id,
+                    col(Guarantee.project_name) == terms.project,
+                    col(Guarantee.type) == GType.ADVANCE.value,
                 )
             )
         warnings = tuple(limit_warnings(terms, existing_advance))
@@ -542,7 +554,7 @@ def parse_filter(
 
 def _search_statement(s: Session, f: GuaranteeFilter) -> Any:
     stmt = (
-        select(Guarantee, Customer.name, Orderer.name, Orderer.prefecture)
+        select(Guarantee, col(Customer.name), col(Orderer.name), col(Orderer.prefecture))
         .join(Customer, col(Customer.id) == col(Guarantee.customer_id))
         .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
     )
@@ -560,12 +572,15 @@ def _search_statement(s: Session, f: GuaranteeFilter) -> Any:
         stmt = stmt.where(col(Guarantee.status) == f.status.value)
     if f.customer:
         text = f.customer
-        ids = select(Customer.id).where(
-            or_(col(Customer.name).contains(text), Customer.enet_id == text)
+        ids = select(col(Customer.id)).where(
+            or_(col(Customer.name).contains(text), col(Customer.enet_id) == text)
         )
         if text.isdigit():
-            ids = ids.union(select(Customer.id).where(Customer.id == int(text)))
-        stmt = stmt.where(col(Guarantee.customer_id).in_(ids))
+            stmt = stmt.where(
+                or_(col(Guarantee.customer_id).in_(ids), col(Guarantee.customer_id) == int(text))
+            )
+        else:
+            stmt = stmt.where(col(Guarantee.customer_id).in_(ids))
     if f.orderer:
         stmt = stmt.where(col(Guarantee.orderer_id).in_(search_orderer_ids(s, f.orderer)))
     return stmt
@@ -581,7 +596,7 @@ def search_guarantees(db: Database, f: GuaranteeFilter) -> list[GuaranteeView]:
 
 def count_guarantees(db: Database, f: GuaranteeFilter) -> int:
     with db.reader() as s:
-        sub = _search_statement(s, f).with_only_columns(Guarantee.id).subquery()
+        sub = _search_statement(s, f).with_only_columns(col(Guarantee.id)).subquery()
         return int(s.scalar(select(func.count()).select_from(sub)) or 0)
 
 
@@ -589,10 +604,10 @@ def get_guarantee(db: Database, number: str) -> GuaranteeView:
     key = unicodedata.normalize("NFKC", number).strip()
     with db.reader() as s:
         row = s.execute(
-            select(Guarantee, Customer.name, Orderer.name, Orderer.prefecture)
+            select(Guarantee, col(Customer.name), col(Orderer.name), col(Orderer.prefecture))
             .join(Customer, col(Customer.id) == col(Guarantee.customer_id))
             .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
-            .where(Guarantee.number == key)
+            .where(col(Guarantee.number) == key)
         ).first()
         if row is None:
             raise NotFoundError(f"保証契約番号「{number}」の保証は見つかりません")

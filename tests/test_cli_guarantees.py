@@ -8,7 +8,9 @@ from core.db import Database
 from tests.helpers import Result, cli
 
 
-def add_customer(capsys: pytest.CaptureFixture[str], name: str = "株式会社肥後建設", **kw: str) -> int:
+def add_customer(
+    capsys: pytest.CaptureFixture[str], name: str = "株式会社肥後建設", **kw: str
+) -> int:
     args = ["customer", "add", "--name", name, "--email", kw.get("email", "info@higo.example.jp")]
     if "enet_id" in kw:
         args += ["--enet-id", kw["enet_id"]]
@@ -45,9 +47,13 @@ def test_customer_add_and_list(env_db: Database, capsys: pytest.CaptureFixture[s
     assert "株式会社肥後建設" in human.out and "E0001" in human.out
 
 
-def test_customer_errors_are_one_line_each(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+def test_customer_errors_are_one_line_each(
+    env_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
     add_customer(capsys, enet_id="E0001")
-    r = cli(capsys, "customer", "add", "--name", "  ", "--email", "not-an-address", "--enet-id", "E0001")
+    r = cli(
+        capsys, "customer", "add", "--name", "  ", "--email", "not-an-address", "--enet-id", "E0001"
+    )
     assert r.code == 1
     lines = r.err.strip().splitlines()
     assert len(lines) == 3
@@ -58,7 +64,9 @@ def test_customer_errors_are_one_line_each(env_db: Database, capsys: pytest.Capt
     assert "Traceback" not in r.err
 
 
-def test_guarantee_add_returns_the_record(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+def test_guarantee_add_returns_the_record(
+    env_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
     cid = add_customer(capsys)
     r = add_guarantee(capsys, cid, "--type", "advance", "--period-end", "R9.3.31")
     assert r.code == 0, r.err
@@ -77,7 +85,9 @@ def test_guarantee_add_returns_the_record(env_db: Database, capsys: pytest.Captu
     assert "令和8年4月1日" in human.out and "40,000,000円" in human.out
 
 
-def test_numbers_are_unique_and_increasing(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+def test_numbers_are_unique_and_increasing(
+    env_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
     cid = add_customer(capsys)
     numbers = [add_guarantee(capsys, cid).json["guarantee_number"] for _ in range(5)]
     assert numbers == sorted(numbers) and len(set(numbers)) == 5
@@ -86,12 +96,18 @@ def test_numbers_are_unique_and_increasing(env_db: Database, capsys: pytest.Capt
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
-        (("--amount", "120,000,000"), "保証金額 120,000,000円 が請負金額 100,000,000円 を超えています"),
+        (
+            ("--amount", "120,000,000"),
+            "保証金額 120,000,000円 が請負金額 100,000,000円 を超えています",
+        ),
         (("--amount", "0"), "保証金額は1円以上"),
         (("--contract-amount", "-5"), "負の値"),
         (("--contract-date", "2025-02-30"), "2025-02-30"),
         (("--contract-date", "令和元年4月30日"), "令和元年4月30日"),
-        (("--guarantee-end", "R8.3.31"), "保証期限 令和8年3月31日 が契約締結日 令和8年4月1日 より前です"),
+        (
+            ("--guarantee-end", "R8.3.31"),
+            "保証期限 令和8年3月31日 が契約締結日 令和8年4月1日 より前です",
+        ),
         (("--type", "保険"), "保証の種別「保険」"),
         (("--kind", "物品"), "契約の種類「物品」"),
         (("--orderer", "熊本けん"), "熊本県"),  # suggestion for a near miss
@@ -110,9 +126,13 @@ def test_guarantee_add_refuses_bad_input(
     assert cli(capsys, "guarantee", "list", "--json").json == []  # nothing half-written
 
 
-def test_all_problems_are_reported_together(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+def test_all_problems_are_reported_together(
+    env_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
     cid = add_customer(capsys)
-    r = add_guarantee(capsys, cid, "--amount", "abc", "--contract-date", "R8.2.30", "--orderer", "ないない市")
+    r = add_guarantee(
+        capsys, cid, "--amount", "abc", "--contract-date", "R8.2.30", "--orderer", "ないない市"
+    )
     assert r.code == 1
     lines = r.err.strip().splitlines()
     assert len(lines) == 3, lines
@@ -135,7 +155,9 @@ def test_usual_limits_are_warnings(env_db: Database, capsys: pytest.CaptureFixtu
     assert "10分の1" in contract.json["warnings"][0]
 
 
-def test_missing_flag_is_a_clear_error(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_flag_is_a_clear_error(
+    env_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
     r = cli(capsys, "guarantee", "add", "--type", "前払金")
     assert r.code == 1
     assert r.err.startswith("エラー: 次の指定が必要です")

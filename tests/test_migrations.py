@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
-from alembic.util.exc import CommandError
 
 from core.db import Database, _alembic_config, current_revision, head_revision, open_database
-import pytest
 from core.errors import HoshoError
 
 
@@ -22,9 +21,12 @@ def test_downgrade_and_upgrade_again(db: Database) -> None:
     assert current_revision(db.engine) == head_revision(db.engine)
 
 
-def test_shared_database_must_be_upgraded_explicitly(db_url: str) -> None:
+def test_embedded_upgrades_itself_shared_must_be_upgraded(db_url: str) -> None:
     if db_url.startswith("sqlite"):
-        pytest.skip("the embedded database upgrades itself")
+        db = open_database(db_url)  # a new SQLite file is migrated on start
+        assert current_revision(db.engine) == head_revision(db.engine)
+        db.dispose()
+        return
     with pytest.raises(HoshoError, match="hosho db upgrade"):
         open_database(db_url)
 
@@ -32,3 +34,9 @@ def test_shared_database_must_be_upgraded_explicitly(db_url: str) -> None:
 def test_unreachable_database_is_a_clear_error() -> None:
     with pytest.raises(HoshoError, match="データベースに接続できません"):
         open_database("postgresql://nobody@127.0.0.1:1/none", auto_upgrade=False)
+
+
+def test_head_constant_matches_the_scripts(db: Database) -> None:
+    from core.migrations import HEAD_REVISION
+
+    assert head_revision(db.engine) == HEAD_REVISION

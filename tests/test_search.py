@@ -54,14 +54,24 @@ def test_each_filter_alone(env_db: Database, book: list[services.GuaranteeView])
     assert numbers(run(env_db, date_to="R7.4.1")) == {
         g.guarantee_number for g in book if g.contract_date.isoformat() <= "2025-04-01"
     }
-    assert numbers(run(env_db, customer="阿蘇")) == {g.guarantee_number for g in book if g.customer == "有限会社阿蘇組"}
-    assert numbers(run(env_db, customer="E1")) == {g.guarantee_number for g in book if g.customer == "株式会社肥後建設"}
-    assert numbers(run(env_db, orderer="とすし")) == {g.guarantee_number for g in book if g.orderer == "鳥栖市"}
+    assert numbers(run(env_db, customer="阿蘇")) == {
+        g.guarantee_number for g in book if g.customer == "有限会社阿蘇組"
+    }
+    assert numbers(run(env_db, customer="E1")) == {
+        g.guarantee_number for g in book if g.customer == "株式会社肥後建設"
+    }
+    assert numbers(run(env_db, orderer="とすし")) == {
+        g.guarantee_number for g in book if g.orderer == "鳥栖市"
+    }
     assert numbers(run(env_db, min_amount="20百万" if False else "20,000,000")) == {
         g.guarantee_number for g in book if g.amount >= 20_000_000
     }
-    assert numbers(run(env_db, max_amount="500万")) == {g.guarantee_number for g in book if g.amount <= 5_000_000}
-    assert numbers(run(env_db, type="contract")) == {g.guarantee_number for g in book if g.type == "契約"}
+    assert numbers(run(env_db, max_amount="500万")) == {
+        g.guarantee_number for g in book if g.amount <= 5_000_000
+    }
+    assert numbers(run(env_db, type="contract")) == {
+        g.guarantee_number for g in book if g.type == "契約"
+    }
     assert numbers(run(env_db, status="受付")) == numbers(book)
     assert run(env_db, status="発行済") == []
 
@@ -93,13 +103,17 @@ def test_order_limit_and_offset(env_db: Database, book: list[services.GuaranteeV
     assert keys == sorted(keys, reverse=True)
     page1 = services.search_guarantees(env_db, services.parse_filter(limit=10))
     page2 = services.search_guarantees(env_db, services.parse_filter(limit=10, offset=10))
-    assert [g.guarantee_number for g in page1 + page2] == [g.guarantee_number for g in everything[:20]]
+    assert [g.guarantee_number for g in page1 + page2] == [
+        g.guarantee_number for g in everything[:20]
+    ]
     assert services.count_guarantees(env_db, services.parse_filter(customer="阿蘇")) == 9
 
 
 def test_bad_filters_are_all_reported() -> None:
     with pytest.raises(ValidationError) as exc:
-        services.parse_filter(date_from="2026-13-01", min_amount="たくさん", type="保険", date_to="")
+        services.parse_filter(
+            date_from="2026-13-01", min_amount="たくさん", type="保険", date_to=""
+        )
     assert len(exc.value.problems) == 3
     with pytest.raises(ValidationError, match="期間の終わりが始まりより前"):
         services.parse_filter(date_from="R8.4.1", date_to="R8.3.1")
@@ -107,8 +121,21 @@ def test_bad_filters_are_all_reported() -> None:
         services.parse_filter(min_amount="200万", max_amount="100万")
 
 
-def test_list_command_json(env_db: Database, book: list[services.GuaranteeView], capsys: pytest.CaptureFixture[str]) -> None:
-    r = cli(capsys, "guarantee", "list", "--orderer", "広島県", "--type", "前払金", "--limit", "2", "--json")
+def test_list_command_json(
+    env_db: Database, book: list[services.GuaranteeView], capsys: pytest.CaptureFixture[str]
+) -> None:
+    r = cli(
+        capsys,
+        "guarantee",
+        "list",
+        "--orderer",
+        "広島県",
+        "--type",
+        "前払金",
+        "--limit",
+        "2",
+        "--json",
+    )
     assert r.code == 0, r.err
     rows = r.json
     assert len(rows) == 2

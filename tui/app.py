@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header
 
@@ -20,7 +20,7 @@ class GuaranteeTable(DataTable[str]):
 
 class HoshoApp(App[None]):
     TITLE = "hosho — 電子保証の窓口"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "終了", id="app.quit"),
         Binding("f5", "reload", "再読込", id="app.reload"),
     ]
@@ -42,7 +42,9 @@ class HoshoApp(App[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(GuaranteeTable)
-        table.add_columns("保証契約番号", "契約締結日", "種別", "受注者", "発注者", "保証金額", "状態")
+        table.add_columns(
+            "保証契約番号", "契約締結日", "種別", "受注者", "発注者", "保証金額", "状態"
+        )
         table.loading = True
         self.action_reload()
 

@@ -11,15 +11,18 @@ from tui.cli import CTX, emit
 
 
 def _table(columns: list[str], rows: list[list[str]], *, right: set[int] | None = None) -> None:
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     for i, name in enumerate(columns):
-        table.add_column(name, justify="right" if right and i in right else "left")
+        table.add_column(name, justify="right" if right and i in right else "left", no_wrap=True)
     for row in rows:
         table.add_row(*row)
-    Console(soft_wrap=True).print(table)
+    # Piped output is never cut to a terminal width.
+    Console(width=None if sys.stdout.isatty() else 400).print(table)
 
 
 def _wareki(d: Any) -> str:
@@ -196,7 +199,7 @@ def demo_seed(a: argparse.Namespace) -> int:
 
 
 def db_upgrade(a: argparse.Namespace) -> int:
-    from core.db import create_db_engine, current_revision, Database
+    from core.db import Database, create_db_engine, current_revision
 
     db = Database(create_db_engine(CTX.settings.effective_database_url))
     try:
