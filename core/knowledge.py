@@ -23,6 +23,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -191,7 +192,19 @@ Prefecture = Annotated[str, AfterValidator(_prefecture)]
 FaqId = Annotated[str, AfterValidator(_faq_id)]
 Phone = Annotated[str, AfterValidator(_phone)]
 PostalCode = Annotated[str, AfterValidator(_postal_code)]
-YamlDate = Annotated[date, Strict()]
+
+
+def _iso_date(value: Any) -> Any:
+    """A YAML date, or the same written in quotes ("2026-04-01"); nothing looser."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value  # reported as "is not a date"
+    return value
+
+
+YamlDate = Annotated[date, BeforeValidator(_iso_date), Strict()]
 Count = Annotated[int, Strict(), Field(ge=0)]
 GTypes = Annotated[tuple[GType, ...], AfterValidator(_unique)]
 CoveredGTypes = Annotated[

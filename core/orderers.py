@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,8 @@ from core.models import Meta, Orderer
 if TYPE_CHECKING:
     from core.db import Database
 
-DIGEST_KEY = "orderers_digest"
+DIGEST_KEY = "orderers_digest"  # digest of the shipped file when it was last loaded
+LOADED_KEY = "orderers_loaded"  # changes on every load: invalidates lookup caches
 LIST_AS_OF_KEY = "orderers_list_as_of"
 
 
@@ -48,7 +50,8 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
     """
     from core.db import file_digest
 
-    path = path or knowledge.default_orderers_path()
+    shipped = knowledge.default_orderers_path()
+    path = path or shipped
     data = knowledge.load_orderers(path)
     added = updated = unchanged = unlisted = 0
     with db.session() as s:
@@ -83,7 +86,11 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
             if key not in seen and row.listed:
                 row.listed = False
                 unlisted += 1
-        _set_meta(s, DIGEST_KEY, file_digest(path))
+        digest = file_digest(path)
+        if path.resolve() == shipped.resolve():
+            # A file loaded by hand stays until the shipped one changes (an app update).
+            _set_meta(s, DIGEST_KEY, digest)
+        _set_meta(s, LOADED_KEY, f"{digest}:{time.time_ns()}")
         _set_meta(s, LIST_AS_OF_KEY, data.list_as_of.isoformat())
     _INDEX_CACHE.clear()
     return SyncResult(added, updated, unchanged, unlisted)
@@ -106,7 +113,7 @@ _INDEX_CACHE: dict[str, tuple[knowledge.OrdererIndex, dict[str, int]]] = {}
 
 
 def _index(s: Session) -> tuple[knowledge.OrdererIndex, dict[str, int]]:
-    digest = s.scalar(select(col(Meta.value)).where(col(Meta.key) == DIGEST_KEY)) or ""
+    digest = s.scalar(select(col(Meta.value)).where(col(Meta.key) == LOADED_KEY)) or ""
     bind_key = f"{s.get_bind().engine.url}|{digest}"
     cached = _INDEX_CACHE.get(bind_key)
     if cached is None:
@@ -161,3 +168,65 @@ def search_orderer_ids(s: Session, text: str) -> list[int]:
     if found:
         return [ids[orderer_key(e.name, e.prefecture)] for e in found]
     return list(s.scalars(select(col(Orderer.id)).where(col(Orderer.name).contains(text.strip()))))
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+def orderer_json(row: Orderer) -> dict[str, Any]:
+    """The whole record as plain JSON data (the validated YAML entry plus its database id)."""
+    data = dict(row.rules)
+    data["id"] = row.id
+    data["listed"] = row.listed
+    return data
+
+
+def start_text(rules: dict[str, Any]) -> str:
+    """運用開始 as staff say it, with what the date is compared against."""
+    from datetime import date as _date
+
+    from core.dates import format_wareki, format_wareki_month
+
+    raw = rules.get("start_date")
+    if not raw:
+        return "資料に記載なし"
+    start = _date.fromisoformat(raw)
+    anchor = rules.get("applies_to", "契約締結日")
+    precision = rules.get("start_precision", "day")
+    if precision == "month":
+        return f"{format_wareki_month(start)}（日は資料に記載なし）以降の{anchor}分"
+    if precision == "by":
+        return f"開始日は資料に記載なし（{format_wareki(start)}時点で導入済み）"
+    return f"{format_wareki(start)}以降の{anchor}分"
+
+
+def show_orderer(db: Database, text: str) -> dict[str, Any]:
+    with db.reader() as s:
+        return orderer_json(resolve_orderer(s, text))
+
+
+def list_orderers(
+    db: Database, *, prefecture: str | None = None, category: str | None = None
+) -> list[dict[str, Any]]:
+    from core.errors import ValidationError
+
+    problems = []
+    if category and category not in {c.value for c in knowledge.Category}:
+        choices = "・".join(c.value for c in knowledge.Category)
+        problems.append(f"区分「{category}」は使えません（{choices}）")
+    pref = prefecture
+    if prefecture:
+        matches = [p for p in knowledge.PREFECTURES if p == prefecture or p[:-1] == prefecture]
+        if not matches:
+            problems.append(f"都道府県「{prefecture}」が分かりません")
+        else:
+            pref = matches[0]
+    if problems:
+        raise ValidationError(problems)
+    with db.reader() as s:
+        stmt = select(Orderer).where(col(Orderer.listed)).order_by(col(Orderer.id))
+        if pref:
+            stmt = stmt.where(col(Orderer.prefecture) == pref)
+        if category:
+            stmt = stmt.where(col(Orderer.category) == category)
+        return [orderer_json(o) for o in s.scalars(stmt)]

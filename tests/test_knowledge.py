@@ -273,7 +273,7 @@ def test_bad_date_is_not_a_date(tmp_path: Path) -> None:
     ]
 
 
-def test_unpadded_and_quoted_dates_are_not_dates(tmp_path: Path) -> None:
+def test_unpadded_dates_are_not_dates_quoted_iso_dates_are(tmp_path: Path) -> None:
     text = FAQ_OK.replace("as_of: 2025-02-27", "as_of: 2025-2-27")
     path = write(tmp_path, "faq.yaml", text)
     assert problems_of(load_faq, path) == [
@@ -281,7 +281,10 @@ def test_unpadded_and_quoted_dates_are_not_dates(tmp_path: Path) -> None:
     ]
     text = BRANCHES_OK.replace("as_of: 2022-05-01", 'as_of: "2022-05-01"')
     path = write(tmp_path, "branches.yaml", text)
-    assert problems_of(load_branches, path) == ["branches.yaml:2: as_of: 2022-05-01 is not a date"]
+    assert load_branches(path).as_of.isoformat() == "2022-05-01"
+    text = BRANCHES_OK.replace("as_of: 2022-05-01", 'as_of: "2022-02-30"')
+    path = write(tmp_path, "branches.yaml", text)
+    assert problems_of(load_branches, path) == ["branches.yaml:2: as_of: 2022-02-30 is not a date"]
 
 
 def test_missing_key_points_at_the_item(tmp_path: Path) -> None:

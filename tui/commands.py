@@ -311,3 +311,166 @@ def register(sub: Any) -> None:
     p = dbg.add_parser("current", help="スキーマの版を表示")
     _json_flag(p)
     p.set_defaults(handler=db_current)
+
+    register_knowledge(sub)
+
+
+# --- knowledge files and orderers -------------------------------------------------------
+
+
+def data_check(a: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.knowledge import check_files
+
+    report = check_files([Path(p) for p in a.paths] or None)
+    if a.json:
+        emit(
+            {
+                "ok": report.ok,
+                "files": report.files,
+                "problems": [str(p) for p in report.problems],
+                "orderers_by_category": report.orderers_by_category,
+                "orderers_by_prefecture": report.orderers_by_prefecture,
+                "unverified_orderers": report.unverified_orderers,
+                "faq_entries": report.faq_entries,
+                "branches": report.branches,
+            }
+        )
+    else:
+        print(report.render())
+    return 0 if report.ok else 1
+
+
+def data_load(a: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.orderers import sync_orderers
+
+    r = sync_orderers(CTX.db, Path(a.path) if a.path else None)
+    if a.json:
+        emit(
+            {
+                "added": r.added,
+                "updated": r.updated,
+                "unchanged": r.unchanged,
+                "unlisted": r.unlisted,
+            }
+        )
+    else:
+        print(
+            f"発注者を読み込みました: 追加 {r.added}件、更新 {r.updated}件、"
+            f"変更なし {r.unchanged}件、一覧から外れた {r.unlisted}件"
+            "（保証が参照するため削除はしません）"
+        )
+    return 0
+
+
+def _orderer_label(o: dict[str, Any]) -> str:
+    pref = o.get("prefecture")
+    return f"{o['name']}（{pref}）" if pref and pref != o["name"] else o["name"]
+
+
+def _orderer_lines(o: dict[str, Any]) -> list[tuple[str, str]]:
+    from core.orderers import start_text
+
+    coverage = o.get("coverage")
+    if coverage:
+        cov = "、".join(f"{k}（{'・'.join(v or [])}）" for k, v in coverage.items())
+    else:
+        cov = "資料に記載なし（工事は対象）"
+    subs = []
+    for sub in o.get("submission") or []:
+        who = "・".join(sub["types"]) if sub.get("types") else "全種別"
+        where = f" → {sub['to']}" if sub.get("to") else ""
+        note = f"（{sub['note']}）" if sub.get("note") else ""
+        subs.append(f"{who}: {sub['method']}{where}{note}")
+    lines = [
+        ("発注者", _orderer_label(o)),
+        ("読み", o.get("reading", "")),
+        ("区分", o["category"]),
+        ("運用開始", start_text(o)),
+        ("対象", cov),
+        ("認証キーの提出", " / ".join(subs) or "資料に記載なし（発注者に確認）"),
+    ]
+    if o.get("before_start_paper"):
+        lines.append(("開始前の契約", f"{'・'.join(o['before_start_paper'])}は書面"))
+    if o.get("department_limits"):
+        lines.append(("対象部局", "・".join(o["department_limits"])))
+    if o.get("excluded_guarantors"):
+        lines.append(("対象外の保証", "・".join(o["excluded_guarantors"])))
+    if o.get("usage"):
+        u = o["usage"]
+        lines.append(
+            (
+                "利用実績",
+                f"前払金保証 {u['advance_guarantees']:,}件中 電子 {u['electronic']:,}件"
+                f"（{u['rate_percent']}%、{_wareki(dates.parse_date(u['as_of']))}現在）",
+            )
+        )
+    if o.get("aliases"):
+        lines.append(("別名", "・".join(o["aliases"])))
+    for note in o.get("notes") or []:
+        lines.append(("備考", note))
+    if not o.get("verified", True):
+        lines.append(("注意", "資料の表記に疑義あり（要確認）"))
+    lines.append(("出典", f"{o['source']}（{_wareki(dates.parse_date(o['as_of']))}時点）"))
+    return lines
+
+
+def orderer_show(a: argparse.Namespace) -> int:
+    from core.orderers import show_orderer
+
+    o = show_orderer(CTX.db, a.name)
+    if a.json:
+        emit(o)
+        return 0
+    lines = _orderer_lines(o)
+    width = max(len(k) for k, _ in lines)
+    for k, v in lines:
+        print(f"{k}{'　' * (width - len(k))}  {v}")
+    return 0
+
+
+def orderer_list(a: argparse.Namespace) -> int:
+    from core.orderers import list_orderers, start_text
+
+    rows = list_orderers(CTX.db, prefecture=a.prefecture, category=a.category)
+    if a.json:
+        emit(rows)
+        return 0
+    if not rows:
+        print("該当する発注者はありません")
+        return 0
+    _table(
+        ["発注者", "都道府県", "区分", "運用開始"],
+        [[o["name"], o.get("prefecture") or "—", o["category"], start_text(o)] for o in rows],
+    )
+    return 0
+
+
+def register_knowledge(sub: Any) -> None:
+    def group(name: str, help: str) -> Any:
+        p = sub.add_parser(name, help=help, description=help)
+        return p.add_subparsers(dest="command", metavar="ACTION", parser_class=type(p))
+
+    data = group("data", "知識ファイル（data/*.yaml）の検査と読み込み")
+    p = data.add_parser("check", help="知識ファイルを検査して件数を表示（問題があれば終了コード1）")
+    p.add_argument("paths", nargs="*", help="検査するファイル（省略時は同梱の3ファイル）")
+    _json_flag(p)
+    p.set_defaults(handler=data_check)
+    p = data.add_parser("load", help="発注者をデータベースへ読み込む（何度実行しても同じ結果）")
+    p.add_argument("path", nargs="?", help="orderers.yaml（省略時は同梱のもの）")
+    _json_flag(p)
+    p.set_defaults(handler=data_load)
+
+    orderer = group("orderer", "発注者の電子保証ルール")
+    p = orderer.add_parser("show", help="発注者を名前・別名・読みで探して表示")
+    p.add_argument("name", help="例: 鳥栖市 / とすし / 国交省")
+    _json_flag(p)
+    p.set_defaults(handler=orderer_show)
+    p = orderer.add_parser("list", help="発注者の一覧")
+    p.add_argument("--prefecture", help="都道府県（例: 佐賀県・佐賀）")
+    p.add_argument("--category", help="区分（国・都道府県・市町村 など）")
+    _json_flag(p)
+    p.set_defaults(handler=orderer_list)
