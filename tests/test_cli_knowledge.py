@@ -107,7 +107,7 @@ def test_data_load_is_idempotent_and_never_orphans(
             contract_amount="50,000,000",
             amount="5,000,000",
             contract_date="2026-04-10",
-        ),  # fmt: skip
+        ),
         operator="t",
         number_prefix="207",
     )

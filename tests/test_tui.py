@@ -26,7 +26,7 @@ async def test_first_screen_lists_guarantees(db: Database, db_url: str) -> None:
             contract_amount="100,000,000",
             amount="40,000,000",
             contract_date="R8.4.1",
-        ),  # fmt: skip
+        ),
         operator="t",
         number_prefix="207",
     )
