@@ -33,6 +33,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache per connection
+    cur.execute("PRAGMA mmap_size=1073741824")  # read through the OS page cache
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 

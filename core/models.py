@@ -69,12 +69,13 @@ class Guarantee(SQLModel, table=True):
     """保証: one guarantee contract, with its current terms."""
 
     __table_args__ = (
-        Index("ix_guarantee_contract_date_id", "contract_date", "id"),
+        # Pages are ordered by (contract_date, id); amount, type and status ride along so
+        # filters on them are checked inside the index while walking it in date order.
+        Index("ix_guarantee_date_cover", "contract_date", "id", "amount", "type", "status"),
         Index("ix_guarantee_customer_date", "customer_id", "contract_date"),
         Index("ix_guarantee_orderer_date", "orderer_id", "contract_date"),
         Index("ix_guarantee_type_date", "type", "contract_date"),
         Index("ix_guarantee_status_date", "status", "contract_date"),
-        Index("ix_guarantee_amount", "amount"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from core import services
+from core.db import Database
 from core.settings import get_settings
 from tui.cli import main
 
@@ -32,3 +34,17 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return Result(code, out, err)
+
+
+def make_guarantee(db: Database, customer_id: int, **fields: str) -> services.GuaranteeView:
+    """Record a guarantee through the service, with sensible defaults for unnamed fields."""
+    values = {
+        "type": "前払金",
+        "orderer": "熊本県",
+        "project": "県道改良工事",
+        "contract_amount": "100,000,000",
+        "amount": "40,000,000",
+        "contract_date": "2026-04-01",
+    } | fields
+    draft = services.GuaranteeDraft(customer=str(customer_id), **values)
+    return services.add_guarantee(db, draft, operator="テスト担当", number_prefix="207")

@@ -10,7 +10,7 @@ import yaml
 from core import services
 from core.db import Database
 from core.knowledge import default_orderers_path
-from tests.helpers import cli
+from tests.helpers import cli, make_guarantee
 
 
 def test_orderer_show_by_reading_alias_and_name(
@@ -97,20 +97,7 @@ def test_data_load_is_idempotent_and_never_orphans(
     again = cli(capsys, "data", "load", "--json")
     assert again.code == 0 and again.json["added"] == 0 and again.json["updated"] == 0
     customer = services.add_customer(env_db, name="株式会社鳥栖建設", operator="t")
-    g = services.add_guarantee(
-        env_db,
-        services.GuaranteeDraft(
-            type="契約",
-            customer=str(customer.id),
-            orderer="鳥栖市",
-            project="市道改良工事",
-            contract_amount="50,000,000",
-            amount="5,000,000",
-            contract_date="2026-04-10",
-        ),
-        operator="t",
-        number_prefix="207",
-    )
+    g = make_guarantee(env_db, customer.id, type="契約", orderer="鳥栖市", amount="5,000,000")
 
     def move_start(data: dict) -> None:  # type: ignore[type-arg]
         for o in data["orderers"]:

@@ -9,7 +9,7 @@ import pytest
 from core import services
 from core.db import Database
 from core.errors import ValidationError
-from tests.helpers import cli
+from tests.helpers import cli, make_guarantee
 
 ORDERERS = ["熊本県", "鳥栖市", "広島県"]
 TYPES = ["前払金", "契約", "中間前払金"]
@@ -25,16 +25,17 @@ def book(env_db: Database) -> list[services.GuaranteeView]:
     for i, (cust, orderer, day) in enumerate(
         itertools.product([a, b, c], ORDERERS, ["2025-04-01", "2025-10-01", "2026-04-01"])
     ):
-        draft = services.GuaranteeDraft(
-            type=TYPES[i % 3],
-            customer=str(cust.id),
-            orderer=orderer,
-            project=f"工事{i}",
-            contract_amount="100,000,000",
-            amount=f"{(i + 1) * 1_000_000}",
-            contract_date=day,
+        made.append(
+            make_guarantee(
+                env_db,
+                cust.id,
+                type=TYPES[i % 3],
+                orderer=orderer,
+                project=f"工事{i}",
+                amount=f"{(i + 1) * 1_000_000}",
+                contract_date=day,
+            )
         )
-        made.append(services.add_guarantee(env_db, draft, operator="t", number_prefix="207"))
     return made
 
 

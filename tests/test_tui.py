@@ -6,6 +6,7 @@ import pytest
 
 from core import services
 from core.db import Database
+from tests.helpers import make_guarantee
 from tui.app import GuaranteeTable, make_app
 
 
@@ -16,20 +17,7 @@ def _no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_first_screen_lists_guarantees(db: Database, db_url: str) -> None:
     customer = services.add_customer(db, name="株式会社肥後建設", operator="t")
-    g = services.add_guarantee(
-        db,
-        services.GuaranteeDraft(
-            type="前払金",
-            customer=str(customer.id),
-            orderer="熊本県",
-            project="県道改良工事",
-            contract_amount="100,000,000",
-            amount="40,000,000",
-            contract_date="R8.4.1",
-        ),
-        operator="t",
-        number_prefix="207",
-    )
+    g = make_guarantee(db, customer.id, contract_date="R8.4.1")
     app = make_app(db_url)
     async with app.run_test(size=(120, 36)) as pilot:
         table = app.query_one(GuaranteeTable)

@@ -235,10 +235,14 @@ def db_current(a: argparse.Namespace) -> int:
 # --- registration ------------------------------------------------------------------------
 
 
+def _group(sub: Any, name: str, help: str) -> Any:
+    p = sub.add_parser(name, help=help, description=help)
+    return p.add_subparsers(dest="command", metavar="ACTION", parser_class=type(p))
+
+
 def register(sub: Any) -> None:
     def group(name: str, help: str) -> Any:
-        p = sub.add_parser(name, help=help, description=help)
-        return p.add_subparsers(dest="command", metavar="ACTION", parser_class=type(p))
+        return _group(sub, name, help)
 
     cust = group("customer", "受注者（保証契約者）の登録と一覧")
     p = cust.add_parser("add", help="受注者を登録")
@@ -450,11 +454,7 @@ def orderer_list(a: argparse.Namespace) -> int:
 
 
 def register_knowledge(sub: Any) -> None:
-    def group(name: str, help: str) -> Any:
-        p = sub.add_parser(name, help=help, description=help)
-        return p.add_subparsers(dest="command", metavar="ACTION", parser_class=type(p))
-
-    data = group("data", "知識ファイル（data/*.yaml）の検査と読み込み")
+    data = _group(sub, "data", "知識ファイル（data/*.yaml）の検査と読み込み")
     p = data.add_parser("check", help="知識ファイルを検査して件数を表示（問題があれば終了コード1）")
     p.add_argument("paths", nargs="*", help="検査するファイル（省略時は同梱の3ファイル）")
     _json_flag(p)
@@ -464,7 +464,7 @@ def register_knowledge(sub: Any) -> None:
     _json_flag(p)
     p.set_defaults(handler=data_load)
 
-    orderer = group("orderer", "発注者の電子保証ルール")
+    orderer = _group(sub, "orderer", "発注者の電子保証ルール")
     p = orderer.add_parser("show", help="発注者を名前・別名・読みで探して表示")
     p.add_argument("name", help="例: 鳥栖市 / とすし / 国交省")
     _json_flag(p)

@@ -110,8 +110,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('number', name=op.f('uq_guarantee_number'))
     )
     with op.batch_alter_table('guarantee', schema=None) as batch_op:
-        batch_op.create_index('ix_guarantee_amount', ['amount'], unique=False)
-        batch_op.create_index('ix_guarantee_contract_date_id', ['contract_date', 'id'], unique=False)
+        batch_op.create_index('ix_guarantee_date_cover', ['contract_date', 'id', 'amount', 'type', 'status'], unique=False)
         batch_op.create_index('ix_guarantee_customer_date', ['customer_id', 'contract_date'], unique=False)
         batch_op.create_index('ix_guarantee_orderer_date', ['orderer_id', 'contract_date'], unique=False)
         batch_op.create_index('ix_guarantee_status_date', ['status', 'contract_date'], unique=False)
@@ -148,8 +147,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_guarantee_status_date')
         batch_op.drop_index('ix_guarantee_orderer_date')
         batch_op.drop_index('ix_guarantee_customer_date')
-        batch_op.drop_index('ix_guarantee_contract_date_id')
-        batch_op.drop_index('ix_guarantee_amount')
+        batch_op.drop_index('ix_guarantee_date_cover')
 
     op.drop_table('guarantee')
     with op.batch_alter_table('orderer', schema=None) as batch_op:
