@@ -159,11 +159,18 @@ def _channel_reason(channel: Channel) -> Reason:
     )
 
 
-def _unlisted_reason(query_name: str | None, list_as_of: date, list_source: str) -> Reason:
+def not_listed_text(query_name: str | None, list_as_of: date) -> str:
+    """The honest answer for an orderer the documents do not name: never a guess."""
     name = query_name.strip() if query_name and query_name.strip() else "この発注者"
+    return (
+        f"{name}は資料に掲載なし（未導入または導入検討中の可能性。"
+        f"{format_wareki(list_as_of)}現在の一覧）。導入状況は発注者に確認してください"
+    )
+
+
+def _unlisted_reason(query_name: str | None, list_as_of: date, list_source: str) -> Reason:
     return Reason(
-        f"{name}は資料に掲載なし（{format_wareki(list_as_of)}現在の一覧。"
-        "未導入または導入検討中の可能性）。発注者に確認を",
+        not_listed_text(query_name, list_as_of),
         False,
         list_source,
         list_as_of,

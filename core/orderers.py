@@ -136,12 +136,18 @@ def _label(e: knowledge.Orderer) -> str:
 
 
 def not_found_message(s: Session, text: str) -> str:
+    from datetime import date as _date
+
+    from core.eligibility import not_listed_text
+
     index, _ = _index(s)
     close = index.suggest(text)
     as_of = s.scalar(select(col(Meta.value)).where(col(Meta.key) == LIST_AS_OF_KEY))
-    hint = f"近い名前: {'、'.join(close)}。" if close else ""
-    when = f"（{as_of} 時点の一覧）" if as_of else ""
-    return f"発注者「{text}」は資料に掲載がありません{when}。{hint}"
+    if as_of:
+        message = not_listed_text(f"発注者「{text}」", _date.fromisoformat(as_of))
+    else:
+        message = f"発注者「{text}」は資料に掲載なし"
+    return message + (f"。近い名前: {'、'.join(close)}" if close else "")
 
 
 def find_orderers(s: Session, text: str) -> list[Orderer]:

@@ -111,7 +111,7 @@ def test_numbers_are_unique_and_increasing(
         (("--type", "保険"), "保証の種別「保険」"),
         (("--kind", "物品"), "契約の種類「物品」"),
         (("--orderer", "熊本けん"), "熊本県"),  # suggestion for a near miss
-        (("--orderer", "存在しない村役場"), "資料に掲載がありません"),
+        (("--orderer", "存在しない村役場"), "資料に掲載なし（未導入または導入検討中の可能性"),
         (("--customer", "9999"), "受注者「9999」が見つかりません"),
     ],
 )

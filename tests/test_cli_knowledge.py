@@ -39,7 +39,10 @@ def test_orderer_show_unknown_suggests(
 ) -> None:
     r = cli(capsys, "orderer", "show", "鳥巣市")
     assert r.code == 1
-    assert "資料に掲載がありません" in r.err and "鳥栖市" in r.err and "2026-02-02" in r.err
+    assert (
+        "資料に掲載なし（未導入または導入検討中の可能性" in r.err and "令和8年2月2日現在" in r.err
+    )
+    assert "発注者に確認" in r.err and "近い名前:" in r.err and "鳥栖市" in r.err
     assert "Traceback" not in r.err
 
 

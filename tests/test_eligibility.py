@@ -222,7 +222,9 @@ def test_unlisted_orderer() -> None:
     assert v.eligible is False
     assert v.orderer is None
     (blocker,) = texts(v, False)
-    assert blocker.startswith("架空村は資料に掲載なし（令和8年2月2日現在の一覧")
+    assert blocker.startswith(
+        "架空村は資料に掲載なし（未導入または導入検討中の可能性。令和8年2月2日現在の一覧"
+    )
     assert "未導入または導入検討中" in blocker
     unlisted = v.reasons[-1]
     assert (unlisted.source, unlisted.as_of) == (DATA.list_source, DATA.list_as_of)
