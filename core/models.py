@@ -130,3 +130,17 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=40)
     target: str = Field(max_length=120)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class FaqMiss(SQLModel, table=True):
+    """A caller's question the assistant could not answer confidently (for adding entries)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    operator: str = Field(max_length=100)
+    question: str = Field(max_length=500)
+    normalized: str = Field(max_length=500, index=True)
+    best_score: float = 0.0
+    candidates: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )

@@ -10,7 +10,9 @@ from core.money import format_yen
 from tui.cli import CTX, emit
 
 
-def _table(columns: list[str], rows: list[list[str]], *, right: set[int] | None = None) -> None:
+def print_table(
+    columns: list[str], rows: list[list[str]], *, right: set[int] | None = None
+) -> None:
     import sys
 
     from rich.console import Console
@@ -25,11 +27,11 @@ def _table(columns: list[str], rows: list[list[str]], *, right: set[int] | None 
     Console(width=None if sys.stdout.isatty() else 400).print(table)
 
 
-def _wareki(d: Any) -> str:
+def wareki(d: Any) -> str:
     return dates.format_wareki(d) if d else "—"
 
 
-def _json_flag(p: argparse.ArgumentParser) -> None:
+def json_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="JSONで出力")
 
 
@@ -63,7 +65,7 @@ def customer_list(a: argparse.Namespace) -> int:
     if not rows:
         print("該当する受注者はありません")
         return 0
-    _table(
+    print_table(
         ["ID", "商号", "e-Net保証ID", "メール", "電話"],
         [[str(c.id), c.name, c.enet_id or "—", c.email or "—", c.phone or "—"] for c in rows],
         right={0},
@@ -85,17 +87,17 @@ def _print_guarantee(g: services.GuaranteeView) -> None:
         ("契約の種類", g.contract_kind),
         ("請負金額", format_yen(g.contract_amount)),
         ("保証金額", format_yen(g.amount)),
-        ("契約締結日", _wareki(g.contract_date)),
-        ("入札公告日", _wareki(g.announcement_date)),
-        ("工期", f"{_wareki(g.period_start)} 〜 {_wareki(g.period_end)}"),
-        ("保証期限", _wareki(g.guarantee_end)),
+        ("契約締結日", wareki(g.contract_date)),
+        ("入札公告日", wareki(g.announcement_date)),
+        ("工期", f"{wareki(g.period_start)} 〜 {wareki(g.period_end)}"),
+        ("保証期限", wareki(g.guarantee_end)),
         ("前払金取扱金融機関", g.bank or "—"),
         ("申込経路", g.channel),
         ("交付方法", g.delivery),
         ("保証料", format_yen(g.fee) if g.fee is not None else "未計算"),
     ]
     if g.original_contract_date:
-        lines.append(("当初の契約締結日", _wareki(g.original_contract_date)))
+        lines.append(("当初の契約締結日", wareki(g.original_contract_date)))
     width = max(len(k) for k, _ in lines)
     for k, v in lines:
         print(f"{k}{'　' * (width - len(k))}  {v}")
@@ -153,7 +155,7 @@ def guarantee_list(a: argparse.Namespace) -> int:
     if not rows:
         print("条件に合う保証はありません")
         return 0
-    _table(
+    print_table(
         ["保証契約番号", "契約締結日", "種別", "受注者", "発注者", "保証金額", "状態"],
         [
             [
@@ -235,14 +237,14 @@ def db_current(a: argparse.Namespace) -> int:
 # --- registration ------------------------------------------------------------------------
 
 
-def _group(sub: Any, name: str, help: str) -> Any:
+def add_group(sub: Any, name: str, help: str) -> Any:
     p = sub.add_parser(name, help=help, description=help)
     return p.add_subparsers(dest="command", metavar="ACTION", parser_class=type(p))
 
 
 def register(sub: Any) -> None:
     def group(name: str, help: str) -> Any:
-        return _group(sub, name, help)
+        return add_group(sub, name, help)
 
     cust = group("customer", "受注者（保証契約者）の登録と一覧")
     p = cust.add_parser("add", help="受注者を登録")
@@ -253,12 +255,12 @@ def register(sub: Any) -> None:
     p.add_argument("--phone", help="電話番号")
     p.add_argument("--representative", help="代表者")
     p.add_argument("--contact", help="担当者")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=customer_add)
     p = cust.add_parser("list", help="受注者の一覧")
     p.add_argument("query", nargs="?", help="商号の一部またはe-Net保証ID")
     p.add_argument("--limit", type=int, default=200)
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=customer_list)
 
     gua = group("guarantee", "保証の登録・検索・表示")
@@ -279,7 +281,7 @@ def register(sub: Any) -> None:
     p.add_argument("--announcement-date", help="入札公告日")
     p.add_argument("--original-contract-date", help="当初の契約締結日（変更・中間前払金のとき）")
     p.add_argument("--bank", help="前払金取扱金融機関")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=guarantee_add)
 
     p = gua.add_parser("list", help="保証を検索（条件はすべて組み合わせ可）")
@@ -293,27 +295,27 @@ def register(sub: Any) -> None:
     p.add_argument("--status", help="状態（受付・発行済・取消）")
     p.add_argument("--limit", type=int, default=50, help="表示件数（既定: 50）")
     p.add_argument("--offset", type=int, default=0, help="先頭から飛ばす件数")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=guarantee_list)
 
     p = gua.add_parser("show", help="保証の内容を表示")
     p.add_argument("number", help="保証契約番号（10桁）")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=guarantee_show)
 
     demo = group("demo", "デモ・計測用のデータ")
     p = demo.add_parser("seed", help="それらしい受注者と保証を作る")
     p.add_argument("--count", type=int, default=1000, help="保証の件数")
     p.add_argument("--seed", type=int, default=1, help="乱数の種")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=demo_seed)
 
     dbg = group("db", "データベースの管理")
     p = dbg.add_parser("upgrade", help="スキーマを最新にする（共有のPostgreSQLでは必須）")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=db_upgrade)
     p = dbg.add_parser("current", help="スキーマの版を表示")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=db_current)
 
     register_knowledge(sub)
@@ -409,7 +411,7 @@ def _orderer_lines(o: dict[str, Any]) -> list[tuple[str, str]]:
             (
                 "利用実績",
                 f"前払金保証 {u['advance_guarantees']:,}件中 電子 {u['electronic']:,}件"
-                f"（{u['rate_percent']}%、{_wareki(dates.parse_date(u['as_of']))}現在）",
+                f"（{u['rate_percent']}%、{wareki(dates.parse_date(u['as_of']))}現在）",
             )
         )
     if o.get("aliases"):
@@ -418,7 +420,7 @@ def _orderer_lines(o: dict[str, Any]) -> list[tuple[str, str]]:
         lines.append(("備考", note))
     if not o.get("verified", True):
         lines.append(("注意", "資料の表記に疑義あり（要確認）"))
-    lines.append(("出典", f"{o['source']}（{_wareki(dates.parse_date(o['as_of']))}時点）"))
+    lines.append(("出典", f"{o['source']}（{wareki(dates.parse_date(o['as_of']))}時点）"))
     return lines
 
 
@@ -446,7 +448,7 @@ def orderer_list(a: argparse.Namespace) -> int:
     if not rows:
         print("該当する発注者はありません")
         return 0
-    _table(
+    print_table(
         ["発注者", "都道府県", "区分", "運用開始"],
         [[o["name"], o.get("prefecture") or "—", o["category"], start_text(o)] for o in rows],
     )
@@ -454,23 +456,23 @@ def orderer_list(a: argparse.Namespace) -> int:
 
 
 def register_knowledge(sub: Any) -> None:
-    data = _group(sub, "data", "知識ファイル（data/*.yaml）の検査と読み込み")
+    data = add_group(sub, "data", "知識ファイル（data/*.yaml）の検査と読み込み")
     p = data.add_parser("check", help="知識ファイルを検査して件数を表示（問題があれば終了コード1）")
     p.add_argument("paths", nargs="*", help="検査するファイル（省略時は同梱の3ファイル）")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=data_check)
     p = data.add_parser("load", help="発注者をデータベースへ読み込む（何度実行しても同じ結果）")
     p.add_argument("path", nargs="?", help="orderers.yaml（省略時は同梱のもの）")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=data_load)
 
-    orderer = _group(sub, "orderer", "発注者の電子保証ルール")
+    orderer = add_group(sub, "orderer", "発注者の電子保証ルール")
     p = orderer.add_parser("show", help="発注者を名前・別名・読みで探して表示")
     p.add_argument("name", help="例: 鳥栖市 / とすし / 国交省")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=orderer_show)
     p = orderer.add_parser("list", help="発注者の一覧")
     p.add_argument("--prefecture", help="都道府県（例: 佐賀県・佐賀）")
     p.add_argument("--category", help="区分（国・都道府県・市町村 など）")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=orderer_list)
