@@ -89,6 +89,7 @@ class Guarantee(SQLModel, table=True):
     amount: int = Field(sa_column=Column(BigInteger, nullable=False))  # 保証金額
     contract_date: date  # 契約締結日
     announcement_date: date | None = None  # 入札公告日
+    award_date: date | None = None  # 落札日 (deadlines such as 鳥栖市's electronic contract)
     period_start: date | None = None  # 工期 (自)
     period_end: date | None = None  # 工期 (至)
     guarantee_end: date | None = None  # 保証期限

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 DIGEST_KEY = "orderers_digest"  # digest of the shipped file when it was last loaded
 LOADED_KEY = "orderers_loaded"  # changes on every load: invalidates lookup caches
+LIST_SOURCE_KEY = "orderers_list_source"
 LIST_AS_OF_KEY = "orderers_list_as_of"
 
 
@@ -92,6 +94,7 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
             _set_meta(s, DIGEST_KEY, digest)
         _set_meta(s, LOADED_KEY, f"{digest}:{time.time_ns()}")
         _set_meta(s, LIST_AS_OF_KEY, data.list_as_of.isoformat())
+        _set_meta(s, LIST_SOURCE_KEY, data.list_source)
     _INDEX_CACHE.clear()
     return SyncResult(added, updated, unchanged, unlisted)
 
@@ -120,7 +123,7 @@ def _index(s: Session) -> tuple[knowledge.OrdererIndex, dict[str, int]]:
         rows = s.execute(
             select(col(Orderer.id), col(Orderer.rules)).where(col(Orderer.listed))
         ).all()
-        entries = [knowledge.Orderer.model_validate_json(json.dumps(rules)) for _, rules in rows]
+        entries = [_model(rules) for _, rules in rows]
         ids = {
             orderer_key(e.name, e.prefecture): row_id
             for e, (row_id, _) in zip(entries, rows, strict=True)
@@ -131,23 +134,51 @@ def _index(s: Session) -> tuple[knowledge.OrdererIndex, dict[str, int]]:
     return cached
 
 
-def _label(e: knowledge.Orderer) -> str:
-    return f"{e.name}（{e.prefecture}）" if e.prefecture else e.name
+def _model(rules: dict[str, Any]) -> knowledge.Orderer:
+    return knowledge.Orderer.model_validate_json(json.dumps(rules))
+
+
+def orderer_model(row: Orderer) -> knowledge.Orderer:
+    """The validated knowledge record behind a database row (for the rules engine)."""
+    return _model(row.rules)
+
+
+@dataclass(frozen=True)
+class ListInfo:
+    """The orderer list an absent orderer is judged against."""
+
+    as_of: date
+    source: str
+
+
+def list_info(s: Session) -> ListInfo:
+    rows = dict(
+        s.execute(
+            select(col(Meta.key), col(Meta.value)).where(
+                col(Meta.key).in_([LIST_AS_OF_KEY, LIST_SOURCE_KEY])
+            )
+        ).all()
+    )
+    if LIST_AS_OF_KEY in rows:
+        return ListInfo(date.fromisoformat(rows[LIST_AS_OF_KEY]), rows.get(LIST_SOURCE_KEY, ""))
+    shipped = knowledge.load_orderers()
+    return ListInfo(shipped.list_as_of, shipped.list_source)
 
 
 def not_found_message(s: Session, text: str) -> str:
-    from datetime import date as _date
-
     from core.eligibility import not_listed_text
 
-    index, _ = _index(s)
-    close = index.suggest(text)
-    as_of = s.scalar(select(col(Meta.value)).where(col(Meta.key) == LIST_AS_OF_KEY))
-    if as_of:
-        message = not_listed_text(f"発注者「{text}」", _date.fromisoformat(as_of))
-    else:
-        message = f"発注者「{text}」は資料に掲載なし"
-    return message + (f"。近い名前: {'、'.join(close)}" if close else "")
+    message = not_listed_text(f"発注者「{text}」", list_info(s).as_of)
+    return message + suggestion_text(s, text)
+
+
+def suggest_orderers(s: Session, text: str) -> list[str]:
+    return _index(s)[0].suggest(text)
+
+
+def suggestion_text(s: Session, text: str) -> str:
+    close = suggest_orderers(s, text)
+    return f"。近い名前: {'、'.join(close)}" if close else ""
 
 
 def find_orderers(s: Session, text: str) -> list[Orderer]:
@@ -189,14 +220,12 @@ def orderer_json(row: Orderer) -> dict[str, Any]:
 
 def start_text(rules: dict[str, Any]) -> str:
     """運用開始 as staff say it, with what the date is compared against."""
-    from datetime import date as _date
-
     from core.dates import format_wareki, format_wareki_month
 
     raw = rules.get("start_date")
     if not raw:
         return "資料に記載なし"
-    start = _date.fromisoformat(raw)
+    start = date.fromisoformat(raw)
     anchor = rules.get("applies_to", "契約締結日")
     precision = rules.get("start_precision", "day")
     if precision == "month":

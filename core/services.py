@@ -13,18 +13,29 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from core import dates
+from core.calendar import Deadline, deadlines_for
 from core.db import Database
+from core.eligibility import Verdict, evaluate, fee_discount, fee_discount_reason
 from core.errors import NotFoundError, ValidationError
 from core.models import AuditEvent, Customer, Guarantee, Orderer
 from core.money import parse_yen
 from core.numbering import reserve_numbers
-from core.orderers import resolve_orderer, search_orderer_ids
+from core.orderers import (
+    find_orderers,
+    list_info,
+    orderer_model,
+    resolve_orderer,
+    search_orderer_ids,
+    suggest_orderers,
+)
 from core.terms import (
+    CertKind,
     Channel,
     Delivery,
     GType,
     Kind,
     Status,
+    parse_cert_kind,
     parse_channel,
     parse_delivery,
     parse_gtype,
@@ -170,6 +181,7 @@ class GuaranteeView:
     amount: int
     contract_date: date
     announcement_date: date | None
+    award_date: date | None
     period_start: date | None
     period_end: date | None
     guarantee_end: date | None
@@ -184,10 +196,12 @@ class GuaranteeView:
     created_by: str
     eligibility: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out = {k: _json(v) for k, v in dataclasses.asdict(self).items()}
         out["warnings"] = list(self.warnings)
+        out["deadlines"] = [d.to_json() for d in self.deadlines]
         return out
 
 
@@ -197,6 +211,7 @@ def _guarantee_view(
     orderer: str,
     prefecture: str | None,
     warnings: tuple[str, ...] = (),
+    deadlines: tuple[Deadline, ...] = (),
 ) -> GuaranteeView:
     return GuaranteeView(
         guarantee_number=g.number,
@@ -211,6 +226,7 @@ def _guarantee_view(
         amount=g.amount,
         contract_date=g.contract_date,
         announcement_date=g.announcement_date,
+        award_date=g.award_date,
         period_start=g.period_start,
         period_end=g.period_end,
         guarantee_end=g.guarantee_end,
@@ -225,6 +241,7 @@ def _guarantee_view(
         created_by=g.created_by,
         eligibility=g.eligibility,
         warnings=warnings,
+        deadlines=deadlines,
     )
 
 
@@ -246,6 +263,7 @@ class GuaranteeDraft:
     channel: str = "e-Net"
     delivery: str = "電子"
     announcement_date: str = ""
+    award_date: str = ""
     original_contract_date: str = ""
     bank: str = ""
 
@@ -266,6 +284,7 @@ class Terms:
     period_end: date | None
     guarantee_end: date | None
     announcement_date: date | None
+    award_date: date | None
     original_contract_date: date | None
     bank: str
 
@@ -321,6 +340,7 @@ def parse_terms(d: GuaranteeDraft) -> Terms:
     guarantee_end = opt_date("guarantee_end", d.guarantee_end) or period_end
     announcement = opt_date("announcement_date", d.announcement_date)
     original = opt_date("original_contract_date", d.original_contract_date)
+    award = opt_date("award_date", d.award_date)
 
     if contract_amount is not None and contract_amount <= 0:
         problems.append(("contract_amount", "請負金額は1円以上にしてください"))
@@ -342,6 +362,8 @@ def parse_terms(d: GuaranteeDraft) -> Terms:
         problems.append(("period_end", "工期の終わりが始まりより前です"))
     if announcement and contract_date and announcement > contract_date:
         problems.append(("announcement_date", "入札公告日が契約締結日より後です"))
+    if award and contract_date and award > contract_date:
+        problems.append(("award_date", "落札日が契約締結日より後です"))
     if original and contract_date and original > contract_date:
         problems.append(("original_contract_date", "当初の契約締結日が今回の契約締結日より後です"))
     if problems:
@@ -360,6 +382,7 @@ def parse_terms(d: GuaranteeDraft) -> Terms:
         period_end=period_end,
         guarantee_end=guarantee_end,
         announcement_date=announcement,
+        award_date=award,
         original_contract_date=original,
         bank=d.bank.strip(),
     )
@@ -371,6 +394,7 @@ _DATE_LABELS = {
     "period_end": "工期（至）",
     "guarantee_end": "保証期限",
     "announcement_date": "入札公告日",
+    "award_date": "落札日",
     "original_contract_date": "当初の契約締結日",
 }
 
@@ -452,7 +476,12 @@ def add_guarantee(
                     col(Guarantee.type) == GType.ADVANCE.value,
                 )
             )
-        warnings = tuple(limit_warnings(terms, existing_advance))
+        model = orderer_model(orderer)
+        verdict = _verdict(s, model, terms, CertKind.NEW)
+        discount = fee_discount(terms.type, terms.channel, terms.amount)
+        warnings = tuple(
+            limit_warnings(terms, existing_advance) + _delivery_warnings(terms, verdict)
+        )
         (number,) = reserve_numbers(s, number_prefix)
         stamp = now()
         g = Guarantee(
@@ -466,6 +495,7 @@ def add_guarantee(
             amount=terms.amount,
             contract_date=terms.contract_date,
             announcement_date=terms.announcement_date,
+            award_date=terms.award_date,
             period_start=terms.period_start,
             period_end=terms.period_end,
             guarantee_end=terms.guarantee_end,
@@ -475,7 +505,8 @@ def add_guarantee(
             delivery=terms.delivery.value,
             status=Status.RECORDED.value,
             fee=None,
-            fee_discount=0,
+            fee_discount=discount,
+            eligibility=verdict.to_json(),
             created_at=stamp,
             created_by=operator,
             updated_at=stamp,
@@ -483,7 +514,126 @@ def add_guarantee(
         s.add(g)
         s.flush()
         audit(s, operator, "guarantee.add", f"guarantee:{number}", type=g.type, amount=g.amount)
-        return _guarantee_view(g, customer.name, orderer.name, orderer.prefecture, warnings)
+        deadlines = tuple(deadlines_for(model, award_date=g.award_date))
+        return _guarantee_view(
+            g, customer.name, orderer.name, orderer.prefecture, warnings, deadlines
+        )
+
+
+def _verdict(s: Session, model: Any, t: Terms, cert_kind: CertKind) -> Verdict:
+    info = list_info(s)
+    return evaluate(
+        model,
+        gtype=t.type,
+        contract_date=t.contract_date,
+        kind=t.kind,
+        channel=t.channel,
+        cert_kind=cert_kind,
+        original_contract_date=t.original_contract_date,
+        announcement_date=t.announcement_date,
+        list_as_of=info.as_of,
+        list_source=info.source,
+    )
+
+
+def _delivery_warnings(t: Terms, verdict: Verdict) -> list[str]:
+    if t.delivery is not Delivery.ELECTRONIC or verdict.eligible is True:
+        return []
+    why = "／".join(r.text for r in verdict.reasons if r.ok is (verdict.eligible))
+    if verdict.eligible is False:
+        return [f"電子交付の希望ですが電子証書にできません: {why}"]
+    return [f"電子交付の希望ですが要確認です: {why}"]
+
+
+@dataclass(frozen=True)
+class EligibilityCheck:
+    """``hosho eligibility``: the verdict for a case, before anything is recorded."""
+
+    verdict: Verdict
+    deadlines: tuple[Deadline, ...]
+    suggestions: tuple[str, ...]
+    fee_discount: int
+    fee_note: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.verdict.to_json() | {
+            "deadlines": [d.to_json() for d in self.deadlines],
+            "suggestions": list(self.suggestions),
+            "fee_discount": self.fee_discount,
+            "fee_note": self.fee_note,
+        }
+
+
+def check_eligibility(
+    db: Database,
+    *,
+    orderer: str,
+    type: str,
+    contract_date: str,
+    kind: str = "工事",
+    channel: str = "e-Net",
+    cert_kind: str = "新規",
+    original_contract_date: str = "",
+    announcement_date: str = "",
+    award_date: str = "",
+    amount: str = "",
+) -> EligibilityCheck:
+    """Whether a guarantee for ``orderer`` can be electronic, with every reason."""
+    problems: list[tuple[str | None, str]] = []
+    kind_value: CertKind | None = None
+    try:
+        kind_value = parse_cert_kind(cert_kind)
+    except ValidationError as exc:
+        problems.extend(exc.items)
+    draft = GuaranteeDraft(
+        type=type,
+        project="(照会)",
+        contract_amount=amount or "1",
+        amount=amount or "1",
+        contract_date=contract_date,
+        kind=kind,
+        channel=channel,
+        announcement_date=announcement_date,
+        award_date=award_date,
+        original_contract_date=original_contract_date,
+    )
+    terms: Terms | None = None
+    try:
+        terms = parse_terms(draft)
+    except ValidationError as exc:
+        problems.extend(exc.items)
+    with db.reader() as s:
+        found = find_orderers(s, orderer) if orderer.strip() else []
+        if not orderer.strip():
+            problems.append(("orderer", "発注者を入力してください"))
+        if len(found) > 1:
+            names = "・".join(f"{o.name}（{o.prefecture or '全国'}）" for o in found)
+            problems.append(("orderer", f"発注者「{orderer}」は複数あります: {names}"))
+        if problems or terms is None or kind_value is None:
+            raise ValidationError(problems)
+        model = orderer_model(found[0]) if found else None
+        info = list_info(s)
+        verdict = evaluate(
+            model,
+            gtype=terms.type,
+            contract_date=terms.contract_date,
+            kind=terms.kind,
+            channel=terms.channel,
+            cert_kind=kind_value,
+            original_contract_date=terms.original_contract_date,
+            announcement_date=terms.announcement_date,
+            list_as_of=info.as_of,
+            list_source=info.source,
+            query_name=orderer.strip(),
+        )
+        suggestions = tuple(suggest_orderers(s, orderer)) if model is None else ()
+    return EligibilityCheck(
+        verdict=verdict,
+        deadlines=tuple(deadlines_for(model, award_date=terms.award_date)),
+        suggestions=suggestions,
+        fee_discount=fee_discount(terms.type, terms.channel, terms.amount) if amount else 0,
+        fee_note=fee_discount_reason(terms.type, terms.channel, terms.amount) if amount else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -613,12 +763,13 @@ def get_guarantee(db: Database, number: str) -> GuaranteeView:
     key = unicodedata.normalize("NFKC", number).strip()
     with db.reader() as s:
         row = s.execute(
-            select(Guarantee, col(Customer.name), col(Orderer.name), col(Orderer.prefecture))
+            select(Guarantee, col(Customer.name), Orderer)
             .join(Customer, col(Customer.id) == col(Guarantee.customer_id))
             .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
             .where(col(Guarantee.number) == key)
         ).first()
         if row is None:
             raise NotFoundError(f"保証契約番号「{number}」の保証は見つかりません")
-        g, c, o, p = row
-        return _guarantee_view(g, c, o, p)
+        g, customer, orderer = row
+        deadlines = tuple(deadlines_for(orderer_model(orderer), award_date=g.award_date))
+        return _guarantee_view(g, customer, orderer.name, orderer.prefecture, (), deadlines)

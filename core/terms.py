@@ -113,5 +113,16 @@ def parse_delivery(text: str) -> Delivery:
     return _parse(text, _DELIVERY_WORDS, "交付方法")
 
 
+_CERT_KIND_WORDS = {
+    CertKind.NEW: ["新規", "new"],
+    CertKind.CHANGE: ["変更", "change"],
+    CertKind.CORRECTION: ["訂正", "correction"],
+}
+
+
+def parse_cert_kind(text: str) -> CertKind:
+    return _parse(text, _CERT_KIND_WORDS, "証書の区分")
+
+
 def parse_status(text: str) -> Status:
     return _parse(text, _STATUS_WORDS, "状態")

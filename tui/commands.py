@@ -95,14 +95,38 @@ def _print_guarantee(g: services.GuaranteeView) -> None:
         ("申込経路", g.channel),
         ("交付方法", g.delivery),
         ("保証料", format_yen(g.fee) if g.fee is not None else "未計算"),
+        ("e-Net割引", format_yen(g.fee_discount) if g.fee_discount else "なし"),
     ]
     if g.original_contract_date:
         lines.append(("当初の契約締結日", wareki(g.original_contract_date)))
+    if g.award_date:
+        lines.insert(11, ("落札日", wareki(g.award_date)))
     width = max(len(k) for k, _ in lines)
     for k, v in lines:
         print(f"{k}{'　' * (width - len(k))}  {v}")
+    if g.eligibility:
+        print()
+        print_verdict(g.eligibility)
+    for d in g.deadlines:
+        print(f"期限: {d.label}")
     for w in g.warnings:
         print(f"注意: {w}")
+
+
+_VERDICT = {True: "電子証書にできます", False: "電子証書にできません（書面）", None: "要確認"}
+_MARK = {True: "○", False: "×", None: "△"}
+
+
+def print_verdict(v: dict[str, Any]) -> None:
+    """A stored or fresh verdict (its JSON form): conclusion, each reason with its source."""
+    print(f"電子証書: {_VERDICT[v['eligible']]}")
+    for r in v.get("reason_details") or [{"text": t, "ok": None} for t in v["reasons"]]:
+        src = ""
+        if r.get("source"):
+            when = wareki(dates.parse_date(r["as_of"])) if r.get("as_of") else "日付不明"
+            src = f"（出典: {r['source']}、{when}時点）"
+        print(f"  {_MARK[r['ok']]} {r['text']}{src}")
+    print(f"提出: {v['submission']}")
 
 
 def guarantee_add(a: argparse.Namespace) -> int:
@@ -121,6 +145,7 @@ def guarantee_add(a: argparse.Namespace) -> int:
         channel=a.channel,
         delivery=a.delivery,
         announcement_date=a.announcement_date or "",
+        award_date=a.award_date or "",
         original_contract_date=a.original_contract_date or "",
         bank=a.bank or "",
     )
@@ -278,7 +303,8 @@ def register(sub: Any) -> None:
     p.add_argument("--kind", default="工事", help="工事・業務委託・地域維持（既定: 工事）")
     p.add_argument("--channel", default="e-Net", help="e-net・窓口（既定: e-Net）")
     p.add_argument("--delivery", default="電子", help="電子・書面（既定: 電子）")
-    p.add_argument("--announcement-date", help="入札公告日")
+    p.add_argument("--announcement-date", help="入札公告日（鳥栖市はこの日で判定）")
+    p.add_argument("--award-date", help="落札日（鳥栖市の電子契約の期限を計算）")
     p.add_argument("--original-contract-date", help="当初の契約締結日（変更・中間前払金のとき）")
     p.add_argument("--bank", help="前払金取扱金融機関")
     json_flag(p)
@@ -455,7 +481,54 @@ def orderer_list(a: argparse.Namespace) -> int:
     return 0
 
 
+def eligibility(a: argparse.Namespace) -> int:
+    result = services.check_eligibility(
+        CTX.db,
+        orderer=a.orderer,
+        type=a.type,
+        contract_date=a.contract_date,
+        kind=a.kind,
+        channel=a.channel,
+        cert_kind=a.cert_kind,
+        original_contract_date=a.original_contract_date or "",
+        announcement_date=a.announcement_date or "",
+        award_date=a.award_date or "",
+        amount=a.amount or "",
+    )
+    if a.json:
+        emit(result.to_json())
+        return 0
+    v = result.to_json()
+    print(f"発注者: {v['orderer'] or a.orderer + '（資料に掲載なし）'}")
+    print_verdict(v)
+    if result.suggestions:
+        print(f"近い名前: {'、'.join(result.suggestions)}")
+    if result.fee_note:
+        print(f"保証料: {result.fee_note}")
+    for d in result.deadlines:
+        print(f"期限: {d.label}")
+    return 0
+
+
 def register_knowledge(sub: Any) -> None:
+    p = sub.add_parser(
+        "eligibility",
+        help="この案件は電子証書にできるか（理由と出典つき）",
+        description="発注者・種別・日付から、電子証書にできるかを理由と出典つきで判定します",
+    )
+    p.add_argument("--orderer", required=True, help="発注者（名前・別名・読み）")
+    p.add_argument("--type", required=True, help="前払金・中間前払金・契約・契約保証予約")
+    p.add_argument("--contract-date", required=True, help="契約締結日（変更・訂正ならその日）")
+    p.add_argument("--kind", default="工事", help="工事・業務委託・地域維持（既定: 工事）")
+    p.add_argument("--channel", default="e-Net", help="e-net・窓口（既定: e-Net）")
+    p.add_argument("--cert-kind", default="新規", help="新規・変更・訂正（既定: 新規）")
+    p.add_argument("--original-contract-date", help="当初の契約締結日（変更・訂正・中間前払金）")
+    p.add_argument("--announcement-date", help="入札公告日（鳥栖市はこの日で判定）")
+    p.add_argument("--award-date", help="落札日（鳥栖市の電子契約の期限）")
+    p.add_argument("--amount", help="保証金額（e-Net割引の判定）")
+    json_flag(p)
+    p.set_defaults(handler=eligibility)
+
     data = add_group(sub, "data", "知識ファイル（data/*.yaml）の検査と読み込み")
     p = data.add_parser("check", help="知識ファイルを検査して件数を表示（問題があれば終了コード1）")
     p.add_argument("paths", nargs="*", help="検査するファイル（省略時は同梱の3ファイル）")
