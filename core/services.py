@@ -702,15 +702,17 @@ def parse_filter(
     return f
 
 
-# A filter matching at most this many customers/orderers walks their (id, date) index; a
-# broader one ("建設") is checked while walking the date index, which finds a page sooner.
+# On SQLite, which index finds a page of 50 fastest depends on how many customers/orderers
+# the text matches. A few: walk their (id, date) indexes. Many: check them while walking the
+# date index ("+ 0" keeps the planner off the per-id index). PostgreSQL plans this itself.
 _FEW = 20
 
 
-def _id_filter(column: Any, few: list[int], many: Any) -> Any:
-    if len(few) <= _FEW:
-        return column.in_(few)
-    return (column + 0).in_(many)  # "+ 0" keeps the planner off the per-id index
+def _id_filter(s: Session, column: Any, matching: Any) -> Any:
+    if s.get_bind().dialect.name != "sqlite":
+        return column.in_(matching)
+    ids = [i for i in s.scalars(matching.limit(_FEW + 1)) if i is not None]
+    return column.in_(ids) if len(ids) <= _FEW else (column + 0).in_(matching)
 
 
 def _search_statement(s: Session, f: GuaranteeFilter) -> Any:
@@ -736,12 +738,11 @@ def _search_statement(s: Session, f: GuaranteeFilter) -> Any:
         match = or_(col(Customer.name).contains(text), col(Customer.enet_id) == text)
         if text.isdigit():
             match = or_(match, col(Customer.id) == int(text))
-        matching = select(col(Customer.id)).where(match)
-        few = [i for i in s.scalars(matching.limit(_FEW + 1)) if i is not None]
-        stmt = stmt.where(_id_filter(col(Guarantee.customer_id), few, matching))
+        stmt = stmt.where(
+            _id_filter(s, col(Guarantee.customer_id), select(Customer.id).where(match))
+        )
     if f.orderer:
-        orderer_ids = search_orderer_ids(s, f.orderer)
-        stmt = stmt.where(_id_filter(col(Guarantee.orderer_id), orderer_ids, orderer_ids))
+        stmt = stmt.where(col(Guarantee.orderer_id).in_(search_orderer_ids(s, f.orderer)))
     return stmt
 
 
