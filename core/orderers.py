@@ -265,3 +265,16 @@ def list_orderers(
         if category:
             stmt = stmt.where(col(Orderer.category) == category)
         return [orderer_json(o) for o in s.scalars(stmt)]
+
+
+def complete_orderers(db: Database, text: str, limit: int = 8) -> list[str]:
+    """Display names for an orderer field as staff type: exact hits first, then close ones."""
+    if not text.strip():
+        return []
+    with db.reader() as s:
+        index, _ = _index(s)
+        names = [index.display_name(o) for o in index.find(text)]
+        for name in index.suggest(text, limit=limit):
+            if name not in names:
+                names.append(name)
+        return names[:limit]

@@ -738,9 +738,8 @@ def _search_statement(s: Session, f: GuaranteeFilter) -> Any:
         match = or_(col(Customer.name).contains(text), col(Customer.enet_id) == text)
         if text.isdigit():
             match = or_(match, col(Customer.id) == int(text))
-        stmt = stmt.where(
-            _id_filter(s, col(Guarantee.customer_id), select(Customer.id).where(match))
-        )
+        matching = select(col(Customer.id)).where(match)
+        stmt = stmt.where(_id_filter(s, col(Guarantee.customer_id), matching))
     if f.orderer:
         stmt = stmt.where(col(Guarantee.orderer_id).in_(search_orderer_ids(s, f.orderer)))
     return stmt
@@ -772,5 +771,63 @@ def get_guarantee(db: Database, number: str) -> GuaranteeView:
         if row is None:
             raise NotFoundError(f"保証契約番号「{number}」の保証は見つかりません")
         g, customer, orderer = row
-        deadlines = tuple(deadlines_for(orderer_model(orderer), award_date=g.award_date))
-        return _guarantee_view(g, customer, orderer.name, orderer.prefecture, (), deadlines)
+        model = orderer_model(orderer)
+        view = _guarantee_view(
+            g,
+            customer,
+            orderer.name,
+            orderer.prefecture,
+            deadlines=tuple(deadlines_for(model, award_date=g.award_date)),
+        )
+        if view.eligibility is None:  # recorded without a verdict (imported or demo data)
+            verdict = _verdict(s, model, _terms_of(g), CertKind.NEW)
+            view = dataclasses.replace(view, eligibility=verdict.to_json())
+        return view
+
+
+def _terms_of(g: Guarantee) -> Terms:
+    """The stored terms of a guarantee, as the rules engine takes them."""
+    return Terms(
+        type=GType(g.type),
+        kind=Kind(g.contract_kind),
+        channel=Channel(g.channel),
+        delivery=Delivery(g.delivery),
+        project=g.project_name,
+        contract_amount=g.contract_amount,
+        amount=g.amount,
+        contract_date=g.contract_date,
+        period_start=g.period_start,
+        period_end=g.period_end,
+        guarantee_end=g.guarantee_end,
+        announcement_date=g.announcement_date,
+        award_date=g.award_date,
+        original_contract_date=g.original_contract_date,
+        bank=g.bank,
+    )
+
+
+# --- audit log ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditView:
+    at: datetime
+    operator: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: _json(v) for k, v in dataclasses.asdict(self).items()}
+
+
+def list_audit(db: Database, *, limit: int = 200, offset: int = 0) -> list[AuditView]:
+    """Newest first."""
+    with db.reader() as s:
+        rows = s.scalars(
+            select(AuditEvent)
+            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [AuditView(r.at, r.operator, r.action, r.target, dict(r.detail)) for r in rows]

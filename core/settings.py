@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     )
     branch: str = Field(default="熊本支店", description="issuing branch name")
 
+    theme: str = Field(default="textual-dark", description="Textual theme of the terminal UI")
+    keys: dict[str, str] = Field(
+        default_factory=dict, description="key overrides: binding id -> keys, e.g. 'app.faq' = 'f2'"
+    )
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str | None = None

@@ -1,33 +1,255 @@
-"""The terminal UI opens on the guarantee list and shows what the database holds."""
+"""The terminal UI, driven as staff would: Pilot for workflows, snapshots for the screens."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+from textual.widgets import DataTable, Input, Label, OptionList, Static
 
 from core import services
-from core.db import Database
+from core.db import Database, open_database
+from core.settings import Settings
 from tests.helpers import make_guarantee
-from tui.app import GuaranteeTable, make_app
+from tui.app import HoshoApp, make_app
+from tui.browse import HelpScreen, OrderersScreen
+from tui.forms import CustomerForm, GuaranteeForm
+from tui.guarantees import GuaranteeDetailScreen, GuaranteeListScreen, GuaranteeTable
+
+SIZE = (120, 36)
 
 
-@pytest.fixture(autouse=True)
-def _no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TEXTUAL_CURSOR_BLINK", "0")
+@pytest.fixture
+def book(db: Database) -> list[services.GuaranteeView]:
+    higo = services.add_customer(
+        db, name="株式会社肥後建設", email="info@higo.example.jp", operator="t"
+    )
+    saga = services.add_customer(db, name="佐賀土木株式会社", operator="t")
+    return [
+        make_guarantee(db, higo.id, contract_date="R8.4.1", project="県道熊本高森線 道路改良工事"),
+        make_guarantee(db, saga.id, orderer="鳥栖市", type="契約", amount="5,000,000",
+                       contract_date="R8.3.18", announcement_date="R8.3.2", award_date="R8.3.12"),
+        make_guarantee(db, higo.id, orderer="広島県", contract_date="R6.5.31", amount="30,000,000"),
+    ]  # fmt: skip
 
 
-async def test_first_screen_lists_guarantees(db: Database, db_url: str) -> None:
-    customer = services.add_customer(db, name="株式会社肥後建設", operator="t")
-    g = make_guarantee(db, customer.id, contract_date="R8.4.1")
+async def wait_rows(app: HoshoApp, pilot: Any, count: int) -> DataTable[Any]:
+    table = app.screen.query_one(GuaranteeTable)
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if table.row_count == count and not app.screen.workers:
+            break
+    return table
+
+
+async def wait_for(pilot: Any, condition: Any) -> None:
+    for _ in range(150):
+        await pilot.pause(0.02)
+        if condition():
+            return
+    raise AssertionError("condition not met")
+
+
+async def test_list_shows_guarantees_in_wareki(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
     app = make_app(db_url)
-    async with app.run_test(size=(120, 36)) as pilot:
-        table = app.query_one(GuaranteeTable)
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if table.row_count:
-                break
-        assert table.row_count == 1
-        row = table.get_row(g.guarantee_number)
-        assert row[0] == g.guarantee_number
-        assert row[1] == "令和8年4月1日"
-        assert row[5] == "40,000,000円"
-        await pilot.press("ctrl+q")
+    async with app.run_test(size=SIZE) as pilot:
+        table = await wait_rows(app, pilot, 3)
+        first = table.get_row_at(0)
+        assert first[0] == book[0].guarantee_number and first[1] == "令和8年4月1日"
+        assert str(first[5]) == "40,000,000円"
+        assert "全3件" in str(app.screen.query_one("#filter-status", Label).render())
+
+
+async def test_filter_by_reading_and_bad_date(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        app.screen.query_one("#f-orderer", Input).focus()
+        await pilot.press(*"とすし")
+        table = await wait_rows(app, pilot, 1)
+        assert table.get_row_at(0)[0] == book[1].guarantee_number
+        date_from = app.screen.query_one("#f-from", Input)
+        date_from.focus()
+        await pilot.press(*"R8.2.30")
+        await wait_for(
+            pilot,
+            lambda: "存在しない" in str(app.screen.query_one("#filter-status", Label).render()),
+        )
+        assert date_from.value == "R8.2.30"  # the typed text stays
+        assert table.row_count == 1  # and the last good result too
+
+
+async def test_detail_shows_verdict_and_deadline(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        await app.push_screen(GuaranteeDetailScreen(book[1].guarantee_number))
+        await pilot.pause()
+        verdict = app.screen.query_one("#verdict", Static)
+        await wait_for(pilot, lambda: "電子証書" in str(verdict.render()))
+        text = str(verdict.render())
+        assert "電子証書にできます" in text and "契約検査課" in text
+        assert "令和8年3月19日" in text  # 鳥栖市's 5-day deadline after the award
+        await pilot.press("escape")
+        assert isinstance(app.screen, GuaranteeListScreen)
+
+
+async def test_new_guarantee_form_keeps_input_and_saves(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        await pilot.press("n")
+        assert isinstance(app.screen, GuaranteeForm)
+        form = app.screen
+
+        def fill(name: str, value: str) -> None:
+            form.query_one(f"#input-{name}", Input).value = value
+
+        fill("customer", "株式会社肥後建設")
+        fill("orderer", "くまもとけん")
+        fill("project", "市道改良工事")
+        fill("contract_amount", "1億")
+        fill("amount", "2億")  # above 請負金額
+        fill("contract_date", "R8.2.30")  # no such day
+        await pilot.press("ctrl+s")
+        error_amount = form.query_one("#error-amount", Label)
+        await wait_for(pilot, lambda: "超えています" in str(error_amount.render()))
+        assert "存在しない" in str(form.query_one("#error-contract_date", Label).render())
+        assert form.query_one("#input-amount", Input).value == "2億"  # nothing typed is lost
+        fill("amount", "4000万")
+        fill("contract_date", "R8.4.10")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, GuaranteeDetailScreen))
+        await pilot.press("escape")
+        await wait_rows(app, pilot, 4)
+    db = open_database(db_url)
+    rows = services.search_guarantees(db, services.parse_filter(customer="肥後"))
+    db.dispose()
+    assert any(g.project_name == "市道改良工事" and g.orderer == "熊本県" for g in rows)
+
+
+async def test_orderer_field_completes_by_reading(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        await pilot.press("n")
+        orderer = app.screen.query_one("#input-orderer", Input)
+        orderer.focus()
+        await pilot.press(*"とすし")
+        options = app.screen.query_one("#orderer-options", OptionList)
+        await wait_for(pilot, lambda: options.option_count > 0)
+        assert str(options.get_option_at_index(0).prompt) == "鳥栖市"
+        await pilot.press("enter", "enter")
+        assert orderer.value == "鳥栖市"
+
+
+async def test_closed_form_keeps_its_draft(db_url: str, book: list[services.GuaranteeView]) -> None:
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        await pilot.press("u")
+        assert isinstance(app.screen, CustomerForm)
+        await pilot.press(*"有限会社阿蘇組")
+        await pilot.press("escape")
+        assert isinstance(app.screen, GuaranteeListScreen)
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.screen.query_one("#input-name", Input).value == "有限会社阿蘇組"
+
+
+async def test_orderers_browser_and_help(db_url: str, book: list[services.GuaranteeView]) -> None:
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        await pilot.press("o")
+        assert isinstance(app.screen, OrderersScreen)
+        search = app.screen.query_one("#orderer-search", Input)
+        await wait_for(pilot, lambda: app.screen.query_one(DataTable).row_count > 300)
+        search.focus()
+        await pilot.press(*"とすし")
+        detail = app.screen.query_one("#orderer-text", Static)
+        await wait_for(pilot, lambda: "鳥栖市" in str(detail.render()))
+        assert "入札公告日" in str(detail.render()) and "契約検査課" in str(detail.render())
+        await pilot.press("escape", "escape")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert any(row[2] == "list.new_guarantee" for row in app.screen.rows)
+
+
+async def test_keys_can_be_remapped_from_settings(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
+    app = make_app(db_url, settings=Settings(keys={"list.new_guarantee": "f2"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        await pilot.press("f2")
+        assert isinstance(app.screen, GuaranteeForm)
+
+
+# --- snapshots -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def snapshot_db(tmp_path: Path) -> Iterator[str]:
+    """A small book on SQLite with fixed content, for screens that must look the same."""
+    url = f"sqlite:///{tmp_path / 'snap.db'}"
+    db = open_database(url)
+    c = services.add_customer(
+        db, name="株式会社肥後建設", email="info@higo.example.jp", operator="t"
+    )
+    make_guarantee(db, c.id, contract_date="R8.4.1", project="県道熊本高森線 道路改良工事")
+    make_guarantee(db, c.id, orderer="鳥栖市", type="契約", amount="5,000,000",
+                   contract_date="R8.3.18", announcement_date="R8.3.2", award_date="R8.3.12")  # fmt: skip
+    db.dispose()
+    yield url
+
+
+async def _settle(pilot: Any) -> None:
+    await pilot.pause(0.3)
+    await pilot.app.workers.wait_for_complete()
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False  # a blinking cursor would make the picture random
+    await pilot.pause(0.1)
+
+
+def test_snapshot_guarantee_list(snap_compare: Any, snapshot_db: str) -> None:
+    assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=_settle)
+
+
+def test_snapshot_detail(snap_compare: Any, snapshot_db: str) -> None:
+    async def open_detail(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("down", "enter")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=open_detail)
+
+
+def test_snapshot_guarantee_form(snap_compare: Any, snapshot_db: str) -> None:
+    async def open_form(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("n")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=open_form)
+
+
+def test_snapshot_orderers(snap_compare: Any, snapshot_db: str) -> None:
+    async def open_orderers(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("o")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=open_orderers)

@@ -1,0 +1,313 @@
+"""Forms: new customer, new guarantee. Errors appear beside their fields; nothing typed is
+lost — an error keeps every value, and a form closed with Esc keeps its draft."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
+
+from core import dates, services
+from core.errors import ValidationError
+from core.money import parse_yen
+from core.orderers import complete_orderers
+
+if TYPE_CHECKING:
+    from tui.app import HoshoApp
+
+
+class Field(Grid):
+    """Label, input and the line for its error message."""
+
+    DEFAULT_CSS = """
+    Field { grid-size: 2; grid-columns: 18 1fr; height: auto; }
+    Field > .field-label { padding: 1 1 0 0; text-align: right; }
+    Field > .field-error { column-span: 2; color: $error; height: auto; padding-left: 19; }
+    Field > .field-hint { column-span: 2; color: $text-muted; height: auto; padding-left: 19; }
+    """
+
+    def __init__(self, name: str, label: str, widget: Any, hint: str = "") -> None:
+        super().__init__(id=f"field-{name}")
+        self.field_name, self.label, self.widget, self.hint = name, label, widget, hint
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.label, classes="field-label")
+        yield self.widget
+        yield Label(self.hint, classes="field-hint", id=f"hint-{self.field_name}")
+        yield Label("", classes="field-error", id=f"error-{self.field_name}")
+
+
+class FormScreen(ModalScreen[Any]):
+    """A form whose values survive errors and Esc (kept as a draft in the app)."""
+
+    DEFAULT_CSS = """
+    FormScreen { align: center middle; }
+    FormScreen > VerticalScroll { width: 96; max-height: 90%; border: thick $accent; padding: 0 1;
+        background: $surface; }
+    FormScreen .form-title { text-style: bold; padding: 1 0 0 0; }
+    FormScreen .form-buttons { height: auto; align: right middle; padding: 1 0; }
+    FormScreen #form-error { color: $error; height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "閉じる（下書きを保持）", id="form.close"),
+        Binding("ctrl+s", "save", "保存", id="form.save"),
+    ]
+    TITLE_TEXT = ""
+    DRAFT_KEY = ""
+
+    class Saved(Message):
+        def __init__(self, result: Any) -> None:
+            self.result = result
+            super().__init__()
+
+    class Refused(Message):
+        def __init__(self, error: ValidationError | None, text: str = "") -> None:
+            self.error, self.text = error, text
+            super().__init__()
+
+    @property
+    def hosho(self) -> HoshoApp:
+        return self.app  # type: ignore[return-value]
+
+    def fields(self) -> list[Field]:
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self.TITLE_TEXT, classes="form-title")
+            yield from self.fields()
+            yield Label("", id="form-error")
+            with Horizontal(classes="form-buttons"):
+                yield Button("保存 (Ctrl+S)", variant="primary", id="save")
+                yield Button("閉じる (Esc)", id="close")
+
+    def on_mount(self) -> None:
+        draft = self.hosho.drafts.get(self.DRAFT_KEY, {})
+        for name, value in draft.items():
+            for widget in self.query(f"#input-{name}"):
+                if isinstance(widget, Input) or (isinstance(widget, Select) and value):
+                    widget.value = value
+        if draft:
+            self.query_one("#form-error", Label).update("下書きを復元しました")
+        first = self.query(Input).first()
+        first.focus()
+
+    def values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for widget in self.query(Input).results(Input):
+            if widget.id and widget.id.startswith("input-"):
+                out[widget.id.removeprefix("input-")] = widget.value
+        for select in self.query(Select).results(Select):
+            if select.id and select.id.startswith("input-"):
+                value = select.value
+                out[select.id.removeprefix("input-")] = value if isinstance(value, str) else ""
+        return out
+
+    def action_close(self) -> None:
+        values = self.values()
+        if any(v.strip() for v in values.values()):
+            self.hosho.drafts[self.DRAFT_KEY] = values
+            self.app.notify("入力内容は下書きとして残してあります", timeout=3)
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#close")
+    def _close_button(self) -> None:
+        self.action_close()
+
+    @on(Button.Pressed, "#save")
+    def _save_button(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        for label in self.query(".field-error").results(Label):
+            label.update("")
+        self.query_one("#form-error", Label).update("保存中…")
+        self._save(self.values())
+
+    def submit(self, values: dict[str, str]) -> Any:
+        raise NotImplementedError
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _save(self, values: dict[str, str]) -> None:
+        try:
+            result = self.submit(values)
+        except ValidationError as exc:
+            self.post_message(self.Refused(exc))
+            return
+        except Exception as exc:
+            self.post_message(self.Refused(None, self.hosho.describe_error(exc)))
+            return
+        self.post_message(self.Saved(result))
+
+    def on_form_screen_refused(self, message: Refused) -> None:
+        general: list[str] = [message.text] if message.text else []
+        if message.error is not None:
+            for name, text in message.error.items:
+                targets = list(self.query(f"#error-{name}").results(Label)) if name else []
+                if targets:
+                    current = str(targets[0].render())
+                    targets[0].update(f"{current}\n{text}".strip())
+                else:
+                    general.append(text)
+        summary = "入力を確認してください" if message.error else ""
+        self.query_one("#form-error", Label).update(
+            Text("\n".join([summary, *general]).strip(), style="bold red")
+        )
+
+    def on_form_screen_saved(self, message: Saved) -> None:
+        self.hosho.drafts.pop(self.DRAFT_KEY, None)
+        self.dismiss(message.result)
+
+
+class CustomerForm(FormScreen):
+    TITLE_TEXT = "受注者（保証契約者）の登録"
+    DRAFT_KEY = "customer"
+
+    def fields(self) -> list[Field]:
+        def field(name: str, label: str, hint: str = "") -> Field:
+            return Field(name, label, Input(id=f"input-{name}"), hint)
+
+        return [
+            field("name", "商号 *"),
+            field("email", "メール", "電子証書・認証キー登録のお知らせの送付先"),
+            field("enet_id", "e-Net保証ID"),
+            field("address", "所在地"),
+            field("representative", "代表者"),
+            field("contact_person", "担当者"),
+            field("phone", "電話"),
+        ]
+
+    def submit(self, values: dict[str, str]) -> services.CustomerView:
+        return services.add_customer(
+            self.hosho.database(),
+            name=values["name"],
+            email=values["email"],
+            enet_id=values["enet_id"] or None,
+            address=values["address"],
+            representative=values["representative"],
+            contact_person=values["contact_person"],
+            phone=values["phone"],
+            operator=self.hosho.settings.operator,
+        )
+
+
+class OrdererInput(Input):
+    """An orderer name with completion by name, alias or reading (とすし → 鳥栖市)."""
+
+
+class GuaranteeForm(FormScreen):
+    TITLE_TEXT = "保証の登録"
+    DRAFT_KEY = "guarantee"
+    DEFAULT_CSS = """
+    #orderer-options {
+        column-span: 2; height: auto; max-height: 8; margin-left: 19; display: none;
+    }
+    #orderer-options.visible { display: block; }
+    """
+
+    def fields(self) -> list[Field]:
+        def field(name: str, label: str, hint: str = "", placeholder: str = "") -> Field:
+            return Field(name, label, Input(id=f"input-{name}", placeholder=placeholder), hint)
+
+        def choice(name: str, label: str, options: list[str], default: str) -> Field:
+            widget = Select(
+                [(o, o) for o in options], value=default, allow_blank=False, id=f"input-{name}"
+            )
+            return Field(name, label, widget)
+
+        return [
+            choice("type", "種別 *", ["前払金", "中間前払金", "契約", "契約保証予約"], "前払金"),
+            field("customer", "受注者 *", "ID・e-Net保証ID・商号"),
+            Field(
+                "orderer",
+                "発注者 *",
+                OrdererInput(id="input-orderer", placeholder="名前・読み（例: とすし）"),
+            ),
+            field("project", "工事名・業務名 *"),
+            choice("kind", "契約の種類", ["工事", "業務委託", "地域維持"], "工事"),
+            field("contract_amount", "請負金額 *", "", "例: 1億2000万 / 120,000,000"),
+            field("amount", "保証金額 *"),
+            field("contract_date", "契約締結日 *", "", "例: 令和8年4月1日 / R8.4.1 / 2026-04-01"),
+            field("period_start", "工期(自)"),
+            field("period_end", "工期(至)", "保証期限を空けるとこの日"),
+            field("guarantee_end", "保証期限"),
+            field("announcement_date", "入札公告日", "鳥栖市はこの日で判定"),
+            field("award_date", "落札日", "鳥栖市の電子契約の期限を計算"),
+            choice("channel", "申込経路", ["e-Net", "窓口"], "e-Net"),
+            choice("delivery", "交付方法", ["電子", "書面"], "電子"),
+            field("bank", "前払金取扱金融機関"),
+        ]
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        field = self.query_one("#field-orderer", Field)
+        field.mount(OptionList(id="orderer-options"), after=field.query_one("#input-orderer"))
+
+    @on(Input.Changed)
+    def _hint(self, event: Input.Changed) -> None:
+        name = (event.input.id or "").removeprefix("input-")
+        if name == "orderer":
+            self._complete(event.value)
+            return
+        hints = self.query(f"#hint-{name}").results(Label)
+        hint = next(iter(hints), None)
+        if hint is None or not event.value.strip():
+            return
+        if name.endswith("date") or name.startswith("period") or name == "guarantee_end":
+            try:
+                hint.update(f"→ {dates.format_wareki(dates.parse_date(event.value))}")
+            except dates.DateError:
+                hint.update("")
+        elif name.endswith("amount"):
+            try:
+                hint.update(f"→ {parse_yen(event.value):,}円")
+            except ValidationError:
+                hint.update("")
+
+    @work(thread=True, exclusive=True, group="complete", exit_on_error=False)
+    def _complete(self, text: str) -> None:
+        names = complete_orderers(self.hosho.database(), text)
+        self.app.call_from_thread(self._show_options, text, names)
+
+    def _show_options(self, text: str, names: list[str]) -> None:
+        options = self.query_one("#orderer-options", OptionList)
+        options.clear_options()
+        if names and names != [text]:
+            options.add_options(names)
+            options.add_class("visible")
+        else:
+            options.remove_class("visible")
+
+    @on(Input.Submitted, "#input-orderer")
+    def _take_first(self) -> None:
+        options = self.query_one("#orderer-options", OptionList)
+        if options.has_class("visible") and options.option_count:
+            options.focus()
+            options.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#orderer-options")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        orderer = self.query_one("#input-orderer", Input)
+        with orderer.prevent(Input.Changed):
+            orderer.value = str(event.option.prompt)
+        event.option_list.remove_class("visible")
+        self.query_one("#input-project", Input).focus()
+
+    def submit(self, values: dict[str, str]) -> services.GuaranteeView:
+        draft = services.GuaranteeDraft(**values)
+        return services.add_guarantee(
+            self.hosho.database(),
+            draft,
+            operator=self.hosho.settings.operator,
+            number_prefix=self.hosho.settings.number_prefix,
+        )
