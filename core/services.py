@@ -721,6 +721,11 @@ def _search_statement(s: Session, f: GuaranteeFilter) -> Any:
         .join(Customer, col(Customer.id) == col(Guarantee.customer_id))
         .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
     )
+    return _filtered(s, stmt, f)
+
+
+def _filtered(s: Session, stmt: Any, f: GuaranteeFilter) -> Any:
+    """``stmt`` with every filter applied; conditions touch only the guarantee table."""
     if f.date_from:
         stmt = stmt.where(col(Guarantee.contract_date) >= f.date_from)
     if f.date_to:
@@ -755,8 +760,8 @@ def search_guarantees(db: Database, f: GuaranteeFilter) -> list[GuaranteeView]:
 
 def count_guarantees(db: Database, f: GuaranteeFilter) -> int:
     with db.reader() as s:
-        sub = _search_statement(s, f).with_only_columns(col(Guarantee.id)).subquery()
-        return int(s.scalar(select(func.count()).select_from(sub)) or 0)
+        stmt = _filtered(s, select(func.count()).select_from(Guarantee), f)
+        return int(s.scalar(stmt) or 0)
 
 
 def get_guarantee(db: Database, number: str) -> GuaranteeView:
