@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
 import traceback
@@ -64,11 +65,12 @@ CTX = Context()
 
 
 def build_parser() -> Parser:
-    from tui import commands
+    from tui import commands, mail_commands
 
     parser = Parser(prog="hosho", description="電子保証の窓口端末（引数なしで画面を開きます）")
     sub = parser.add_subparsers(dest="group", parser_class=Parser, metavar="COMMAND")
     commands.register(sub)
+    mail_commands.register(sub)
     return parser
 
 
@@ -111,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         print("中断しました", file=sys.stderr)
         code = 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
     except Exception as exc:  # never a traceback on the user's screen
         log.error("unexpected error:\n%s", "".join(traceback.format_exception(exc)))
         print(
