@@ -94,7 +94,7 @@ async def filter_refresh(url: str) -> list[float]:
             token = screen._token
             started = time.perf_counter()
             screen.refresh_rows()  # what the debounce timer calls after typing stops
-            while screen._token == token or screen._loaded == 0 and screen._more:
+            while screen._token == token or (screen._loaded == 0 and screen._more):
                 await pilot.pause(0.001)
             times.append(time.perf_counter() - started)
             await app.workers.wait_for_complete()
