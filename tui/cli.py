@@ -65,12 +65,11 @@ CTX = Context()
 
 
 def build_parser() -> Parser:
-    from tui import commands, mail_commands
+    from tui import commands
 
     parser = Parser(prog="hosho", description="電子保証の窓口端末（引数なしで画面を開きます）")
     sub = parser.add_subparsers(dest="group", parser_class=Parser, metavar="COMMAND")
     commands.register(sub)
-    mail_commands.register(sub)
     return parser
 
 
