@@ -54,14 +54,18 @@ __all__ = [
     "OrdererIndex",
     "Problem",
     "Submission",
+    "SynonymFile",
+    "SynonymGroup",
     "Usage",
     "check_files",
     "default_branches_path",
     "default_faq_path",
     "default_orderers_path",
+    "default_synonyms_path",
     "load_branches",
     "load_faq",
     "load_orderers",
+    "load_synonyms",
     "normalize_name",
 ]
 
@@ -389,6 +393,43 @@ class BranchFile(BaseModel):
         return self
 
 
+class SynonymGroup(BaseModel):
+    """One term and the other ways callers say it (our own list, not from the documents)."""
+
+    model_config = _MODEL_CONFIG
+
+    term: Text  # the form both the questions and the knowledge are rewritten to
+    variants: Annotated[tuple[Text, ...], Field(min_length=1), AfterValidator(_unique)]
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _term_is_not_a_variant(self) -> SynonymGroup:
+        folded = normalize_name(self.term)
+        issues: list[tuple[Loc, str]] = [
+            (("variants", index), f"{variant} is the term itself")
+            for index, variant in enumerate(self.variants)
+            if normalize_name(variant) == folded
+        ]
+        if issues:
+            raise _FieldIssues(issues)
+        return self
+
+
+class SynonymFile(BaseModel):
+    """data/synonyms.yaml."""
+
+    model_config = _MODEL_CONFIG
+
+    groups: Annotated[tuple[SynonymGroup, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_words(self) -> SynonymFile:
+        issues = _synonym_duplicates([(g.term, list(g.variants)) for g in self.groups])
+        if issues:
+            raise _FieldIssues(issues)
+        return self
+
+
 # --------------------------------------------------------------------------- duplicates
 
 
@@ -452,6 +493,27 @@ def _faq_duplicates(
     return issues
 
 
+def _synonym_duplicates(
+    groups: Sequence[tuple[str | None, list[str | None]]],
+) -> list[tuple[Loc, str]]:
+    """A word (term or variant, folded like names) may belong to one group only."""
+    issues: list[tuple[Loc, str]] = []
+    seen: dict[str, str] = {}
+    for index, (term, variants) in enumerate(groups):
+        words: list[tuple[Loc, str | None]] = [(("groups", index, "term"), term)]
+        words += [(("groups", index, "variants", v), w) for v, w in enumerate(variants)]
+        own = normalize_name(term) if term is not None else None
+        for loc, word in words:
+            if word is None or (loc[2] == "variants" and normalize_name(word) == own):
+                continue  # a variant that is the term itself: reported by the group
+            folded = normalize_name(word)
+            if folded in seen:
+                issues.append((loc, f"{word} is already listed (at {seen[folded]})"))
+            else:
+                seen[folded] = _field_path(loc)
+    return issues
+
+
 def _raw_file_issues(model: type[BaseModel], data: Any) -> list[tuple[Loc, str]]:
     """File-level uniqueness checks on raw YAML data, for files whose items did not validate
     (pydantic skips the file-level validators then)."""
@@ -499,6 +561,23 @@ def _raw_file_issues(model: type[BaseModel], data: Any) -> list[tuple[Loc, str]]
             for b in branches
         ]
         return _branch_duplicates(names)
+    if model is SynonymFile:
+        groups = data.get("groups")
+        if not isinstance(groups, list):
+            return []
+        words: list[tuple[str | None, list[str | None]]] = []
+        for group in groups:
+            term = group.get("term") if isinstance(group, dict) else None
+            variants = group.get("variants") if isinstance(group, dict) else None
+            words.append(
+                (
+                    term if isinstance(term, str) else None,
+                    [v if isinstance(v, str) else None for v in variants]
+                    if isinstance(variants, list)
+                    else [],
+                )
+            )
+        return _synonym_duplicates(words)
     return []
 
 
@@ -808,6 +887,10 @@ def default_branches_path() -> Path:
     return data_dir() / "branches.yaml"
 
 
+def default_synonyms_path() -> Path:
+    return data_dir() / "synonyms.yaml"
+
+
 def load_orderers(path: Path | None = None) -> OrdererFile:
     """Load and validate ``data/orderers.yaml``; raises :class:`KnowledgeError`."""
     return _load(OrdererFile, path or default_orderers_path())
@@ -821,6 +904,11 @@ def load_faq(path: Path | None = None) -> FaqFile:
 def load_branches(path: Path | None = None) -> BranchFile:
     """Load and validate ``data/branches.yaml``; raises :class:`KnowledgeError`."""
     return _load(BranchFile, path or default_branches_path())
+
+
+def load_synonyms(path: Path | None = None) -> SynonymFile:
+    """Load and validate ``data/synonyms.yaml``; raises :class:`KnowledgeError`."""
+    return _load(SynonymFile, path or default_synonyms_path())
 
 
 # --------------------------------------------------------------------------- check
@@ -843,6 +931,7 @@ class CheckReport:
     faq_entries: int = 0
     faq_questions: int = 0
     branches: int = 0
+    synonym_groups: int = 0
 
     @property
     def ok(self) -> bool:
@@ -884,6 +973,8 @@ class CheckReport:
             lines.append(f"FAQ: {self.faq_entries}件（質問文 {self.faq_questions}件）")
         if self.branches:
             lines.append(f"支店: {self.branches}件")
+        if self.synonym_groups:
+            lines.append(f"同義語: {self.synonym_groups}組")
         if self.problems:
             lines.append(f"問題: {len(self.problems)}件")
             lines += [str(p) for p in self.problems]
@@ -906,17 +997,27 @@ def _check_branches(report: CheckReport, path: Path) -> None:
     report.branches += len(load_branches(path).branches)
 
 
+def _check_synonyms(report: CheckReport, path: Path) -> None:
+    report.synonym_groups += len(load_synonyms(path).groups)
+
+
 _SCHEMAS: tuple[tuple[str, Callable[[CheckReport, Path], None]], ...] = (
     ("orderers*.yaml", _check_orderers),
     ("faq*.yaml", _check_faq),
     ("branches*.yaml", _check_branches),
+    ("synonyms*.yaml", _check_synonyms),
 )
 
 
 def check_files(paths: Sequence[Path] | None = None) -> CheckReport:
-    """Validate the given knowledge files (schema chosen by file name), or the shipped three."""
+    """Validate the given knowledge files (schema chosen by file name), or the shipped ones."""
     if paths is None:
-        paths = [default_orderers_path(), default_faq_path(), default_branches_path()]
+        paths = [
+            default_orderers_path(),
+            default_faq_path(),
+            default_branches_path(),
+            default_synonyms_path(),
+        ]
     report = CheckReport()
     for path in paths:
         display = _display_path(path)
@@ -928,7 +1029,8 @@ def check_files(paths: Sequence[Path] | None = None) -> CheckReport:
                     display,
                     None,
                     "",
-                    "unknown knowledge file (expected orderers*.yaml, faq*.yaml or branches*.yaml)",
+                    "unknown knowledge file (expected orderers*.yaml, faq*.yaml, branches*.yaml"
+                    " or synonyms*.yaml)",
                 )
             )
             continue

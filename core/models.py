@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, MetaData, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, MetaData, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -145,3 +145,40 @@ class FaqMiss(SQLModel, table=True):
     candidates: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+
+
+class Outbox(SQLModel, table=True):
+    """A notice email to send, written in the same transaction as its certificate.
+
+    ``status``: pending (due at ``next_attempt_at``) → sending (claimed until
+    ``next_attempt_at``, the lease) → sent; or failed (refused for good, left for staff).
+    Never holds the 認証キー: the attachment is rendered from the certificate when sending.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("certificate_id", "kind", name="uq_outbox_certificate_kind"),
+        Index("ix_outbox_status_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    certificate_id: int = Field(foreign_key="certificate.id")
+    kind: str = Field(max_length=20)  # "notice": 電子証書・認証キー登録のお知らせ
+    message_id: str = Field(max_length=200, unique=True)  # stable: resent with the same id
+    recipient: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    status: str = Field(max_length=10)  # pending / sending / sent / failed
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    next_attempt_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None = None
+
+
+class NoticeFile(SQLModel, table=True):
+    """The rendered 認証キー等のお知らせ PDF of one certificate version, made when it is issued
+    so that sending only reads it. It contains the 認証キー, like ``Certificate.auth_key``."""
+
+    certificate_id: int = Field(foreign_key="certificate.id", primary_key=True)
+    pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False), repr=False)
+    created_at: datetime

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_timeout: float = 10.0
+    smtp_ca_file: str | None = Field(
+        default=None, description="CA certificate(s) to trust for starttls/tls (PEM file)"
+    )
     mail_from: str = "hosho@localhost"
 
     @property

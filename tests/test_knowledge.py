@@ -20,6 +20,7 @@ from core.knowledge import (
     load_branches,
     load_faq,
     load_orderers,
+    load_synonyms,
     normalize_name,
 )
 
@@ -538,12 +539,72 @@ def test_check_files_reports_problems_and_unknown_names(tmp_path: Path) -> None:
     assert not report.ok
     assert [str(p) for p in report.problems] == [
         f"faq.yaml:{line_of(FAQ_OK, 'as_of')}: entries[0].as_of: 2025-02-30 is not a date",
-        "notes.yaml: unknown knowledge file (expected orderers*.yaml, faq*.yaml or branches*.yaml)",
+        "notes.yaml: unknown knowledge file (expected orderers*.yaml, faq*.yaml, branches*.yaml"
+        " or synonyms*.yaml)",
     ]
     assert report.branches == 1
     text = report.render()
     assert "問題: 2件" in text
     assert text.splitlines()[-2:] == [str(p) for p in report.problems]
+
+
+# --------------------------------------------------------------------------- synonyms
+
+SYNONYMS_OK = """\
+groups:
+  - term: 紙契約
+    variants: [書面の請負契約, 紙の契約]
+  - term: 認証キー
+    variants: [キー]
+    note: 「キー」だけでも認証キーのこと
+"""
+
+
+def test_valid_synonyms_load(tmp_path: Path) -> None:
+    data = load_synonyms(write(tmp_path, "synonyms.yaml", SYNONYMS_OK))
+    assert [g.term for g in data.groups] == ["紙契約", "認証キー"]
+    assert data.groups[0].variants == ("書面の請負契約", "紙の契約")
+    assert data.groups[1].note == "「キー」だけでも認証キーのこと"
+
+
+def test_synonyms_unknown_key_and_empty_variants(tmp_path: Path) -> None:
+    text = SYNONYMS_OK.replace("    note:", "    notes:").replace("[キー]", "[]")
+    problems = problems_of(load_synonyms, write(tmp_path, "synonyms.yaml", text))
+    assert problems == [
+        f"synonyms.yaml:{line_of(text, '[]')}: groups[1].variants: needs at least 1 item(s)",
+        f"synonyms.yaml:{line_of(text, 'notes:')}: groups[1].notes: unknown key",
+    ]
+
+
+def test_synonym_words_belong_to_one_group(tmp_path: Path) -> None:
+    # a term among its own variants; キー again in another group (folded: きー = キー)
+    text = SYNONYMS_OK.replace("[書面の請負契約, 紙の契約]", "[書面の請負契約, 紙契約]")
+    problems = problems_of(load_synonyms, write(tmp_path, "synonyms.yaml", text))
+    line = line_of(text, "紙契約]")
+    assert problems == [f"synonyms.yaml:{line}: groups[0].variants[1]: 紙契約 is the term itself"]
+    text = SYNONYMS_OK.replace("[書面の請負契約, 紙の契約]", "[書面の請負契約, きー]")
+    problems = problems_of(load_synonyms, write(tmp_path, "synonyms.yaml", text))
+    assert problems == [
+        f"synonyms.yaml:{line_of(text, '[キー]')}: groups[1].variants[0]: "
+        "キー is already listed (at groups[0].variants[1])"
+    ]
+
+
+def test_synonym_duplicates_are_reported_alongside_other_errors(tmp_path: Path) -> None:
+    text = SYNONYMS_OK.replace("[キー]", "[キー, 紙の契約, 3]")
+    problems = problems_of(load_synonyms, write(tmp_path, "synonyms.yaml", text))
+    line = line_of(text, "[キー, 紙の契約, 3]")
+    assert problems == [
+        f"synonyms.yaml:{line}: groups[1].variants[2]: expected text, got 3",
+        f"synonyms.yaml:{line}: groups[1].variants[1]: "
+        "紙の契約 is already listed (at groups[0].variants[1])",
+    ]
+
+
+def test_check_files_recognises_synonyms(tmp_path: Path) -> None:
+    report = check_files([write(tmp_path, "synonyms-extra.yaml", SYNONYMS_OK)])
+    assert report.ok and report.synonym_groups == 2
+    assert "同義語: 2組" in report.render()
 
 
 # --------------------------------------------------------------------------- lookup
@@ -651,7 +712,10 @@ def test_shipped_files_validate(monkeypatch: pytest.MonkeyPatch) -> None:
     assert orderers.orderers
     assert faq.entries
     assert branches.branches
-    assert check_files(None).ok
+    assert load_synonyms().groups
+    report = check_files(None)
+    assert report.ok, report.render()
+    assert report.synonym_groups > 0
     index = OrdererIndex(orderers.orderers)
     for orderer in orderers.orderers:
         assert orderer in index.find(orderer.name)

@@ -253,3 +253,97 @@ def test_snapshot_orderers(snap_compare: Any, snapshot_db: str) -> None:
         await _settle(pilot)
 
     assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=open_orderers)
+
+
+# --- certificates -----------------------------------------------------------------------
+
+
+async def test_issue_certificate_queues_the_notice(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
+    from mailer.outbox import list_outbox
+    from tui.certs import OutboxScreen
+
+    app = make_app(db_url)
+    number = book[0].guarantee_number
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        await app.push_screen(GuaranteeDetailScreen(number))
+        history = app.screen.query_one("#history", DataTable)
+        await wait_for(pilot, lambda: history.row_count == 1)
+        await pilot.press("i")
+        await wait_for(
+            pilot, lambda: history.row_count == 1 and history.get_row_at(0)[0] == "第1版"
+        )
+        row = history.get_row_at(0)
+        assert row[1] == "新規" and row[2] == "電子" and "*" in row[3]  # masked until revealed
+        await pilot.press("k")
+        await wait_for(pilot, lambda: "*" not in str(history.get_row_at(0)[3]))
+        revealed = str(history.get_row_at(0)[3])
+        assert len(revealed) == 10
+        await pilot.press("escape", "x")
+        assert isinstance(app.screen, OutboxScreen)
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        assert table.get_row_at(0)[1] == number
+    db = open_database(db_url)
+    rows = list_outbox(db)
+    audit = services.list_audit(db)
+    db.dispose()
+    assert [r.status for r in rows] == ["pending"]
+    assert any(a.action == "certificate.reveal" for a in audit)
+    assert all(revealed not in str(a.detail) for a in audit)  # the key is never in the log
+
+
+async def test_needs_confirmation_asks_first(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
+    from tui.certs import ConfirmScreen
+
+    db = open_database(db_url)
+    customer = services.add_customer(
+        db, name="佐賀土木株式会社", email="saga@example.jp", operator="t"
+    )
+    g = make_guarantee(
+        db, customer.id, orderer="佐賀県", contract_date="R6.5.15"
+    )  # month only: 要確認
+    db.dispose()
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 4)
+        await app.push_screen(GuaranteeDetailScreen(g.guarantee_number))
+        await pilot.pause()
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "要確認" in str(app.screen.details)
+        await pilot.press("y")
+        history = app.screen.query_one("#history", DataTable)
+        await wait_for(pilot, lambda: history.get_row_at(0)[0] == "第1版")
+
+
+# --- FAQ assistant ----------------------------------------------------------------------
+
+
+async def test_f1_answers_from_any_screen_and_keeps_history(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
+    from tui.faq_panel import FaqScreen
+
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        await pilot.press("n")  # F1 works even inside a form
+        await pilot.press("f1")
+        assert isinstance(app.screen, FaqScreen)
+        await pilot.press(*"とすしの認証キーはどこに出せばいい？", "enter")
+        shown = app.screen.query_one("#faq-text", Static)
+        await wait_for(pilot, lambda: "鳥栖市" in str(shown.render()))
+        assert "契約検査課" in str(shown.render()) and "出典" in str(shown.render())
+        app.screen.query_one("#faq-input", Input).value = ""
+        await pilot.press(*"明日の天気は？", "enter")
+        await wait_for(pilot, lambda: "見つかりません" in str(shown.render()))
+        history = app.screen.query_one("#faq-history", OptionList)
+        assert history.option_count == 2
+        await pilot.press("escape")
+        await pilot.press("f1")
+        assert app.screen.query_one("#faq-history", OptionList).option_count == 2  # kept

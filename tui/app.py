@@ -18,6 +18,8 @@ from core.db import Database, describe_url, open_database
 from core.errors import HoshoError
 from core.settings import Settings, get_settings
 from tui.browse import AuditScreen, HelpScreen, OrderersScreen
+from tui.certs import OutboxScreen
+from tui.faq_panel import open_faq
 from tui.forms import CustomerForm, GuaranteeForm
 from tui.guarantees import GuaranteeDetailScreen, GuaranteeListScreen, GuaranteeTable
 
@@ -32,11 +34,13 @@ class HoshoCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         app: HoshoApp = self.app  # type: ignore[assignment]
         return [
+            ("FAQアシスタント", "お客様の質問に答える（F1）", app.action_faq),
             ("新規保証の登録", "保証を登録する（n）", app.action_new_guarantee),
             ("新規受注者の登録", "受注者を登録する（u）", app.action_new_customer),
             ("保証一覧", "最初の画面に戻る", app.action_home),
             ("発注者一覧", "都道府県ごとの運用開始・対象・提出方法（o）", app.action_orderers),
             ("監査ログ", "だれが何をしたか（a）", app.action_audit),
+            ("送信待ちのお知らせ", "お知らせメールの送信・再送（x）", app.action_outbox),
             ("キー一覧", "この画面で使えるキー（?）", app.action_help),
             ("テーマの変更", "配色を選ぶ", app.action_change_theme),
         ]
@@ -70,9 +74,11 @@ class HoshoApp(App[None]):
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "終了", id="app.quit", priority=True),
+        Binding("f1", "faq", "FAQ", id="app.faq", priority=True),
         Binding("question_mark", "help", "キー一覧", id="app.help"),
         Binding("o", "orderers", "発注者", id="app.orderers"),
         Binding("a", "audit", "監査ログ", id="app.audit"),
+        Binding("x", "outbox", "送信待ち", id="app.outbox"),
     ]
 
     def __init__(self, db_url: str | None = None, settings: Settings | None = None) -> None:
@@ -82,6 +88,8 @@ class HoshoApp(App[None]):
         self._db: Database | None = None
         self._db_lock = threading.Lock()
         self.drafts: dict[str, dict[str, str]] = {}  # unsaved forms, kept for the session
+        self.assistant: Any = None  # the FAQ assistant, built on first use
+        self.faq_history: list[tuple[str, Any]] = []  # this session's questions and answers
 
     # --- services for screens ---------------------------------------------------------
 
@@ -91,6 +99,26 @@ class HoshoApp(App[None]):
             if self._db is None:
                 self._db = open_database(self._db_url)
             return self._db
+
+    def issue(self, fn: Callable[..., Any], number: str, *args: Any, **kwargs: Any) -> Any:
+        """Issue (or change/correct) a certificate and render its お知らせ PDF right away, so
+        that sending only reads it. Runs in a worker thread."""
+        result = fn(
+            self.database(),
+            number,
+            *args,
+            operator=self.settings.operator,
+            branch=self.settings.branch,
+            **kwargs,
+        )
+        if result.notice_queued:
+            from mailer.outbox import prepare_notice
+
+            try:
+                prepare_notice(self.database(), result.certificate_id)
+            except Exception as exc:  # the notice stays queued; the sender renders it
+                log.warning("notice PDF not prepared: %s", type(exc).__name__)
+        return result
 
     def describe_error(self, exc: BaseException) -> str:
         """One Japanese line for the status bar; details only in the log."""
@@ -161,6 +189,12 @@ class HoshoApp(App[None]):
 
     def action_audit(self) -> None:
         self.push_screen(AuditScreen())
+
+    def action_outbox(self) -> None:
+        self.push_screen(OutboxScreen())
+
+    def action_faq(self) -> None:
+        open_faq(self)
 
     def action_help(self) -> None:
         rows: list[tuple[str, str, str]] = []

@@ -70,6 +70,8 @@ def build_parser() -> Parser:
     parser = Parser(prog="hosho", description="電子保証の窓口端末（引数なしで画面を開きます）")
     sub = parser.add_subparsers(dest="group", parser_class=Parser, metavar="COMMAND")
     commands.register(sub)
+    __import__("tui.mail_commands", fromlist=["register"]).register(sub)  # certificates, mail
+    __import__("tui.faq_commands", fromlist=["register"]).register(sub)  # hosho ask, faq
     return parser
 
 

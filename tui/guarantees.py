@@ -230,21 +230,57 @@ class GuaranteeListScreen(Screen[None]):
 
 
 class GuaranteeDetailScreen(Screen[None]):
-    """Every field, the eligibility verdict with its reasons, deadlines and warnings."""
+    """Every field, the eligibility verdict with its reasons, deadlines, the certificate
+    history, and the actions: issue, show/copy the 認証キー, the notice, 変更 and 訂正."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "戻る", id="detail.back"),
+        Binding("i", "issue", "証書発行", id="detail.issue"),
+        Binding("k", "toggle_key", "認証キー表示", id="detail.reveal"),
+        Binding("c", "copy_key", "キーをコピー", id="detail.copy"),
+        Binding("p", "preview", "お知らせ", id="detail.preview"),
+        Binding("m", "send_mail", "メール送信", id="detail.send"),
+        Binding("e", "change(True)", "変更", id="detail.change"),
+        Binding("t", "change(False)", "訂正", id="detail.correct"),
         Binding("f5", "reload", "再読込", id="detail.reload"),
     ]
+    DEFAULT_CSS = """
+    #history { height: auto; max-height: 10; margin-top: 1; }
+    #history-title { text-style: bold; margin-top: 1; }
+    """
 
     class Loaded(Message):
-        def __init__(self, view: services.GuaranteeView | None, error: str = "") -> None:
-            self.view, self.error = view, error
+        def __init__(
+            self,
+            view: services.GuaranteeView | None,
+            history: list[Any] | None = None,
+            error: str = "",
+        ) -> None:
+            self.view, self.history, self.error = view, history or [], error
+            super().__init__()
+
+    class Done(Message):
+        """An action finished: a notification, and whether to reload."""
+
+        def __init__(self, text: str, severity: str = "information", reload: bool = True) -> None:
+            self.text, self.severity, self.reload = text, severity, reload
+            super().__init__()
+
+    class Ask(Message):
+        def __init__(self, question: str, details: str) -> None:
+            self.question, self.details = question, details
+            super().__init__()
+
+    class Show(Message):
+        def __init__(self, screen: Any) -> None:
+            self.screen = screen
             super().__init__()
 
     def __init__(self, number: str) -> None:
         super().__init__()
         self.number = number
+        self.view: services.GuaranteeView | None = None
+        self.revealed: dict[int, str] = {}  # version -> key, only while this screen is open
 
     @property
     def hosho(self) -> HoshoApp:
@@ -255,30 +291,199 @@ class GuaranteeDetailScreen(Screen[None]):
         with VerticalScroll(id="detail"):
             yield Static(id="fields")
             yield Static(id="verdict")
+            yield Label("証書の履歴", id="history-title")
+            yield DataTable(id="history", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = f"保証契約番号 {self.number}"
+        self.query_one("#history", DataTable).add_columns(
+            "版", "区分", "交付", "認証キー", "発行日時", "発行者", "お知らせ"
+        )
         self.action_reload()
 
     def action_reload(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @work(thread=True, exclusive=True, group="detail-load", exit_on_error=False)
     def _load(self) -> None:
+        from core import certificates
+
         try:
-            view = services.get_guarantee(self.hosho.database(), self.number)
+            db = self.hosho.database()
+            view = services.get_guarantee(db, self.number)
+            history = certificates.list_certificates(db, self.number)
         except Exception as exc:
-            self.post_message(self.Loaded(None, self.hosho.describe_error(exc)))
+            self.post_message(self.Loaded(None, error=self.hosho.describe_error(exc)))
             return
-        self.post_message(self.Loaded(view))
+        self.post_message(self.Loaded(view, history))
 
     def on_guarantee_detail_screen_loaded(self, message: Loaded) -> None:
         if message.view is None:
             self.query_one("#fields", Static).update(Text(message.error, style="bold red"))
             return
+        self.view = message.view
         self.query_one("#fields", Static).update(fields_text(message.view))
         self.query_one("#verdict", Static).update(verdict_text(message.view))
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        notice = {"pending": "送信待ち", "sending": "送信中", "sent": "送信済", "failed": "失敗"}
+        for c in message.history:
+            key = self.revealed.get(c.version, c.auth_key) if c.auth_key else "—"
+            local = c.issued_at.astimezone()
+            table.add_row(
+                f"第{c.version}版",
+                c.kind,
+                c.delivery,
+                key,
+                f"{dates.format_wareki(local.date())} {local:%H:%M}",
+                c.issued_by,
+                notice.get(c.notice_status or "", "—"),
+            )
+        if not message.history:
+            table.add_row("—", "未発行", "", "", "", "", "")
+
+    # --- actions -----------------------------------------------------------------------
+
+    def on_guarantee_detail_screen_done(self, message: Done) -> None:
+        self.app.notify(message.text, severity=message.severity, timeout=6)  # type: ignore[arg-type]
+        if message.reload:
+            self.action_reload()
+
+    def on_guarantee_detail_screen_show(self, message: Show) -> None:
+        self.app.push_screen(message.screen)
+
+    def on_guarantee_detail_screen_ask(self, message: Ask) -> None:
+        from tui.certs import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._issue(confirmed=True)
+
+        self.app.push_screen(ConfirmScreen(message.question, message.details), answered)
+
+    def action_issue(self) -> None:
+        self._issue(confirmed=False)
+
+    @work(thread=True, exclusive=True, group="detail-action", exit_on_error=False)
+    def _issue(self, confirmed: bool) -> None:
+        from core import certificates
+
+        try:
+            r = self.hosho.issue(certificates.issue_certificate, self.number, confirmed=confirmed)
+        except certificates.NeedsConfirmation as exc:
+            self.post_message(self.Ask("発注者に確認済みとして電子証書を発行しますか？", str(exc)))
+            return
+        except Exception as exc:
+            self.post_message(self.Done(self.hosho.describe_error(exc), "error", reload=False))
+            return
+        mail = "お知らせメールは送信待ち（m で送信）" if r.notice_queued else "お知らせメールなし"
+        text = f"第{r.version}版（{r.kind}・{r.delivery}）を発行しました。{mail}"
+        for w in r.warnings:
+            text += f"\n{w}"
+        self.post_message(self.Done(text, "warning" if r.warnings else "information"))
+
+    def _latest_key(self) -> tuple[int, str]:
+        from core import certificates
+
+        db = self.hosho.database()
+        versions = certificates.list_certificates(db, self.number)
+        latest = next((c for c in reversed(versions) if c.auth_key), None)
+        if latest is None:
+            raise HoshoError("電子証書の認証キーはありません（未発行または書面）")
+        key = certificates.reveal_auth_key(
+            db, self.number, latest.version, operator=self.hosho.settings.operator
+        )  # audited
+        return latest.version, key
+
+    def action_toggle_key(self) -> None:
+        if self.revealed:
+            self.revealed.clear()
+            self.action_reload()
+        else:
+            self._reveal(copy=False)
+
+    def action_copy_key(self) -> None:
+        self._reveal(copy=True)
+
+    @work(thread=True, exclusive=True, group="detail-action", exit_on_error=False)
+    def _reveal(self, copy: bool) -> None:
+        try:
+            version, key = self._latest_key()
+        except Exception as exc:
+            self.post_message(self.Done(self.hosho.describe_error(exc), "error", reload=False))
+            return
+        if copy:
+            from tui.certs import copy_to_system_clipboard
+
+            self.app.call_from_thread(self.app.copy_to_clipboard, key)  # OSC 52
+            also = "（システムのクリップボードにも）" if copy_to_system_clipboard(key) else ""
+            self.post_message(
+                self.Done(f"第{version}版の認証キーをコピーしました{also}", reload=False)
+            )
+            return
+        self.revealed[version] = key
+        self.post_message(self.Done(f"第{version}版の認証キーを表示しました（記録されます）"))
+
+    def action_preview(self) -> None:
+        self._preview()
+
+    @work(thread=True, exclusive=True, group="detail-action", exit_on_error=False)
+    def _preview(self) -> None:
+        from core import certificates
+        from mailer.render import render_document
+        from tui.certs import NoticePreview
+
+        try:
+            doc = certificates.certificate_document(self.hosho.database(), self.number)
+            text = render_document(doc, "text").decode("utf-8")
+        except Exception as exc:
+            self.post_message(self.Done(self.hosho.describe_error(exc), "error", reload=False))
+            return
+        self.post_message(self.Show(NoticePreview(self.number, text, doc.auth_key)))
+
+    def action_send_mail(self) -> None:
+        self._send_mail()
+
+    @work(thread=True, exclusive=True, group="detail-action", exit_on_error=False)
+    def _send_mail(self) -> None:
+        from mailer.outbox import send_pending
+
+        try:
+            report = send_pending(self.hosho.database(), self.hosho.settings)
+        except Exception as exc:
+            self.post_message(self.Done(self.hosho.describe_error(exc), "error", reload=False))
+            return
+        text = f"送信 {report.sent}件、再送予定 {report.retrying}件、失敗 {report.failed}件"
+        if report.stopped:
+            text += f"（{report.stopped}）"
+        self.post_message(self.Done(text, "information" if report.ok else "error"))
+
+    def action_change(self, change: bool) -> None:
+        from core.terms import CertKind
+        from tui.certs import ChangeForm
+
+        g = self.view
+        if g is None:
+            return
+        current = {
+            "amount": f"{g.amount:,}",
+            "contract_amount": f"{g.contract_amount:,}",
+            "contract_date": _wareki(g.contract_date),
+            "period_start": _wareki(g.period_start),
+            "period_end": _wareki(g.period_end),
+            "guarantee_end": _wareki(g.guarantee_end),
+            "project": g.project_name,
+            "bank": g.bank,
+        }
+        kind = CertKind.CHANGE if change else CertKind.CORRECTION
+
+        def saved(result: Any) -> None:
+            if result is not None:
+                self.app.notify(f"{kind.value}を記録し、第{result.version}版を発行しました")
+                self.action_reload()
+
+        self.app.push_screen(ChangeForm(self.number, kind, current), saved)
 
 
 def _wareki(d: Any) -> str:

@@ -1,0 +1,635 @@
+"""The FAQ assistant: answers a caller's question from the knowledge files, or says honestly
+that it has no answer.
+
+Order of work for one question (see README, "FAQ assistant"):
+
+1. Normalise it (:mod:`faq.normalize`): NFKC, width, kana, punctuation, fillers and polite
+   endings, synonyms; Sudachi tokens and readings.
+2. A branch (支店) with 電話/FAX/住所 → the branch record.
+3. Rank the FAQ entries (:mod:`faq.index`): TF-IDF cosine over character n-grams of the
+   surface and of the reading and over Sudachi content words, per phrasing (best and
+   second-best phrasing of each entry), per entry (all phrasings and tags) and on the answer.
+   Entries about another orderer than the one named are pushed down, those about it up.
+4. An orderer named with an electronic-guarantee question → its record, through a Jinja2
+   template for the aspect asked (運用開始日, 対象業務, 対象の証書, 提出, 旧契約, 利用率), unless
+   an FAQ entry about that orderer (or a general one, without a cue for an aspect) matches
+   better. A shared name asks which one; a name the documents do not list gets
+   「資料に掲載なし」 with the list's date.
+5. Otherwise the best FAQ entry, when its score clears the threshold and beats the runner-up
+   by the margin; else 「該当する回答が見つかりません」 with the top candidates.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Literal
+
+from core.dates import format_wareki
+from core.eligibility import not_listed_text
+from core.knowledge import (
+    Branch,
+    BranchFile,
+    FaqEntry,
+    Orderer,
+    OrdererFile,
+    SynonymGroup,
+    load_branches,
+    load_faq,
+    load_orderers,
+    load_synonyms,
+    normalize_name,
+)
+from faq.entities import (
+    ASPECTS,
+    Aspect,
+    BranchFinder,
+    Mention,
+    OrdererFinder,
+    detect_aspect,
+    detect_branch_field,
+    has_domain_cue,
+)
+from faq.index import FEATURES, Features, Field
+from faq.normalize import (
+    Analysis,
+    Token,
+    Vocabulary,
+    analyse_tokens,
+    clean,
+    fold,
+    has_kanji,
+    load_sudachi,
+)
+from faq.render import render_ambiguous, render_branch, render_orderer
+
+__all__ = ["NOT_FOUND", "Alternative", "Answer", "Assistant", "Tuning"]
+
+NOT_FOUND = "該当する回答が見つかりません"
+
+Kind = Literal["faq", "orderer", "branch", "none"]
+
+
+@dataclass(frozen=True)
+class Alternative:
+    question: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"question": self.question, "score": round(self.score, 3)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says; ``answered`` False means nothing is asserted."""
+
+    answered: bool
+    answer: str
+    confidence: float
+    source: str
+    as_of: str  # ISO date, "" when nothing is answered
+    matched: str
+    alternatives: tuple[Alternative, ...] = ()
+    kind: Kind = "none"
+    entry_id: str | None = None
+    orderer: str | None = None
+    aspect: str | None = None
+    branch: str | None = None
+    field: str | None = None
+    listed: bool | None = None  # orderer answers: False for a body the documents do not name
+    candidates: tuple[str, ...] = ()  # the orderers a shared name may mean
+    normalized: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answered": self.answered,
+            "answer": self.answer,
+            "confidence": round(self.confidence, 3),
+            "source": self.source,
+            "as_of": self.as_of,
+            "matched": self.matched,
+            "alternatives": [a.to_json() for a in self.alternatives],
+            "kind": self.kind,
+            "entry_id": self.entry_id,
+            "orderer": self.orderer,
+            "aspect": self.aspect,
+            "branch": self.branch,
+            "field": self.field,
+            "listed": self.listed,
+            "candidates": list(self.candidates),
+        }
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Weights and thresholds, chosen on the dev split of tests/faq_eval (never on holdout)."""
+
+    # channel weights inside each field (surface n-grams, reading n-grams, Sudachi words)
+    phrasing: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    entry: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    answer: tuple[float, float, float] = (1.0, 0.0, 0.0)
+    # field weights: best phrasing (+ second * second_phrasing), the entry as a whole, answer
+    w_phrasing: float = 1.0
+    second_phrasing: float = 0.3
+    w_entry: float = 1.0
+    w_answer: float = 2.0
+    # candidates: phrasings sharing the most rare features (in at most ``rare`` phrasings)
+    candidates: int = 20
+    rare: int = 40
+    entries: int = 12  # the best entries by phrasing, scored as wholes too
+    entry_candidates: int = 5  # entries added by their whole wording and answer
+    # a question whose nouns the knowledge never uses is about something else
+    unknown_penalty: float = 0.2
+    # orderer focus: entries about the named orderer gain, those about another one lose
+    focus_bonus: float = 0.08
+    other_penalty: float = 0.5
+    # decisions
+    threshold: float = 0.1375
+    margin: float = 0.005
+    specific_threshold: float = 0.15  # an entry about the named orderer beats its record
+    general_threshold: float = 0.55  # a general entry beats the record (no aspect cue)
+
+
+@dataclass(frozen=True)
+class _Doc:
+    entry: int
+    text: str
+
+
+@dataclass
+class _Ranked:
+    entry: int
+    score: float
+    phrasing: str
+
+
+@dataclass
+class BuildStats:
+    """How long the build took: the Sudachi dictionary load (once per process, not part of
+    the build), the build, and its stages in ``extra`` (seconds)."""
+
+    sudachi_seconds: float = 0.0
+    build_seconds: float = 0.0
+    phrasings: int = 0
+    entries: int = 0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class _Laps:
+    """Records the time since the previous lap under a name."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self._into = into
+        self._last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self._into[name] = self._into.get(name, 0.0) + now - self._last
+        self._last = now
+
+
+_CHANNELS = ("surface", "reading", "terms")
+_KATAKANA_WORD = re.compile(r"^[\u3041-\u3096ー]{3,}$")
+# A start question without any domain word is still one when nothing else is said:
+# 「東広島市は令和7年4月から？」.
+_START_RESIDUAL_RE = re.compile(
+    r"^(?:は|って|の|も|では|で)?(?:令和|平成|r)?[0-9元]*年?[0-9]*月?[0-9]*日?"
+    r"(?:から|より|以降)?(?:運用開始日|始まって|はじまって|開始)?"
+    r"(?:ですか|でしょうか|ですかね|でしたっけ|だっけ|なの|なん|か|の|ね)*$"
+)
+
+
+class Assistant:
+    """Built once from the knowledge files; :meth:`ask` answers one question."""
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        *,
+        orderers: OrdererFile | None = None,
+        branches: BranchFile | None = None,
+        synonyms: Sequence[SynonymGroup] = (),
+        tuning: Tuning | None = None,
+    ) -> None:
+        self.tuning = tuning or Tuning()
+        self.stats = BuildStats(sudachi_seconds=load_sudachi())
+        started = time.perf_counter()
+        self.entries = tuple(entries)
+        self.orderer_file = orderers
+        self.branch_file = branches
+
+        lap = _Laps(self.stats.extra)
+        self.finder = OrdererFinder(orderers.orderers if orderers else ())
+        self.branch_finder = BranchFinder(branches.branches) if branches else None
+        lap("finders")
+        phrasings = [_Doc(i, q) for i, e in enumerate(self.entries) for q in e.questions]
+        tokenized = [analyse_tokens(d.text) for d in phrasings]
+        lap("sudachi tokenize")
+        # Orderer names are masked on both sides: the name picks the orderer (focus), the
+        # other words pick the entry.
+        masked = [self._masked(c, toks) for c, toks in tokenized]
+        self.vocabulary = Vocabulary(
+            [(g.term, g.variants) for g in synonyms], [t for _c, t in masked]
+        )
+        analyse = self.vocabulary.analyse
+        phrasing_docs = [analyse(d.text, c, t) for d, (c, t) in zip(phrasings, masked, strict=True)]
+        tag_docs = [self.vocabulary.analyse_words(e.tags) for e in self.entries]
+        if any(w > 0 for w in self.tuning.answer[1:]):
+            answer_docs = [analyse(e.answer, *analyse_tokens(e.answer)) for e in self.entries]
+        else:
+            answer_docs = [self.vocabulary.analyse_surface(e.answer) for e in self.entries]
+        # Everything the knowledge says, to tell a question's unknown nouns (家賃, 観光地).
+        self._known_text = "\n".join(
+            fold(clean(x)) for e in self.entries for x in (*e.questions, *e.tags, e.answer)
+        )
+        self._phrasings = phrasings
+        self._entry_of = [d.entry for d in phrasings]
+        self._phrasings_of: list[list[int]] = [[] for _e in self.entries]
+        for i, d in enumerate(phrasings):
+            self._phrasings_of[d.entry].append(i)
+        lap("normalise")
+        t = self.tuning
+        phrasing_features: dict[str, list[Features]] = {}
+        entry_features: dict[str, list[Features]] = {}
+        for name in _CHANNELS:
+            featurize = FEATURES[name]
+            phrasing_features[name] = [featurize(doc) for doc in phrasing_docs]
+            # An entry as a whole: all its phrasings and its tags.
+            whole = [featurize(doc) for doc in tag_docs]
+            for d, f in zip(phrasings, phrasing_features[name], strict=True):
+                whole[d.entry].update(f)
+            entry_features[name] = whole
+        lap("features")
+        self._phrasing_field = Field(
+            list(zip(_CHANNELS, t.phrasing, strict=True)), phrasing_features
+        )
+        self._entry_field = Field(list(zip(_CHANNELS, t.entry, strict=True)), entry_features)
+        self._answer_field = Field(
+            list(zip(_CHANNELS, t.answer, strict=True)),
+            {
+                name: [FEATURES[name](d) for d in answer_docs]
+                for name in _CHANNELS
+                if t.answer[_CHANNELS.index(name)] > 0
+            },
+        )
+
+        lap("indexes")
+        self.finder.known_words = frozenset(x.surface for _c, toks in masked for x in toks)
+        by_name = {normalize_name(o.name): o for o in orderers.orderers} if orderers else {}
+        self._entry_orderers = [self._orderers_of(e, by_name) for e in self.entries]
+        self.stats.build_seconds = time.perf_counter() - started
+        self.stats.phrasings = len(phrasings)
+        self.stats.entries = len(self.entries)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def load(cls, tuning: Tuning | None = None) -> Assistant:
+        """The assistant over the shipped knowledge files."""
+        return cls(
+            load_faq().entries,
+            orderers=load_orderers(),
+            branches=load_branches(),
+            synonyms=load_synonyms().groups,
+            tuning=tuning,
+        )
+
+    def _masked(self, cleaned: str, tokens: list[Token]) -> tuple[str, list[Token]]:
+        """The text and tokens without the orderer names in it."""
+        mentions = [
+            m
+            for m in self.finder.find(fold(cleaned), tokens, thorough=False)
+            if m.orderers or m.unlisted
+        ]
+        return _without_tokens(cleaned, tokens, mentions) if mentions else (cleaned, tokens)
+
+    @staticmethod
+    def _orderers_of(entry: FaqEntry, by_name: dict[str, Orderer]) -> frozenset[str]:
+        """Keys of the orderers an entry is about (from its tags); a prefecture tagged along
+        with one of its own bodies (芦屋町, 福岡県) stands for the body only."""
+        tagged = [by_name[normalize_name(t)] for t in entry.tags if normalize_name(t) in by_name]
+        keys = set()
+        for o in tagged:
+            if o.category.value == "都道府県" and any(
+                x is not o and x.prefecture == o.prefecture for x in tagged
+            ):
+                continue
+            keys.add(_key(o))
+        return frozenset(keys)
+
+    # ------------------------------------------------------------------ ranking
+
+    def unknown_share(self, query: Analysis) -> float:
+        """Share of the question's kanji and katakana nouns the knowledge never uses."""
+        nouns = [
+            t.surface
+            for t in query.tokens
+            if t.pos == "名詞" and (has_kanji(t.surface) or _KATAKANA_WORD.match(t.surface))
+        ]
+        if not nouns:
+            return 0.0
+        return sum(1 for n in nouns if n not in self._known_text) / len(nouns)
+
+    def rank(self, query: Analysis, focus: frozenset[str] = frozenset()) -> list[_Ranked]:
+        """The candidate entries, best first, scores in 0..1.
+
+        Candidates: the phrasings that share the most rare features with the question (and
+        their entries); each is then scored exactly.
+        """
+        t = self.tuning
+        features: dict[str, Features] = {}
+        phr = self._phrasing_field.query(query, features)
+        hits = Counter(self._phrasing_field.hits(phr, t.rare))
+        ent = self._entry_field.query(query, features)
+        ans = self._answer_field.query(query, features)
+        chosen = [i for i, _n in hits.most_common(t.candidates)]
+        if t.entry_candidates:
+            # Entries whose wording as a whole or whose answer shares the most with the
+            # question join with all their phrasings.
+            whole = Counter(self._entry_field.hits(ent, t.rare))
+            whole.update(self._answer_field.hits(ans, t.rare))
+            seen = {self._entry_of[i] for i in chosen}
+            for e, _n in whole.most_common(t.entry_candidates):
+                if e not in seen:
+                    chosen.extend(self._phrasings_of[e])
+        if not chosen:
+            return []
+        score_phrasing = self._phrasing_field.score
+        entry_of = self._entry_of
+        best: dict[int, tuple[float, int]] = {}
+        second: dict[int, float] = {}
+        for i in chosen:
+            s = score_phrasing(phr, i)
+            e = entry_of[i]
+            old = best.get(e)
+            if old is None:
+                best[e] = (s, i)
+            elif s > old[0]:
+                second[e] = old[0]
+                best[e] = (s, i)
+            elif s > second.get(e, 0.0):
+                second[e] = s
+        # The entries whose phrasings did best are scored as wholes and on their answers.
+        phrased = sorted(
+            (
+                (first + t.second_phrasing * second.get(e, 0.0), e, i)
+                for e, (first, i) in best.items()
+            ),
+            reverse=True,
+        )[: t.entries]
+        w_entry = t.w_entry if self._entry_field.kinds else 0.0
+        w_answer = t.w_answer if self._answer_field.kinds else 0.0
+        weight = t.w_phrasing * (1 + t.second_phrasing) + w_entry + w_answer
+        ranked: list[_Ranked] = []
+        for phrasing_score, e, i in phrased:
+            score = (
+                t.w_phrasing * phrasing_score
+                + (w_entry * self._entry_field.score(ent, e) if w_entry else 0.0)
+                + (w_answer * self._answer_field.score(ans, e) if w_answer else 0.0)
+            ) / weight
+            about = self._entry_orderers[e]
+            if focus and about:
+                score = score + t.focus_bonus if about & focus else score * t.other_penalty
+            ranked.append(_Ranked(e, min(score, 1.0), self._phrasings[i].text))
+        if t.unknown_penalty:
+            factor = 1.0 - t.unknown_penalty * self.unknown_share(query)
+            for r in ranked:
+                r.score *= factor
+        ranked.sort(key=lambda r: (-r.score, r.entry))
+        return ranked
+
+    # ------------------------------------------------------------------ answering
+
+    def analyse(self, question: str) -> Analysis:
+        cleaned, tokens = analyse_tokens(question)
+        return self.vocabulary.analyse(question, cleaned, tokens)
+
+    def ask(self, question: str, top: int = 3) -> Answer:
+        """Answer one question; never raises for odd input (empty, symbols, very long)."""
+        top = max(0, top)
+        query = self.analyse(question[:500])
+        if not query.cleaned:
+            return Answer(False, NOT_FOUND, 0.0, "", "", "", (), "none", normalized="")
+        folded = fold(query.cleaned)
+
+        branch = self._branch(folded, query)
+        if branch is not None:
+            return branch
+
+        mentions = self.finder.find(folded, query.tokens)
+        aspect, explicit = detect_aspect(query.surface, query.reading)
+        domain = has_domain_cue(query.surface, query.reading)
+        named_any = [m for m in mentions if m.orderers or m.unlisted]
+        focus = frozenset(_key(o) for m in named_any for o in m.orderers) if domain else frozenset()
+        masked = (
+            self.vocabulary.analyse(
+                question, *_without_tokens(query.cleaned, list(query.tokens), named_any)
+            )
+            if named_any
+            else query
+        )
+        ranked = self.rank(masked, focus)
+        alternatives = self._alternatives(ranked, top)
+        named = next((m for m in mentions if (m.orderers or m.unlisted) and not m.area), None)
+
+        if (
+            named is not None
+            and self.orderer_file is not None
+            and (domain or (aspect == "start" and self._only_start_words(folded, named)))
+        ):
+            answer = self._orderer_answer(query, named, aspect, explicit, ranked, top)
+            if named.typo and answer.answered and len(named.orderers) == 1:
+                note = f"（「{named.said}」は{named.orderers[0].name}として回答します）"
+                answer = replace(answer, answer=f"{note}\n{answer.answer}")
+            return answer
+        return self._faq_answer(query, ranked, alternatives)
+
+    def _only_start_words(self, folded: str, mention: Mention) -> bool:
+        rest = folded[: mention.start] + folded[mention.end :]
+        return bool(_START_RESIDUAL_RE.match(rest))
+
+    def _alternatives(self, ranked: Sequence[_Ranked], top: int) -> tuple[Alternative, ...]:
+        return tuple(Alternative(r.phrasing, r.score) for r in ranked[:top])
+
+    def _faq_answer(
+        self, query: Analysis, ranked: Sequence[_Ranked], alternatives: tuple[Alternative, ...]
+    ) -> Answer:
+        t = self.tuning
+        if ranked:
+            best = ranked[0]
+            runner = ranked[1].score if len(ranked) > 1 else 0.0
+            if best.score >= t.threshold and best.score - runner >= t.margin:
+                return self._entry_answer(best, alternatives[1:], query)
+        return Answer(
+            False,
+            NOT_FOUND,
+            ranked[0].score if ranked else 0.0,
+            "",
+            "",
+            ranked[0].phrasing if ranked else "",
+            alternatives,
+            "none",
+            normalized=query.surface,
+        )
+
+    def _entry_answer(
+        self, best: _Ranked, alternatives: tuple[Alternative, ...], query: Analysis
+    ) -> Answer:
+        e = self.entries[best.entry]
+        text = f"{e.answer}\n{_source_line(e.source, e.as_of)}"
+        return Answer(
+            True,
+            text,
+            best.score,
+            e.source,
+            e.as_of.isoformat(),
+            best.phrasing,
+            alternatives,
+            "faq",
+            entry_id=e.id,
+            normalized=query.surface,
+        )
+
+    def _orderer_answer(
+        self,
+        query: Analysis,
+        mention: Mention,
+        aspect: Aspect,
+        explicit: bool,
+        ranked: Sequence[_Ranked],
+        top: int,
+    ) -> Answer:
+        t = self.tuning
+        assert self.orderer_file is not None
+        if mention.unlisted is not None:
+            name = mention.unlisted
+            lst = self.orderer_file
+            text = (
+                not_listed_text(name, lst.list_as_of)
+                + "。\n"
+                + _source_line(lst.list_source, lst.list_as_of)
+            )
+            return Answer(
+                True,
+                text,
+                0.8,
+                lst.list_source,
+                lst.list_as_of.isoformat(),
+                f"{name}（一覧に掲載なし）",
+                self._alternatives(ranked, top),
+                "orderer",
+                orderer=name,
+                aspect=aspect,
+                listed=False,
+                normalized=query.surface,
+            )
+        if len(mention.orderers) > 1:
+            names = [self._display(o) for o in mention.orderers]
+            label = ASPECTS[aspect]
+            return Answer(
+                False,
+                render_ambiguous(mention.said, names, label),
+                0.5,
+                "",
+                "",
+                mention.said,
+                tuple(Alternative(f"{n}の{label}", 0.5) for n in names),
+                "orderer",
+                aspect=aspect,
+                candidates=tuple(names),
+                normalized=query.surface,
+            )
+        orderer = mention.orderers[0]
+        if ranked:
+            best = ranked[0]
+            about = self._entry_orderers[best.entry]
+            if (about and _key(orderer) in about and best.score >= t.specific_threshold) or (
+                not about and not explicit and best.score >= t.general_threshold
+            ):
+                return self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
+        text = render_orderer(orderer, aspect)
+        confidence = 0.9 if (explicit and mention.exact) else 0.8
+        return Answer(
+            True,
+            text,
+            confidence,
+            orderer.source,
+            orderer.as_of.isoformat(),
+            f"{self._display(orderer)}／{ASPECTS[aspect]}",
+            self._alternatives(ranked, top),
+            "orderer",
+            orderer=orderer.name,
+            aspect=aspect,
+            listed=True,
+            normalized=query.surface,
+        )
+
+    def _display(self, orderer: Orderer) -> str:
+        if orderer.prefecture and orderer.prefecture != orderer.name:
+            return f"{orderer.name}（{orderer.prefecture}）"
+        return orderer.name
+
+    def _branch(self, folded: str, query: Analysis) -> Answer | None:
+        if self.branch_finder is None or self.branch_file is None:
+            return None
+        hit = self.branch_finder.find(folded)
+        what = detect_branch_field(folded)
+        if hit is None or what is None:
+            return None
+        bf = self.branch_file
+        b: Branch = hit.branch
+        label = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}[what]
+        return Answer(
+            True,
+            render_branch(b, what, bf.source, bf.as_of),
+            0.95,
+            bf.source,
+            bf.as_of.isoformat(),
+            f"{b.name}／{label}",
+            (),
+            "branch",
+            branch=b.name,
+            field=what,
+            normalized=query.surface,
+        )
+
+    def with_tuning(self, **changes: Any) -> Assistant:
+        """The same indexes with other decision settings (thresholds, margin, focus, penalty,
+        candidates), for evaluation. Feature weights are built into the indexes: changing
+        ``phrasing``/``entry``/``answer`` needs a new Assistant."""
+        clone = object.__new__(Assistant)
+        clone.__dict__.update(self.__dict__)
+        clone.tuning = replace(self.tuning, **changes)
+        return clone
+
+
+def _without_tokens(
+    text: str, tokens: Sequence[Token], mentions: Sequence[Mention]
+) -> tuple[str, list[Token]]:
+    """``text`` and its tokens with the mentioned names cut out (offsets shifted)."""
+    spans = sorted((m.start, m.end) for m in mentions)
+    kept: list[str] = []
+    last = 0
+    for start, end in spans:
+        kept.append(text[last : max(last, start)])
+        last = max(last, end)
+    kept.append(text[last:])
+    out: list[Token] = []
+    for t in tokens:
+        if any(t.begin < e and t.end > s for s, e in spans):
+            continue
+        shift = sum(min(e, t.begin) - s for s, e in spans if s < t.begin)
+        out.append(t._replace(begin=t.begin - shift, end=t.end - shift))
+    return "".join(kept), out
+
+
+def _key(orderer: Orderer) -> str:
+    return f"{orderer.prefecture or ''}/{orderer.name}"
+
+
+def _source_line(source: str, as_of: date) -> str:
+    return f"出典: {source}（{format_wareki(as_of)}時点）"

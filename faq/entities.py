@@ -1,0 +1,540 @@
+"""What a question is about: an orderer (発注者), a branch (支店), and what is asked of it.
+
+Orderers are found by their name, alias or reading anywhere in the question, and by the name
+without its 市/町/村/県 ending (鳥栖, とす) when a particle or the end follows. A stem followed
+by another ending (府中 + 市 when only 府中町 is listed) names a body the documents do not list;
+so does a place name the analyser tags (札幌市, 下関し). Readings also catch kanji typos that
+sound right (山口権 → やまぐちけん).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from rapidfuzz.distance import Levenshtein
+
+from core.knowledge import LOCAL_CATEGORIES, Branch, Orderer
+from faq.normalize import Token, clean, fold, has_kanji, is_hiragana, readings
+
+__all__ = [
+    "ASPECTS",
+    "Aspect",
+    "BranchField",
+    "BranchFinder",
+    "Mention",
+    "OrdererFinder",
+    "detect_aspect",
+    "detect_branch_field",
+    "has_domain_cue",
+]
+
+Aspect = Literal["start", "coverage", "documents", "submission", "pre_start", "usage"]
+BranchField = Literal["phone", "fax", "address"]
+
+ASPECTS: dict[Aspect, str] = {
+    "start": "運用開始日",
+    "coverage": "対象業務",
+    "documents": "対象の証書",
+    "submission": "提出先・提出方法",
+    "pre_start": "旧契約の変更等",
+    "usage": "利用率",
+}
+
+# Endings of local bodies: kanji → readings.
+_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "市": ("し",),
+    "町": ("ちょう", "まち"),
+    "村": ("そん", "むら"),
+    "県": ("けん",),
+    "府": ("ふ",),
+    "都": ("と",),
+    "道": ("どう",),
+    "区": ("く",),
+}
+_READING_SUFFIX: dict[str, str] = {r: k for k, rs in _SUFFIXES.items() for r in rs}
+_ALL_SUFFIXES = sorted([*_SUFFIXES, *_READING_SUFFIX], key=len, reverse=True)
+# What may follow a bare stem (大津, とす): a particle, the end, a kanji or ASCII word.
+_AFTER_RE = re.compile(r"(?:$|は|の|って|で|に|が|も|へ|と|から|や|[a-z0-9]|[\u4e00-\u9fff])")
+_HIRAGANA_AFTER_RE = re.compile(r"(?:$|は|の|って|で|に|が|も|へ|と|から|や|[\u4e00-\u9fff])")
+_AREA_RE = re.compile(r"^(?:内|ない(?:で|の|に|は|か))")
+_BRANCH_RE = re.compile(r"^(?:支店|してん)")
+_PARTICLE_AFTER_RE = re.compile(r"^(?:$|は|の|って|で|に|が|も|へ|と|から)")
+# Words made of the endings themselves, or generic, that are never a body's name.
+_NOT_A_NAME = frozenset(
+    {
+        "市町", "市町村", "市区町村", "都道府", "都道府県", "各", "他", "同", "当", "本", "全",
+        "都", "政令", "県", "市", "町", "村", "府", "区", "道", "地方", "近隣", "隣", "新",
+        "都市", "城下", "下", "上", "中", "東", "西", "南", "北", "大", "小",
+    }
+)  # fmt: skip
+_KANJI_RUN_RE = re.compile(r"[\u3005\u4e00-\u9fff]{2,5}")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Orderers named in a question.
+
+    ``orderers`` holds one orderer, several (a shared stem: 大津 → 大津市・大津町) or none
+    (``unlisted`` then holds the name as said: 札幌市). ``area`` is true for 佐賀県内 (the
+    bodies in it, not the prefecture itself). ``exact`` is false for a stem or reading match.
+    """
+
+    said: str
+    start: int
+    end: int
+    orderers: tuple[Orderer, ...]
+    unlisted: str | None = None
+    area: bool = False
+    exact: bool = True
+    typo: bool = False  # a listed name read into a misspelling (鳥巣市 → 鳥栖市)
+
+
+@dataclass(frozen=True)
+class _Key:
+    index: int
+    stem: bool  # a name without its ending
+    suffix: str  # the orderer's ending (市) for stems, else ""
+
+
+def _key_of(text: str) -> str:
+    """A name folded the way questions are (clean + fold): 鉄道建設・運輸… → 鉄道建設運輸…."""
+    return fold(clean(text))
+
+
+def _local_suffix(orderer: Orderer) -> str | None:
+    if orderer.category not in LOCAL_CATEGORIES or len(orderer.name) < 2:
+        return None
+    suffix = orderer.name[-1]
+    return suffix if suffix in _SUFFIXES else None
+
+
+class OrdererFinder:
+    """Finds the orderers a question names (see the module docstring)."""
+
+    def __init__(self, orderers: Sequence[Orderer]) -> None:
+        self.orderers = tuple(orderers)
+        self._keys: dict[str, list[_Key]] = {}
+        self._reading_keys: dict[str, list[_Key]] = {}
+        # (ending, length of the name) → orderers, for typos of one character (鳥巣市).
+        self._by_shape: dict[tuple[str, int], list[int]] = {}
+        for i, o in enumerate(self.orderers):
+            name = _key_of(o.name)
+            reading = _key_of(o.reading)
+            for alias in (name, *(_key_of(a) for a in o.aliases)):
+                self._add(self._keys, alias, _Key(i, False, ""))
+            self._add(self._reading_keys, reading, _Key(i, False, ""))
+            suffix = _local_suffix(o)
+            if suffix is None:
+                continue
+            self._by_shape.setdefault((suffix, len(name)), []).append(i)
+            stem = name[:-1]
+            if len(stem) >= 2:
+                self._add(self._keys, stem, _Key(i, True, suffix))
+            for ending in _SUFFIXES[suffix]:
+                if reading.endswith(ending) and len(reading) - len(ending) >= 2:
+                    self._add(self._reading_keys, reading[: -len(ending)], _Key(i, True, suffix))
+                    break
+        lengths: dict[str, set[int]] = {}
+        for k in [*self._keys, *self._reading_keys]:
+            if len(k) >= 2:
+                lengths.setdefault(k[0], set()).add(len(k))
+        # first character → key lengths, longest first: most positions start no key at all
+        self._lengths = {c: sorted(v, reverse=True) for c, v in lengths.items()}
+        # the first two characters of every key: most positions start none
+        self._heads = frozenset(k[:2] for k in [*self._keys, *self._reading_keys])
+        self._reading_lengths = sorted({len(k) for k in self._reading_keys}, reverse=True)
+        self.known_words: frozenset[str] = frozenset()
+
+    @staticmethod
+    def _add(table: dict[str, list[_Key]], key: str, value: _Key) -> None:
+        if key:
+            bucket = table.setdefault(key, [])
+            if all(k.index != value.index or k.stem != value.stem for k in bucket):
+                bucket.append(value)
+
+    def find(self, folded: str, tokens: Sequence[Token], *, thorough: bool = True) -> list[Mention]:
+        """Mentions in ``folded`` (the cleaned, folded question), left to right.
+
+        Without ``thorough`` only names, aliases, readings and stems are looked for (no
+        readings of kanji, no unlisted bodies, no typos).
+        """
+        starts = {t.begin for t in tokens}
+        by_begin = {t.begin: t for t in tokens}
+        found: list[Mention] = []
+        i = 0
+        n = len(folded)
+        while i < n:
+            mention = self._at(folded, i, starts, by_begin)
+            if mention is None:
+                i += 1
+                continue
+            found.append(mention)
+            i = max(mention.end, i + 1)
+        if not thorough:
+            return found
+        if not any(m.orderers or m.unlisted for m in found):
+            found += self._by_reading(tokens, found)
+        if not any(m.orderers or m.unlisted for m in found):
+            found += self._unlisted(folded, tokens, found)
+        return [self._typo(m, tokens) for m in found]
+
+    # -- surface scan
+
+    def _at(
+        self, text: str, i: int, starts: set[int], by_begin: dict[int, Token]
+    ) -> Mention | None:
+        if text[i : i + 2] not in self._heads:
+            return None
+        hiragana_text = is_hiragana(text)
+        for length in self._lengths.get(text[i], ()):
+            if i + length > len(text):
+                continue
+            key = text[i : i + length]
+            keys = self._keys.get(key, [])
+            reading_keys = self._reading_keys.get(key, []) if is_hiragana(key) else []
+            if not keys and not reading_keys:
+                continue
+            end = i + length
+            rest = text[end:]
+            if is_hiragana(key) and not self._kana_bounded(text, i, end):
+                continue
+            # 東京都 contains 京都: a kanji name must start where a word starts.
+            if (
+                has_kanji(key)
+                and not hiragana_text
+                and i > 0
+                and i not in starts
+                and not self._starts_word(text, i)
+            ):
+                continue
+            if _BRANCH_RE.match(rest):
+                return Mention(key, i, end + (2 if rest.startswith("支店") else 3), ())
+            candidates = keys + reading_keys
+            full = [k for k in candidates if not k.stem]
+            if full:
+                return Mention(
+                    key,
+                    i,
+                    end,
+                    self._pick(full),
+                    area=bool(_AREA_RE.match(rest)),
+                    exact=bool(keys),
+                )
+            return self._stem_mention(key, i, end, rest, candidates, by_begin.get(end))
+        return None
+
+    @staticmethod
+    def _starts_word(text: str, i: int) -> bool:
+        before = text[i - 1]
+        return not ("\u4e00" <= before <= "\u9fff" or before == "々")
+
+    @staticmethod
+    def _kana_bounded(text: str, i: int, end: int) -> bool:
+        """A hiragana key must not be the middle of a longer hiragana word."""
+        rest = text[end:]
+        if not (_HIRAGANA_AFTER_RE.match(rest) or any(rest.startswith(s) for s in _READING_SUFFIX)):
+            return False
+        if i == 0:
+            return True
+        before = text[i - 1]
+        if not ("\u3041" <= before <= "\u3096" or before == "ー"):
+            return True
+        # After a particle (…の, …は) a name may start; never inside a word.
+        return before in "のはでにへとがもやね" and end - i >= 3
+
+    def _stem_mention(
+        self,
+        key: str,
+        i: int,
+        end: int,
+        rest: str,
+        candidates: Sequence[_Key],
+        next_token: Token | None,
+    ) -> Mention | None:
+        suffix = next((s for s in _ALL_SUFFIXES if rest.startswith(s)), None)
+        typo = False
+        if suffix is None and next_token is not None and has_kanji(next_token.surface[:1]):
+            # 山口権: a kanji that sounds like the ending (けん) stands for it.
+            sound = next((s for s in _ALL_SUFFIXES if next_token.reading == s), None)
+            if sound is not None and any(
+                k.suffix == _READING_SUFFIX.get(sound, sound) for k in candidates
+            ):
+                suffix, typo = next_token.surface, True
+        if suffix is not None:
+            kanji_suffix = (
+                _READING_SUFFIX.get(next_token.reading, next_token.reading)
+                if typo and next_token is not None
+                else _READING_SUFFIX.get(suffix, suffix)
+            )
+            same = [k for k in candidates if k.suffix == kanji_suffix]
+            after = rest[len(suffix) :]
+            said = key + suffix
+            stop = end + len(suffix)
+            if same and (len(suffix) > 1 or has_kanji(suffix) or _PARTICLE_AFTER_RE.match(after)):
+                return Mention(
+                    said,
+                    i,
+                    stop,
+                    self._pick(same),
+                    area=bool(_AREA_RE.match(after)),
+                    exact=False,
+                    typo=typo,
+                )
+            if not same and (has_kanji(suffix) or _PARTICLE_AFTER_RE.match(after)):
+                # 府中 + 市 when only 府中町 is listed: a body the documents do not name.
+                stem = key
+                if is_hiragana(key):
+                    stems = {_key_of(self.orderers[k.index].name)[:-1] for k in candidates}
+                    if len(stems) == 1:
+                        stem = stems.pop()
+                return Mention(said, i, stop, (), unlisted=stem + kanji_suffix)
+        if not _AFTER_RE.match(rest):
+            return None
+        return Mention(key, i, end, self._pick(candidates), exact=False)
+
+    def _pick(self, keys: Sequence[_Key]) -> tuple[Orderer, ...]:
+        return tuple(self.orderers[x] for x in dict.fromkeys(k.index for k in keys))
+
+    # -- reading scan (kanji typos that sound right)
+
+    def _by_reading(self, tokens: Sequence[Token], found: Sequence[Mention]) -> list[Mention]:
+        taken = [(m.start, m.end) for m in found]
+        reading = ""
+        offsets: dict[int, Token] = {}
+        for t in tokens:
+            offsets[len(reading)] = t
+            reading += t.reading
+        heads = self._heads
+        for start, first in sorted(offsets.items()):
+            if reading[start : start + 2] not in heads or any(
+                s <= first.begin < e for s, e in taken
+            ):
+                continue
+            for length in self._reading_lengths:
+                if length < 4 or start + length > len(reading):
+                    continue
+                keys = [k for k in self._reading_keys.get(reading[start : start + length], [])]
+                keys = [k for k in keys if not k.stem]
+                stop = start + length
+                if not keys or (stop not in offsets and stop != len(reading)):
+                    continue
+                end = offsets[stop].begin if stop in offsets else tokens[-1].end
+                said = "".join(t.surface for t in tokens if first.begin <= t.begin < end)
+                return [Mention(said, first.begin, end, self._pick(keys), exact=False, typo=True)]
+        return []
+
+    # -- bodies the documents do not name
+
+    def _unlisted(
+        self, folded: str, tokens: Sequence[Token], found: Sequence[Mention]
+    ) -> list[Mention]:
+        taken = [(m.start, m.end) for m in found]
+
+        def free(a: int, b: int) -> bool:
+            return all(b <= s or a >= e for s, e in taken)
+
+        for k, t in enumerate(tokens):
+            if t.pos3 != "地名" or not free(t.begin, t.end):
+                continue
+            name = t.surface
+            nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+            if name[-1] in _SUFFIXES and len(name) >= 3:
+                return [Mention(name, t.begin, t.end, (), unlisted=name)]
+            if nxt is not None and (nxt.surface in _SUFFIXES or nxt.surface in _READING_SUFFIX):
+                suffix = _READING_SUFFIX.get(nxt.surface, nxt.surface)
+                if has_kanji(nxt.surface) or _PARTICLE_AFTER_RE.match(folded[nxt.end :]):
+                    said = name + nxt.surface
+                    return [Mention(said, t.begin, nxt.end, (), unlisted=name + suffix)]
+        for m in _KANJI_RUN_RE.finditer(folded):
+            run = m.group(0)
+            rest = folded[m.end() :]
+            if not free(m.start(), m.end()):
+                continue
+            if (
+                run[-1] in "市町村県府"
+                and run[:-1] not in _NOT_A_NAME
+                and len(run) >= 3
+                and not _AREA_RE.match(rest)
+                and not _BRANCH_RE.match(rest)
+            ):
+                return [Mention(run, m.start(), m.end(), (), unlisted=run)]
+            for ending in ("し", "けん", "ちょう", "まち"):
+                after = rest[len(ending) :]
+                if (
+                    rest.startswith(ending)
+                    and _PARTICLE_AFTER_RE.match(after)
+                    and run not in _NOT_A_NAME
+                    and run not in self.known_words
+                ):
+                    stop = m.end() + len(ending)
+                    unlisted = run + _READING_SUFFIX[ending]
+                    return [Mention(run + ending, m.start(), stop, (), unlisted=unlisted)]
+        return []
+
+    # -- one-character typos of a listed name (鳥巣市 for 鳥栖市)
+
+    def _typo(self, mention: Mention, tokens: Sequence[Token]) -> Mention:
+        name = mention.unlisted
+        if name is None or len(name) < 3 or not has_kanji(name):
+            return mention
+        said_reading = "".join(t.reading for t in tokens if mention.start <= t.begin < mention.end)
+        matches = []
+        for i in self._by_shape.get((name[-1], len(name)), []):
+            o = self.orderers[i]
+            other = _key_of(o.name)
+            if sum(a != b for a, b in zip(name, other, strict=True)) != 1:
+                continue
+            if Levenshtein.distance(said_reading, _key_of(o.reading)) <= 1:
+                matches.append(o)
+        if len(matches) != 1:
+            return mention
+        return replace(mention, orderers=(matches[0],), unlisted=None, exact=False, typo=True)
+
+
+# --------------------------------------------------------------------------- branches
+
+
+@dataclass(frozen=True)
+class BranchHit:
+    branch: Branch
+    said: str
+
+
+_CITY_RE = re.compile(r"^(.+?[市区])")
+
+
+class BranchFinder:
+    """Finds a branch by its name (熊本支店, 熊本の支店) or the city it is in (神戸の支店)."""
+
+    def __init__(self, branches: Sequence[Branch]) -> None:
+        self.branches = tuple(branches)
+        keys: dict[str, int] = {}
+        words: list[tuple[str, int]] = []
+        for i, b in enumerate(self.branches):
+            stem = _key_of(b.name.removesuffix("支店"))
+            keys.setdefault(stem, i)
+            words.append((stem, i))
+            city = _CITY_RE.match(b.address)
+            if city:
+                name = _key_of(city.group(1))
+                keys.setdefault(name, i)
+                keys.setdefault(name[:-1], i)
+                words.append((name[:-1], i))
+        # Readings too: ふくおかしてん, こうべの支店.
+        for (_w, i), reading in zip(words, readings([w for w, _i in words]), strict=True):
+            if len(reading) >= 2:
+                keys.setdefault(reading, i)
+        self._keys = keys
+        self._max = max(len(k) for k in keys)
+
+    def find(self, folded: str) -> BranchHit | None:
+        """The branch named before 支店 (or anywhere, when 支店 is said)."""
+        if "支店" not in folded and "してん" not in folded:
+            return None
+        best: tuple[int, int, str] | None = None  # (-length, position, key)
+        for i in range(len(folded)):
+            for length in range(min(self._max, len(folded) - i), 1, -1):
+                key = folded[i : i + length]
+                if key in self._keys:
+                    candidate = (-length, i, key)
+                    if best is None or candidate < best:
+                        best = candidate
+                    break
+        if best is None:
+            return None
+        return BranchHit(self.branches[self._keys[best[2]]], best[2])
+
+
+_FAX_RE = re.compile(r"fax|ふぁっくす|ふぁくす|ふぁっくす|ふぁくしみり|ふぁーくす")
+_PHONE_RE = re.compile(r"電話|でんわ|tel|番号|ばんごう|番合|連絡先")
+_ADDRESS_RE = re.compile(
+    r"住所|じゅうしょ|所在地|しょざいち|場所|ばしょ|郵便番号|どこにある|行き方|地図"
+)
+
+
+def detect_branch_field(folded: str) -> BranchField | None:
+    """What is asked of a branch: FAX before phone (a FAX番号 is a number too)."""
+    if _FAX_RE.search(folded):
+        return "fax"
+    if _ADDRESS_RE.search(folded):
+        return "address"
+    if _PHONE_RE.search(folded):
+        return "phone"
+    return None
+
+
+# --------------------------------------------------------------------------- aspects
+
+# Cues on the normalised surface (synonyms applied, folded) and on the reading; the first
+# aspect in this order with a cue wins (利用率 over 提出, 提出 over 証書, 証書 over 業務).
+_ASPECT_CUES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
+    (
+        "usage",
+        re.compile(
+            r"利用率|どれくらい|どのくらい|どれぐらい|どのぐらい|何件|件数|割合|普及|何割|"
+            r"りようりつ|でんしかりつ"
+        ),
+    ),
+    (
+        "pre_start",
+        re.compile(
+            r"変更|訂正|旧契約|古い|ふるい|以前|前から|当初|開始前|続いて|既存|前の契約|"
+            r"へんこう|ていせい|いぜん"
+        ),
+    ),
+    (
+        "submission",
+        re.compile(
+            r"提出|出す|出せ|出し|だす|だせ|だし|送る|送り|送っ|送付|送れ|おくる|おくり|"
+            r"宛先|あてさき|提出先|アップロード|あっぷろーど|電子めーる|めーる|どこの課|"
+            r"ていしゅつ"
+        ),
+    ),
+    (
+        "documents",
+        re.compile(
+            r"中間前払金|前払金|契約保証|証書の種類|保証の種類|どの証書|どの保証|対象の証書|"
+            r"ちゅうかんまえばらい|まえばらい|けいやくほしょう"
+        ),
+    ),
+    (
+        "coverage",
+        re.compile(
+            r"業務委託|委託|測量|こんさる|地域維持|工事以外|対象業務|契約の種類|案件の種類|"
+            r"ぎょうむいたく|いたく|そくりょう|ちいきいじ"
+        ),
+    ),
+    (
+        "start",
+        re.compile(
+            r"運用開始日|始ま|はじま|開始|導入|すたーと|から|使え|つかえ|いけ|でき|対応|"
+            r"たいおう|どうにゅう|かいし"
+        ),
+    ),
+)
+
+
+def detect_aspect(surface: str, reading: str) -> tuple[Aspect, bool]:
+    """The aspect asked and whether a cue said so (False: the default, 運用開始日)."""
+    for aspect, pattern in _ASPECT_CUES:
+        if pattern.search(surface) or pattern.search(reading):
+            return aspect, True
+    return "start", False
+
+
+# Words that put a question in the electronic-guarantee domain.
+# 電子 alone is too broad: 電子入札, 電子印鑑, 電子レンジ are other things.
+_OTHER_ELECTRONIC = (
+    r"(?!入札|にゅうさつ|印鑑|いんかん|れんじ|申請|しんせい|署名|しょめい|書籍|しょせき)"
+)
+_DOMAIN_RE = re.compile(
+    rf"電子{_OTHER_ELECTRONIC}|でんし{_OTHER_ELECTRONIC}|保証|ほしょう|証書|しょうしょ|認証|きー|"
+    r"e-net|d-sure|利用率|前払|提出|運用開始日|導入|どうにゅう"
+)
+
+
+def has_domain_cue(surface: str, reading: str) -> bool:
+    return bool(_DOMAIN_RE.search(surface) or _DOMAIN_RE.search(reading))

@@ -1,0 +1,142 @@
+"""Scoring the assistant on the evaluation set (tests/faq_eval/questions.yaml).
+
+Used by tests/test_faq_eval.py and bench/faq.py. An item's ``expect`` is one of ``{faq: ID}``,
+``{orderer: NAME, aspect: A}``, ``{orderer_missing: NAME}``, ``{ambiguous: [NAMES], aspect: A}``,
+``{branch: NAME, field: F}`` or ``none`` (abstain); ``also`` lists other accepted answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from faq.engine import Answer
+
+__all__ = ["EvalItem", "Report", "evaluate", "is_correct", "load_items"]
+
+NOT_LISTED = "資料に掲載なし"
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    q: str
+    expect: Any
+    also: tuple[Any, ...]
+    split: str
+    style: str
+
+    @property
+    def in_domain(self) -> bool:
+        return not (isinstance(self.expect, str) and self.expect == "none")
+
+    @property
+    def kind(self) -> str:
+        return "none" if self.expect == "none" else next(iter(self.expect))
+
+
+def load_items(path: Path) -> list[EvalItem]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        EvalItem(
+            q=str(item["q"]),
+            expect=item["expect"],
+            also=tuple(item.get("also") or ()),
+            split=str(item["split"]),
+            style=str(item.get("style", "")),
+        )
+        for item in raw
+    ]
+
+
+def _matches(expect: Any, answer: Answer) -> bool:
+    if isinstance(expect, str):
+        if expect == "none":
+            return not answer.answered
+        return answer.answered and answer.kind == "faq" and answer.entry_id == expect
+    if not isinstance(expect, dict):
+        return False
+    if "faq" in expect:
+        return _matches(str(expect["faq"]), answer)
+    if "orderer" in expect:
+        return (
+            answer.answered
+            and answer.kind == "orderer"
+            and answer.orderer == expect["orderer"]
+            and answer.aspect == expect.get("aspect", answer.aspect)
+        )
+    if "orderer_missing" in expect:
+        return NOT_LISTED in answer.answer
+    if "ambiguous" in expect:
+        names = [str(n) for n in expect["ambiguous"]]
+        listed = " ".join(a.question for a in answer.alternatives)
+        return not answer.answered and all(n in listed for n in names)
+    if "branch" in expect:
+        return (
+            answer.answered
+            and answer.kind == "branch"
+            and answer.branch == expect["branch"]
+            and answer.field == expect.get("field", answer.field)
+        )
+    return False
+
+
+def is_correct(item: EvalItem, answer: Answer) -> bool:
+    """The answer is the expected one, or one the item also accepts."""
+    return _matches(item.expect, answer) or any(_matches(a, answer) for a in item.also)
+
+
+@dataclass
+class Report:
+    """Top-1 accuracy over in-domain items, abstention over out-of-domain ones, per split."""
+
+    correct: dict[str, int] = field(default_factory=dict)
+    in_domain: dict[str, int] = field(default_factory=dict)
+    abstained: dict[str, int] = field(default_factory=dict)
+    out_of_domain: dict[str, int] = field(default_factory=dict)
+    failures: list[tuple[EvalItem, Answer]] = field(default_factory=list)
+
+    def accuracy(self, split: str | None = None) -> float:
+        return _ratio(self.correct, self.in_domain, split)
+
+    def abstention(self, split: str | None = None) -> float:
+        return _ratio(self.abstained, self.out_of_domain, split)
+
+    def line(self, split: str | None = None) -> str:
+        name = split or "all"
+        return (
+            f"{name}: accuracy {self.accuracy(split):.1%} "
+            f"({_count(self.correct, split)}/{_count(self.in_domain, split)}), "
+            f"abstention {self.abstention(split):.1%} "
+            f"({_count(self.abstained, split)}/{_count(self.out_of_domain, split)})"
+        )
+
+
+def _count(table: dict[str, int], split: str | None) -> int:
+    return sum(table.values()) if split is None else table.get(split, 0)
+
+
+def _ratio(num: dict[str, int], den: dict[str, int], split: str | None) -> float:
+    d = _count(den, split)
+    return _count(num, split) / d if d else 0.0
+
+
+def evaluate(
+    ask: Callable[[str], Answer], items: Sequence[EvalItem], *, keep_failures: bool = False
+) -> Report:
+    report = Report()
+    for item in items:
+        answer = ask(item.q)
+        ok = is_correct(item, answer)
+        if item.in_domain:
+            report.in_domain[item.split] = report.in_domain.get(item.split, 0) + 1
+            report.correct[item.split] = report.correct.get(item.split, 0) + int(ok)
+        else:
+            report.out_of_domain[item.split] = report.out_of_domain.get(item.split, 0) + 1
+            report.abstained[item.split] = report.abstained.get(item.split, 0) + int(ok)
+        if keep_failures and not ok:
+            report.failures.append((item, answer))
+    return report

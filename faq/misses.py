@@ -1,0 +1,112 @@
+"""Questions the assistant could not answer, kept so staff can add FAQ entries for them.
+
+Recording never fails the caller: a database problem is logged and ``record_miss`` returns
+False. Listing groups the rows by normalised question (「えーと、〇〇？」 and 「〇〇」 together),
+newest group first.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from core.models import FaqMiss
+
+if TYPE_CHECKING:
+    from core.db import Database
+    from faq.engine import Answer
+
+__all__ = ["MissGroup", "list_misses", "record_miss"]
+
+log = logging.getLogger(__name__)
+
+_TEXT = 500
+
+
+@dataclass(frozen=True)
+class MissGroup:
+    """All the misses of one normalised question."""
+
+    normalized: str
+    count: int
+    last_at: datetime
+    question: str  # the latest wording
+    best_score: float  # the best score any of them reached
+    candidates: list[dict[str, Any]]  # the latest top candidates
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "normalized": self.normalized,
+            "count": self.count,
+            "last_at": self.last_at.isoformat(),
+            "question": self.question,
+            "best_score": round(self.best_score, 3),
+            "candidates": self.candidates,
+        }
+
+
+def record_miss(db: Database, question: str, answer: Answer, *, operator: str = "") -> bool:
+    """Store a question that got no answer; False (and a log line) when the database fails."""
+    try:
+        with db.session() as s:
+            s.add(
+                FaqMiss(
+                    at=datetime.now(UTC),
+                    operator=operator[:100],
+                    question=question.strip()[:_TEXT],
+                    normalized=(answer.normalized or question.strip())[:_TEXT],
+                    best_score=float(answer.confidence),
+                    candidates=[a.to_json() for a in answer.alternatives],
+                )
+            )
+    except Exception:
+        log.warning("could not record an unanswered FAQ question", exc_info=True)
+        return False
+    return True
+
+
+def list_misses(db: Database, *, limit: int = 50) -> list[MissGroup]:
+    """Misses grouped by normalised question with counts, the most recent group first."""
+    if limit <= 0:
+        return []
+    last = func.max(col(FaqMiss.at)).label("last_at")
+    groups_stmt = (
+        select(
+            col(FaqMiss.normalized),
+            func.count().label("n"),
+            last,
+            func.max(col(FaqMiss.best_score)).label("best"),
+        )
+        .group_by(col(FaqMiss.normalized))
+        .order_by(last.desc(), col(FaqMiss.normalized))
+        .limit(limit)
+    )
+    with db.reader() as s:
+        groups = s.execute(groups_stmt).all()
+        if not groups:
+            return []
+        names = [g[0] for g in groups]
+        latest: dict[str, FaqMiss] = {}
+        rows = s.scalars(
+            select(FaqMiss)
+            .where(col(FaqMiss.normalized).in_(names))
+            .order_by(col(FaqMiss.at).desc(), col(FaqMiss.id).desc())
+        )
+        for row in rows:
+            latest.setdefault(row.normalized, row)
+    return [
+        MissGroup(
+            normalized=name,
+            count=int(n),
+            last_at=last_at,
+            question=latest[name].question,
+            best_score=float(best or 0.0),
+            candidates=list(latest[name].candidates or []),
+        )
+        for name, n, last_at, best in groups
+    ]

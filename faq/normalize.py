@@ -1,0 +1,473 @@
+"""Text normalisation shared by the knowledge and the questions.
+
+Both sides go through the same steps, so a question typed in hiragana, full-width, with fillers
+and polite endings lands in the same space as the FAQ phrasings:
+
+1. :func:`clean`: NFKC (full-width → half-width, ｶﾅ → カナ), lower case, a dash after kana read
+   as the long-vowel mark (``キ-`` → ``キー``), punctuation and spaces removed.
+2. :func:`fold`: katakana → hiragana, one character for one character (offsets are kept).
+3. SudachiPy (``sudachidict-core``, mode C) splits the cleaned text into tokens with their
+   ``normalized_form`` (使える → 使う) and reading (保障 → ほしょう, the same as 保証).
+4. :class:`Vocabulary` strips fillers (あのー, えーと) and polite endings (教えていただけますか),
+   rewrites text typed without kanji into the knowledge's own words (でんしほしょう → 電子保証),
+   and every synonym variant into its term (入札ボンド → 契約保証予約), on the surface and on
+   the reading; unknown kanji nouns that sound like known ones are read as those (用件 → 要件).
+
+The Sudachi dictionary takes 0.05–0.3 s to load: it is loaded once per process, lazily, and
+:func:`sudachi_load_seconds` says how long that took (the benchmark reports it separately).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+__all__ = [
+    "Analysis",
+    "Token",
+    "Vocabulary",
+    "analyse_tokens",
+    "clean",
+    "content_terms",
+    "courtesy_bounds",
+    "fold",
+    "has_kanji",
+    "is_hiragana",
+    "load_sudachi",
+    "readings",
+    "strip_courtesy",
+    "sudachi_load_seconds",
+    "tokenize",
+]
+
+# --------------------------------------------------------------------------- characters
+
+_DASHES = "-‐‑‒–—―−ｰ~〜～"
+_KANA = "\u3041-\u3096\u30a1-\u30fa\u30fc"
+_DASH_AFTER_KANA_RE = re.compile(rf"(?<=[{_KANA}])[{re.escape(_DASHES)}]")
+_BAR_IN_ASCII_RE = re.compile(r"(?<=[0-9a-z])ー(?=[0-9a-z])")  # Ｅーｎｅｔ → e-net
+# Everything but letters, digits, kana, kanji, the long-vowel mark and a hyphen inside an
+# ASCII word (e-net) goes.
+_DROP_RE = re.compile(r"[^0-9a-z\u3041-\u3096\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff\-]+")
+_LONE_HYPHEN_RE = re.compile(r"(?<![0-9a-z])-|-(?![0-9a-z])")
+_KANJI_RE = re.compile(r"[\u3005\u4e00-\u9fff]")
+_HIRAGANA_RUN_RE = re.compile(r"[\u3041-\u3096\u30fc]+")
+_HIRAGANA_ONLY_RE = re.compile(r"^[\u3041-\u3096\u30fc]+$")
+
+_FOLD = {c: c - 0x60 for c in range(ord("ァ"), ord("ヶ") + 1)}
+_FOLD.update(
+    {ord("ヵ"): ord("か"), ord("ヶ"): ord("け"), ord("ヽ"): ord("ゝ"), ord("ヾ"): ord("ゞ")}
+)
+
+
+def clean(text: str) -> str:
+    """NFKC, lower case, kana dashes as ``ー``, no punctuation or spaces (katakana is kept)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _DASH_AFTER_KANA_RE.sub("ー", text)
+    text = _BAR_IN_ASCII_RE.sub("-", text)
+    text = _DROP_RE.sub("", text)
+    return _LONE_HYPHEN_RE.sub("", text)
+
+
+def fold(text: str) -> str:
+    """Katakana as hiragana (ヶ/ヵ as け/か); the same length as ``text``."""
+    return text.translate(_FOLD)
+
+
+def has_kanji(text: str) -> bool:
+    return _KANJI_RE.search(text) is not None
+
+
+def is_hiragana(text: str) -> bool:
+    return _HIRAGANA_ONLY_RE.match(text) is not None
+
+
+def _mostly_kana(folded: str) -> bool:
+    """Typed (almost) without kanji: a hiragana caller, not IME-converted text."""
+    return len(_KANJI_RE.findall(folded)) <= len(folded) * _MAX_KANJI_SHARE_FOR_KANA
+
+
+# --------------------------------------------------------------------------- fillers, endings
+
+# Folded (hiragana) forms, as they appear after clean() + fold().
+_FILLERS = (
+    "もしもし", "すみません", "すいません", "あのですね", "えーとですね", "えーっと", "えっと",
+    "えーと", "えと", "あのー", "あの", "えー", "ちょっと", "ところで", "ちなみに",
+)  # fmt: skip
+_ENDINGS = (
+    # requests for information
+    "教えていただけますでしょうか", "おしえていただけますでしょうか", "教えていただけますか",
+    "おしえていただけますか", "教えていただけませんか", "教えてください", "おしえてください",
+    "ご教示いただけますでしょうか", "ご教示いただけますか", "ご教示ください", "教えてほしい",
+    "教えて", "おしえて", "伺ってもよろしいですか", "わかりますか", "わかります", "わかる",
+    "知りたい", "しりたい",
+    # polite and casual sentence endings
+    "でしょうか", "ですか", "ますか", "ますかね", "ですかね", "でしたっけ", "だっけ", "っけ",
+    "んですけど", "んですが", "なんですけど", "ですけど", "ですが", "けど", "でしょう", "です",
+    "ます", "ませんか", "かな", "かね", "よね", "ね", "よ", "の", "か",
+)  # fmt: skip
+_FILLER_RE = re.compile("^(?:" + "|".join(map(re.escape, _FILLERS)) + ")+")
+_ENDING_RE = re.compile(
+    "(?:" + "|".join(map(re.escape, sorted(set(_ENDINGS), key=len, reverse=True))) + ")+$"
+)
+
+
+def courtesy_bounds(folded: str) -> tuple[int, int]:
+    """Start and end of ``folded`` without leading fillers and trailing polite endings
+    (the whole text when nothing else would be left)."""
+    filler = _FILLER_RE.match(folded)
+    lo = filler.end() if filler else 0
+    ending = _ENDING_RE.search(folded, lo)
+    hi = ending.start() if ending else len(folded)
+    return (lo, hi) if hi > lo else (0, len(folded))
+
+
+def strip_courtesy(folded: str) -> str:
+    lo, hi = courtesy_bounds(folded)
+    return folded[lo:hi]
+
+
+# --------------------------------------------------------------------------- Sudachi
+
+_LOCK = threading.Lock()
+_TOKENIZER: Any = None
+_DICTIONARY: Any = None
+_LOAD_SECONDS: float | None = None
+_POS: dict[int, tuple[str, str, str]] = {}
+
+
+def _tokenizer() -> Any:
+    global _TOKENIZER, _DICTIONARY, _LOAD_SECONDS
+    if _TOKENIZER is None:
+        with _LOCK:
+            if _TOKENIZER is None:
+                started = time.perf_counter()
+                from sudachipy import Dictionary, SplitMode
+
+                _DICTIONARY = Dictionary(dict="core")
+                _TOKENIZER = _DICTIONARY.tokenizer(
+                    SplitMode.C,
+                    fields={"pos", "normalized_form", "reading_form", "synonym_group_ids"},
+                )
+                _LOAD_SECONDS = time.perf_counter() - started
+    return _TOKENIZER
+
+
+def sudachi_load_seconds() -> float | None:
+    """How long loading the Sudachi dictionary took (None while it is not loaded)."""
+    return _LOAD_SECONDS
+
+
+def load_sudachi() -> float:
+    """Load the dictionary now (idempotent); returns the load time in seconds."""
+    _tokenizer()
+    assert _LOAD_SECONDS is not None
+    return _LOAD_SECONDS
+
+
+class Token(NamedTuple):
+    """One Sudachi token, folded: surface, normalized form and reading in hiragana."""
+
+    surface: str  # folded surface
+    base: str  # folded normalized form (使える → 使う, 出来る)
+    reading: str  # hiragana reading; the surface itself for hiragana, ASCII and digits
+    pos: str  # first level of the part of speech: 名詞, 動詞, 助詞, ...
+    pos3: str  # third level: 地名, 人名, ... (or *)
+    begin: int
+    end: int
+    groups: tuple[int, ...] = ()  # the dictionary's synonym groups (利点 = メリット: 831)
+
+
+_CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "代名詞"})
+# Content-word forms that carry no topic (after folding and normalisation).
+_STOP = frozenset(
+    {
+        "する", "為る", "ある", "有る", "居る", "いる", "なる", "成る", "できる", "出来る",
+        "いう", "言う", "こと", "事", "もの", "物", "の", "ん", "よう", "様", "方", "ほう",
+        "ところ", "所", "とき", "時", "場合", "ため", "為", "これ", "それ", "あれ", "どれ",
+        "ここ", "そこ", "どこ", "何", "なに", "なん", "いく", "行く", "くる", "来る", "くれる",
+        "もらう", "貰う", "いただく", "頂く", "下さる", "くださる", "思う", "おもう", "聞く",
+        "きく", "教える", "おしえる", "知る", "しる", "分かる", "わかる", "ちょっと", "すみません",
+        "えーと", "えっと", "あのー", "あの", "えー", "うち", "私", "わたし", "私ども", "弊社",
+        "御", "お", "ご", "さん", "ください", "いい", "良い", "よい", "みる", "見る",
+    }
+)  # fmt: skip
+
+
+def _pos(pos_id: int) -> tuple[str, str, str]:
+    pos = _POS.get(pos_id)
+    if pos is None:
+        full = _DICTIONARY.pos_of(pos_id)
+        pos = _POS[pos_id] = (full[0], full[1], full[2])
+    return pos
+
+
+def tokenize(text: str) -> list[Token]:
+    """Sudachi tokens of already :func:`clean`-ed text."""
+    out: list[Token] = []
+    for m in _tokenizer().tokenize(text):
+        surface = m.surface()
+        if not surface:
+            continue
+        pos = _pos(m.part_of_speech_id())
+        folded = surface.translate(_FOLD)
+        reading = m.reading_form()
+        # ASCII, digits and symbols keep their surface (pdf, e-net; 記号 reads キゴウ).
+        if surface.isascii() or not reading or reading == "キゴウ":
+            reading = folded
+        else:
+            reading = reading.translate(_FOLD)
+        base = m.normalized_form()
+        base = folded if base == surface else base.lower().translate(_FOLD)
+        groups = tuple(m.synonym_group_ids())
+        out.append(Token(folded, base, reading, pos[0], pos[2], m.begin(), m.end(), groups))
+    return out
+
+
+def analyse_tokens(text: str) -> tuple[str, list[Token]]:
+    """Clean ``text`` and tokenize it: the first half of an :class:`Analysis`."""
+    cleaned = clean(text)
+    return cleaned, tokenize(cleaned) if cleaned else []
+
+
+_READINGS: dict[str, str] = {}
+
+
+def readings(words: Sequence[str]) -> list[str]:
+    """Hiragana readings of cleaned words (tokenized in one call, remembered)."""
+    missing = [w for w in dict.fromkeys(words) if w and w not in _READINGS]
+    if missing:
+        tokens = tokenize("。".join(missing))
+        k, start = 0, 0
+        for word in missing:
+            stop = start + len(word)
+            parts: list[str] = []
+            while k < len(tokens) and tokens[k].begin < stop:
+                if tokens[k].begin >= start:
+                    parts.append(tokens[k].reading)
+                k += 1
+            _READINGS[word] = "".join(parts)
+            start = stop + 1
+    return [_READINGS.get(w, "") for w in words]
+
+
+def content_terms(tokens: Iterable[Token]) -> list[str]:
+    """Topic-bearing words: normalized forms of nouns, verbs, adjectives, …; no stop words."""
+    return [t.base for t in tokens if t.pos in _CONTENT_POS and t.base not in _STOP]
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A text in every form the ranking uses."""
+
+    original: str
+    cleaned: str  # clean(original), katakana kept (what Sudachi saw)
+    surface: str  # folded, courtesy stripped, kana rewritten to kanji, synonyms applied
+    reading: str  # hiragana reading, synonyms applied, courtesy stripped
+    terms: tuple[str, ...]  # content words (normalized forms, synonyms applied)
+    tokens: tuple[Token, ...]
+    asks: tuple[str, ...] = ()  # what kind of question: what, where, when, how, can, cost, ...
+    groups: tuple[int, ...] = ()  # Sudachi synonym groups of the content words
+
+
+# What a question asks for, from its interrogative words (on the folded text): a definition
+# (何/とは), a place (どこ), a time (いつ), a way (どうやって), a yes/no (できる), a price.
+_ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "what",
+        re.compile(
+            r"って(?:何|なに|なん)(?![件人日時割回個年円番%])|とは|意味|どういう|どんなもの|"
+            r"何のこと|なんなの"
+        ),
+    ),
+    (
+        "much",
+        re.compile(r"何件|件数|どれくらい|どのくらい|どれぐらい|どのぐらい|どの程度|何割|割合"),
+    ),
+    ("where", re.compile(r"どこ|どちら|どの画面|どのめにゅー|送り先|提出先|宛先|送付先")),
+    ("when", re.compile(r"いつ|何日|何時|期限|運用開始日")),
+    (
+        "how",
+        re.compile(
+            r"どうやって|どうすれば|どうしたら|方法|手順|やり方|やりかた|流れ|仕組み|どのように"
+        ),
+    ),
+    ("which", re.compile(r"どれ|どの|種類|対象")),
+    ("cost", re.compile(r"いくら|費用|料金|手数料|お金|有料|無料|かかる|かかり")),
+    (
+        "can",
+        re.compile(r"できる|できま|でき[なる]|可能|いける|いけま|使え|つかえ|よい|いい|大丈夫|ok"),
+    ),
+)
+
+
+def asks_of(folded: str) -> tuple[str, ...]:
+    return tuple(name for name, pattern in _ASKS if pattern.search(folded))
+
+
+def _longest_first(words: Iterable[str]) -> re.Pattern[str] | None:
+    unique = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
+    if not unique:
+        return None
+    return re.compile("|".join(map(re.escape, unique)))
+
+
+_MIN_KANA_WORD = 3  # shorter readings (かみ, きー) are too ambiguous to rewrite
+_MIN_SYNONYM_READING = 4
+_MAX_KANJI_SHARE_FOR_KANA = 0.1
+
+
+class Vocabulary:
+    """The words of the knowledge: synonyms, and kanji spellings of hiragana runs.
+
+    ``synonyms`` maps each term to its variants; ``texts`` are the knowledge's own tokens:
+    each kanji noun in them with a reading of three kana or more becomes a rewrite of that
+    reading, so a caller's でんしほしょう and the knowledge's 電子保証 meet.
+    """
+
+    def __init__(
+        self,
+        synonyms: Sequence[tuple[str, Sequence[str]]],
+        texts: Iterable[Sequence[Token]],
+    ) -> None:
+        to_term: dict[str, str] = {}
+        for term, variants in synonyms:
+            term_f = fold(clean(term))
+            for word in (term, *variants):
+                to_term[fold(clean(word))] = term_f
+
+        # Readings of terms and variants: hiragana callers and homophone typos meet them.
+        kana: Counter[tuple[str, str]] = Counter()
+        reading_to_term: dict[str, str] = {}
+        pairs = list(to_term.items())
+        said = readings([w for w, _t in pairs])
+        meant = readings([t for _w, t in pairs])
+        for (word, term), reading, term_reading in zip(pairs, said, meant, strict=True):
+            if len(reading) >= _MIN_SYNONYM_READING and reading not in to_term:
+                reading_to_term.setdefault(reading, term_reading or term)
+                if not is_hiragana(word):
+                    kana[(reading, term)] += 100
+
+        known: set[str] = set()
+        sounds: Counter[tuple[str, str]] = Counter()
+        for tokens in texts:
+            known.update(content_terms(tokens))
+            for t in tokens:
+                if t.pos not in ("名詞", "接頭辞", "接尾辞") or not has_kanji(t.surface):
+                    continue
+                if t.pos == "名詞" and len(t.reading) >= 2:
+                    sounds[(t.reading, t.base)] += 1
+                if len(t.reading) >= _MIN_KANA_WORD and is_hiragana(t.reading):
+                    kana[(t.reading, t.surface)] += 1
+        self._kana = _most_common(kana)
+        self._kana_max = max((len(r) for r in self._kana), default=0)
+        self._homophones = _most_common(sounds)
+        self._known = frozenset(known)
+        self._to_term = to_term
+        self._reading_to_term = reading_to_term
+        self._term_re = _longest_first(to_term)
+        self._reading_re = _longest_first(reading_to_term)
+
+    @property
+    def terms(self) -> dict[str, str]:
+        """Folded word → folded term, for every term and variant."""
+        return self._to_term
+
+    def kana_to_kanji(self, folded: str) -> str:
+        """Rewrite hiragana runs into the knowledge's kanji words, longest match first."""
+        if not self._kana:
+            return folded
+        return _HIRAGANA_RUN_RE.sub(lambda m: self._convert_run(m.group(0)), folded)
+
+    def _convert_run(self, run: str) -> str:
+        out: list[str] = []
+        i, n = 0, len(run)
+        while i < n:
+            for length in range(min(self._kana_max, n - i), _MIN_KANA_WORD - 1, -1):
+                word = self._kana.get(run[i : i + length])
+                if word is not None:
+                    out.append(word)
+                    i += length
+                    break
+            else:
+                out.append(run[i])
+                i += 1
+        return "".join(out)
+
+    def apply_synonyms(self, folded: str) -> str:
+        if self._term_re is None:
+            return folded
+        return self._term_re.sub(lambda m: self._to_term[m.group(0)], folded)
+
+    def apply_reading_synonyms(self, reading: str) -> str:
+        if self._reading_re is None:
+            return reading
+        return self._reading_re.sub(lambda m: self._reading_to_term[m.group(0)], reading)
+
+    def term_of(self, word: str) -> str:
+        return self._to_term.get(word, word)
+
+    def analyse(self, text: str, cleaned: str, tokens: Sequence[Token]) -> Analysis:
+        folded = fold(cleaned)
+        lo, hi = courtesy_bounds(folded)
+        kana = _mostly_kana(folded)
+        # Only text typed without kanji is rewritten: in mixed text the hiragana runs are
+        # endings and particles (いない must not become 以内).
+        surface = self.apply_synonyms(self.kana_to_kanji(folded[lo:hi]) if kana else folded[lo:hi])
+        reading = strip_courtesy(self.apply_reading_synonyms("".join(t.reading for t in tokens)))
+        # Sudachi splits unbroken hiragana badly: take the words of the rewritten text.
+        content = tokenize(surface) if kana and surface else tokens
+        words = self._terms(content)
+        asks = asks_of(self.kana_to_kanji(folded) if kana else folded)
+        groups = tuple(
+            g for t in content if t.pos in _CONTENT_POS and t.base not in _STOP for g in t.groups
+        )
+        return Analysis(text, cleaned, surface, reading, words, tuple(tokens), asks, groups)
+
+    def analyse_words(self, words: Sequence[str]) -> Analysis:
+        """Single words such as tags: each is a term as it stands (no Sudachi per word; the
+        readings come from one batched call)."""
+        cleaned = [fold(clean(w)) for w in words]
+        kept = [w for w in cleaned if w]
+        said = readings([clean(w) for w in words if clean(w)])
+        surface = " ".join(self.apply_synonyms(w) for w in kept)
+        reading = " ".join(self.apply_reading_synonyms(r) for r in said)
+        terms = tuple(self.term_of(w) for w in kept)
+        return Analysis(" ".join(words), " ".join(kept), surface, reading, terms, ())
+
+    def analyse_surface(self, text: str) -> Analysis:
+        """The surface form only (no Sudachi): for long, kanji-rich text such as answers."""
+        cleaned = clean(text)
+        surface = self.apply_synonyms(strip_courtesy(fold(cleaned)))
+        return Analysis(text, cleaned, surface, "", (), ())
+
+    def _terms(self, tokens: Sequence[Token]) -> tuple[str, ...]:
+        """Content words with synonyms applied; an unknown kanji noun that sounds like a
+        known one (保障 → 保証, 用件 → 要件) is read as that one."""
+        out: list[str] = []
+        for t in tokens:
+            if t.pos not in _CONTENT_POS or t.base in _STOP:
+                continue
+            base = t.base
+            if base not in self._known and t.pos == "名詞" and has_kanji(t.surface):
+                base = self._homophones.get(t.reading, base)
+            out.append(self.term_of(base))
+        return tuple(out)
+
+
+def _most_common(counts: Counter[tuple[str, str]]) -> dict[str, str]:
+    """key → the value seen most often with it."""
+    best: dict[str, tuple[int, str]] = {}
+    for (key, value), n in counts.items():
+        if key not in best or n > best[key][0]:
+            best[key] = (n, value)
+    return {k: v for k, (_n, v) in best.items()}

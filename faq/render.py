@@ -1,0 +1,111 @@
+"""Answers built from the orderer and branch records with the Jinja2 templates in
+``faq/templates/`` (shipped inside the package)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from core.dates import format_wareki, format_wareki_month
+from core.knowledge import Branch, Kind, Orderer
+from core.terms import GType
+
+__all__ = ["TEMPLATES_DIR", "render_ambiguous", "render_branch", "render_orderer"]
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+_GTYPE_LABELS = {
+    GType.ADVANCE: "前払金保証",
+    GType.INTERIM: "中間前払金保証",
+    GType.CONTRACT: "契約保証",
+    GType.BID: "契約保証予約",
+}
+
+# Notes worth reading out for each aspect; the rest are about where a fact came from.
+_NOTE_CUES: dict[str, re.Pattern[str]] = {
+    "start": re.compile(r"適用|以降|開始|対象"),
+    "coverage": re.compile(r"対象|限る|委託|地域維持|業務"),
+    "documents": re.compile(r"対象|証書|限る"),
+    "submission": re.compile(r"提出|メール|送付|認証キー"),
+    "pre_start": re.compile(r"以前|当初|変更|訂正|書面"),
+    "usage": re.compile(r"$^"),
+}
+_PROVENANCE = re.compile(
+    r"^(?:0\d\d[はの（(]|運用開始日は資料に記載なし|令和\d+年\d+月\d+日現在の一覧|"
+    r"佐賀県内の利用実績|003の表|000（|福岡県の芦屋町)"
+)
+
+
+def _wareki(value: Any) -> str:
+    return format_wareki(value) if isinstance(value, date) else str(value)
+
+
+def _wareki_month(value: Any) -> str:
+    return format_wareki_month(value) if isinstance(value, date) else str(value)
+
+
+def _gtype_label(value: Any) -> str:
+    try:
+        return _GTYPE_LABELS[GType(value)]
+    except ValueError:
+        return str(value)
+
+
+def _anchor_verb(value: Any) -> str:
+    """契約締結日 → 契約を締結する, 入札公告日 → 入札公告を行う (before 案件)."""
+    return "入札公告を行う" if str(value) == "入札公告日" else "契約を締結する"
+
+
+def _trim_period(value: Any) -> str:
+    return str(value).rstrip("。")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=False,  # plain text for the terminal, never HTML
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+    )
+    env.filters["wareki"] = _wareki
+    env.filters["wareki_month"] = _wareki_month
+    env.filters["gtype_label"] = _gtype_label
+    env.filters["trim_period"] = _trim_period
+    env.filters["anchor_verb"] = _anchor_verb
+    return env
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def relevant_notes(orderer: Orderer, aspect: str) -> list[str]:
+    """The orderer's notes that matter for this aspect (not the ones about provenance)."""
+    cue = _NOTE_CUES.get(aspect)
+    if cue is None:
+        return []
+    return [n for n in orderer.notes if cue.search(n) and not _PROVENANCE.search(n)]
+
+
+def render_orderer(orderer: Orderer, aspect: str) -> str:
+    template = environment().get_template(f"orderer_{aspect}.j2")
+    return _tidy(
+        template.render(o=orderer, notes=relevant_notes(orderer, aspect), kinds=list(Kind))
+    )
+
+
+def render_ambiguous(said: str, names: list[str], aspect_label: str) -> str:
+    template = environment().get_template("orderer_ambiguous.j2")
+    return _tidy(template.render(said=said, names=names, aspect_label=aspect_label))
+
+
+def render_branch(branch: Branch, field: str, source: str, as_of: date) -> str:
+    template = environment().get_template("branch.j2")
+    return _tidy(template.render(b=branch, field=field, source=source, as_of=as_of))

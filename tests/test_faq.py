@@ -1,0 +1,401 @@
+"""The FAQ assistant: normalisation, synonyms, orderers and aspects, branches, abstention, the
+JSON contract, templates, misses and the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from core.db import Database
+from core.knowledge import load_faq
+from faq.engine import NOT_FOUND, Answer, Assistant
+from faq.misses import list_misses, record_miss
+from faq.normalize import analyse_tokens, clean, fold, strip_courtesy
+from faq.render import TEMPLATES_DIR
+from tests.helpers import cli
+
+
+@cache
+def assistant() -> Assistant:
+    return Assistant.load()
+
+
+def ask(question: str) -> Answer:
+    return assistant().ask(question)
+
+
+def mentions(question: str) -> list[tuple[str, list[str], str | None]]:
+    cleaned, tokens = analyse_tokens(question)
+    found = assistant().finder.find(fold(cleaned), tokens)
+    return [(m.said, [o.name for o in m.orderers], m.unlisted) for m in found]
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def test_clean_folds_width_case_dashes_and_punctuation() -> None:
+    assert clean("Ｅ－Ｎｅｔ保証、キ-は？　ＳＴＥＰ３") == "e-net保証キーはstep3"
+    assert clean("ＥーＮｅｔ") == "e-net"
+    assert clean("「認証キー等のお知らせ」（PDF）") == "認証キー等のお知らせpdf"
+    assert fold("カタカナとヶ") == "かたかなとけ"
+
+
+def test_fillers_and_polite_endings_are_stripped_never_everything() -> None:
+    assert strip_courtesy("えーとですね電子保証教えていただけますでしょうか") == "電子保証"
+    assert strip_courtesy("あのー認証きーってなんですか") == "認証きーってなん"
+    assert strip_courtesy("ですか") == "ですか"
+
+
+def test_hiragana_fullwidth_and_kanji_questions_meet() -> None:
+    a = assistant()
+    kanji = a.analyse("電子保証は使えますか")
+    kana = a.analyse("でんしほしょうはつかえますか")
+    assert kanji.reading == kana.reading == "でんしほしょうはつかえ"
+    assert kana.surface.startswith("電子保証")
+    assert a.analyse("ＤーＳｕｒｅって何？").surface == a.analyse("D-Sureって何").surface
+
+
+def test_homophone_typos_read_like_the_right_word() -> None:
+    a = assistant()
+    assert a.analyse("電子保障").reading == a.analyse("電子保証").reading
+    assert "条件" in a.analyse("利用用件").terms  # 用件 sounds like 要件, a synonym of 条件
+
+
+# --------------------------------------------------------------------------- synonyms
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
+        ("入札ボンドも電子にできる？", "契約保証予約"),
+        ("にゅうさつぼんどもでんしにできる？", "契約保証予約"),
+        ("紙の契約でも大丈夫？", "紙契約"),
+        ("書面の請負契約でも電子保証？", "紙契約"),
+        ("前払いの証書", "前払金"),
+        ("中間前払いの証書", "中間前払金"),
+        ("キーってどこ", "認証きー"),
+        ("鳥栖市はいつから", "運用開始日"),
+    ],
+)
+def test_synonyms_rewrite_questions(said: str, meant: str) -> None:
+    assert meant in assistant().analyse(said).surface
+
+
+def test_synonyms_apply_to_the_knowledge_too() -> None:
+    a = assistant()
+    # the shipped phrasing 「紙契約 電子保証」 and a caller's 「紙の契約」 share the term
+    assert "紙契約" in a.analyse("紙の契約でも電子保証は使えますか").surface
+    assert ask("書面契約 電子証書 可否").entry_id == "paper-contract"
+    assert ask("入札ボンドってネットで申し込める？").entry_id == "bid-bond"
+
+
+def test_longer_synonym_wins_and_terms_are_not_doubled() -> None:
+    surface = assistant().analyse("中間前払いと認証キー").surface
+    assert surface == "中間前払金と認証きー"
+
+
+# --------------------------------------------------------------------------- orderers
+
+
+def test_orderer_by_name_alias_reading_and_stem() -> None:
+    assert mentions("鳥栖市の工事") == [("鳥栖市", ["鳥栖市"], None)]
+    assert mentions("とすしはいつから") == [("とすし", ["鳥栖市"], None)]
+    assert mentions("鳥栖の工事") == [("鳥栖", ["鳥栖市"], None)]
+    assert mentions("国交省の工事") == [("国交省", ["国土交通省"], None)]
+    assert mentions("ＵＲ都市機構の工事")[0][1] == ["都市再生機構"]
+
+
+def test_reading_toshi_answers_from_the_record() -> None:
+    answer = ask("とすしってでんしほしょういつからですか")
+    assert answer.answered
+    assert "令和8年3月1日" in answer.answer and "入札公告" in answer.answer
+
+
+def test_shared_name_asks_which_one() -> None:
+    assert mentions("大津っていつから")[0][1] == ["大津市", "大津町"]
+    answer = ask("大津っていつから電子保証？")
+    assert not answer.answered and answer.kind == "orderer"
+    assert "大津市（滋賀県）" in answer.answer and "大津町（熊本県）" in answer.answer
+    listed = [a.question for a in answer.alternatives]
+    assert any("大津市" in q for q in listed) and any("大津町" in q for q in listed)
+    assert set(answer.candidates) == {"大津市（滋賀県）", "大津町（熊本県）"}
+    kyoto = ask("きょうとはいつからでんしほしょう？")
+    assert not kyoto.answered and len(kyoto.candidates) == 2
+
+
+def test_unlisted_bodies_and_typos() -> None:
+    assert mentions("府中市の案件") == [("府中市", [], "府中市")]  # only 府中町 is listed
+    assert mentions("下関しの電子保証") == [("下関し", [], "下関市")]
+    assert mentions("おかやましはでんしほしょう") == [("おかやまし", [], "岡山市")]
+    assert mentions("東京都の工事で電子保証")[0][1] == []  # 京都 inside 東京都 is no match
+    assert mentions("鳥巣市のキー")[0][1] == ["鳥栖市"]  # one kanji off, sounds close
+    assert mentions("山口権はいつから")[0][1] == ["山口県"]  # 権 sounds like 県
+    answer = ask("鳥巣市の契約保証のキーはどこに出せばいいの")
+    assert answer.answer.startswith("（「鳥巣市」は鳥栖市として回答します）")
+
+
+def test_orderer_the_documents_do_not_name() -> None:
+    answer = ask("札幌市の工事って電子保証使える？")
+    assert answer.answered and answer.kind == "orderer" and answer.listed is False
+    assert "札幌市は資料に掲載なし" in answer.answer
+    assert "令和8年2月2日現在の一覧" in answer.answer
+    assert (answer.source, answer.as_of) == ("003_fa20bb5a45307e8d.txt", "2026-02-02")
+
+
+def test_area_is_not_the_prefecture_itself() -> None:
+    answer = ask("佐賀県内で電子保証を導入済みの自治体と開始時期をご教示いただけますか")
+    assert answer.entry_id == "saga-orderers"
+
+
+def test_orderer_name_without_a_domain_word_is_not_enough() -> None:
+    for question in ("鳥栖市のごみ収集日を教えていただけますか", "芦屋町の花火大会っていつ？"):
+        assert not ask(question).answered, question
+    assert ask("東広島市は令和７年４月から？").orderer == "東広島市"  # a start question still
+
+
+# --------------------------------------------------------------------------- aspects
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        ("熊本市はいつから電子保証？", "start"),
+        ("人吉市の業務委託も電子保証の対象？", "coverage"),
+        ("人吉市の工事は中間前払金も電子の対象？", "documents"),
+        ("熊本市には認証キーをどこに出すの？", "submission"),
+        ("熊本県で前からの契約の変更は電子証書でいい？", "pre_start"),
+        ("唐津市の電子保証の利用率ってどのくらい？", "usage"),
+        ("させぼしはでんしほしょうつかえますか", "start"),
+    ],
+)
+def test_aspect_detection(question: str, aspect: str) -> None:
+    answer = ask(question)
+    assert answer.kind == "orderer" and answer.aspect == aspect, answer
+
+
+def test_orderer_templates_by_precision_and_aspect() -> None:
+    day = ask("島根県はいつから電子証書使える？ 開始日教えて")
+    assert "令和5年6月1日以降に契約を締結する案件から" in day.answer or day.kind == "faq"
+    month = ask("五島市っていつから電子？")
+    assert "令和8年1月（日は資料に記載なし）" in month.answer
+    by = ask("農水省の発注も電子保証になる？")
+    assert "開始日は資料に記載なし、令和7年2月1日時点で導入済み" in by.answer
+    usage = ask("唐津市の電子保証の利用率ってどのくらい？")
+    assert "373件のうち電子証書287件" in usage.answer and "76.9%" in usage.answer
+    assert "令和8年1月31日現在" in usage.answer
+    for answer in (month, by, usage):
+        assert "出典: 003_fa20bb5a45307e8d.txt" in answer.answer or "出典: 000_" in answer.answer
+
+
+def test_orderer_template_details() -> None:
+    from core.knowledge import load_orderers
+    from faq.render import render_orderer
+
+    by_name = {o.name: o for o in load_orderers().orderers}
+    tosu = render_orderer(by_name["鳥栖市"], "submission")
+    assert "契約保証: 電子メールで契約検査課へ" in tosu
+    assert "前払金保証・中間前払金保証: 電子メールで各担当課へ" in tosu
+    start = render_orderer(by_name["鳥栖市"], "start")
+    assert "令和8年3月1日以降に入札公告を行う案件から" in start
+    shimane = render_orderer(by_name["島根県"], "pre_start")
+    assert "令和5年6月1日" in shimane and "変更・訂正・中間前払金の保証証書も書面" in shimane
+    coverage = render_orderer(by_name["島根県"], "coverage")
+    assert "業務委託: 対象（前払金保証）" in coverage and "地域維持: 対象外" in coverage
+    documents = render_orderer(by_name["島根県"], "documents")
+    assert "銀行・保険会社が発行する保証証書は対象外" in documents
+    kumamoto = render_orderer(by_name["熊本県"], "coverage")
+    assert "地域維持: 資料に記載なし" in kumamoto
+    unknown = render_orderer(by_name["大阪府"], "submission")
+    assert "資料に記載がありません" in unknown
+    doubtful = render_orderer(by_name["天童市"], "start")
+    assert "疑義" in doubtful
+    for text in (tosu, start, shimane, coverage, documents):
+        assert text.splitlines()[-1].startswith("出典: ")
+
+
+def test_templates_ship_inside_the_package() -> None:
+    assert TEMPLATES_DIR.parent == Path(__file__).resolve().parents[1] / "faq"
+    names = {p.name for p in TEMPLATES_DIR.glob("*.j2")}
+    assert {"orderer_start.j2", "orderer_usage.j2", "branch.j2"} <= names
+
+
+# --------------------------------------------------------------------------- branches
+
+
+@pytest.mark.parametrize(
+    ("question", "branch", "field", "value"),
+    [
+        ("熊本支店のFAX何番だっけ？", "熊本支店", "fax", "0120-504-178"),
+        ("ふくおかしてんのでんわばんごうおしえて", "福岡支店", "phone", None),
+        ("神戸にある支店の電話番号って何番？", "兵庫支店", "phone", None),
+        ("山口支店 住所", "山口支店", "address", "山口市中央四丁目5番16号"),
+        ("東京支店の電話", "東京支店", "phone", "03-6848-5671"),
+    ],
+)
+def test_branch_answers(question: str, branch: str, field: str, value: str | None) -> None:
+    answer = ask(question)
+    assert answer.answered and answer.kind == "branch"
+    assert (answer.branch, answer.field) == (branch, field)
+    if value:
+        assert value in answer.answer
+    assert answer.source == "002_394b2677d4251469.txt" and answer.as_of == "2022-05-01"
+
+
+def test_branch_without_a_field_is_not_a_branch_answer() -> None:
+    assert not ask("佐賀支店って駐車場ある？").answered
+
+
+# --------------------------------------------------------------------------- FAQ, abstention
+
+
+def test_faq_answer_carries_source_date_and_confidence() -> None:
+    answer = ask("入札ボンドも電子でもらえる？")
+    assert answer.answered and answer.kind == "faq" and answer.entry_id == "bid-bond"
+    entry = next(e for e in load_faq().entries if e.id == "bid-bond")
+    assert answer.source == entry.source and answer.as_of == entry.as_of.isoformat()
+    assert answer.answer.startswith(entry.answer)
+    assert answer.answer.endswith("出典: 003_fa20bb5a45307e8d.txt（令和8年2月26日時点）")
+    assert 0 < answer.confidence <= 1
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "明日って雨降るかな？",
+        "この辺でランチできるお店ってありますか",
+        "自動車保険の等級ってどうやって上がるの？",
+        "生命保険の見直しをしたい",
+        "こんにちは",
+        "",
+        "？？？",
+        "a" * 2000,
+    ],
+)
+def test_out_of_domain_is_not_answered(question: str) -> None:
+    answer = ask(question)
+    assert not answer.answered and answer.kind == "none"
+    assert answer.answer == NOT_FOUND and answer.source == "" and answer.as_of == ""
+
+
+def test_not_answered_lists_the_top_candidates() -> None:
+    answer = assistant().ask("保証料の振込先の口座ってどこ？", top=3)
+    assert not answer.answered
+    assert 1 <= len(answer.alternatives) <= 3
+    scores = [a.score for a in answer.alternatives]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_close_candidates_abstain() -> None:
+    a = assistant().with_tuning(margin=1.0)  # nothing can beat its runner-up by 1.0
+    assert not a.ask("入札ボンドも電子でもらえる？").answered
+
+
+def test_json_contract() -> None:
+    data = ask("入札ボンドも電子でもらえる？").to_json()
+    contract = {
+        "answered": bool,
+        "answer": str,
+        "confidence": float,
+        "source": str,
+        "as_of": str,
+        "matched": str,
+        "alternatives": list,
+    }
+    for key, kind in contract.items():
+        assert isinstance(data[key], kind), key
+    for alt in data["alternatives"]:
+        assert set(alt) == {"question", "score"}
+        assert isinstance(alt["question"], str) and isinstance(alt["score"], float)
+    assert data["kind"] in ("faq", "orderer", "branch", "none")
+    json.dumps(data, ensure_ascii=False)
+
+
+def test_assistant_from_given_entries_only() -> None:
+    entries = [e for e in load_faq().entries if e.id in ("bid-bond", "cost")]
+    small = Assistant(entries)
+    assert small.ask("入札ボンドも電子でもらえる？").entry_id == "bid-bond"
+    assert not small.ask("鳥栖市はいつから？").answered
+
+
+# --------------------------------------------------------------------------- misses
+
+
+def test_record_miss_never_raises(caplog: pytest.LogCaptureFixture) -> None:
+    broken = Database(create_engine("sqlite:////nonexistent/dir/hosho.db"))
+    with caplog.at_level(logging.WARNING):
+        assert record_miss(broken, "天気は？", ask("明日って雨降るかな？")) is False
+    assert "could not record" in caplog.text
+
+
+def test_misses_recorded_and_listed(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    for question in ("明日って雨降るかな？", "えーと、明日って雨降るかな", "こんにちは、元気？"):
+        r = cli(capsys, "ask", question)
+        assert r.code == 0, r.err
+        assert NOT_FOUND in r.out
+    assert cli(capsys, "ask", "入札ボンドも電子でもらえる？").code == 0  # answered: not kept
+    r = cli(capsys, "faq", "misses", "--json")
+    assert r.code == 0, r.err
+    groups = r.json
+    assert [g["count"] for g in groups] == [1, 2]  # newest group first
+    assert groups[1]["question"] == "えーと、明日って雨降るかな"
+    assert groups[0]["question"] == "こんにちは、元気？"
+    assert {"normalized", "count", "last_at", "best_score", "candidates"} <= set(groups[0])
+    human = cli(capsys, "faq", "misses", "--limit", "1")
+    assert "こんにちは、元気？" in human.out and "明日" not in human.out
+    assert len(list_misses(env_db, limit=10)) == 2
+
+
+def test_ask_works_without_a_usable_database(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOSHO_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    r = cli(capsys, "ask", "明日って雨降るかな？")
+    assert r.code == 0 and NOT_FOUND in r.out
+    r = cli(capsys, "ask", "入札ボンドも電子でもらえる？", "--json")
+    assert r.code == 0 and r.json["entry_id"] == "bid-bond"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_ask_human_output(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    r = cli(capsys, "ask", "入札ボンドも電子でもらえる？")
+    assert r.code == 0
+    lines = r.out.splitlines()
+    assert lines[-2] == "出典: 003_fa20bb5a45307e8d.txt（令和8年2月26日時点）"
+    assert lines[-1].startswith("確信度: ")
+    r = cli(capsys, "ask", "保証料の振込先の口座ってどこ？", "--top", "2")
+    assert r.code == 0
+    assert "近い候補:" in r.out and "  2. " in r.out and "  3. " not in r.out
+
+
+def test_ask_words_are_joined(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    r = cli(capsys, "ask", "書面契約", "電子証書", "可否", "--json")
+    assert r.json["entry_id"] == "paper-contract"
+
+
+def test_batch_mode_keeps_order_and_skips_blank_lines(
+    env_db: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    questions = ["入札ボンドも電子でもらえる？", "", "  ", "熊本支店のFAX", "明日って雨降る？"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(questions) + "\n"))
+    r = cli(capsys, "ask")
+    assert r.code == 0, r.err
+    rows = [json.loads(line) for line in r.out.splitlines()]
+    assert [row["kind"] for row in rows] == ["faq", "branch", "none"]
+    assert rows[0]["entry_id"] == "bid-bond" and rows[1]["branch"] == "熊本支店"
+    assert len(list_misses(env_db)) == 1
+
+
+def test_faq_engine_does_not_load_textual() -> None:
+    code = "import sys; import faq.engine, faq.misses; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,264 @@
+"""Certificates in the terminal: confirmations, 変更/訂正 forms, the notice preview, the outbox."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+
+from core import certificates
+from core.terms import CertKind
+from tui.forms import Field, FormScreen
+
+if TYPE_CHECKING:
+    from tui.app import HoshoApp
+
+
+def copy_to_system_clipboard(text: str) -> bool:
+    """Besides OSC 52 (done by the app), try the desktop clipboard tools that exist."""
+    for cmd in (
+        ["wl-copy"],
+        ["xclip", "-selection", "clipboard"],
+        ["xsel", "-b", "-i"],
+        ["pbcopy"],
+    ):
+        if shutil.which(cmd[0]):
+            try:
+                subprocess.run(cmd, input=text.encode(), check=True, timeout=2)
+                return True
+            except (OSError, subprocess.SubprocessError):
+                continue
+    return False
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question with the facts that prompted it."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical { width: 90; height: auto; max-height: 80%; border: thick $warning;
+        background: $surface; padding: 1 2; }
+    ConfirmScreen Horizontal { height: auto; align: right middle; padding-top: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "answer(False)", "いいえ", id="confirm.no"),
+        Binding("y", "answer(True)", "はい", id="confirm.yes"),
+    ]
+
+    def __init__(self, question: str, details: str) -> None:
+        super().__init__()
+        self.question, self.details = question, details
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.question, style="bold"))
+            yield Static(self.details)
+            with Horizontal():
+                yield Button("はい (y)", variant="warning", id="yes")
+                yield Button("いいえ (n)", id="no")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class ChangeForm(FormScreen):
+    """変更 or 訂正: only the fields typed are changed; the next version gets a new key."""
+
+    def __init__(self, number: str, kind: CertKind, current: dict[str, str]) -> None:
+        super().__init__()
+        self.number, self.kind, self.current = number, kind, current
+        self.TITLE_TEXT = f"{kind.value}の記録（保証契約番号 {number}）— 変える項目だけ入力"
+        self.DRAFT_KEY = f"{kind.value}:{number}"
+
+    def fields(self) -> list[Field]:
+        return [
+            Field(name, label, Input(id=f"input-{name}", placeholder=self.current.get(name, "")))
+            for name, (_, _, label) in certificates.CHANGEABLE.items()
+        ]
+
+    def submit(self, values: dict[str, str]) -> certificates.IssueResult:
+        result: certificates.IssueResult = self.hosho.issue(
+            certificates.change_guarantee,
+            self.number,
+            {k: v for k, v in values.items() if v.strip()},
+            kind=self.kind,
+            confirmed=False,
+        )
+        return result
+
+
+class NoticePreview(ModalScreen[None]):
+    """The 認証キー等のお知らせ as text (key masked), and saving its PDF."""
+
+    DEFAULT_CSS = """
+    NoticePreview { align: center middle; }
+    NoticePreview > Vertical { width: 100; max-height: 90%; border: thick $accent;
+        background: $surface; padding: 0 1; }
+    NoticePreview VerticalScroll { height: auto; max-height: 24; }
+    NoticePreview Horizontal { height: auto; }
+    NoticePreview Input { width: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "閉じる", id="preview.close"),
+        Binding("ctrl+s", "save", "PDFを保存", id="preview.save"),
+    ]
+
+    class Saved(Message):
+        def __init__(self, text: str, ok: bool) -> None:
+            self.text, self.ok = text, ok
+            super().__init__()
+
+    def __init__(self, number: str, text: str, key: str | None) -> None:
+        super().__init__()
+        self.number = number
+        self.preview = text.replace(key, "＊" * len(key)) if key else text
+
+    @property
+    def hosho(self) -> HoshoApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        default = Path.home() / f"認証キー等のお知らせ_{self.number}.pdf"
+        with Vertical():
+            with VerticalScroll():
+                yield Static(self.preview)
+            with Horizontal():
+                yield Input(str(default), id="save-path")
+                yield Button("PDFを保存 (Ctrl+S)", variant="primary", id="save")
+            yield Label("", id="save-status")
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        self._save(self.query_one("#save-path", Input).value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _save(self, path_text: str) -> None:
+        from mailer.render import render_document
+
+        try:
+            doc = certificates.certificate_document(
+                self.hosho.database(),
+                self.number,
+                operator=self.hosho.settings.operator,
+                purpose="pdf",
+            )
+            path = Path(path_text).expanduser()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the key
+            with os.fdopen(fd, "wb") as f:
+                f.write(render_document(doc, "pdf"))
+        except Exception as exc:
+            self.post_message(self.Saved(self.hosho.describe_error(exc), False))
+            return
+        self.post_message(self.Saved(f"保存しました: {path}", True))
+
+    def on_notice_preview_saved(self, message: Saved) -> None:
+        style = "green" if message.ok else "bold red"
+        self.query_one("#save-status", Label).update(Text(message.text, style=style))
+
+
+class OutboxScreen(Screen[None]):
+    """Notices waiting, sent and failed; send now or retry everything."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "戻る", id="outbox.back"),
+        Binding("f5", "reload", "再読込", id="outbox.reload"),
+        Binding("s", "send(False)", "送信", id="outbox.send"),
+        Binding("r", "send(True)", "すべて再送", id="outbox.retry_all"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, rows: list[Any]) -> None:
+            self.rows = rows
+            super().__init__()
+
+    class Sent(Message):
+        def __init__(self, text: str, ok: bool) -> None:
+            self.text, self.ok = text, ok
+            super().__init__()
+
+    @property
+    def hosho(self) -> HoshoApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("", id="outbox-status")
+        yield DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "送信待ちのお知らせ"
+        self.query_one(DataTable).add_columns(
+            "状態", "保証契約番号", "版", "宛先", "試行", "次回", "最後のエラー"
+        )
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="outbox-load", exit_on_error=False)
+    def _load(self) -> None:
+        from mailer.outbox import list_outbox
+
+        self.post_message(self.Loaded(list_outbox(self.hosho.database())))
+
+    def on_outbox_screen_loaded(self, message: Loaded) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        labels = {"pending": "送信待ち", "sending": "送信中", "sent": "送信済", "failed": "失敗"}
+        for r in message.rows:
+            nxt = (
+                r.next_attempt_at.astimezone().strftime("%m/%d %H:%M") if r.next_attempt_at else "—"
+            )
+            style = {"failed": "bold red", "sent": "green"}.get(r.status, "yellow")
+            table.add_row(
+                Text(labels.get(r.status, r.status), style=style),
+                r.guarantee_number,
+                str(r.version),
+                r.recipient,
+                str(r.attempts),
+                nxt,
+                r.last_error or "",
+            )
+        waiting = sum(r.status in ("pending", "failed") for r in message.rows)
+        self.query_one("#outbox-status", Label).update(
+            f"{len(message.rows)}件（未送信 {waiting}件）"
+            "  s: 期限の来たものを送信  r: すべて今すぐ再送"
+        )
+
+    def action_send(self, all_: bool) -> None:
+        self.query_one("#outbox-status", Label).update("送信中…")
+        self._send(all_)
+
+    @work(thread=True, exclusive=True, group="outbox-send", exit_on_error=False)
+    def _send(self, all_: bool) -> None:
+        from mailer.outbox import send_pending
+
+        try:
+            report = send_pending(self.hosho.database(), self.hosho.settings, all_)
+        except Exception as exc:
+            self.post_message(self.Sent(self.hosho.describe_error(exc), False))
+            return
+        text = f"送信 {report.sent}件、再送予定 {report.retrying}件、失敗 {report.failed}件"
+        if report.stopped:
+            text += f"（接続できません: {report.stopped}）"
+        self.post_message(self.Sent(text, report.ok))
+
+    def on_outbox_screen_sent(self, message: Sent) -> None:
+        self.app.notify(message.text, severity="information" if message.ok else "error")
+        self.action_reload()

@@ -1,0 +1,121 @@
+"""``hosho ask`` and ``hosho faq misses``: the FAQ assistant on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+from core import dates
+from tui.cli import CTX, emit
+from tui.commands import add_group, json_flag, print_table
+
+if TYPE_CHECKING:
+    from faq.engine import Answer, Assistant
+
+log = logging.getLogger(__name__)
+
+
+def _record(question: str, answer: Answer) -> None:
+    """Keep an unanswered question for staff; never lets a database problem reach the user."""
+    if answer.kind != "none":
+        return  # answered, or a clarification (which of 大津市・大津町?)
+    from faq.misses import record_miss
+
+    try:
+        db = CTX.db
+        operator = str(CTX.settings.operator)
+    except Exception:
+        log.warning("database unavailable: unanswered question not recorded", exc_info=True)
+        return
+    record_miss(db, question, answer, operator=operator)
+
+
+def _print_answer(answer: Answer) -> None:
+    print(answer.answer)
+    if not answer.answered and answer.alternatives:
+        print("近い候補:")
+        for i, alt in enumerate(answer.alternatives, start=1):
+            print(f"  {i}. {alt.question}（{alt.score:.2f}）")
+    print(f"確信度: {answer.confidence:.2f}")
+
+
+def ask(a: argparse.Namespace) -> int:
+    from faq.engine import Assistant
+
+    assistant = Assistant.load()
+    question = " ".join(a.question).strip()
+    if not question:
+        return _batch(assistant, a.top)
+    answer = assistant.ask(question, top=a.top)
+    _record(question, answer)
+    if a.json:
+        emit(answer.to_json())
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def _batch(assistant: Assistant, top: int) -> int:
+    """One question a line from standard input, one JSON object a line, in order."""
+    for line in sys.stdin:
+        question = line.strip()
+        if not question:
+            continue
+        answer = assistant.ask(question, top=top)
+        _record(question, answer)
+        emit(answer.to_json())
+        sys.stdout.flush()
+    return 0
+
+
+def misses(a: argparse.Namespace) -> int:
+    from faq.misses import list_misses
+
+    groups = list_misses(CTX.db, limit=a.limit)
+    if a.json:
+        emit([g.to_json() for g in groups])
+        return 0
+    if not groups:
+        print("答えられなかった質問はありません")
+        return 0
+    rows: list[list[str]] = []
+    for g in groups:
+        best = g.candidates[0]["question"] if g.candidates else "—"
+        rows.append(
+            [
+                str(g.count),
+                _when(g.last_at),
+                g.question,
+                f"{g.best_score:.2f}",
+                str(best),
+            ]
+        )
+    print_table(
+        ["件数", "最後", "質問（最新の言い方）", "最高点", "最も近いFAQ"], rows, right={0, 3}
+    )
+    return 0
+
+
+def _when(value: Any) -> str:
+    return f"{dates.format_wareki(value.date())} {value:%H:%M}"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "ask",
+        help="質問に回答（FAQ・発注者・支店）",
+        description="電話の質問に資料から回答します。質問を省略すると標準入力から1行1問を読み、"
+        "1行1件のJSONで答えます。",
+    )
+    p.add_argument("question", nargs="*", help="質問（例: とすしはいつから電子保証？）")
+    p.add_argument("--top", type=int, default=3, help="候補の数（既定: 3）")
+    json_flag(p)
+    p.set_defaults(handler=ask)
+
+    faq = add_group(sub, "faq", "FAQアシスタント")
+    p = faq.add_parser("misses", help="答えられなかった質問（同じ質問をまとめ、新しい順）")
+    p.add_argument("--limit", type=int, default=50, help="表示する件数（既定: 50）")
+    json_flag(p)
+    p.set_defaults(handler=misses)

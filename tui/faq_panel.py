@@ -1,0 +1,187 @@
+"""The FAQ assistant (F1 from any screen): type the caller's question, Enter answers in place."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from core import dates
+
+if TYPE_CHECKING:
+    from faq.engine import Answer, Assistant
+    from tui.app import HoshoApp
+
+_LOCK = threading.Lock()
+
+
+def assistant_for(app: HoshoApp) -> Assistant:
+    """Built once per app, in a worker thread (the Japanese analyser takes a moment)."""
+    with _LOCK:
+        if app.assistant is None:
+            from faq.engine import Assistant
+
+            app.assistant = Assistant.load()
+        return app.assistant  # type: ignore[no-any-return]
+
+
+def answer_text(a: Answer) -> Text:
+    text = Text()
+    if a.answered:
+        text.append(a.answer.rstrip() + "\n\n")
+        if "出典" not in a.answer:
+            when = ""
+            if a.as_of:
+                when = f"（{dates.format_wareki(dates.parse_date(a.as_of))}時点）"
+            text.append(f"出典: {a.source}{when}　", style="italic")
+        text.append(f"確信度 {a.confidence:.0%}", style="dim")
+        if a.matched:
+            text.append(f"\n近い質問: {a.matched}", style="dim")
+    else:
+        text.append(a.answer or "該当する回答が見つかりません", style="bold yellow")
+        if a.alternatives:
+            text.append("\n下の候補から選ぶと、その回答を表示します。", style="dim")
+    return text
+
+
+class FaqScreen(ModalScreen[None]):
+    """Answers with source, as-of date and confidence; alternatives and the session's
+    questions are selectable; one key copies the answer."""
+
+    DEFAULT_CSS = """
+    FaqScreen { align: center middle; }
+    FaqScreen > Vertical { width: 110; height: 90%; border: thick $accent; background: $surface;
+        padding: 0 1; }
+    FaqScreen #faq-answer { height: 1fr; padding: 1 0; }
+    FaqScreen Horizontal { height: 12; }
+    FaqScreen OptionList { width: 1fr; height: 100%; }
+    FaqScreen .faq-caption { text-style: bold; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "閉じる", id="faq.close"),
+        Binding("ctrl+y", "copy_answer", "回答をコピー", id="faq.copy"),
+        Binding("ctrl+l", "focus_question", "質問欄へ", id="faq.question"),
+    ]
+
+    class Answered(Message):
+        def __init__(self, question: str, answer: Answer | None, error: str = "") -> None:
+            self.question, self.answer, self.error = question, answer, error
+            super().__init__()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current: Answer | None = None
+
+    @property
+    def hosho(self) -> HoshoApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(
+                "FAQアシスタント — お客様の質問をそのまま入力して Enter", classes="faq-caption"
+            )
+            yield Input(
+                placeholder="例: 紙の契約書でも電子の保証書は使えますか / とすしの認証キーの提出先",
+                id="faq-input",
+            )
+            with VerticalScroll(id="faq-answer"):
+                yield Static("", id="faq-text")
+            with Horizontal():
+                with Vertical():
+                    yield Label("候補", classes="faq-caption")
+                    yield OptionList(id="faq-alternatives")
+                with Vertical():
+                    yield Label("この時間の質問", classes="faq-caption")
+                    yield OptionList(id="faq-history")
+
+    def on_mount(self) -> None:
+        history = self.query_one("#faq-history", OptionList)
+        for question, _ in self.hosho.faq_history:
+            history.add_option(Option(question))
+        self.query_one("#faq-input", Input).focus()
+        self._warm()
+
+    @work(thread=True, group="faq-warm", exit_on_error=False)
+    def _warm(self) -> None:
+        assistant_for(self.hosho)
+
+    @on(Input.Submitted, "#faq-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.query_one("#faq-text", Static).update(Text("回答を探しています…", style="dim"))
+            self._ask(event.value.strip())
+
+    @work(thread=True, exclusive=True, group="faq-ask", exit_on_error=False)
+    def _ask(self, question: str) -> None:
+        try:
+            answer = assistant_for(self.hosho).ask(question)
+        except Exception as exc:
+            self.post_message(self.Answered(question, None, self.hosho.describe_error(exc)))
+            return
+        self.post_message(self.Answered(question, answer))
+        if not answer.answered:
+            from faq.misses import record_miss
+
+            # record_miss logs, never raises: a miss that is not recorded hides nothing
+            record_miss(
+                self.hosho.database(), question, answer, operator=self.hosho.settings.operator
+            )
+
+    def on_faq_screen_answered(self, message: Answered) -> None:
+        shown = self.query_one("#faq-text", Static)
+        if message.answer is None:
+            shown.update(Text(message.error, style="bold red"))
+            return
+        self._show(message.answer)
+        self.hosho.faq_history.append((message.question, message.answer))
+        self.query_one("#faq-history", OptionList).add_option(Option(message.question))
+
+    def _show(self, answer: Answer) -> None:
+        self.current = answer
+        self.query_one("#faq-text", Static).update(answer_text(answer))
+        alternatives = self.query_one("#faq-alternatives", OptionList)
+        alternatives.clear_options()
+        for alt in answer.alternatives:
+            alternatives.add_option(Option(f"{alt.question}（{alt.score:.0%}）", id=alt.question))
+
+    @on(OptionList.OptionSelected, "#faq-alternatives")
+    def _alternative(self, event: OptionList.OptionSelected) -> None:
+        question = event.option.id or str(event.option.prompt)
+        self.query_one("#faq-input", Input).value = question
+        self._ask(question)
+
+    @on(OptionList.OptionSelected, "#faq-history")
+    def _past(self, event: OptionList.OptionSelected) -> None:
+        question, answer = self.hosho.faq_history[event.option_index]
+        self.query_one("#faq-input", Input).value = question
+        self._show(answer)
+
+    def action_copy_answer(self) -> None:
+        if self.current is None or not self.current.answered:
+            self.app.notify("コピーする回答がありません", severity="warning")
+            return
+        a = self.current
+        text = f"{a.answer}\n出典: {a.source}（{a.as_of}時点）"
+        self.app.copy_to_clipboard(text)
+        from tui.certs import copy_to_system_clipboard
+
+        copy_to_system_clipboard(text)
+        self.app.notify("回答をコピーしました")
+
+    def action_focus_question(self) -> None:
+        self.query_one("#faq-input", Input).focus()
+
+
+def open_faq(app: Any) -> None:
+    if not isinstance(app.screen, FaqScreen):
+        app.push_screen(FaqScreen())
