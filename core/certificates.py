@@ -267,6 +267,7 @@ def _evaluate(
         announcement_date=t.announcement_date,
         list_as_of=info.as_of,
         list_source=info.source,
+        list_note=info.note,
     )
 
 

@@ -159,18 +159,22 @@ def _channel_reason(channel: Channel) -> Reason:
     )
 
 
-def not_listed_text(query_name: str | None, list_as_of: date) -> str:
-    """The honest answer for an orderer the documents do not name: never a guess."""
+def not_listed_text(query_name: str | None, list_as_of: date, note: str | None = None) -> str:
+    """The honest answer for an orderer the documents do not name: never a guess.
+    ``note`` is the list's own caveat (data/orderers.yaml ``list_note``)."""
     name = query_name.strip() if query_name and query_name.strip() else "この発注者"
+    caveat = f"。{note.rstrip('。')}" if note else ""
     return (
         f"{name}は資料に掲載なし（未導入または導入検討中の可能性。"
-        f"{format_wareki(list_as_of)}現在の一覧）。導入状況は発注者に確認してください"
+        f"{format_wareki(list_as_of)}現在の一覧{caveat}）。導入状況は発注者に確認してください"
     )
 
 
-def _unlisted_reason(query_name: str | None, list_as_of: date, list_source: str) -> Reason:
+def _unlisted_reason(
+    query_name: str | None, list_as_of: date, list_source: str, note: str | None
+) -> Reason:
     return Reason(
-        not_listed_text(query_name, list_as_of),
+        not_listed_text(query_name, list_as_of, note),
         False,
         list_source,
         list_as_of,
@@ -402,6 +406,7 @@ def evaluate(
     announcement_date: date | None = None,
     list_as_of: date,
     list_source: str,
+    list_note: str | None = None,
     query_name: str | None = None,
 ) -> Verdict:
     """Apply every rule for one certificate; ``orderer`` None means not in the data.
@@ -413,7 +418,7 @@ def evaluate(
     """
     reasons: list[Reason] = [_type_reason(gtype), _channel_reason(channel)]
     if orderer is None:
-        unlisted = _unlisted_reason(query_name, list_as_of, list_source)
+        unlisted = _unlisted_reason(query_name, list_as_of, list_source, list_note)
         reasons.append(unlisted)
         eligible = _combine(reasons)
         only_unlisted = [r for r in reasons if r.ok is False] == [unlisted]

@@ -326,6 +326,7 @@ class OrdererFile(BaseModel):
 
     list_as_of: YamlDate
     list_source: Source
+    list_note: Text | None = None  # a caveat about the list itself, said with every absence
     orderers: Annotated[tuple[Orderer, ...], Field(min_length=1)]
 
     @model_validator(mode="after")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 DIGEST_KEY = "orderers_digest"  # digest of the shipped file when it was last loaded
 LOADED_KEY = "orderers_loaded"  # changes on every load: invalidates lookup caches
 LIST_SOURCE_KEY = "orderers_list_source"
+LIST_NOTE_KEY = "orderers_list_note"
 LIST_AS_OF_KEY = "orderers_list_as_of"
 
 
@@ -95,6 +96,7 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
         _set_meta(s, LOADED_KEY, f"{digest}:{time.time_ns()}")
         _set_meta(s, LIST_AS_OF_KEY, data.list_as_of.isoformat())
         _set_meta(s, LIST_SOURCE_KEY, data.list_source)
+        _set_meta(s, LIST_NOTE_KEY, data.list_note or "")
     _INDEX_CACHE.clear()
     return SyncResult(added, updated, unchanged, unlisted)
 
@@ -149,26 +151,32 @@ class ListInfo:
 
     as_of: date
     source: str
+    note: str | None = None
 
 
 def list_info(s: Session) -> ListInfo:
     rows = dict(
         s.execute(
             select(col(Meta.key), col(Meta.value)).where(
-                col(Meta.key).in_([LIST_AS_OF_KEY, LIST_SOURCE_KEY])
+                col(Meta.key).in_([LIST_AS_OF_KEY, LIST_SOURCE_KEY, LIST_NOTE_KEY])
             )
         ).all()
     )
     if LIST_AS_OF_KEY in rows:
-        return ListInfo(date.fromisoformat(rows[LIST_AS_OF_KEY]), rows.get(LIST_SOURCE_KEY, ""))
+        return ListInfo(
+            date.fromisoformat(rows[LIST_AS_OF_KEY]),
+            rows.get(LIST_SOURCE_KEY, ""),
+            rows.get(LIST_NOTE_KEY) or None,
+        )
     shipped = knowledge.load_orderers()
-    return ListInfo(shipped.list_as_of, shipped.list_source)
+    return ListInfo(shipped.list_as_of, shipped.list_source, shipped.list_note)
 
 
 def not_found_message(s: Session, text: str) -> str:
     from core.eligibility import not_listed_text
 
-    message = not_listed_text(f"発注者「{text}」", list_info(s).as_of)
+    info = list_info(s)
+    message = not_listed_text(f"発注者「{text}」", info.as_of, info.note)
     return message + suggestion_text(s, text)
 
 

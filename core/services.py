@@ -533,6 +533,7 @@ def _verdict(s: Session, model: Any, t: Terms, cert_kind: CertKind) -> Verdict:
         announcement_date=t.announcement_date,
         list_as_of=info.as_of,
         list_source=info.source,
+        list_note=info.note,
     )
 
 
@@ -624,6 +625,7 @@ def check_eligibility(
             announcement_date=terms.announcement_date,
             list_as_of=info.as_of,
             list_source=info.source,
+            list_note=info.note,
             query_name=orderer.strip(),
         )
         suggestions = tuple(suggest_orderers(s, orderer)) if model is None else ()

@@ -509,7 +509,7 @@ class Assistant:
             name = mention.unlisted
             lst = self.orderer_file
             text = (
-                not_listed_text(name, lst.list_as_of)
+                not_listed_text(name, lst.list_as_of, lst.list_note)
                 + "。\n"
                 + _source_line(lst.list_source, lst.list_as_of)
             )

@@ -531,7 +531,7 @@ def register_knowledge(sub: Any) -> None:
 
     data = add_group(sub, "data", "知識ファイル（data/*.yaml）の検査と読み込み")
     p = data.add_parser("check", help="知識ファイルを検査して件数を表示（問題があれば終了コード1）")
-    p.add_argument("paths", nargs="*", help="検査するファイル（省略時は同梱の3ファイル）")
+    p.add_argument("paths", nargs="*", help="検査するファイル（省略時は同梱の知識ファイルすべて）")
     json_flag(p)
     p.set_defaults(handler=data_check)
     p = data.add_parser("load", help="発注者をデータベースへ読み込む（何度実行しても同じ結果）")
