@@ -32,7 +32,7 @@ from core.knowledge import Orderer as OrdererModel
 from core.models import AuditEvent, Certificate, Customer, Guarantee, Orderer, Outbox
 from core.numbering import AUTH_KEY_LENGTH, is_valid_number, new_auth_key
 from core.orderers import list_info, orderer_model
-from core.services import GuaranteeDraft, Terms, audit, now, parse_terms
+from core.services import GuaranteeDraft, Terms, audit, json_value, now, parse_terms
 from core.terms import CertKind, Delivery, GType, Status
 
 log = logging.getLogger(__name__)
@@ -68,12 +68,6 @@ class VerifyThrottled(HoshoError):
 # --- results -----------------------------------------------------------------------------
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
-
-
 @dataclass(frozen=True)
 class IssueResult:
     """What ``certificate issue`` / ``guarantee change|correct`` did. Holds the new key."""
@@ -105,7 +99,7 @@ class IssueResult:
             "issued_at": self.issued_at.isoformat(),
             "eligible": self.verdict.get("eligible"),
             "verdict": self.verdict,
-            "changes": {k: [_json(a), _json(b)] for k, (a, b) in self.changes.items()},
+            "changes": {k: [json_value(a), json_value(b)] for k, (a, b) in self.changes.items()},
             "warnings": list(self.warnings),
         }
 
@@ -126,7 +120,7 @@ class CertificateView:
     latest: bool
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: _json(v) for k, v in dataclasses.asdict(self).items()}
+        out = {k: json_value(v) for k, v in dataclasses.asdict(self).items()}
         return out
 
 
@@ -217,9 +211,9 @@ def _snapshot(g: Guarantee, c: Customer, o: Orderer, branch: str) -> dict[str, A
         "contract_amount": g.contract_amount,
         "amount": g.amount,
         "contract_date": g.contract_date.isoformat(),
-        "period_start": _json(g.period_start),
-        "period_end": _json(g.period_end),
-        "guarantee_end": _json(g.guarantee_end),
+        "period_start": json_value(g.period_start),
+        "period_end": json_value(g.period_end),
+        "guarantee_end": json_value(g.guarantee_end),
         "bank": g.bank,
         "branch": branch,
     }
@@ -617,7 +611,7 @@ def change_guarantee(
                 version=cert.version,
                 delivery=cert.delivery,
                 notice_queued=outbox is not None,
-                changes={k: [_json(a), _json(b)] for k, (a, b) in diff.items()},
+                changes={k: [json_value(a), json_value(b)] for k, (a, b) in diff.items()},
             )
             result = _result(g, cert, outbox, verdict, warnings, diff)
     except IntegrityError as exc:

@@ -176,9 +176,12 @@ class Outbox(SQLModel, table=True):
 
 
 class NoticeFile(SQLModel, table=True):
-    """The rendered 認証キー等のお知らせ PDF of one certificate version, made when it is issued
-    so that sending only reads it. It contains the 認証キー, like ``Certificate.auth_key``."""
+    """The rendered 認証キー等のお知らせ PDF of one certificate version and its notice mail,
+    made when the certificate is issued so that sending only reads them. They contain the
+    認証キー, like ``Certificate.auth_key`` (the outbox row never does)."""
 
     certificate_id: int = Field(foreign_key="certificate.id", primary_key=True)
     pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False), repr=False)
+    message: bytes | None = Field(default=None, sa_column=Column(LargeBinary), repr=False)
+    sender: str | None = Field(default=None, max_length=254)  # the From the mail was built with
     created_at: datetime

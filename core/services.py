@@ -55,7 +55,8 @@ def audit(session: Session, operator: str, action: str, target: str, **detail: A
     )
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A date or time as ISO text for JSON output; anything else unchanged."""
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
@@ -199,7 +200,7 @@ class GuaranteeView:
     deadlines: tuple[Deadline, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: _json(v) for k, v in dataclasses.asdict(self).items()}
+        out = {k: json_value(v) for k, v in dataclasses.asdict(self).items()}
         out["warnings"] = list(self.warnings)
         out["deadlines"] = [d.to_json() for d in self.deadlines]
         return out
@@ -704,15 +705,14 @@ def parse_filter(
     return f
 
 
-# On SQLite, which index finds a page of 50 fastest depends on how many customers/orderers
-# the text matches. A few: walk their (id, date) indexes. Many: check them while walking the
-# date index ("+ 0" keeps the planner off the per-id index). PostgreSQL plans this itself.
+# Which index finds a page of 50 fastest depends on how many customers the text matches.
+# A few: walk their (customer, date) index. Many ("建設"): check them while walking the date
+# index — "+ 0" keeps the planner off the per-customer index, whose row estimate for
+# LIKE '%…%' is poor on both SQLite and PostgreSQL (measured with bench/search.py).
 _FEW = 20
 
 
 def _id_filter(s: Session, column: Any, matching: Any) -> Any:
-    if s.get_bind().dialect.name != "sqlite":
-        return column.in_(matching)
     ids = [i for i in s.scalars(matching.limit(_FEW + 1)) if i is not None]
     return column.in_(ids) if len(ids) <= _FEW else (column + 0).in_(matching)
 
@@ -825,7 +825,7 @@ class AuditView:
     detail: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        return {k: _json(v) for k, v in dataclasses.asdict(self).items()}
+        return {k: json_value(v) for k, v in dataclasses.asdict(self).items()}
 
 
 def list_audit(db: Database, *, limit: int = 200, offset: int = 0) -> list[AuditView]:

@@ -131,10 +131,11 @@ class OrdererFinder:
                 continue
             self._by_shape.setdefault((suffix, len(name)), []).append(i)
             stem = name[:-1]
-            if len(stem) >= 2:
+            if len(stem) >= (3 if is_hiragana(stem) else 2):  # いの町's いの: see below
                 self._add(self._keys, stem, _Key(i, True, suffix))
             for ending in _SUFFIXES[suffix]:
-                if reading.endswith(ending) and len(reading) - len(ending) >= 2:
+                # A two-kana stem (いの, かみ) is too often part of another word: かみの契約.
+                if reading.endswith(ending) and len(reading) - len(ending) >= 3:
                     self._add(self._reading_keys, reading[: -len(ending)], _Key(i, True, suffix))
                     break
         lengths: dict[str, set[int]] = {}
@@ -201,6 +202,9 @@ class OrdererFinder:
             rest = text[end:]
             if is_hiragana(key) and not self._kana_bounded(text, i, end):
                 continue
+            # UR, NEXCO…: a Latin alias is a whole word, never the inside of one (d-sure).
+            if key.isascii() and not self._ascii_bounded(text, i, end):
+                continue
             # 東京都 contains 京都: a kanji name must start where a word starts.
             if (
                 has_kanji(key)
@@ -225,6 +229,14 @@ class OrdererFinder:
                 )
             return self._stem_mention(key, i, end, rest, candidates, by_begin.get(end))
         return None
+
+    @staticmethod
+    def _ascii_bounded(text: str, i: int, end: int) -> bool:
+        before = text[i - 1] if i > 0 else " "
+        after = text[end] if end < len(text) else " "
+        return not (before.isascii() and before.isalnum()) and not (
+            after.isascii() and after.isalnum()
+        )
 
     @staticmethod
     def _starts_word(text: str, i: int) -> bool:

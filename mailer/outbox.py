@@ -30,7 +30,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from core.certificates import CertificateDocument, document_for_certificate
+from core.certificates import NOTICE, CertificateDocument, document_for_certificate
 from core.db import Database
 from core.errors import HoshoError, ValidationError
 from core.models import Certificate, Guarantee, NoticeFile, Outbox
@@ -301,23 +301,56 @@ class _Prepared:
     rendered: bytes | None = field(default=None, repr=False)  # a PDF made now, to keep
 
 
-def prepare_notice(db: Database, certificate_id: int) -> bool:
-    """Render and keep the お知らせ PDF of a newly issued electronic certificate, so that
-    sending it later only reads it. False for a paper certificate. Safe to call twice."""
+def prepare_notice(db: Database, certificate_id: int, settings: Any = None) -> bool:
+    """Render and keep the お知らせ PDF and the notice mail of a newly issued electronic
+    certificate, so that sending later only reads them. False for a paper certificate.
+    Safe to call twice."""
     with db.reader() as s:
         if s.get(NoticeFile, certificate_id) is not None:
             return True
         doc = document_for_certificate(s, certificate_id)
+        row = s.scalars(
+            select(Outbox).where(
+                col(Outbox.certificate_id) == certificate_id, col(Outbox.kind) == NOTICE
+            )
+        ).first()
     if doc.auth_key is None:
         return False
-    _keep_pdf(db, certificate_id, render_notice_pdf(doc))
+    pdf = render_notice_pdf(doc)
+    message = sender = None
+    if row is not None:
+        if settings is None:
+            from core.settings import get_settings
+
+            settings = get_settings()
+        sender = SmtpConfig.from_settings(settings).mail_from
+        built = build_notice_message(
+            doc,
+            sender=sender,
+            recipient=row.recipient,
+            subject=row.subject,
+            message_id=row.message_id,
+            pdf=pdf,
+        )
+        message = built.as_bytes()
+    _keep(db, certificate_id, pdf, message, sender)
     return True
 
 
-def _keep_pdf(db: Database, certificate_id: int, pdf: bytes) -> None:
+def _keep(
+    db: Database, certificate_id: int, pdf: bytes, message: bytes | None, sender: str | None
+) -> None:
     try:
         with db.session() as s:
-            s.add(NoticeFile(certificate_id=certificate_id, pdf=pdf, created_at=now()))
+            s.add(
+                NoticeFile(
+                    certificate_id=certificate_id,
+                    pdf=pdf,
+                    message=message,
+                    sender=sender,
+                    created_at=now(),
+                )
+            )
     except IntegrityError:
         pass  # another sender kept the same document first
 
@@ -347,16 +380,22 @@ def _build(doc: CertificateDocument, job: _Job, config: SmtpConfig, pdf: bytes |
 
 
 def _prepare_now(db: Database, job: _Job, config: SmtpConfig) -> _Prepared:
-    try:
-        with db.reader() as s:
+    with db.reader() as s:
+        kept = s.get(NoticeFile, job.certificate_id)
+        if kept is not None and kept.message is not None and kept.sender == config.mail_from:
+            # The mail built at issue time: byte for byte what every retry sends.
+            key = s.scalar(
+                select(col(Certificate.auth_key)).where(col(Certificate.id) == job.certificate_id)
+            )
+            return _Prepared(kept.message, key)
+        pdf = kept.pdf if kept is not None else None
+        try:
             doc = document_for_certificate(s, job.certificate_id)
-            kept = s.get(NoticeFile, job.certificate_id)
-            pdf = kept.pdf if kept is not None else None
-    except HoshoError as exc:
-        return _Prepared(error=_scrub(str(exc), None))
+        except HoshoError as exc:
+            return _Prepared(error=_scrub(str(exc), None))
     prepared = _build(doc, job, config, pdf)
     if prepared.rendered is not None:
-        _keep_pdf(db, job.certificate_id, prepared.rendered)
+        _keep(db, job.certificate_id, prepared.rendered, None, None)
     return prepared
 
 

@@ -169,11 +169,17 @@ class SmtpClient:
         self.connections += 1
         return smtp
 
-    async def send(self, message: EmailMessage, *, recipients: list[str]) -> None:
-        """Send one message; raises :class:`SendError` (classified) when not accepted."""
+    async def send(self, message: EmailMessage | bytes, *, recipients: list[str]) -> None:
+        """Send one message (built, or as the bytes kept at issue time); raises
+        :class:`SendError` (classified) when not accepted."""
         smtp = await self._connect()
         try:
-            await smtp.send_message(message, sender=self.config.mail_from, recipients=recipients)
+            if isinstance(message, bytes):
+                await smtp.sendmail(self.config.mail_from, recipients, message)
+            else:
+                await smtp.send_message(
+                    message, sender=self.config.mail_from, recipients=recipients
+                )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             first = exc.recipients[0] if exc.recipients else None

@@ -115,7 +115,7 @@ class HoshoApp(App[None]):
             from mailer.outbox import prepare_notice
 
             try:
-                prepare_notice(self.database(), result.certificate_id)
+                prepare_notice(self.database(), result.certificate_id, self.settings)
             except Exception as exc:  # the notice stays queued; the sender renders it
                 log.warning("notice PDF not prepared: %s", type(exc).__name__)
         return result

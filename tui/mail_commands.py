@@ -81,7 +81,7 @@ def _prepare_notice(r: certificates.IssueResult) -> None:
         from mailer.outbox import prepare_notice
 
         try:
-            prepare_notice(CTX.db, r.certificate_id)
+            prepare_notice(CTX.db, r.certificate_id, CTX.settings)
         except Exception as exc:  # never lose the issued certificate over a rendering problem
             log.warning("notice PDF not prepared: %s", type(exc).__name__)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-22 14:00:28.556937
+Create Date: 2026-11-22 14:26:37.432720
 """
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ def upgrade() -> None:
     op.create_table('noticefile',
     sa.Column('certificate_id', sa.Integer(), nullable=False),
     sa.Column('pdf', sa.LargeBinary(), nullable=False),
+    sa.Column('message', sa.LargeBinary(), nullable=True),
+    sa.Column('sender', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['certificate_id'], ['certificate.id'], name=op.f('fk_noticefile_certificate_id_certificate')),
     sa.PrimaryKeyConstraint('certificate_id', name=op.f('pk_noticefile'))
