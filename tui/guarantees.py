@@ -24,7 +24,7 @@ from core.terms import GType, Status
 if TYPE_CHECKING:
     from tui.app import HoshoApp
 
-PAGE = 100
+PAGE = 50
 COLUMNS = ("保証契約番号", "契約締結日", "種別", "受注者", "発注者", "保証金額", "状態")
 
 
