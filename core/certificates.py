@@ -26,13 +26,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from core.db import Database
-from core.eligibility import Verdict, evaluate, submission_guidance
+from core.eligibility import Verdict, submission_guidance
 from core.errors import HoshoError, NotFoundError, ValidationError
 from core.knowledge import Orderer as OrdererModel
 from core.models import AuditEvent, Certificate, Customer, Guarantee, Orderer, Outbox
 from core.numbering import AUTH_KEY_LENGTH, is_valid_number, new_auth_key
-from core.orderers import list_info, orderer_model
-from core.services import GuaranteeDraft, Terms, audit, json_value, now, parse_terms
+from core.orderers import orderer_model
+from core.services import (
+    GuaranteeDraft,
+    Terms,
+    audit,
+    json_value,
+    now,
+    parse_terms,
+    verdict_for,
+)
 from core.terms import CertKind, Delivery, GType, Status
 
 log = logging.getLogger(__name__)
@@ -249,20 +257,7 @@ def _evaluate(
     cert_kind: CertKind,
     original_contract_date: date | None,
 ) -> Verdict:
-    info = list_info(s)
-    return evaluate(
-        model,
-        gtype=t.type,
-        contract_date=t.contract_date,
-        kind=t.kind,
-        channel=t.channel,
-        cert_kind=cert_kind,
-        original_contract_date=original_contract_date,
-        announcement_date=t.announcement_date,
-        list_as_of=info.as_of,
-        list_source=info.source,
-        list_note=info.note,
-    )
+    return verdict_for(s, model, t, cert_kind, original_contract_date=original_contract_date)
 
 
 def header_problem(value: str) -> str | None:

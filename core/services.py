@@ -478,7 +478,7 @@ def add_guarantee(
                 )
             )
         model = orderer_model(orderer)
-        verdict = _verdict(s, model, terms, CertKind.NEW)
+        verdict = verdict_for(s, model, terms, CertKind.NEW)
         discount = fee_discount(terms.type, terms.channel, terms.amount)
         warnings = tuple(
             limit_warnings(terms, existing_advance) + _delivery_warnings(terms, verdict)
@@ -521,7 +521,17 @@ def add_guarantee(
         )
 
 
-def _verdict(s: Session, model: Any, t: Terms, cert_kind: CertKind) -> Verdict:
+def verdict_for(
+    s: Session,
+    model: Any,
+    t: Terms,
+    cert_kind: CertKind,
+    *,
+    original_contract_date: date | None = None,
+    query_name: str | None = None,
+) -> Verdict:
+    """The rules engine on validated terms, judged against the orderer list in the database;
+    ``model`` None means an orderer the list does not name (``query_name`` as typed)."""
     info = list_info(s)
     return evaluate(
         model,
@@ -530,11 +540,12 @@ def _verdict(s: Session, model: Any, t: Terms, cert_kind: CertKind) -> Verdict:
         kind=t.kind,
         channel=t.channel,
         cert_kind=cert_kind,
-        original_contract_date=t.original_contract_date,
+        original_contract_date=original_contract_date or t.original_contract_date,
         announcement_date=t.announcement_date,
         list_as_of=info.as_of,
         list_source=info.source,
         list_note=info.note,
+        query_name=query_name,
     )
 
 
@@ -614,21 +625,7 @@ def check_eligibility(
         if problems or terms is None or kind_value is None:
             raise ValidationError(problems)
         model = orderer_model(found[0]) if found else None
-        info = list_info(s)
-        verdict = evaluate(
-            model,
-            gtype=terms.type,
-            contract_date=terms.contract_date,
-            kind=terms.kind,
-            channel=terms.channel,
-            cert_kind=kind_value,
-            original_contract_date=terms.original_contract_date,
-            announcement_date=terms.announcement_date,
-            list_as_of=info.as_of,
-            list_source=info.source,
-            list_note=info.note,
-            query_name=orderer.strip(),
-        )
+        verdict = verdict_for(s, model, terms, kind_value, query_name=orderer.strip())
         suggestions = tuple(suggest_orderers(s, orderer)) if model is None else ()
     return EligibilityCheck(
         verdict=verdict,
@@ -787,7 +784,7 @@ def get_guarantee(db: Database, number: str) -> GuaranteeView:
             deadlines=tuple(deadlines_for(model, award_date=g.award_date)),
         )
         if view.eligibility is None:  # recorded without a verdict (imported or demo data)
-            verdict = _verdict(s, model, _terms_of(g), CertKind.NEW)
+            verdict = verdict_for(s, model, _terms_of(g), CertKind.NEW)
             view = dataclasses.replace(view, eligibility=verdict.to_json())
         return view
 
