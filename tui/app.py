@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from sqlalchemy.exc import SQLAlchemyError
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -138,6 +139,16 @@ class HoshoApp(App[None]):
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
         self.push_screen(GuaranteeListScreen())
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def warm_up(self) -> None:
+        """After the first screen shows: build the orderer lookup and the FAQ index, so the
+        first orderer filter and the first F1 question do not wait for them."""
+        from core.orderers import complete_orderers
+        from tui.faq_panel import assistant_for
+
+        complete_orderers(self.database(), "熊本")
+        assistant_for(self)
 
     def on_unmount(self) -> None:
         if self._db is not None:

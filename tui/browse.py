@@ -93,6 +93,7 @@ class OrderersScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[dict[str, Any]] = []
+        self._pref_shown = "すべて"
 
     @property
     def hosho(self) -> HoshoApp:
@@ -139,7 +140,10 @@ class OrderersScreen(Screen[None]):
 
     @on(ListView.Highlighted, "#pref-list")
     def _pref(self, event: ListView.Highlighted) -> None:
-        name = event.item.name if event.item else "すべて"
+        name = (event.item.name if event.item else None) or "すべて"
+        if name == self._pref_shown:
+            return  # the first highlight after loading: already shown
+        self._pref_shown = name
         if name == "すべて":
             self._show(self._rows)
         elif name == NATIONAL:

@@ -110,6 +110,7 @@ class GuaranteeListScreen(Screen[None]):
         self._loaded = 0
         self._more = True
         self._debounce: Timer | None = None
+        self._warmed = False
 
     @property
     def hosho(self) -> HoshoApp:
@@ -178,6 +179,9 @@ class GuaranteeListScreen(Screen[None]):
             table.clear()
         for g in message.rows:
             table.add_row(*row_cells(g), key=g.guarantee_number)
+        if not self._warmed:
+            self._warmed = True
+            self.hosho.warm_up()
         self._loaded = message.offset + len(message.rows)
         self._more = len(message.rows) == PAGE
         status = self.query_one("#filter-status", Label)
