@@ -179,9 +179,9 @@ class GuaranteeListScreen(Screen[None]):
             table.clear()
         for g in message.rows:
             table.add_row(*row_cells(g), key=g.guarantee_number)
-        if not self._warmed:
+        if not self._warmed:  # once the first screen has been painted
             self._warmed = True
-            self.hosho.warm_up()
+            self.set_timer(1.0, self.hosho.warm_up)
         self._loaded = message.offset + len(message.rows)
         self._more = len(message.rows) == PAGE
         status = self.query_one("#filter-status", Label)
