@@ -348,3 +348,17 @@ async def test_f1_answers_from_any_screen_and_keeps_history(
         await pilot.press("escape")
         await pilot.press("f1")
         assert app.screen.query_one("#faq-history", OptionList).option_count == 2  # kept
+
+
+async def test_empty_database_and_unreachable_server_are_said_plainly(db_url: str) -> None:
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.screen.query_one("#filter-status", Label)
+        await wait_for(pilot, lambda: "まだ登録されていません" in str(status.render()))
+        app.screen.query_one("#f-customer", Input).value = "阿蘇"
+        await wait_for(pilot, lambda: "条件に合う保証はありません" in str(status.render()))
+    down = make_app("postgresql://nobody@127.0.0.1:1/none")
+    async with down.run_test(size=SIZE) as pilot:
+        status = down.screen.query_one("#filter-status", Label)
+        await wait_for(pilot, lambda: "接続できません" in str(status.render()))
+        assert "Traceback" not in str(status.render())

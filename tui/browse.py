@@ -116,7 +116,14 @@ class OrderersScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _load(self) -> None:
-        self.post_message(self.Loaded(list_orderers(self.hosho.database())))
+        try:
+            rows = list_orderers(self.hosho.database())
+        except Exception as exc:
+            self.app.call_from_thread(
+                self.app.notify, self.hosho.describe_error(exc), severity="error"
+            )
+            return
+        self.post_message(self.Loaded(rows))
 
     def on_orderers_screen_loaded(self, message: Loaded) -> None:
         self._rows = message.rows
@@ -212,7 +219,14 @@ class AuditScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _load(self) -> None:
-        self.post_message(self.Loaded(services.list_audit(self.hosho.database(), limit=500)))
+        try:
+            rows = services.list_audit(self.hosho.database(), limit=500)
+        except Exception as exc:
+            self.app.call_from_thread(
+                self.app.notify, self.hosho.describe_error(exc), severity="error"
+            )
+            return
+        self.post_message(self.Loaded(rows))
 
     def on_audit_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(DataTable)

@@ -215,7 +215,14 @@ class OutboxScreen(Screen[None]):
     def _load(self) -> None:
         from mailer.outbox import list_outbox
 
-        self.post_message(self.Loaded(list_outbox(self.hosho.database())))
+        try:
+            rows = list_outbox(self.hosho.database())
+        except Exception as exc:
+            self.app.call_from_thread(
+                self.app.notify, self.hosho.describe_error(exc), severity="error"
+            )
+            return
+        self.post_message(self.Loaded(rows))
 
     def on_outbox_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(DataTable)

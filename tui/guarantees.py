@@ -155,8 +155,8 @@ class GuaranteeListScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="page", exit_on_error=False)
     def _load_page(self, f: services.GuaranteeFilter, offset: int, token: int) -> None:
-        db = self.hosho.database()
         try:
+            db = self.hosho.database()
             rows = services.search_guarantees(db, dataclasses.replace(f, offset=offset))
         except Exception as exc:  # shown in the status line, never a traceback
             self.post_message(self.Failed(self.hosho.describe_error(exc), token))
@@ -191,10 +191,17 @@ class GuaranteeListScreen(Screen[None]):
             status.update(f"{self._loaded:,}件を表示")
 
     def on_guarantee_list_screen_counted(self, message: Counted) -> None:
-        if message.token == self._token:
-            self.query_one("#filter-status", Label).update(
+        if message.token != self._token:
+            return
+        status = self.query_one("#filter-status", Label)
+        if message.total:
+            status.update(
                 f"全{message.total:,}件（新しい契約締結日順。下へ進むと続きを読み込みます）"
             )
+        elif self._filter == services.GuaranteeFilter(limit=PAGE):
+            status.update("保証はまだ登録されていません（n で登録）")
+        else:
+            status.update("条件に合う保証はありません")
 
     def on_guarantee_list_screen_failed(self, message: Failed) -> None:
         if message.token == self._token:
