@@ -37,7 +37,7 @@ def book(db: Database) -> list[services.GuaranteeView]:
 
 async def wait_rows(app: HoshoApp, pilot: Any, count: int) -> DataTable[Any]:
     table = app.screen.query_one(GuaranteeTable)
-    for _ in range(100):
+    for _ in range(500):
         await pilot.pause(0.02)
         if table.row_count == count and not app.screen.workers:
             break
@@ -45,7 +45,7 @@ async def wait_rows(app: HoshoApp, pilot: Any, count: int) -> DataTable[Any]:
 
 
 async def wait_for(pilot: Any, condition: Any) -> None:
-    for _ in range(150):
+    for _ in range(500):  # up to 10 s: CI machines can be slow
         await pilot.pause(0.02)
         if condition():
             return
