@@ -44,12 +44,12 @@ async def wait_rows(app: HoshoApp, pilot: Any, count: int) -> DataTable[Any]:
     return table
 
 
-async def wait_for(pilot: Any, condition: Any) -> None:
+async def wait_for(pilot: Any, condition: Any, shown: Any = None) -> None:
     for _ in range(500):  # up to 10 s: CI machines can be slow
         await pilot.pause(0.02)
         if condition():
             return
-    raise AssertionError("condition not met")
+    raise AssertionError(f"condition not met; shown: {shown.render() if shown else '-'}")
 
 
 async def test_list_shows_guarantees_in_wareki(
@@ -350,11 +350,13 @@ async def test_f1_answers_from_any_screen_and_keeps_history(
         assert app.screen.query_one("#faq-history", OptionList).option_count == 2  # kept
 
 
-async def test_empty_database_and_unreachable_server_are_said_plainly(db_url: str) -> None:
+async def test_empty_database_and_unreachable_server_are_said_plainly(
+    db: Database, db_url: str
+) -> None:
     app = make_app(db_url)
     async with app.run_test(size=SIZE) as pilot:
         status = app.screen.query_one("#filter-status", Label)
-        await wait_for(pilot, lambda: "まだ登録されていません" in str(status.render()))
+        await wait_for(pilot, lambda: "まだ登録されていません" in str(status.render()), status)
         app.screen.query_one("#f-customer", Input).value = "阿蘇"
         await wait_for(pilot, lambda: "条件に合う保証はありません" in str(status.render()))
     down = make_app("postgresql://nobody@127.0.0.1:1/none")

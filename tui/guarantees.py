@@ -186,7 +186,7 @@ class GuaranteeListScreen(Screen[None]):
         self._more = len(message.rows) == PAGE
         status = self.query_one("#filter-status", Label)
         if message.offset == 0 and not message.rows:
-            status.update("条件に合う保証はありません")
+            status.update(self._empty_text())
         elif "件" not in str(status.render()):
             status.update(f"{self._loaded:,}件を表示")
 
@@ -198,10 +198,13 @@ class GuaranteeListScreen(Screen[None]):
             status.update(
                 f"全{message.total:,}件（新しい契約締結日順。下へ進むと続きを読み込みます）"
             )
-        elif self._filter == services.GuaranteeFilter(limit=PAGE):
-            status.update("保証はまだ登録されていません（n で登録）")
         else:
-            status.update("条件に合う保証はありません")
+            status.update(self._empty_text())
+
+    def _empty_text(self) -> str:
+        if self._filter == services.GuaranteeFilter(limit=PAGE):
+            return "保証はまだ登録されていません（n で登録）"
+        return "条件に合う保証はありません"
 
     def on_guarantee_list_screen_failed(self, message: Failed) -> None:
         if message.token == self._token:
