@@ -76,34 +76,42 @@ def customer_list(a: argparse.Namespace) -> int:
 # --- guarantee ---------------------------------------------------------------------------
 
 
-def _print_guarantee(g: services.GuaranteeView) -> None:
-    lines = [
+def guarantee_rows(g: services.GuaranteeView) -> list[tuple[str, str]]:
+    """The fields of a guarantee as staff read them (command line and terminal UI)."""
+    rows = [
         ("保証契約番号", g.guarantee_number),
         ("種別", g.type),
         ("状態", g.status),
         ("受注者", f"{g.customer}（ID {g.customer_id}）"),
-        ("発注者", g.orderer + (f"（{g.orderer_prefecture}）" if g.orderer_prefecture else "")),
+        ("発注者", _orderer_label({"name": g.orderer, "prefecture": g.orderer_prefecture})),
         ("工事名・業務名", g.project_name),
         ("契約の種類", g.contract_kind),
         ("請負金額", format_yen(g.contract_amount)),
         ("保証金額", format_yen(g.amount)),
         ("契約締結日", wareki(g.contract_date)),
         ("入札公告日", wareki(g.announcement_date)),
+        ("落札日", wareki(g.award_date)),
         ("工期", f"{wareki(g.period_start)} 〜 {wareki(g.period_end)}"),
         ("保証期限", wareki(g.guarantee_end)),
         ("前払金取扱金融機関", g.bank or "—"),
-        ("申込経路", g.channel),
-        ("交付方法", g.delivery),
-        ("保証料", format_yen(g.fee) if g.fee is not None else "未計算"),
+        ("申込経路・交付方法", f"{g.channel}・{g.delivery}"),
         ("e-Net割引", format_yen(g.fee_discount) if g.fee_discount else "なし"),
     ]
     if g.original_contract_date:
-        lines.append(("当初の契約締結日", wareki(g.original_contract_date)))
-    if g.award_date:
-        lines.insert(11, ("落札日", wareki(g.award_date)))
-    width = max(len(k) for k, _ in lines)
-    for k, v in lines:
-        print(f"{k}{'　' * (width - len(k))}  {v}")
+        rows.append(("当初の契約締結日", wareki(g.original_contract_date)))
+    return rows
+
+
+def pad(label: str, cells: int = 20) -> str:
+    """Pad to a width in terminal cells (full-width characters take two)."""
+    from rich.cells import cell_len
+
+    return label + " " * max(1, cells - cell_len(label))
+
+
+def _print_guarantee(g: services.GuaranteeView) -> None:
+    for k, v in guarantee_rows(g):
+        print(f"{pad(k)}{v}")
     if g.eligibility:
         print()
         print_verdict(g.eligibility)
@@ -457,10 +465,8 @@ def orderer_show(a: argparse.Namespace) -> int:
     if a.json:
         emit(o)
         return 0
-    lines = _orderer_lines(o)
-    width = max(len(k) for k, _ in lines)
-    for k, v in lines:
-        print(f"{k}{'　' * (width - len(k))}  {v}")
+    for k, v in _orderer_lines(o):
+        print(f"{pad(k, 16)}{v}")
     return 0
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -505,37 +504,14 @@ def _wareki(d: Any) -> str:
 
 
 def fields_text(g: services.GuaranteeView) -> Text:
-    rows = [
-        ("保証契約番号", g.guarantee_number),
-        ("種別", g.type),
-        ("状態", g.status),
-        ("受注者", f"{g.customer}（ID {g.customer_id}）"),
-        ("発注者", g.orderer + (f"（{g.orderer_prefecture}）" if g.orderer_prefecture else "")),
-        ("工事名・業務名", g.project_name),
-        ("契約の種類", g.contract_kind),
-        ("請負金額", format_yen(g.contract_amount)),
-        ("保証金額", format_yen(g.amount)),
-        ("契約締結日", _wareki(g.contract_date)),
-        ("入札公告日", _wareki(g.announcement_date)),
-        ("落札日", _wareki(g.award_date)),
-        ("工期", f"{_wareki(g.period_start)} 〜 {_wareki(g.period_end)}"),
-        ("保証期限", _wareki(g.guarantee_end)),
-        ("前払金取扱金融機関", g.bank or "—"),
-        ("申込経路・交付方法", f"{g.channel}・{g.delivery}"),
-        ("e-Net割引", format_yen(g.fee_discount) if g.fee_discount else "なし"),
-    ]
-    if g.original_contract_date:
-        rows.append(("当初の契約締結日", _wareki(g.original_contract_date)))
+    from tui.commands import guarantee_rows, pad
+
+    rows = guarantee_rows(g)
     text = Text()
     for label, value in rows:
         text.append(pad(label, 20), style="bold")
         text.append(f"{value}\n")
     return text
-
-
-def pad(label: str, cells: int) -> str:
-    """Pad to a width in terminal cells (full-width characters take two)."""
-    return label + " " * max(1, cells - cell_len(label))
 
 
 _VERDICT = {True: ("電子証書にできます", "green"), False: ("電子証書にできません（書面）", "red")}
