@@ -250,7 +250,8 @@ def test_snapshot_orderers(snap_compare: Any, snapshot_db: str) -> None:
     async def open_orderers(pilot: Any) -> None:
         await _settle(pilot)
         await pilot.press("o")
-        await wait_for(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count > 300)
+        table = pilot.app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count > 300)
         await _settle(pilot)
 
     assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=open_orderers)

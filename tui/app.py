@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual import work
@@ -25,6 +25,8 @@ from tui.forms import CustomerForm, GuaranteeForm
 from tui.guarantees import GuaranteeDetailScreen, GuaranteeListScreen, GuaranteeTable
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 __all__ = ["GuaranteeTable", "HoshoApp", "make_app", "run_app"]
 
@@ -120,6 +122,15 @@ class HoshoApp(App[None]):
             except Exception as exc:  # the notice stays queued; the sender renders it
                 log.warning("notice PDF not prepared: %s", type(exc).__name__)
         return result
+
+    def fetch(self, read: Callable[[Database], T]) -> T | None:
+        """Run ``read`` on the database from a worker thread; on failure tell staff in one
+        line (a notification) and return None."""
+        try:
+            return read(self.database())
+        except Exception as exc:
+            self.call_from_thread(self.notify, self.describe_error(exc), severity="error")
+            return None
 
     def describe_error(self, exc: BaseException) -> str:
         """One Japanese line for the status bar; details only in the log."""

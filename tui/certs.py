@@ -215,14 +215,9 @@ class OutboxScreen(Screen[None]):
     def _load(self) -> None:
         from mailer.outbox import list_outbox
 
-        try:
-            rows = list_outbox(self.hosho.database())
-        except Exception as exc:
-            self.app.call_from_thread(
-                self.app.notify, self.hosho.describe_error(exc), severity="error"
-            )
-            return
-        self.post_message(self.Loaded(rows))
+        rows = self.hosho.fetch(list_outbox)
+        if rows is not None:
+            self.post_message(self.Loaded(rows))
 
     def on_outbox_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(DataTable)
