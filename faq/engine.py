@@ -38,12 +38,17 @@ from core.knowledge import (
     Orderer,
     OrdererFile,
     SynonymGroup,
+    default_branches_path,
+    default_faq_path,
+    default_orderers_path,
+    default_synonyms_path,
     load_branches,
     load_faq,
     load_orderers,
     load_synonyms,
     normalize_name,
 )
+from faq import cache as index_cache
 from faq.entities import (
     ASPECTS,
     Aspect,
@@ -170,13 +175,15 @@ class _Ranked:
 @dataclass
 class BuildStats:
     """How long the build took: the Sudachi dictionary load (once per process, not part of
-    the build), the build, and its stages in ``extra`` (seconds)."""
+    the build), the build (or, when ``cached``, loading the last build), and its stages in
+    ``extra`` (seconds)."""
 
     sudachi_seconds: float = 0.0
     build_seconds: float = 0.0
     phrasings: int = 0
     entries: int = 0
     extra: dict[str, float] = field(default_factory=dict)
+    cached: bool = False
 
 
 class _Laps:
@@ -288,15 +295,39 @@ class Assistant:
     # ------------------------------------------------------------------ construction
 
     @classmethod
-    def load(cls, tuning: Tuning | None = None) -> Assistant:
-        """The assistant over the shipped knowledge files."""
-        return cls(
-            load_faq().entries,
-            orderers=load_orderers(),
-            branches=load_branches(),
-            synonyms=load_synonyms().groups,
+    def load(cls, tuning: Tuning | None = None, *, cache: bool = True) -> Assistant:
+        """The assistant over the shipped knowledge files: the one built last time when
+        nothing it depends on has changed (see :mod:`faq.cache`), else a new build."""
+        tuning = tuning or Tuning()
+        started = time.perf_counter()
+        files = (
+            default_faq_path(),
+            default_orderers_path(),
+            default_branches_path(),
+            default_synonyms_path(),
+        )
+        where = index_cache.cache_path(files, repr(tuning)) if cache else None
+        found = index_cache.load(where) if where is not None else None
+        if isinstance(found, Assistant):
+            elapsed = time.perf_counter() - started
+            found.stats = BuildStats(
+                sudachi_seconds=load_sudachi(),
+                build_seconds=elapsed,
+                phrasings=found.stats.phrasings,
+                entries=found.stats.entries,
+                cached=True,
+            )
+            return found
+        built = cls(
+            load_faq(files[0]).entries,
+            orderers=load_orderers(files[1]),
+            branches=load_branches(files[2]),
+            synonyms=load_synonyms(files[3]).groups,
             tuning=tuning,
         )
+        if where is not None:
+            index_cache.save(where, built)
+        return built
 
     def _masked(self, cleaned: str, tokens: list[Token]) -> tuple[str, list[Token]]:
         """The text and tokens without the orderer names in it."""

@@ -27,6 +27,7 @@ def _isolated_home(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     for key in list(os.environ):
         if key.startswith("HOSHO_") and key != "HOSHO_TEST_POSTGRES_URL":
             monkeypatch.delenv(key)
