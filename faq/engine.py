@@ -152,6 +152,7 @@ class Tuning:
     # orderer focus: entries about the named orderer gain, those about another one lose
     focus_bonus: float = 0.08
     other_penalty: float = 0.5
+    unnamed_penalty: float = 1.0  # entries about an orderer when the question names none
     # decisions
     threshold: float = 0.1375
     margin: float = 0.005
@@ -365,7 +366,9 @@ class Assistant:
             return 0.0
         return sum(1 for n in nouns if n not in self._known_text) / len(nouns)
 
-    def rank(self, query: Analysis, focus: frozenset[str] = frozenset()) -> list[_Ranked]:
+    def rank(
+        self, query: Analysis, focus: frozenset[str] = frozenset(), named: bool = False
+    ) -> list[_Ranked]:
         """The candidate entries, best first, scores in 0..1.
 
         Candidates: the phrasings that share the most rare features with the question (and
@@ -425,6 +428,8 @@ class Assistant:
             about = self._entry_orderers[e]
             if focus and about:
                 score = score + t.focus_bonus if about & focus else score * t.other_penalty
+            elif about and not named:
+                score *= t.unnamed_penalty
             ranked.append(_Ranked(e, min(score, 1.0), self._phrasings[i].text))
         if t.unknown_penalty:
             factor = 1.0 - t.unknown_penalty * self.unknown_share(query)
@@ -452,7 +457,6 @@ class Assistant:
             return branch
 
         mentions = self.finder.find(folded, query.tokens)
-        aspect, explicit = detect_aspect(query.surface, query.reading)
         domain = has_domain_cue(query.surface, query.reading)
         named_any = [m for m in mentions if m.orderers or m.unlisted]
         focus = frozenset(_key(o) for m in named_any for o in m.orderers) if domain else frozenset()
@@ -463,14 +467,16 @@ class Assistant:
             if named_any
             else query
         )
-        ranked = self.rank(masked, focus)
+        # What is asked, without the names (はまだし is not だし, 提出).
+        aspect, explicit = detect_aspect(masked.surface, masked.reading)
+        ranked = self.rank(masked, focus, bool(named_any))
         alternatives = self._alternatives(ranked, top)
-        named = next((m for m in mentions if (m.orderers or m.unlisted) and not m.area), None)
+        named = _named(mentions)
 
         if (
             named is not None
             and self.orderer_file is not None
-            and (domain or (aspect == "start" and self._only_start_words(folded, named)))
+            and (domain or (aspect == "start" and self._only_start_words(folded, named_any)))
         ):
             answer = self._orderer_answer(query, named, aspect, explicit, ranked, top)
             if named.typo and answer.answered and len(named.orderers) == 1:
@@ -479,9 +485,10 @@ class Assistant:
             return answer
         return self._faq_answer(query, ranked, alternatives)
 
-    def _only_start_words(self, folded: str, mention: Mention) -> bool:
-        rest = folded[: mention.start] + folded[mention.end :]
-        return bool(_START_RESIDUAL_RE.match(rest))
+    def _only_start_words(self, folded: str, mentions: Sequence[Mention]) -> bool:
+        """Nothing but the names and a start question (佐賀県の鳥栖市はいつから)."""
+        rest, _t = _without_tokens(folded, (), mentions)
+        return bool(_START_RESIDUAL_RE.match(rest.replace("の", "", len(mentions) - 1)))
 
     def _alternatives(self, ranked: Sequence[_Ranked], top: int) -> tuple[Alternative, ...]:
         return tuple(Alternative(r.phrasing, r.score) for r in ranked[:top])
@@ -607,6 +614,9 @@ class Assistant:
     def _branch(self, folded: str, query: Analysis) -> Answer | None:
         if self.branch_finder is None or self.branch_file is None:
             return None
+        if "支店" not in folded and any(t.reading == "してん" for t in query.tokens):
+            # 鹿児島視点: a word that sounds like 支店 stands for it.
+            folded = "".join("支店" if t.reading == "してん" else t.surface for t in query.tokens)
         hit = self.branch_finder.find(folded)
         what = detect_branch_field(folded)
         if hit is None or what is None:
@@ -656,6 +666,23 @@ def _without_tokens(
         shift = sum(min(e, t.begin) - s for s, e in spans if s < t.begin)
         out.append(t._replace(begin=t.begin - shift, end=t.end - shift))
     return "".join(kept), out
+
+
+def _named(mentions: Sequence[Mention]) -> Mention | None:
+    """The orderer the question is about: the first one named, except that a prefecture said
+    next to one of its own bodies only says where (福岡の芦屋町, 芦屋町（福岡）)."""
+    named = [m for m in mentions if (m.orderers or m.unlisted) and not m.area]
+    for place in named:
+        where = {o.prefecture for o in place.orderers if o.category.value == "都道府県"}
+        if not where:
+            continue
+        for body in named:
+            inside = tuple(
+                o for o in body.orderers if o.prefecture in where and o not in place.orderers
+            )
+            if body is not place and inside:
+                return replace(body, orderers=inside)
+    return named[0] if named else None
 
 
 def _key(orderer: Orderer) -> str:

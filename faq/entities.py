@@ -71,6 +71,20 @@ _NOT_A_NAME = frozenset(
     }
 )  # fmt: skip
 _KANJI_RUN_RE = re.compile(r"[\u3005\u4e00-\u9fff]{2,5}")
+# Other public bodies by their ending (広島大学, 厚労省, 国立病院機構); the kinds themselves
+# (国立大学, 省庁, 官公庁) are not names.
+_BODY_RE = re.compile(
+    r"([\u3005\u4e00-\u9fff]{1,10}?)"
+    r"(大学|高等専門学校|高専|省|庁|機構|公団|公社|事業団|病院|研究所|整備局|事務所)"
+    r"(?![\u3005\u4e00-\u9fff])"
+)
+_GENERIC_BODY = frozenset(
+    {
+        "国立", "公立", "私立", "県立", "市立", "府立", "都立", "町立", "村立", "国公立", "省",
+        "官公", "中央", "関係", "行政", "独立行政法人", "国", "県", "市", "町", "村", "地方",
+        "国の", "官", "役", "同", "当", "本", "全", "各", "他", "別", "ほかの", "国土",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -163,12 +177,14 @@ class OrdererFinder:
         readings of kanji, no unlisted bodies, no typos).
         """
         starts = {t.begin for t in tokens}
+        # Positions strictly inside a token (広島|大学 is one: 広島 is not a stem there).
+        inside = {p for t in tokens for p in range(t.begin + 1, t.end)}
         by_begin = {t.begin: t for t in tokens}
         found: list[Mention] = []
         i = 0
         n = len(folded)
         while i < n:
-            mention = self._at(folded, i, starts, by_begin)
+            mention = self._at(folded, i, starts, inside, by_begin)
             if mention is None:
                 i += 1
                 continue
@@ -185,7 +201,7 @@ class OrdererFinder:
     # -- surface scan
 
     def _at(
-        self, text: str, i: int, starts: set[int], by_begin: dict[int, Token]
+        self, text: str, i: int, starts: set[int], inside: set[int], by_begin: dict[int, Token]
     ) -> Mention | None:
         if text[i : i + 2] not in self._heads:
             return None
@@ -201,6 +217,17 @@ class OrdererFinder:
             end = i + length
             rest = text[end:]
             if is_hiragana(key) and not self._kana_bounded(text, i, end):
+                continue
+            # 捺印はまだ: a particle and the next word are not a name (はまだ → 浜田).
+            first = by_begin.get(i)
+            if (
+                is_hiragana(key)
+                and i > 0
+                and not is_hiragana(text[i - 1])
+                and first is not None
+                and first.pos in ("助詞", "助動詞")
+                and first.end < end
+            ):
                 continue
             # UR, NEXCO…: a Latin alias is a whole word, never the inside of one (d-sure).
             if key.isascii() and not self._ascii_bounded(text, i, end):
@@ -218,6 +245,8 @@ class OrdererFinder:
                 return Mention(key, i, end + (2 if rest.startswith("支店") else 3), ())
             candidates = keys + reading_keys
             full = [k for k in candidates if not k.stem]
+            if not full and has_kanji(key) and end in inside:
+                continue  # 広島大学, 大津市民: the stem is part of another word
             if full:
                 return Mention(
                     key,
@@ -360,6 +389,10 @@ class OrdererFinder:
                 if has_kanji(nxt.surface) or _PARTICLE_AFTER_RE.match(folded[nxt.end :]):
                     said = name + nxt.surface
                     return [Mention(said, t.begin, nxt.end, (), unlisted=name + suffix)]
+        for m in _BODY_RE.finditer(folded):
+            stem = m.group(1)
+            if free(m.start(), m.end()) and stem not in _GENERIC_BODY and stem[-1] not in "各他":
+                return [Mention(m.group(0), m.start(), m.end(), (), unlisted=m.group(0))]
         for m in _KANJI_RUN_RE.finditer(folded):
             run = m.group(0)
             rest = folded[m.end() :]
@@ -463,8 +496,10 @@ class BranchFinder:
 _FAX_RE = re.compile(r"fax|ふぁっくす|ふぁくす|ふぁっくす|ふぁくしみり|ふぁーくす")
 _PHONE_RE = re.compile(r"電話|でんわ|tel|番号|ばんごう|番合|連絡先")
 _ADDRESS_RE = re.compile(
-    r"住所|じゅうしょ|所在地|しょざいち|場所|ばしょ|郵便番号|どこにある|行き方|地図"
+    r"住所|じゅうしょ|所在地|しょざいち|場所|ばしょ|郵便番号|どこにある|どこにあり|行き方|地図|"
+    r"びる|建物|たてもの|最寄|もより|あくせす|何階"
 )
+_WHERE_RE = re.compile(r"どこ")
 
 
 def detect_branch_field(folded: str) -> BranchField | None:
@@ -475,6 +510,8 @@ def detect_branch_field(folded: str) -> BranchField | None:
         return "address"
     if _PHONE_RE.search(folded):
         return "phone"
+    if _WHERE_RE.search(folded):
+        return "address"  # 兵庫支店ってどこ？
     return None
 
 

@@ -142,6 +142,36 @@ def test_unlisted_bodies_and_typos() -> None:
     assert answer.answer.startswith("（「鳥巣市」は鳥栖市として回答します）")
 
 
+def test_other_public_bodies_by_their_ending() -> None:
+    assert mentions("岡山大学の工事") == [("岡山大学", ["岡山大学"], None)]  # listed
+    assert mentions("新潟大学の電子保証") == [("新潟大学", [], "新潟大学")]  # not 新潟県
+    assert mentions("環境省の発注") == [("環境省", ["環境省"], None)]
+    for kinds in ("国立大学の工事", "省庁の工事", "官公庁の案件", "国立病院の工事"):
+        assert all(m[2] is None for m in mentions(kinds)), kinds
+    answer = ask("水産庁の工事で電子保証は使える？")
+    assert answer.kind == "orderer" and answer.listed is False
+    assert "水産庁は資料に掲載なし" in answer.answer
+
+
+def test_a_particle_and_the_next_word_are_no_name() -> None:
+    assert mentions("押印はまだ必要？") == []  # は + まだ is not 浜田
+    assert mentions("はまだしはいつから")[0][1] == ["浜田市"]
+
+
+def test_a_prefecture_beside_its_own_body_only_says_where() -> None:
+    for question in ("福岡の芦屋町は電子保証いつから？", "芦屋町（福岡県）の電子保証の開始日"):
+        answer = ask(question)
+        assert answer.answered, question
+        assert "芦屋町" in answer.answer and "福岡市" not in answer.answer, question
+    answer = ask("熊本県の山都町の電子保証は？")
+    assert answer.orderer == "山都町"
+
+
+def test_the_aspect_is_read_without_the_name() -> None:
+    answer = ask("はまだしはいつから電子保証？")  # だし in はまだし is not 出し (提出)
+    assert (answer.orderer, answer.aspect) == ("浜田市", "start")
+
+
 def test_orderer_the_documents_do_not_name() -> None:
     answer = ask("札幌市の工事って電子保証使える？")
     assert answer.answered and answer.kind == "orderer" and answer.listed is False
@@ -238,6 +268,9 @@ def test_templates_ship_inside_the_package() -> None:
         ("神戸にある支店の電話番号って何番？", "兵庫支店", "phone", None),
         ("山口支店 住所", "山口支店", "address", "山口市中央四丁目5番16号"),
         ("東京支店の電話", "東京支店", "phone", "03-6848-5671"),
+        ("長崎視点の電話番号", "長崎支店", "phone", None),  # 視点 sounds like 支店
+        ("大分支店の入ってるビルは？", "大分支店", "address", None),
+        ("高知支店ってどこ？", "高知支店", "address", None),
     ],
 )
 def test_branch_answers(question: str, branch: str, field: str, value: str | None) -> None:
