@@ -11,8 +11,8 @@ Rows:
   (c) the naive baseline: rapidfuzz WRatio (NFKC + default_process) of the question against
       every FAQ phrasing, the best one's entry if its score clears a threshold chosen on dev.
 
-Accuracy and abstention come from tests/faq_eval/questions.yaml (faq.evaluation). Latency is
-per question (all 452): the median of ``--repeat`` runs of each, after one warm-up question
+Accuracy and abstention come from tests/faq_eval/*.yaml (faq.evaluation). Latency is per
+question (all of them): the median of ``--repeat`` runs of each, after one warm-up question
 of each kind; p50/p99 are over the questions. The build is the median of three builds; "saved"
 is the median of three loads of the build that faq.cache keeps on disk (what `hosho ask` and the
 UI pay while the knowledge files and the code are unchanged). The
@@ -43,7 +43,7 @@ from faq.engine import NOT_FOUND, Alternative, Answer, Assistant
 from faq.evaluation import EvalItem, Report, evaluate, load_items
 from faq.normalize import load_sudachi
 
-QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "faq_eval" / "questions.yaml"
+QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "faq_eval"  # every *.yaml in it
 WARM_UP = (
     "入札ボンドも電子でもらえる？",
     "鳥栖市はいつから電子保証？",

@@ -152,9 +152,9 @@ class Tuning:
     # orderer focus: entries about the named orderer gain, those about another one lose
     focus_bonus: float = 0.08
     other_penalty: float = 0.5
-    unnamed_penalty: float = 1.0  # entries about an orderer when the question names none
+    unnamed_penalty: float = 0.75  # entries about an orderer when the question names none
     # decisions
-    threshold: float = 0.1375
+    threshold: float = 0.1425
     margin: float = 0.005
     specific_threshold: float = 0.15  # an entry about the named orderer beats its record
     general_threshold: float = 0.55  # a general entry beats the record (no aspect cue)
@@ -289,6 +289,10 @@ class Assistant:
         self.finder.known_words = frozenset(x.surface for _c, toks in masked for x in toks)
         by_name = {normalize_name(o.name): o for o in orderers.orderers} if orderers else {}
         self._entry_orderers = [self._orderers_of(e, by_name) for e in self.entries]
+        self._in_prefecture: dict[str, list[str]] = {}
+        for o in orderers.orderers if orderers else ():
+            if o.prefecture:
+                self._in_prefecture.setdefault(o.prefecture, []).append(_key(o))
         self.stats.build_seconds = time.perf_counter() - started
         self.stats.phrasings = len(phrasings)
         self.stats.entries = len(self.entries)
@@ -459,7 +463,7 @@ class Assistant:
         mentions = self.finder.find(folded, query.tokens)
         domain = has_domain_cue(query.surface, query.reading)
         named_any = [m for m in mentions if m.orderers or m.unlisted]
-        focus = frozenset(_key(o) for m in named_any for o in m.orderers) if domain else frozenset()
+        focus = self._focus(named_any) if domain else frozenset()
         masked = (
             self.vocabulary.analyse(
                 question, *_without_tokens(query.cleaned, list(query.tokens), named_any)
@@ -484,6 +488,14 @@ class Assistant:
                 answer = replace(answer, answer=f"{note}\n{answer.answer}")
             return answer
         return self._faq_answer(query, ranked, alternatives)
+
+    def _focus(self, mentions: Sequence[Mention]) -> frozenset[str]:
+        """Keys of the orderers named; 佐賀県内 names every body in 佐賀県 as well."""
+        keys = {_key(o) for m in mentions for o in m.orderers}
+        for m in mentions:
+            for o in m.orderers if m.area else ():
+                keys.update(self._in_prefecture.get(o.name, ()))
+        return frozenset(keys)
 
     def _only_start_words(self, folded: str, mentions: Sequence[Mention]) -> bool:
         """Nothing but the names and a start question (佐賀県の鳥栖市はいつから)."""

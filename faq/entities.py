@@ -78,6 +78,7 @@ _BODY_RE = re.compile(
     r"(大学|高等専門学校|高専|省|庁|機構|公団|公社|事業団|病院|研究所|整備局|事務所)"
     r"(?![\u3005\u4e00-\u9fff])"
 )
+_OWNER_OF_KIND = frozenset({"県の", "市の", "町の", "村の", "都の", "府の", "国の", "道の"})
 _GENERIC_BODY = frozenset(
     {
         "国立", "公立", "私立", "県立", "市立", "府立", "都立", "町立", "村立", "国公立", "省",
@@ -276,7 +277,11 @@ class OrdererFinder:
     def _kana_bounded(text: str, i: int, end: int) -> bool:
         """A hiragana key must not be the middle of a longer hiragana word."""
         rest = text[end:]
-        if not (_HIRAGANA_AFTER_RE.match(rest) or any(rest.startswith(s) for s in _READING_SUFFIX)):
+        if not (
+            _HIRAGANA_AFTER_RE.match(rest)
+            or _AREA_RE.match(rest)
+            or any(rest.startswith(s) for s in _READING_SUFFIX)
+        ):
             return False
         if i == 0:
             return True
@@ -391,7 +396,9 @@ class OrdererFinder:
                     return [Mention(said, t.begin, nxt.end, (), unlisted=name + suffix)]
         for m in _BODY_RE.finditer(folded):
             stem = m.group(1)
-            if free(m.start(), m.end()) and stem not in _GENERIC_BODY and stem[-1] not in "各他":
+            # 県の住宅供給公社: a kind of body, not one by name.
+            kind = folded[max(0, m.start() - 2) : m.start()] in _OWNER_OF_KIND
+            if free(m.start(), m.end()) and stem not in _GENERIC_BODY and not kind:
                 return [Mention(m.group(0), m.start(), m.end(), (), unlisted=m.group(0))]
         for m in _KANJI_RUN_RE.finditer(folded):
             run = m.group(0)

@@ -28,6 +28,7 @@ class EvalItem:
     also: tuple[Any, ...]
     split: str
     style: str
+    file: str = ""
 
     @property
     def in_domain(self) -> bool:
@@ -39,6 +40,9 @@ class EvalItem:
 
 
 def load_items(path: Path) -> list[EvalItem]:
+    """The items of one file, or of every ``*.yaml`` file in a folder (in name order)."""
+    if path.is_dir():
+        return [item for file in sorted(path.glob("*.yaml")) for item in load_items(file)]
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
         EvalItem(
@@ -47,6 +51,7 @@ def load_items(path: Path) -> list[EvalItem]:
             also=tuple(item.get("also") or ()),
             split=str(item["split"]),
             style=str(item.get("style", "")),
+            file=path.name,
         )
         for item in raw
     ]

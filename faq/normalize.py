@@ -88,6 +88,10 @@ def is_hiragana(text: str) -> bool:
     return _HIRAGANA_ONLY_RE.match(text) is not None
 
 
+# Readings of knowledge words that spoken endings are made of: している is not 指定る.
+_KANA_NOT_A_WORD = frozenset({"してい", "しない", "いない", "ている", "てい"})
+
+
 def _mostly_kana(folded: str) -> bool:
     """Typed (almost) without kanji: a hiragana caller, not IME-converted text."""
     return len(_KANJI_RE.findall(folded)) <= len(folded) * _MAX_KANJI_SHARE_FOR_KANA
@@ -368,7 +372,7 @@ class Vocabulary:
                     sounds[(t.reading, t.base)] += 1
                 if len(t.reading) >= _MIN_KANA_WORD and is_hiragana(t.reading):
                     kana[(t.reading, t.surface)] += 1
-        self._kana = _most_common(kana)
+        self._kana = {r: w for r, w in _most_common(kana).items() if r not in _KANA_NOT_A_WORD}
         self._kana_max = max((len(r) for r in self._kana), default=0)
         self._homophones = _most_common(sounds)
         self._known = frozenset(known)

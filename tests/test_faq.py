@@ -146,7 +146,13 @@ def test_other_public_bodies_by_their_ending() -> None:
     assert mentions("岡山大学の工事") == [("岡山大学", ["岡山大学"], None)]  # listed
     assert mentions("新潟大学の電子保証") == [("新潟大学", [], "新潟大学")]  # not 新潟県
     assert mentions("環境省の発注") == [("環境省", ["環境省"], None)]
-    for kinds in ("国立大学の工事", "省庁の工事", "官公庁の案件", "国立病院の工事"):
+    for kinds in (
+        "国立大学の工事",
+        "省庁の工事",
+        "官公庁の案件",
+        "国立病院の工事",
+        "市の土地開発公社",
+    ):
         assert all(m[2] is None for m in mentions(kinds)), kinds
     answer = ask("水産庁の工事で電子保証は使える？")
     assert answer.kind == "orderer" and answer.listed is False
@@ -183,6 +189,10 @@ def test_orderer_the_documents_do_not_name() -> None:
 def test_area_is_not_the_prefecture_itself() -> None:
     answer = ask("佐賀県内で電子保証を導入済みの自治体と開始時期をご教示いただけますか")
     assert answer.entry_id == "saga-orderers"
+    cleaned, tokens = analyse_tokens("くまもとけんないのまちはいつから")
+    (found,) = assistant().finder.find(fold(cleaned), tokens)
+    assert found.area and [o.name for o in found.orderers] == ["熊本県"]
+    assert "指定" not in ask("さがけんないでどうにゅうしているところをしりたい").normalized
 
 
 def test_orderer_name_without_a_domain_word_is_not_enough() -> None:
