@@ -3,6 +3,7 @@
     .venv/bin/python bench/faq.py                 # the table for the README
     .venv/bin/python bench/faq.py --extra 1000 --repeat 3
     .venv/bin/python bench/faq.py --ablation      # which ranking features earn their place
+    .venv/bin/python bench/faq.py --fit           # refit the confidence model on dev
 
 Rows:
   (a) hosho's engine on the shipped knowledge (data/faq.yaml, orderers, branches, synonyms);
@@ -40,7 +41,7 @@ from rapidfuzz import fuzz, process, utils
 from core.knowledge import FaqEntry, load_branches, load_faq, load_orderers, load_synonyms
 from faq import cache as index_cache
 from faq.engine import NOT_FOUND, Alternative, Answer, Assistant
-from faq.evaluation import EvalItem, Report, evaluate, load_items
+from faq.evaluation import EvalItem, Report, evaluate, fit_calibration, load_items
 from faq.normalize import load_sudachi
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "faq_eval"  # every *.yaml in it
@@ -227,11 +228,18 @@ def main() -> None:
     parser.add_argument("--extra", type=int, default=1000, help="synthetic entries for row (b)")
     parser.add_argument("--repeat", type=int, default=3, help="passes over the question set")
     parser.add_argument("--ablation", action="store_true", help="compare ranking variants")
+    parser.add_argument(
+        "--fit", action="store_true", help="fit Tuning.calibration on the dev split and print it"
+    )
     args = parser.parse_args()
 
     items = load_items(QUESTIONS)
     if args.ablation:
         ablation(items)
+        return
+    if args.fit:
+        dev_items = [i for i in items if i.split == "dev"]
+        print("calibration =", fit_calibration(Assistant.load(cache=False), dev_items))
         return
     questions = [i.q for i in items]
     dev = [i for i in items if i.split == "dev"]

@@ -21,6 +21,7 @@ Order of work for one question (see README, "FAQ assistant"):
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections import Counter
@@ -108,6 +109,7 @@ class Answer:
     listed: bool | None = None  # orderer answers: False for a body the documents do not name
     candidates: tuple[str, ...] = ()  # the orderers a shared name may mean
     normalized: str = ""
+    evidence: tuple[float, ...] = ()  # FAQ decisions: what the confidence was computed from
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -153,8 +155,12 @@ class Tuning:
     focus_bonus: float = 0.08
     other_penalty: float = 0.5
     unnamed_penalty: float = 0.75  # entries about an orderer when the question names none
-    # decisions
-    threshold: float = 0.1425
+    # decisions: an FAQ entry is asserted when the calibrated confidence (the probability that
+    # the best entry is right, see Assistant.confidence) reaches ``min_confidence``, its score
+    # clears ``threshold`` and it beats the runner-up by ``margin``
+    calibration: tuple[float, ...] = (-4.22, 1.55, 0.95, 1.17, -0.69, 0.31, 0.31)
+    min_confidence: float = 0.5
+    threshold: float = 0.07
     margin: float = 0.005
     specific_threshold: float = 0.15  # an entry about the named orderer beats its record
     general_threshold: float = 0.55  # a general entry beats the record (no aspect cue)
@@ -487,7 +493,7 @@ class Assistant:
                 note = f"（「{named.said}」は{named.orderers[0].name}として回答します）"
                 answer = replace(answer, answer=f"{note}\n{answer.answer}")
             return answer
-        return self._faq_answer(query, ranked, alternatives)
+        return self._faq_answer(query, masked, ranked, alternatives)
 
     def _focus(self, mentions: Sequence[Mention]) -> frozenset[str]:
         """Keys of the orderers named; 佐賀県内 names every body in 佐賀県 as well."""
@@ -505,25 +511,64 @@ class Assistant:
     def _alternatives(self, ranked: Sequence[_Ranked], top: int) -> tuple[Alternative, ...]:
         return tuple(Alternative(r.phrasing, r.score) for r in ranked[:top])
 
+    @staticmethod
+    def evidence(
+        query: Analysis, ranked: Sequence[_Ranked], known: int, unknown: float
+    ) -> list[float]:
+        """What the confidence is computed from, each scaled to about 0..1: the best score, its
+        lead over the runner-up, the question's words the knowledge uses (up to 6), the share
+        of its nouns it never uses, a domain word, and its number of content words (up to 10)."""
+        best = ranked[0].score if ranked else 0.0
+        runner = ranked[1].score if len(ranked) > 1 else 0.0
+        return [
+            best * 10,
+            (best - runner) * 10,
+            min(known, 6) / 3,
+            unknown,
+            float(has_domain_cue(query.surface, query.reading)),
+            min(len(query.terms), 10) / 5,
+        ]
+
+    def confidence(self, evidence: Sequence[float]) -> float:
+        """The probability that the best entry is the right answer: a logistic model over
+        :meth:`evidence`, fitted on the dev split (``bench/faq.py --fit``)."""
+        bias, *weights = self.tuning.calibration
+        z = bias + sum(w * v for w, v in zip(weights, evidence, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
     def _faq_answer(
-        self, query: Analysis, ranked: Sequence[_Ranked], alternatives: tuple[Alternative, ...]
+        self,
+        query: Analysis,
+        masked: Analysis,
+        ranked: Sequence[_Ranked],
+        alternatives: tuple[Alternative, ...],
     ) -> Answer:
         t = self.tuning
+        evidence = self.evidence(
+            masked, ranked, self.vocabulary.known_terms(masked.terms), self.unknown_share(masked)
+        )
+        confidence = self.confidence(evidence) if ranked else 0.0
         if ranked:
             best = ranked[0]
             runner = ranked[1].score if len(ranked) > 1 else 0.0
-            if best.score >= t.threshold and best.score - runner >= t.margin:
-                return self._entry_answer(best, alternatives[1:], query)
+            if (
+                confidence >= t.min_confidence
+                and best.score >= t.threshold
+                and best.score - runner >= t.margin
+            ):
+                answer = self._entry_answer(best, alternatives[1:], query)
+                return replace(answer, confidence=confidence, evidence=tuple(evidence))
         return Answer(
             False,
             NOT_FOUND,
-            ranked[0].score if ranked else 0.0,
+            confidence,
             "",
             "",
             ranked[0].phrasing if ranked else "",
             alternatives,
             "none",
             normalized=query.surface,
+            evidence=tuple(evidence),
         )
 
     def _entry_answer(

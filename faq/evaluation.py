@@ -7,6 +7,7 @@ Used by tests/test_faq_eval.py and bench/faq.py. An item's ``expect`` is one of 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from faq.engine import Answer
+from faq.engine import Answer, Assistant
 
-__all__ = ["EvalItem", "Report", "evaluate", "is_correct", "load_items"]
+__all__ = ["EvalItem", "Report", "evaluate", "fit_calibration", "is_correct", "load_items"]
 
 NOT_LISTED = "資料に掲載なし"
 
@@ -145,3 +146,33 @@ def evaluate(
         if keep_failures and not ok:
             report.failures.append((item, answer))
     return report
+
+
+def fit_calibration(
+    assistant: Assistant, items: Sequence[EvalItem], *, steps: int = 3000, l2: float = 0.01
+) -> tuple[float, ...]:
+    """Fit the confidence model (``Tuning.calibration``: bias, then one weight per
+    ``Assistant.evidence`` value) to ``items``: logistic regression by gradient descent, the
+    label being "the best FAQ entry is the expected answer". Out-of-domain items are negatives;
+    questions the orderer and branch rules answer are left out (no FAQ decision)."""
+    anything = assistant.with_tuning(min_confidence=0.0, threshold=0.0, margin=0.0)
+    rows: list[tuple[tuple[float, ...], float]] = []
+    for item in items:
+        answer = anything.ask(item.q)
+        if answer.kind in ("faq", "none") and answer.evidence:
+            rows.append((answer.evidence, 1.0 if is_correct(item, answer) else 0.0))
+    if not rows:
+        raise ValueError("no FAQ decisions to fit on")
+    width = len(rows[0][0])
+    bias, weights = 0.0, [0.0] * width
+    for _step in range(steps):
+        grad_bias, grad = 0.0, [0.0] * width
+        for x, y in rows:
+            z = bias + sum(w * v for w, v in zip(weights, x, strict=True))
+            error = 1.0 / (1.0 + math.exp(-z)) - y
+            grad_bias += error
+            for i, v in enumerate(x):
+                grad[i] += error * v
+        bias -= 0.1 * grad_bias / len(rows)
+        weights = [w - 0.1 * (g / len(rows) + l2 * w) for w, g in zip(weights, grad, strict=True)]
+    return (round(bias, 2), *(round(w, 2) for w in weights))

@@ -386,6 +386,10 @@ class Vocabulary:
         """Folded word → folded term, for every term and variant."""
         return self._to_term
 
+    def known_terms(self, terms: Iterable[str]) -> int:
+        """How many of ``terms`` (content words) the knowledge itself uses."""
+        return sum(1 for t in terms if t in self._known)
+
     def kana_to_kanji(self, folded: str) -> str:
         """Rewrite hiragana runs into the knowledge's kanji words, longest match first."""
         if not self._kana:

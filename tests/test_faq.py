@@ -336,6 +336,45 @@ def test_not_answered_lists_the_top_candidates() -> None:
     assert scores == sorted(scores, reverse=True)
 
 
+def test_confidence_is_a_calibrated_probability() -> None:
+    a = assistant()
+    sure = ask("電子保証って紙の契約でも使えますか")
+    assert sure.answered and 0.5 <= sure.confidence <= 1.0
+    assert sure.confidence == pytest.approx(a.confidence(sure.evidence))
+    lost = ask("明日の天気はどうですか")
+    assert not lost.answered and lost.confidence < 0.5
+    # more evidence, more confidence: a higher best score, a wider lead, more known words
+    base = [1.5, 0.3, 1.0, 0.0, 1.0, 0.6]
+    for i, step in ((0, 0.5), (1, 0.5), (2, 0.5)):
+        higher = list(base)
+        higher[i] += step
+        assert a.confidence(higher) > a.confidence(base)
+    unknown = [*base[:3], 0.5, *base[4:]]
+    assert a.confidence(unknown) < a.confidence(base)
+
+
+def test_calibration_fit_separates_right_from_wrong() -> None:
+    from faq.evaluation import EvalItem, fit_calibration
+
+    def item(q: str, expect: object) -> EvalItem:
+        return EvalItem(q=q, expect=expect, also=(), split="dev", style="")
+
+    items = [
+        item("紙の契約書でも電子保証はできますか", {"faq": "paper-contract"}),
+        item("認証キーってなに？", {"faq": "authentication-key-what"}),
+        item("e-Netの利用料はかかりますか", {"faq": "enet-fees"}),
+        item("今日のランチどこにしよう", "none"),
+        item("車の保険の等級を上げたい", "none"),
+        item("プリンターが動かない", "none"),
+    ]
+    fitted = fit_calibration(assistant(), items, steps=400)
+    assert len(fitted) == len(assistant().tuning.calibration)
+    tuned = assistant().with_tuning(calibration=fitted, min_confidence=0.0)
+    right = [tuned.ask(i.q).confidence for i in items[:3]]
+    wrong = [tuned.ask(i.q).confidence for i in items[3:]]
+    assert min(right) > max(wrong)
+
+
 def test_close_candidates_abstain() -> None:
     a = assistant().with_tuning(margin=1.0)  # nothing can beat its runner-up by 1.0
     assert not a.ask("入札ボンドも電子でもらえる？").answered
