@@ -489,6 +489,9 @@ class Assistant:
             and (domain or (aspect == "start" and self._only_start_words(folded, named_any)))
         ):
             answer = self._orderer_answer(query, named, aspect, explicit, ranked, top)
+            if answer.kind == "faq":  # an entry about that orderer: its confidence too
+                evidence = self.evidence(masked, ranked)
+                answer = replace(answer, confidence=self.confidence(evidence), evidence=evidence)
             if named.typo and answer.answered and len(named.orderers) == 1:
                 note = f"（「{named.said}」は{named.orderers[0].name}として回答します）"
                 answer = replace(answer, answer=f"{note}\n{answer.answer}")
@@ -511,23 +514,20 @@ class Assistant:
     def _alternatives(self, ranked: Sequence[_Ranked], top: int) -> tuple[Alternative, ...]:
         return tuple(Alternative(r.phrasing, r.score) for r in ranked[:top])
 
-    @staticmethod
-    def evidence(
-        query: Analysis, ranked: Sequence[_Ranked], known: int, unknown: float
-    ) -> list[float]:
+    def evidence(self, query: Analysis, ranked: Sequence[_Ranked]) -> tuple[float, ...]:
         """What the confidence is computed from, each scaled to about 0..1: the best score, its
         lead over the runner-up, the question's words the knowledge uses (up to 6), the share
         of its nouns it never uses, a domain word, and its number of content words (up to 10)."""
         best = ranked[0].score if ranked else 0.0
         runner = ranked[1].score if len(ranked) > 1 else 0.0
-        return [
+        return (
             best * 10,
             (best - runner) * 10,
-            min(known, 6) / 3,
-            unknown,
+            min(self.vocabulary.known_terms(query.terms), 6) / 3,
+            self.unknown_share(query),
             float(has_domain_cue(query.surface, query.reading)),
             min(len(query.terms), 10) / 5,
-        ]
+        )
 
     def confidence(self, evidence: Sequence[float]) -> float:
         """The probability that the best entry is the right answer: a logistic model over
@@ -544,9 +544,7 @@ class Assistant:
         alternatives: tuple[Alternative, ...],
     ) -> Answer:
         t = self.tuning
-        evidence = self.evidence(
-            masked, ranked, self.vocabulary.known_terms(masked.terms), self.unknown_share(masked)
-        )
+        evidence = self.evidence(masked, ranked)
         confidence = self.confidence(evidence) if ranked else 0.0
         if ranked:
             best = ranked[0]
@@ -557,7 +555,7 @@ class Assistant:
                 and best.score - runner >= t.margin
             ):
                 answer = self._entry_answer(best, alternatives[1:], query)
-                return replace(answer, confidence=confidence, evidence=tuple(evidence))
+                return replace(answer, confidence=confidence, evidence=evidence)
         return Answer(
             False,
             NOT_FOUND,
@@ -568,7 +566,7 @@ class Assistant:
             alternatives,
             "none",
             normalized=query.surface,
-            evidence=tuple(evidence),
+            evidence=evidence,
         )
 
     def _entry_answer(
