@@ -534,7 +534,7 @@ class Assistant:
         :meth:`evidence`, fitted on the dev split (``bench/faq.py --fit``)."""
         bias, *weights = self.tuning.calibration
         z = bias + sum(w * v for w, v in zip(weights, evidence, strict=True))
-        return 1.0 / (1.0 + math.exp(-z))
+        return min(1.0 / (1.0 + math.exp(-z)), 0.99)  # never shown as certain (1.00)
 
     def _faq_answer(
         self,
