@@ -84,9 +84,10 @@ Kind = Literal["faq", "orderer", "branch", "none"]
 class Alternative:
     question: str
     score: float
+    entry_id: str | None = None  # the FAQ entry the phrasing belongs to
 
     def to_json(self) -> dict[str, Any]:
-        return {"question": self.question, "score": round(self.score, 3)}
+        return {"question": self.question, "score": round(self.score, 3), "entry_id": self.entry_id}
 
 
 @dataclass(frozen=True)
@@ -512,7 +513,8 @@ class Assistant:
         return bool(_START_RESIDUAL_RE.match(rest.replace("の", "", len(mentions) - 1)))
 
     def _alternatives(self, ranked: Sequence[_Ranked], top: int) -> tuple[Alternative, ...]:
-        return tuple(Alternative(r.phrasing, r.score) for r in ranked[:top])
+        entries = self.entries
+        return tuple(Alternative(r.phrasing, r.score, entries[r.entry].id) for r in ranked[:top])
 
     def evidence(self, query: Analysis, ranked: Sequence[_Ranked]) -> tuple[float, ...]:
         """What the confidence is computed from, each scaled to about 0..1: the best score, its

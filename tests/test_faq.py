@@ -394,8 +394,10 @@ def test_json_contract() -> None:
     for key, kind in contract.items():
         assert isinstance(data[key], kind), key
     for alt in data["alternatives"]:
-        assert set(alt) == {"question", "score"}
+        assert set(alt) == {"question", "score", "entry_id"}  # entry_id added to the contract
         assert isinstance(alt["question"], str) and isinstance(alt["score"], float)
+        entry = next(e for e in load_faq().entries if e.id == alt["entry_id"])
+        assert alt["question"] in entry.questions
     assert data["kind"] in ("faq", "orderer", "branch", "none")
     json.dumps(data, ensure_ascii=False)
 
@@ -432,6 +434,8 @@ def test_misses_recorded_and_listed(env_db: Database, capsys: pytest.CaptureFixt
     assert {"normalized", "count", "last_at", "best_score", "candidates"} <= set(groups[0])
     human = cli(capsys, "faq", "misses", "--limit", "1")
     assert "こんにちは、元気？" in human.out and "明日" not in human.out
+    nearest = groups[0]["candidates"][0]
+    assert f"{nearest['entry_id']}: {nearest['question']}" in human.out  # where to add a phrasing
     assert len(list_misses(env_db, limit=10)) == 2
 
 

@@ -82,7 +82,10 @@ def misses(a: argparse.Namespace) -> int:
         return 0
     rows: list[list[str]] = []
     for g in groups:
-        best = g.candidates[0]["question"] if g.candidates else "—"
+        best = "—"
+        if g.candidates:  # where a phrasing for this question would go
+            first = g.candidates[0]
+            best = f"{first.get('entry_id') or '?'}: {first['question']}"
         rows.append(
             [
                 str(g.count),
@@ -93,7 +96,9 @@ def misses(a: argparse.Namespace) -> int:
             ]
         )
     print_table(
-        ["件数", "最後", "質問（最新の言い方）", "最高点", "最も近いFAQ"], rows, right={0, 3}
+        ["件数", "最後", "質問（最新の言い方）", "最高点", "最も近いFAQ（id: 言い方）"],
+        rows,
+        right={0, 3},
     )
     return 0
 
