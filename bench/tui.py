@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/tui.py [--count 100000] [--db /tmp/hosho-tui-bench.db]
 
-Targets: first screen <= 1.5 s, a filter refresh <= 100 ms (query + table update).
+Targets: first screen <= 1.5 s, a filter refresh <= 100 ms (query + table painted).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -24,11 +25,21 @@ sys.path.insert(0, {root!r})
 from tui.app import make_app
 from tui.guarantees import GuaranteeTable
 
+painted = []  # the table has painted rows
+render_lines = GuaranteeTable.render_lines
+
+def spy(table, crop):
+    lines = render_lines(table, crop)
+    if table.row_count:
+        painted.append(True)
+    return lines
+
+GuaranteeTable.render_lines = spy
+
 async def main():
     app = make_app({url!r})
     async with app.run_test(size=(120, 36)) as pilot:
-        table = app.screen.query_one(GuaranteeTable)
-        while table.row_count == 0:
+        while not painted:
             await pilot.pause(0.005)
         print("ready", flush=True)
 
@@ -60,27 +71,45 @@ def seed(url: str, count: int) -> None:
     db.dispose()
 
 
-def cold_start(url: str, runs: int) -> list[float]:
-    times = []
+def cold_start(url: str, runs: int) -> tuple[list[float], list[float]]:
+    """Seconds until the process has exited (the figure held to the target, as before), and
+    until it said the first rows were painted."""
+    exited, painted = [], []
     for _ in range(runs):
         started = time.perf_counter()
-        out = subprocess.run(
+        child = subprocess.Popen(
             [sys.executable, "-c", CHILD.format(root=str(ROOT), url=url)],
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=True,
         )
-        assert "ready" in out.stdout, out.stderr
-        times.append(time.perf_counter() - started)
-    return times
+        assert child.stdout is not None
+        ready = child.stdout.readline()
+        painted.append(time.perf_counter() - started)
+        _, err = child.communicate()
+        exited.append(time.perf_counter() - started)
+        assert child.returncode == 0 and ready.strip() == "ready", err
+    return exited, painted
 
 
 async def filter_refresh(url: str) -> list[float]:
+    """From the call the debounce timer makes until the table has painted the new rows."""
     from textual.widgets import Input
 
     from tui.app import make_app
-    from tui.guarantees import GuaranteeListScreen
+    from tui.guarantees import GuaranteeListScreen, GuaranteeTable
 
+    painted: set[int] = set()  # filter tokens whose rows the table has painted
+    render_lines = GuaranteeTable.render_lines
+
+    def spy(table: GuaranteeTable, crop: Any) -> Any:
+        lines = render_lines(table, crop)
+        screen = table.screen
+        if isinstance(screen, GuaranteeListScreen) and not (screen._loaded == 0 and screen._more):
+            painted.add(screen._token)
+        return lines
+
+    GuaranteeTable.render_lines = spy  # type: ignore[method-assign]
     app = make_app(url)
     times = []
     async with app.run_test(size=(120, 36)) as pilot:
@@ -94,9 +123,10 @@ async def filter_refresh(url: str) -> list[float]:
             token = screen._token
             started = time.perf_counter()
             screen.refresh_rows()  # what the debounce timer calls after typing stops
-            while screen._token == token or (screen._loaded == 0 and screen._more):
+            while screen._token == token or screen._token not in painted:
                 await pilot.pause(0.001)
             times.append(time.perf_counter() - started)
+            await pilot.pause(0.05)  # the total is counted once the rows are on screen
             await app.workers.wait_for_complete()
     return times
 
@@ -109,12 +139,13 @@ def main() -> None:
     a = ap.parse_args()
     url = f"sqlite:///{a.db}"
     seed(url, a.count)
-    starts = cold_start(url, a.runs)
+    starts, painted = cold_start(url, a.runs)
     refresh = asyncio.run(filter_refresh(url))
     print(f"terminal UI with {a.count:,} guarantees (SQLite)")
     print(
         f"  cold start to first screen: median {statistics.median(starts):.2f} s, "
-        f"max {max(starts):.2f} s ({a.runs} runs)"
+        f"max {max(starts):.2f} s ({a.runs} runs, until the process has exited; "
+        f"rows painted after median {statistics.median(painted):.2f} s, max {max(painted):.2f} s)"
     )
     refresh.sort()
     print(
