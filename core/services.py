@@ -1,4 +1,8 @@
-"""Use cases for customers and guarantees. Inputs are what staff typed; outputs plain data."""
+"""Use cases for customers and guarantees. Inputs are what staff typed; outputs plain data.
+
+The rules engine, the holiday calendar and the number counter (which loads the PostgreSQL
+dialect) are imported where used: the guarantee list, the first screen, needs none of them.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,17 @@ import dataclasses
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from core import dates
-from core.calendar import Deadline, deadlines_for
 from core.db import Database
-from core.eligibility import Verdict, evaluate, fee_discount, fee_discount_reason
 from core.errors import NotFoundError, ValidationError
 from core.models import AuditEvent, Customer, Guarantee, Orderer
 from core.money import parse_yen
-from core.numbering import reserve_numbers
 from core.orderers import (
     find_orderers,
     list_info,
@@ -42,6 +43,10 @@ from core.terms import (
     parse_kind,
     parse_status,
 )
+
+if TYPE_CHECKING:
+    from core.calendar import Deadline
+    from core.eligibility import Verdict
 
 
 def now() -> datetime:
@@ -443,6 +448,10 @@ def limit_warnings(t: Terms, existing_advance: int | None = None) -> list[str]:
 def add_guarantee(
     db: Database, draft: GuaranteeDraft, *, operator: str, number_prefix: str
 ) -> GuaranteeView:
+    from core.calendar import deadlines_for
+    from core.eligibility import fee_discount
+    from core.numbering import reserve_numbers
+
     problems: list[tuple[str | None, str]] = []
     terms: Terms | None = None
     try:
@@ -532,6 +541,8 @@ def verdict_for(
 ) -> Verdict:
     """The rules engine on validated terms, judged against the orderer list in the database;
     ``model`` None means an orderer the list does not name (``query_name`` as typed)."""
+    from core.eligibility import evaluate
+
     info = list_info(s)
     return evaluate(
         model,
@@ -592,6 +603,9 @@ def check_eligibility(
     amount: str = "",
 ) -> EligibilityCheck:
     """Whether a guarantee for ``orderer`` can be electronic, with every reason."""
+    from core.calendar import deadlines_for
+    from core.eligibility import fee_discount, fee_discount_reason
+
     problems: list[tuple[str | None, str]] = []
     kind_value: CertKind | None = None
     try:
@@ -764,6 +778,8 @@ def count_guarantees(db: Database, f: GuaranteeFilter) -> int:
 
 
 def get_guarantee(db: Database, number: str) -> GuaranteeView:
+    from core.calendar import deadlines_for
+
     key = unicodedata.normalize("NFKC", number).strip()
     with db.reader() as s:
         row = s.execute(

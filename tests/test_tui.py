@@ -58,10 +58,20 @@ async def test_list_shows_guarantees_in_wareki(
     app = make_app(db_url)
     async with app.run_test(size=SIZE) as pilot:
         table = await wait_rows(app, pilot, 3)
-        first = table.get_row_at(0)
+        first = [str(cell) for cell in table.get_row_at(0)]
         assert first[0] == book[0].guarantee_number and first[1] == "令和8年4月1日"
-        assert str(first[5]) == "40,000,000円"
+        assert first[5] == "40,000,000円"
         assert "全3件" in str(app.screen.query_one("#filter-status", Label).render())
+
+
+async def test_names_are_shown_as_typed_never_as_markup(db: Database, db_url: str) -> None:
+    odd = services.add_customer(db, name="[/]株式会社[b]角[/b]建設", operator="t")
+    make_guarantee(db, odd.id, contract_date="R8.4.1")
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await wait_rows(app, pilot, 1)
+        assert str(table.get_row_at(0)[3]) == "[/]株式会社[b]角[/b]建設"
+        await pilot.pause()  # painted without a markup error
 
 
 async def test_filter_by_reading_and_bad_date(
@@ -73,7 +83,7 @@ async def test_filter_by_reading_and_bad_date(
         app.screen.query_one("#f-orderer", Input).focus()
         await pilot.press(*"とすし")
         table = await wait_rows(app, pilot, 1)
-        assert table.get_row_at(0)[0] == book[1].guarantee_number
+        assert str(table.get_row_at(0)[0]) == book[1].guarantee_number
         date_from = app.screen.query_one("#f-from", Input)
         date_from.focus()
         await pilot.press(*"R8.2.30")

