@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import gc
 import threading
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -12,8 +14,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 
@@ -43,7 +47,21 @@ def row_cells(g: services.GuaranteeView) -> tuple[Text, ...]:
 
 
 class GuaranteeTable(DataTable[Any]):
-    pass
+    """The list's table; ``when_drawn`` runs a callback once the table has next been drawn."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._when_drawn: list[Callable[[], object]] = []
+
+    def when_drawn(self, callback: Callable[[], object]) -> None:
+        self._when_drawn.append(callback)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        for callback in self._when_drawn:
+            self.call_later(callback)
+        self._when_drawn.clear()
+        return lines
 
 
 class FilterBar(Horizontal):
@@ -182,8 +200,6 @@ class GuaranteeListScreen(Screen[None]):
             table.clear()
         for g in message.rows:
             table.add_row(*row_cells(g), key=g.guarantee_number)
-        if message.offset == 0:
-            self.call_after_refresh(self._rows_shown)
         if self._warm_timer is None:  # once the list has been left alone for a second
             self._warm_timer = self.set_timer(1.0, self.hosho.warm_up)
         else:
@@ -192,17 +208,17 @@ class GuaranteeListScreen(Screen[None]):
         self._more = len(message.rows) == PAGE
         if message.offset == 0 and not self._more:  # the whole result is on screen
             self._show_total(self._loaded)
-        elif message.offset == 0:
+        elif message.offset == 0 or "件" not in str(self._status.render()):
             self._say(f"{self._loaded:,}件を表示")
-            # The total once these rows are on screen: counting meanwhile would slow them.
-            self.call_after_refresh(self._count, self._filter, message.token)
-        elif "件" not in str(self.query_one("#filter-status", Label).render()):
-            self._say(f"{self._loaded:,}件を表示")
+        if message.offset == 0:
+            table.when_drawn(partial(self._rows_drawn, message.token, self._more))
 
-    def _rows_shown(self) -> None:
-        """New rows are on screen. The table's line caches for the rows they replaced are
-        cyclic garbage: collect it now, while staff read, rather than let it pile up into one
-        long pause (40-80 ms here) in the middle of a later refresh."""
+    def _rows_drawn(self, token: int, count: bool) -> None:
+        """A new result is on screen. Only now count its total (meanwhile it would slow the
+        rows), and collect the table's line caches for the rows they replaced: cyclic garbage
+        that otherwise piles up into one long pause (40-80 ms here) in a later refresh."""
+        if count and token == self._token:
+            self._count(self._filter, token)
         if not self._shown.is_set():
             gc.freeze()  # the first screen stays for the session: keep the collector off it
             self._shown.set()
@@ -218,9 +234,13 @@ class GuaranteeListScreen(Screen[None]):
         else:
             self._say(self._empty_text())
 
+    @property
+    def _status(self) -> Label:
+        return self.query_one("#filter-status", Label)
+
     def _say(self, content: str | Text) -> None:
         """The status line: one line of fixed size, so no layout pass is needed."""
-        self.query_one("#filter-status", Label).update(content, layout=False)
+        self._status.update(content, layout=False)
 
     def _empty_text(self) -> str:
         if self._filter == services.GuaranteeFilter(limit=PAGE):
