@@ -152,7 +152,9 @@ class FaqScreen(ModalScreen[None]):
         alternatives = self.query_one("#faq-alternatives", OptionList)
         alternatives.clear_options()
         for alt in answer.alternatives:
-            alternatives.add_option(Option(f"{alt.question}（{alt.score:.0%}）", id=alt.question))
+            alternatives.add_option(
+                Option(f"{alt.question}（一致度 {alt.score:.2f}）", id=alt.question)
+            )
 
     @on(OptionList.OptionSelected, "#faq-alternatives")
     def _alternative(self, event: OptionList.OptionSelected) -> None:
