@@ -159,8 +159,8 @@ class Tuning:
     # decisions: an FAQ entry is asserted when the calibrated confidence (the probability that
     # the best entry is right, see Assistant.confidence) reaches ``min_confidence``, its score
     # clears ``threshold`` and it beats the runner-up by ``margin``
-    calibration: tuple[float, ...] = (-4.22, 1.55, 0.95, 1.17, -0.69, 0.31, 0.31)
-    min_confidence: float = 0.5
+    calibration: tuple[float, ...] = (-4.12, 1.66, 1.02, 0.98, -0.66, 0.33, 0.23)
+    min_confidence: float = 0.55
     threshold: float = 0.07
     margin: float = 0.005
     specific_threshold: float = 0.15  # an entry about the named orderer beats its record

@@ -100,13 +100,14 @@ class TfidfIndex:
         self._idf = idf
         self._oov_idf = log(top) + 1.0
         self.vectors: list[dict[str, float]] = into if into is not None else [{} for _d in docs]
+        weight_of = idf.__getitem__
         for i, doc in enumerate(docs):
             if max(doc.values(), default=1) == 1:
-                weights = {g: idf[g] for g in doc}
+                values = list(map(weight_of, doc))
             else:
-                weights = {g: (1.0 + log(tf)) * idf[g] for g, tf in doc.items()}
-            inverse = 1.0 / (math.hypot(*weights.values()) or 1.0)
-            self.vectors[i].update({g: w * inverse for g, w in weights.items()})
+                values = [(1.0 + log(tf)) * idf[g] for g, tf in doc.items()]
+            inverse = 1.0 / (math.hypot(*values) or 1.0)
+            self.vectors[i].update(zip(doc, map(inverse.__mul__, values), strict=True))
         self.postings = dict(postings)
         self.size = n
 
