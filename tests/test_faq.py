@@ -485,3 +485,29 @@ def test_faq_engine_does_not_load_textual() -> None:
     code = "import sys; import faq.engine, faq.misses; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_ask_loads_only_its_own_commands() -> None:
+    """`hosho ask` registers the FAQ commands alone: no SQLAlchemy or rules engine to import
+    before the question is answered (its misses open the database only when needed)."""
+    code = (
+        "import sys; from tui.cli import build_parser; build_parser('ask'); "
+        "print(sorted(m for m in ('sqlalchemy', 'core.services', 'tui.commands') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_command_is_registered_by_the_module_named_for_it() -> None:
+    import argparse
+
+    from tui.cli import _GROUPS, build_parser
+
+    def names(parser: argparse.ArgumentParser) -> set[str]:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return set(sub.choices)
+
+    assert names(build_parser()) == {n for group in _GROUPS.values() for n in group}
+    assert names(build_parser("ask")) == {"ask", "faq"}
+    assert names(build_parser("nonsense")) == names(build_parser())

@@ -40,6 +40,32 @@ def emit(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=None, default=str))
 
 
+def print_table(
+    columns: list[str], rows: list[list[str]], *, right: set[int] | None = None
+) -> None:
+    import sys
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    for i, name in enumerate(columns):
+        table.add_column(name, justify="right" if right and i in right else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    # Piped output is never cut to a terminal width.
+    Console(width=None if sys.stdout.isatty() else 400).print(table)
+
+
+def json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="JSONで出力")
+
+
+def add_group(sub: Any, name: str, help: str) -> Any:
+    p = sub.add_parser(name, help=help, description=help)
+    return p.add_subparsers(dest="command", metavar="ACTION", parser_class=type(p))
+
+
 @dataclass
 class Context:
     """What every command needs; the database opens lazily, once."""
@@ -64,14 +90,24 @@ class Context:
 CTX = Context()
 
 
-def build_parser() -> Parser:
-    from tui import commands
+# Command groups by the module that defines them; only the one asked for is imported (the
+# guarantee commands load SQLAlchemy and the rules: `hosho ask` needs neither).
+_GROUPS = {
+    "tui.commands": ("customer", "guarantee", "demo", "db", "data", "orderer", "eligibility"),
+    "tui.mail_commands": ("certificate", "guarantee", "notice", "outbox"),
+    "tui.faq_commands": ("ask", "faq"),
+}
 
+
+def build_parser(command: str | None = None) -> Parser:
+    """The parser for every command, or only for the module that defines ``command``."""
     parser = Parser(prog="hosho", description="電子保証の窓口端末（引数なしで画面を開きます）")
     sub = parser.add_subparsers(dest="group", parser_class=Parser, metavar="COMMAND")
-    commands.register(sub)
-    __import__("tui.mail_commands", fromlist=["register"]).register(sub)  # certificates, mail
-    __import__("tui.faq_commands", fromlist=["register"]).register(sub)  # hosho ask, faq
+    wanted = [m for m, names in _GROUPS.items() if command in names]
+    if len(wanted) != 1:  # help, a mistyped command, or guarantee (in two modules): all
+        wanted = list(_GROUPS)
+    for module in wanted:
+        __import__(module, fromlist=["register"]).register(sub)
     return parser
 
 
@@ -94,7 +130,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         from tui.app import run_app
 
         return run_app()
-    parser = build_parser()
+    parser = build_parser(argv[0])
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:

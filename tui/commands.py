@@ -7,32 +7,11 @@ from typing import Any
 
 from core import dates, services
 from core.money import format_yen
-from tui.cli import CTX, emit
-
-
-def print_table(
-    columns: list[str], rows: list[list[str]], *, right: set[int] | None = None
-) -> None:
-    import sys
-
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-    for i, name in enumerate(columns):
-        table.add_column(name, justify="right" if right and i in right else "left", no_wrap=True)
-    for row in rows:
-        table.add_row(*row)
-    # Piped output is never cut to a terminal width.
-    Console(width=None if sys.stdout.isatty() else 400).print(table)
+from tui.cli import CTX, add_group, emit, json_flag, print_table
 
 
 def wareki(d: Any) -> str:
     return dates.format_wareki(d) if d else "—"
-
-
-def json_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="JSONで出力")
 
 
 # --- customer ----------------------------------------------------------------------------
@@ -268,11 +247,6 @@ def db_current(a: argparse.Namespace) -> int:
 
 
 # --- registration ------------------------------------------------------------------------
-
-
-def add_group(sub: Any, name: str, help: str) -> Any:
-    p = sub.add_parser(name, help=help, description=help)
-    return p.add_subparsers(dest="command", metavar="ACTION", parser_class=type(p))
 
 
 def register(sub: Any) -> None:

@@ -8,8 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from core import dates
-from tui.cli import CTX, emit
-from tui.commands import add_group, json_flag, print_table
+from tui.cli import CTX, add_group, emit, json_flag, print_table
 
 if TYPE_CHECKING:
     from faq.engine import Answer, Assistant
@@ -49,11 +48,12 @@ def ask(a: argparse.Namespace) -> int:
     if not question:
         return _batch(assistant, a.top)
     answer = assistant.ask(question, top=a.top)
-    _record(question, answer)
     if a.json:
         emit(answer.to_json())
     else:
         _print_answer(answer)
+    sys.stdout.flush()  # the caller is waiting; keeping the miss can come after
+    _record(question, answer)
     return 0
 
 
@@ -64,9 +64,9 @@ def _batch(assistant: Assistant, top: int) -> int:
         if not question:
             continue
         answer = assistant.ask(question, top=top)
-        _record(question, answer)
         emit(answer.to_json())
         sys.stdout.flush()
+        _record(question, answer)
     return 0
 
 

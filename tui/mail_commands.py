@@ -12,8 +12,8 @@ from typing import Any
 from core import certificates
 from core.money import format_yen
 from core.terms import CertKind
-from tui.cli import CTX, emit
-from tui.commands import add_group, json_flag, print_table, wareki
+from tui.cli import CTX, add_group, emit, json_flag, print_table
+from tui.commands import wareki
 
 log = logging.getLogger(__name__)
 
