@@ -17,13 +17,13 @@ import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 
 from core import knowledge, paths
 
-__all__ = ["cache_path", "load", "save"]
+__all__ = ["cache_path", "load", "paused_gc", "save"]
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +56,26 @@ def cache_path(files: Sequence[Path], settings: str, folder: Path | None = None)
     return (folder or paths.user_cache_dir()) / f"{_PREFIX}{digest.hexdigest()[:32]}{_SUFFIX}"
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: building or loading the index makes hundreds of
+    thousands of small dicts and lists, none of them garbage, and the collector would scan
+    them again and again (a quarter of the build time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load(path: Path) -> object | None:
     """The object stored at ``path``; None when there is none or it cannot be read."""
     try:
-        with path.open("rb") as fh:
-            # Millions of small dicts: the cyclic collector has nothing to find meanwhile.
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
-                found: object = pickle.load(fh)
-                return found
-            finally:
-                if enabled:
-                    gc.enable()
+        with path.open("rb") as fh, paused_gc():
+            found: object = pickle.load(fh)
+            return found
     except FileNotFoundError:
         return None
     except OSError as exc:

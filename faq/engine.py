@@ -232,6 +232,16 @@ class Assistant:
     ) -> None:
         self.tuning = tuning or Tuning()
         self.stats = BuildStats(sudachi_seconds=load_sudachi())
+        with index_cache.paused_gc():
+            self._build(entries, orderers, branches, synonyms)
+
+    def _build(
+        self,
+        entries: Sequence[FaqEntry],
+        orderers: OrdererFile | None,
+        branches: BranchFile | None,
+        synonyms: Sequence[SynonymGroup],
+    ) -> None:
         started = time.perf_counter()
         self.entries = tuple(entries)
         self.orderer_file = orderers
