@@ -15,8 +15,9 @@ Order of work for one question (see README, "FAQ assistant"):
    an FAQ entry about that orderer (or a general one, without a cue for an aspect) matches
    better. A shared name asks which one; a name the documents do not list gets
    「資料に掲載なし」 with the list's date.
-5. Otherwise the best FAQ entry, when its score clears the threshold and beats the runner-up
-   by the margin; else 「該当する回答が見つかりません」 with the top candidates.
+5. Otherwise the best FAQ entry, when its calibrated confidence (the probability that it is
+   right, from its score, its lead and the question's words) reaches ``min_confidence``; else
+   「該当する回答が見つかりません」 with the top candidates.
 """
 
 from __future__ import annotations
