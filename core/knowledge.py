@@ -271,6 +271,9 @@ class Orderer(BaseModel):
     name: Text
     reading: Reading
     aliases: Texts = ()
+    # Other public bodies of the same name (府中市 for 府中町) that the documents do not list:
+    # said without its 市/町/村, the name asks which one is meant.
+    namesakes: Texts = ()
     category: Category
     prefecture: Prefecture | None = None
     # start_precision comes first so the start_date check can see it.
@@ -332,6 +335,16 @@ class OrdererFile(BaseModel):
     @model_validator(mode="after")
     def _unique_orderers(self) -> OrdererFile:
         issues = _orderer_duplicates([(o.name, o.prefecture) for o in self.orderers])
+        # A namesake is written 府中市（広島県）; one that is listed itself is a mistake.
+        listed = {
+            unicodedata.normalize("NFKC", f"{o.name}（{o.prefecture}）" if o.prefecture else o.name)
+            for o in self.orderers
+        }
+        for index, o in enumerate(self.orderers):
+            for k, other in enumerate(o.namesakes):
+                if unicodedata.normalize("NFKC", other) in listed:
+                    where = ("orderers", index, "namesakes", k)
+                    issues.append((where, f"{other} is listed itself, not a namesake"))
         if issues:
             raise _FieldIssues(issues)
         return self

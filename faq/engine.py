@@ -633,20 +633,25 @@ class Assistant:
                 listed=False,
                 normalized=query.surface,
             )
-        if len(mention.orderers) > 1:
+        if len(mention.orderers) > 1 or mention.namesakes:
             names = [self._display(o) for o in mention.orderers]
             label = ASPECTS[aspect]
+            # 府中市（広島県）→ 府中市（広島県、一覧に掲載なし）
+            unlisted = [
+                f"{n[:-1]}、一覧に掲載なし）" if n.endswith("）") else f"{n}（一覧に掲載なし）"
+                for n in mention.namesakes
+            ]
             return Answer(
                 False,
-                render_ambiguous(mention.said, names, label),
+                render_ambiguous(mention.said, [*names, *unlisted], label),
                 0.5,
                 "",
                 "",
                 mention.said,
-                tuple(Alternative(f"{n}の{label}", 0.5) for n in names),
+                tuple(Alternative(f"{n}の{label}", 0.5) for n in [*names, *mention.namesakes]),
                 "orderer",
                 aspect=aspect,
-                candidates=tuple(names),
+                candidates=(*names, *mention.namesakes),
                 normalized=query.surface,
             )
         orderer = mention.orderers[0]
@@ -749,7 +754,8 @@ def _named(mentions: Sequence[Mention]) -> Mention | None:
                 o for o in body.orderers if o.prefecture in where and o not in place.orderers
             )
             if body is not place and inside:
-                return replace(body, orderers=inside)
+                namesakes = tuple(n for n in body.namesakes if any(p and p in n for p in where))
+                return replace(body, orderers=inside, namesakes=namesakes)
     return named[0] if named else None
 
 

@@ -105,6 +105,7 @@ class Mention:
     area: bool = False
     exact: bool = True
     typo: bool = False  # a listed name read into a misspelling (鳥巣市 → 鳥栖市)
+    namesakes: tuple[str, ...] = ()  # unlisted bodies the bare name may mean too (府中 → 府中市)
 
 
 @dataclass(frozen=True)
@@ -246,8 +247,8 @@ class OrdererFinder:
                 return Mention(key, i, end + (2 if rest.startswith("支店") else 3), ())
             candidates = keys + reading_keys
             full = [k for k in candidates if not k.stem]
-            if not full and has_kanji(key) and end in inside:
-                continue  # 広島大学, 大津市民: the stem is part of another word
+            if not full and has_kanji(key) and end in inside and rest[:1] not in _SUFFIXES:
+                continue  # 広島大学: the stem is part of another word (府中市 is not)
             if full:
                 return Mention(
                     key,
@@ -339,7 +340,9 @@ class OrdererFinder:
                 return Mention(said, i, stop, (), unlisted=stem + kanji_suffix)
         if not _AFTER_RE.match(rest):
             return None
-        return Mention(key, i, end, self._pick(candidates), exact=False)
+        picked = self._pick(candidates)
+        namesakes = tuple(n for o in picked for n in o.namesakes)
+        return Mention(key, i, end, picked, exact=False, namesakes=namesakes)
 
     def _pick(self, keys: Sequence[_Key]) -> tuple[Orderer, ...]:
         return tuple(self.orderers[x] for x in dict.fromkeys(k.index for k in keys))

@@ -131,6 +131,19 @@ def test_shared_name_asks_which_one() -> None:
     assert not kyoto.answered and len(kyoto.candidates) == 2
 
 
+def test_a_name_an_unlisted_body_shares_asks_which_one() -> None:
+    answer = ask("府中の電子保証はいつから？")  # 府中町 is listed; 府中市 (広島県, 東京都) is not
+    assert not answer.answered and answer.kind == "orderer"
+    assert answer.candidates == ("府中町（広島県）", "府中市（広島県）", "府中市（東京都）")
+    assert "府中市（広島県、一覧に掲載なし）" in answer.answer
+    picked = ask(answer.alternatives[1].question)  # choosing a candidate answers it
+    assert picked.answered and picked.listed is False and "府中市は資料に掲載なし" in picked.answer
+    assert ask("府中町の電子保証はいつから？").orderer == "府中町"  # said in full: no question
+    assert ask("福岡の芦屋は電子保証いつから？").answered  # 芦屋市 is in 兵庫県, not 福岡県
+    assert not ask("芦屋は電子保証いつから？").answered
+    assert ask("府中市（広島県）の運用開始日").listed is False
+
+
 def test_unlisted_bodies_and_typos() -> None:
     assert mentions("府中市の案件") == [("府中市", [], "府中市")]  # only 府中町 is listed
     assert mentions("下関しの電子保証") == [("下関し", [], "下関市")]

@@ -386,6 +386,21 @@ def test_same_name_in_other_prefecture_is_fine(tmp_path: Path) -> None:
     assert len(load_orderers(write(tmp_path, "orderers.yaml", text)).orderers) == 2
 
 
+def test_a_namesake_must_not_be_listed_itself(tmp_path: Path) -> None:
+    fuchu = SAGA.replace("佐賀県", "広島県").replace("name: 佐賀市", "name: 府中町")
+    listed = SAGA.replace("佐賀県", "広島県").replace("name: 佐賀市", "name: 府中市")
+    good = fuchu.replace("    category:", "    namesakes: [府中市（東京都）]\n    category:")
+    assert load_orderers(write(tmp_path, "a.yaml", ORDERERS_HEAD + good + listed)).orderers[
+        0
+    ].namesakes == ("府中市（東京都）",)
+    bad = fuchu.replace("    category:", "    namesakes: [府中市(広島県)]\n    category:")
+    text = ORDERERS_HEAD + bad + listed
+    assert problems_of(load_orderers, write(tmp_path, "b.yaml", text)) == [
+        f"b.yaml:{line_of(text, 'namesakes')}: orderers[0].namesakes[0]: "
+        "府中市(広島県) is listed itself, not a namesake"
+    ]
+
+
 def test_duplicate_orderer_is_reported_alongside_other_errors(tmp_path: Path) -> None:
     # An invalid item makes pydantic skip the file-level check; the loader still finds it.
     text = ORDERERS_HEAD + SAGA + TOSU.replace("2026-03-01", "2025-02-30") + SAGA
