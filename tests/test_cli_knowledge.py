@@ -32,6 +32,9 @@ def test_orderer_show_by_reading_alias_and_name(
     human = cli(capsys, "orderer", "show", "島根県")
     assert "令和5年6月1日" in human.out and "業務委託（前払金）" in human.out
     assert "総務部・防災部・農林水産部・土木部" in human.out
+    fuchu = cli(capsys, "orderer", "show", "府中")  # the listed one, and who else is called so
+    assert "府中町（広島県）" in fuchu.out
+    assert "府中市（広島県）・府中市（東京都）（一覧に掲載なし）" in fuchu.out
 
 
 def test_orderer_show_unknown_suggests(

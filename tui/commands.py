@@ -407,6 +407,8 @@ def _orderer_lines(o: dict[str, Any]) -> list[tuple[str, str]]:
         ("対象", cov),
         ("認証キーの提出", " / ".join(subs) or "資料に記載なし（発注者に確認）"),
     ]
+    if o.get("namesakes"):
+        lines.append(("同名の団体", f"{'・'.join(o['namesakes'])}（一覧に掲載なし）"))
     if o.get("before_start_paper"):
         lines.append(("開始前の契約", f"{'・'.join(o['before_start_paper'])}は書面"))
     if o.get("department_limits"):
