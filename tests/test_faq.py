@@ -52,6 +52,15 @@ def test_fillers_and_polite_endings_are_stripped_never_everything() -> None:
     assert strip_courtesy("えーとですね電子保証教えていただけますでしょうか") == "電子保証"
     assert strip_courtesy("あのー認証きーってなんですか") == "認証きーってなん"
     assert strip_courtesy("ですか") == "ですか"
+    # western dialect endings go too
+    assert strip_courtesy("紙の契約でも使えると") == "紙の契約でも使える"
+    assert strip_courtesy("鳥栖市はいつからやろか") == "鳥栖市はいつから"
+    assert strip_courtesy("前払金も電子になるじゃろうか") == "前払金も電子になる"
+    dialect, standard = (
+        ask("紙の契約でも電子保証は使えると？"),
+        ask("紙の契約でも電子保証は使える？"),
+    )
+    assert dialect.entry_id == standard.entry_id == "paper-contract"
 
 
 def test_hiragana_fullwidth_and_kanji_questions_meet() -> None:
