@@ -192,6 +192,10 @@ async def test_orderers_browser_and_help(db_url: str, book: list[services.Guaran
         detail = app.screen.query_one("#orderer-text", Static)
         await wait_for(pilot, lambda: "鳥栖市" in str(detail.render()))
         assert "入札公告日" in str(detail.render()) and "契約検査課" in str(detail.render())
+        search.value = ""
+        await pilot.press(*"府中")
+        await wait_for(pilot, lambda: "府中町" in str(detail.render()))
+        assert "府中市（広島県）・府中市（東京都）（一覧に掲載なし）" in str(detail.render())
         await pilot.press("escape", "escape")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)

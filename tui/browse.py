@@ -45,6 +45,8 @@ def orderer_text(o: dict[str, Any]) -> Text:
         where = f" → {sub['to']}" if sub.get("to") else ""
         subs.append(f"{who}: {sub['method']}{where}")
     rows.append(("認証キーの提出", " / ".join(subs) or "資料に記載なし（発注者に確認）"))
+    if o.get("namesakes"):
+        rows.append(("同名の団体", "・".join(o["namesakes"]) + "（一覧に掲載なし）"))
     if o.get("before_start_paper"):
         rows.append(("開始前の契約", "・".join(o["before_start_paper"]) + "は書面"))
     if o.get("department_limits"):
