@@ -160,8 +160,8 @@ class Tuning:
     # decisions: an FAQ entry is asserted when the calibrated confidence (the probability that
     # the best entry is right, see Assistant.confidence) reaches ``min_confidence``, its score
     # clears ``threshold`` and it beats the runner-up by ``margin``
-    calibration: tuple[float, ...] = (-4.12, 1.66, 1.02, 0.98, -0.66, 0.33, 0.23)
-    min_confidence: float = 0.55
+    calibration: tuple[float, ...] = (-3.95, 1.57, 0.93, 1.15, -0.66, 0.24, 0.21)
+    min_confidence: float = 0.5
     threshold: float = 0.07
     margin: float = 0.005
     specific_threshold: float = 0.15  # an entry about the named orderer beats its record

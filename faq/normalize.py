@@ -118,7 +118,7 @@ _ENDINGS = (
     # western dialects, as contractors on the phone end a question (使えると？ 出せるじゃろか)
     "と", "ばい", "けん", "じゃけん", "じゃけえ", "けえ", "じゃろ", "じゃろう", "じゃろうか",
     "じゃろか", "やろ", "やろか", "やろうか", "やけど", "じゃけど", "でっか", "まっか", "かいな",
-    "ぜよ", "きに", "のう", "なあ",
+    "ぜよ", "きに", "のう", "なあ", "かのう", "んかのう", "とですか", "っちゃ", "とね",
 )  # fmt: skip
 _FILLER_RE = re.compile("^(?:" + "|".join(map(re.escape, _FILLERS)) + ")+")
 _ENDING_RE = re.compile(
