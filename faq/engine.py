@@ -219,6 +219,12 @@ _START_RESIDUAL_RE = re.compile(
 )
 
 
+# The other two surety companies: their branches are not ours (東日本建設業保証の東京支店).
+_OTHER_COMPANY_RE = re.compile(
+    r"(東日本建設業?(?:信用)?保証|ひがしにほんけんせつ)|(北海道建設業?(?:信用)?保証|ほっかいどうけんせつ)"
+)
+
+
 class Assistant:
     """Built once from the knowledge files; :meth:`ask` answers one question."""
 
@@ -479,6 +485,9 @@ class Assistant:
             return branch
 
         mentions = self.finder.find(folded, query.tokens)
+        company = _OTHER_COMPANY_RE.search(folded)
+        if company is not None:  # 北海道 in 北海道建設業信用保証 is not the orderer 北海道
+            mentions = [m for m in mentions if m.end <= company.start() or m.start >= company.end()]
         domain = has_domain_cue(query.surface, query.reading)
         named_any = [m for m in mentions if m.orderers or m.unlisted]
         focus = self._focus(named_any) if domain else frozenset()
@@ -692,6 +701,11 @@ class Assistant:
             folded = "".join("支店" if t.reading == "してん" else t.surface for t in query.tokens)
         hit = self.branch_finder.find(folded)
         what = detect_branch_field(folded)
+        other = _OTHER_COMPANY_RE.search(folded)
+        if other is not None and what is not None and ("支店" in folded or "してん" in folded):
+            company = "東日本建設業保証" if other.group(1) else "北海道建設業信用保証"
+            text = f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
+            return Answer(False, text, 0.0, "", "", "", (), "none", normalized=query.surface)
         if hit is None or what is None:
             return None
         bf = self.branch_file

@@ -314,6 +314,15 @@ def test_branch_answers(question: str, branch: str, field: str, value: str | Non
     assert answer.source == "002_394b2677d4251469.txt" and answer.as_of == "2022-05-01"
 
 
+def test_another_surety_companys_branch_is_not_ours() -> None:
+    answer = ask("北海道建設業信用保証の札幌支店の電話番号")
+    assert not answer.answered and "別の保証事業会社" in answer.answer
+    answer = ask("ひがしにほんけんせつぎょうほしょうのとうきょうしてんのじゅうしょ")
+    assert not answer.answered and answer.kind == "none"
+    assert ask("東京支店の電話").answered  # ours
+    assert ask("北海道建設業信用保証でも電子保証はできる？").entry_id == "surety-companies"
+
+
 def test_branch_without_a_field_is_not_a_branch_answer() -> None:
     assert not ask("佐賀支店って駐車場ある？").answered
 
