@@ -243,6 +243,47 @@ def start_text(rules: dict[str, Any]) -> str:
     return f"{format_wareki(start)}以降の{anchor}分"
 
 
+def rule_rows(rules: dict[str, Any]) -> list[tuple[str, str]]:
+    """One orderer's rules as (label, text) rows, the way staff read them out on the phone;
+    shared by ``hosho orderer show`` and the orderers browser."""
+    from core.dates import format_wareki, parse_date
+
+    coverage = rules.get("coverage")
+    if coverage:
+        cov = "、".join(f"{k}（{'・'.join(v) if v else '要確認'}）" for k, v in coverage.items())
+    else:
+        cov = "資料に記載なし（工事は対象）"
+    subs = []
+    for sub in rules.get("submission") or []:
+        who = "・".join(sub["types"]) if sub.get("types") else "全種別"
+        where = f" → {sub['to']}" if sub.get("to") else ""
+        note = f"（{sub['note']}）" if sub.get("note") else ""
+        subs.append(f"{who}: {sub['method']}{where}{note}")
+    rows = [
+        ("区分", str(rules["category"])),
+        ("運用開始", start_text(rules)),
+        ("対象", cov),
+        ("認証キーの提出", " / ".join(subs) or "資料に記載なし（発注者に確認）"),
+    ]
+    lists = (
+        ("namesakes", "同名の団体", "（一覧に掲載なし）"),
+        ("before_start_paper", "開始前の契約", "は書面"),
+        ("department_limits", "対象部局", ""),
+        ("excluded_guarantors", "対象外の保証", ""),
+    )
+    rows += [(label, "・".join(rules[key]) + tail) for key, label, tail in lists if rules.get(key)]
+    if rules.get("usage"):
+        u = rules["usage"]
+        rows.append(
+            (
+                "利用実績",
+                f"前払金保証 {u['advance_guarantees']:,}件中 電子 {u['electronic']:,}件"
+                f"（{u['rate_percent']}%、{format_wareki(parse_date(u['as_of']))}現在）",
+            )
+        )
+    return rows
+
+
 def show_orderer(db: Database, text: str) -> dict[str, Any]:
     with db.reader() as s:
         return orderer_json(resolve_orderer(s, text))

@@ -450,6 +450,11 @@ def test_record_miss_never_raises(caplog: pytest.LogCaptureFixture) -> None:
     assert "could not record" in caplog.text
 
 
+def test_no_misses_yet(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(capsys, "faq", "misses").out.strip() == "答えられなかった質問はありません"
+    assert cli(capsys, "faq", "misses", "--json").json == []
+
+
 def test_misses_recorded_and_listed(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
     for question in ("明日って雨降るかな？", "えーと、明日って雨降るかな", "こんにちは、元気？"):
         r = cli(capsys, "ask", question)

@@ -15,10 +15,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, ListItem, L
 
 from core import dates, services
 from core.knowledge import PREFECTURES
-from core.orderers import list_orderers, start_text
+from core.orderers import list_orderers, rule_rows, start_text
+from tui.base import HoshoScreenMixin
 
 if TYPE_CHECKING:
-    from tui.app import HoshoApp
+    pass
 
 NATIONAL = "全国（国・独法・大学など）"
 
@@ -29,40 +30,7 @@ def orderer_text(o: dict[str, Any]) -> Text:
     pref = o.get("prefecture")
     text.append(o["name"], style="bold")
     text.append(f"（{o.get('reading', '')}）{'・' + pref if pref and pref != o['name'] else ''}\n")
-    rows: list[tuple[str, str]] = [("区分", o["category"]), ("運用開始", start_text(o))]
-    coverage = o.get("coverage")
-    rows.append(
-        (
-            "対象",
-            "、".join(f"{k}（{'・'.join(v) if v else '要確認'}）" for k, v in coverage.items())
-            if coverage
-            else "資料に記載なし（工事は対象）",
-        )
-    )
-    subs = []
-    for sub in o.get("submission") or []:
-        who = "・".join(sub["types"]) if sub.get("types") else "全種別"
-        where = f" → {sub['to']}" if sub.get("to") else ""
-        subs.append(f"{who}: {sub['method']}{where}")
-    rows.append(("認証キーの提出", " / ".join(subs) or "資料に記載なし（発注者に確認）"))
-    if o.get("namesakes"):
-        rows.append(("同名の団体", "・".join(o["namesakes"]) + "（一覧に掲載なし）"))
-    if o.get("before_start_paper"):
-        rows.append(("開始前の契約", "・".join(o["before_start_paper"]) + "は書面"))
-    if o.get("department_limits"):
-        rows.append(("対象部局", "・".join(o["department_limits"])))
-    if o.get("excluded_guarantors"):
-        rows.append(("対象外の保証", "・".join(o["excluded_guarantors"])))
-    if o.get("usage"):
-        u = o["usage"]
-        when = dates.format_wareki(dates.parse_date(u["as_of"]))
-        rows.append(
-            (
-                "利用率",
-                f"{u['rate_percent']}%（{u['electronic']:,}/{u['advance_guarantees']:,}件、{when}現在）",
-            )
-        )
-    for label, value in rows:
+    for label, value in rule_rows(o):
         text.append(f"{label:　<7} ", style="bold")
         text.append(value + "\n")
     for note in o.get("notes") or []:
@@ -74,7 +42,7 @@ def orderer_text(o: dict[str, Any]) -> Text:
     return text
 
 
-class OrderersScreen(Screen[None]):
+class OrderersScreen(HoshoScreenMixin, Screen[None]):
     """By prefecture: start dates, rules and submission."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -96,10 +64,6 @@ class OrderersScreen(Screen[None]):
         super().__init__()
         self._rows: list[dict[str, Any]] = []
         self._pref_shown = "すべて"
-
-    @property
-    def hosho(self) -> HoshoApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -187,7 +151,7 @@ class OrderersScreen(Screen[None]):
         self.query_one("#orderer-search", Input).focus()
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(HoshoScreenMixin, Screen[None]):
     """Who did what, newest first (never a secret in it)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -199,10 +163,6 @@ class AuditScreen(Screen[None]):
         def __init__(self, rows: list[services.AuditView]) -> None:
             self.rows = rows
             super().__init__()
-
-    @property
-    def hosho(self) -> HoshoApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -19,10 +19,11 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Sta
 
 from core import certificates
 from core.terms import CertKind
+from tui.base import HoshoScreenMixin
 from tui.forms import Field, FormScreen
 
 if TYPE_CHECKING:
-    from tui.app import HoshoApp
+    pass
 
 
 def copy_to_system_clipboard(text: str) -> bool:
@@ -42,7 +43,7 @@ def copy_to_system_clipboard(text: str) -> bool:
     return False
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(HoshoScreenMixin, ModalScreen[bool]):
     """A yes/no question with the facts that prompted it."""
 
     DEFAULT_CSS = """
@@ -102,7 +103,7 @@ class ChangeForm(FormScreen):
         return result
 
 
-class NoticePreview(ModalScreen[None]):
+class NoticePreview(HoshoScreenMixin, ModalScreen[None]):
     """The 認証キー等のお知らせ as text (key masked), and saving its PDF."""
 
     DEFAULT_CSS = """
@@ -127,10 +128,6 @@ class NoticePreview(ModalScreen[None]):
         super().__init__()
         self.number = number
         self.preview = text.replace(key, "＊" * len(key)) if key else text
-
-    @property
-    def hosho(self) -> HoshoApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         default = Path.home() / f"認証キー等のお知らせ_{self.number}.pdf"
@@ -171,7 +168,7 @@ class NoticePreview(ModalScreen[None]):
         self.query_one("#save-status", Label).update(Text(message.text, style=style))
 
 
-class OutboxScreen(Screen[None]):
+class OutboxScreen(HoshoScreenMixin, Screen[None]):
     """Notices waiting, sent and failed; send now or retry everything."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -190,10 +187,6 @@ class OutboxScreen(Screen[None]):
         def __init__(self, text: str, ok: bool) -> None:
             self.text, self.ok = text, ok
             super().__init__()
-
-    @property
-    def hosho(self) -> HoshoApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()

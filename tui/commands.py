@@ -386,48 +386,12 @@ def _orderer_label(o: dict[str, Any]) -> str:
 
 
 def _orderer_lines(o: dict[str, Any]) -> list[tuple[str, str]]:
-    from core.orderers import start_text
+    from core.orderers import rule_rows
 
-    coverage = o.get("coverage")
-    if coverage:
-        cov = "、".join(f"{k}（{'・'.join(v or [])}）" for k, v in coverage.items())
-    else:
-        cov = "資料に記載なし（工事は対象）"
-    subs = []
-    for sub in o.get("submission") or []:
-        who = "・".join(sub["types"]) if sub.get("types") else "全種別"
-        where = f" → {sub['to']}" if sub.get("to") else ""
-        note = f"（{sub['note']}）" if sub.get("note") else ""
-        subs.append(f"{who}: {sub['method']}{where}{note}")
-    lines = [
-        ("発注者", _orderer_label(o)),
-        ("読み", o.get("reading", "")),
-        ("区分", o["category"]),
-        ("運用開始", start_text(o)),
-        ("対象", cov),
-        ("認証キーの提出", " / ".join(subs) or "資料に記載なし（発注者に確認）"),
-    ]
-    if o.get("namesakes"):
-        lines.append(("同名の団体", f"{'・'.join(o['namesakes'])}（一覧に掲載なし）"))
-    if o.get("before_start_paper"):
-        lines.append(("開始前の契約", f"{'・'.join(o['before_start_paper'])}は書面"))
-    if o.get("department_limits"):
-        lines.append(("対象部局", "・".join(o["department_limits"])))
-    if o.get("excluded_guarantors"):
-        lines.append(("対象外の保証", "・".join(o["excluded_guarantors"])))
-    if o.get("usage"):
-        u = o["usage"]
-        lines.append(
-            (
-                "利用実績",
-                f"前払金保証 {u['advance_guarantees']:,}件中 電子 {u['electronic']:,}件"
-                f"（{u['rate_percent']}%、{wareki(dates.parse_date(u['as_of']))}現在）",
-            )
-        )
+    lines = [("発注者", _orderer_label(o)), ("読み", o.get("reading", "")), *rule_rows(o)]
     if o.get("aliases"):
         lines.append(("別名", "・".join(o["aliases"])))
-    for note in o.get("notes") or []:
-        lines.append(("備考", note))
+    lines += [("備考", note) for note in o.get("notes") or []]
     if not o.get("verified", True):
         lines.append(("注意", "資料の表記に疑義あり（要確認）"))
     lines.append(("出典", f"{o['source']}（{wareki(dates.parse_date(o['as_of']))}時点）"))

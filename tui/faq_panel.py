@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core import dates
+from tui.base import HoshoScreenMixin
 
 if TYPE_CHECKING:
     from faq.engine import Answer, Assistant
@@ -53,7 +54,7 @@ def answer_text(a: Answer) -> Text:
     return text
 
 
-class FaqScreen(ModalScreen[None]):
+class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
     """Answers with source, as-of date and confidence; alternatives and the session's
     questions are selectable; one key copies the answer."""
 
@@ -80,10 +81,6 @@ class FaqScreen(ModalScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.current: Answer | None = None
-
-    @property
-    def hosho(self) -> HoshoApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical():

@@ -18,9 +18,10 @@ from core import dates, services
 from core.errors import ValidationError
 from core.money import parse_yen
 from core.orderers import complete_orderers
+from tui.base import HoshoScreenMixin
 
 if TYPE_CHECKING:
-    from tui.app import HoshoApp
+    pass
 
 
 class Field(Grid):
@@ -44,7 +45,7 @@ class Field(Grid):
         yield Label("", classes="field-error", id=f"error-{self.field_name}")
 
 
-class FormScreen(ModalScreen[Any]):
+class FormScreen(HoshoScreenMixin, ModalScreen[Any]):
     """A form whose values survive errors and Esc (kept as a draft in the app)."""
 
     DEFAULT_CSS = """
@@ -71,10 +72,6 @@ class FormScreen(ModalScreen[Any]):
         def __init__(self, error: ValidationError | None, text: str = "") -> None:
             self.error, self.text = error, text
             super().__init__()
-
-    @property
-    def hosho(self) -> HoshoApp:
-        return self.app  # type: ignore[return-value]
 
     def fields(self) -> list[Field]:
         raise NotImplementedError

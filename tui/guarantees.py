@@ -25,9 +25,10 @@ from core import dates, services
 from core.errors import HoshoError
 from core.money import format_yen
 from core.terms import GType, Status
+from tui.base import HoshoScreenMixin
 
 if TYPE_CHECKING:
-    from tui.app import HoshoApp
+    pass
 
 PAGE = 50
 COLUMNS = ("保証契約番号", "契約締結日", "種別", "受注者", "発注者", "保証金額", "状態")
@@ -97,7 +98,7 @@ class FilterBar(Horizontal):
         }
 
 
-class GuaranteeListScreen(Screen[None]):
+class GuaranteeListScreen(HoshoScreenMixin, Screen[None]):
     """All guarantees, newest 契約締結日 first; filters apply as you type."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -132,10 +133,6 @@ class GuaranteeListScreen(Screen[None]):
         self._debounce: Timer | None = None
         self._warm_timer: Timer | None = None
         self._shown = threading.Event()  # the first rows are on screen
-
-    @property
-    def hosho(self) -> HoshoApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -284,7 +281,7 @@ class GuaranteeListScreen(Screen[None]):
         self.hosho.action_new_customer()
 
 
-class GuaranteeDetailScreen(Screen[None]):
+class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
     """Every field, the eligibility verdict with its reasons, deadlines, the certificate
     history, and the actions: issue, show/copy the 認証キー, the notice, 変更 and 訂正."""
 
@@ -336,10 +333,6 @@ class GuaranteeDetailScreen(Screen[None]):
         self.number = number
         self.view: services.GuaranteeView | None = None
         self.revealed: dict[int, str] = {}  # version -> key, only while this screen is open
-
-    @property
-    def hosho(self) -> HoshoApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()

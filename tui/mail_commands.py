@@ -66,11 +66,16 @@ def certificate_issue(a: argparse.Namespace) -> int:
         branch=CTX.settings.branch,
         mail_domain=_mail_domain(),
     )
+    return _issued(a, r, "証書を発行しました")
+
+
+def _issued(a: argparse.Namespace, r: certificates.IssueResult, verb: str) -> int:
+    """After an issue, 変更 or 訂正: the notice rendered, then the result told."""
     _prepare_notice(r)
     if a.json:
         emit(r.to_json())
     else:
-        _print_issue(r, "証書を発行しました")
+        _print_issue(r, verb)
     return 0
 
 
@@ -144,12 +149,7 @@ def _change(kind: CertKind) -> Any:
             branch=CTX.settings.branch,
             mail_domain=_mail_domain(),
         )
-        _prepare_notice(r)
-        if a.json:
-            emit(r.to_json())
-        else:
-            _print_issue(r, f"{kind.value}を記録し、証書を発行しました")
-        return 0
+        return _issued(a, r, f"{kind.value}を記録し、証書を発行しました")
 
     return handler
 
