@@ -61,7 +61,7 @@ from faq.entities import (
     detect_branch_field,
     has_domain_cue,
 )
-from faq.index import FEATURES, Features, Field
+from faq.index import FEATURES, Features, Field, merged
 from faq.normalize import (
     Analysis,
     Token,
@@ -274,30 +274,38 @@ class Assistant:
             answer_docs = [analyse(e.answer, *analyse_tokens(e.answer)) for e in self.entries]
         else:
             answer_docs = [self.vocabulary.analyse_surface(e.answer) for e in self.entries]
-        # Everything the knowledge says, to tell a question's unknown nouns (家賃, 観光地).
-        self._known_text = "\n".join(
-            fold(clean(x)) for e in self.entries for x in (*e.questions, *e.tags, e.answer)
-        )
         self._phrasings = phrasings
         self._entry_of = [d.entry for d in phrasings]
         self._phrasings_of: list[list[int]] = [[] for _e in self.entries]
         for i, d in enumerate(phrasings):
             self._phrasings_of[d.entry].append(i)
+        # Everything the knowledge says, to tell a question's unknown nouns (家賃, 観光地); the
+        # phrasings and answers as cleaned above.
+        self._known_text = "\n".join(
+            fold(x)
+            for e, entry in enumerate(self.entries)
+            for x in (
+                *(tokenized[i][0] for i in self._phrasings_of[e]),
+                *map(clean, entry.tags),
+                answer_docs[e].cleaned,
+            )
+        )
         lap("normalise")
         t = self.tuning
         phrasing_features: dict[str, list[Features]] = {}
         entry_features: dict[str, list[Features]] = {}
         for name in _CHANNELS:
             featurize = FEATURES[name]
-            phrasing_features[name] = [featurize(doc) for doc in phrasing_docs]
-            # An entry as a whole: all its phrasings and its tags.
-            whole = [featurize(doc) for doc in tag_docs]
-            for d, f in zip(phrasings, phrasing_features[name], strict=True):
-                whole[d.entry].update(f)
-            entry_features[name] = whole
+            phrased = phrasing_features[name] = [featurize(doc) for doc in phrasing_docs]
+            # An entry as a whole: its tags and all its phrasings.
+            entry_features[name] = [
+                merged([featurize(doc), *(phrased[i] for i in self._phrasings_of[e])])
+                for e, doc in enumerate(tag_docs)
+            ]
         lap("features")
         self._phrasing_field = Field(
-            list(zip(_CHANNELS, t.phrasing, strict=True)), phrasing_features
+            list(zip(_CHANNELS, t.phrasing, strict=True)),
+            phrasing_features,
         )
         self._entry_field = Field(list(zip(_CHANNELS, t.entry, strict=True)), entry_features)
         self._answer_field = Field(
@@ -748,10 +756,14 @@ def _without_tokens(
     kept.append(text[last:])
     out: list[Token] = []
     for t in tokens:
-        if any(t.begin < e and t.end > s for s, e in spans):
-            continue
-        shift = sum(min(e, t.begin) - s for s, e in spans if s < t.begin)
-        out.append(t._replace(begin=t.begin - shift, end=t.end - shift))
+        shift = 0
+        for s, e in spans:
+            if t.begin < e and t.end > s:
+                break  # the token is (part of) a name
+            if s < t.begin:
+                shift += e - s  # a name before the token
+        else:
+            out.append(t.shifted(shift) if shift else t)
     return "".join(kept), out
 
 

@@ -157,10 +157,11 @@ class OrdererFinder:
         lengths: dict[str, set[int]] = {}
         for k in [*self._keys, *self._reading_keys]:
             if len(k) >= 2:
-                lengths.setdefault(k[0], set()).add(len(k))
-        # first character → key lengths, longest first: most positions start no key at all
+                lengths.setdefault(k[:2], set()).add(len(k))
+        # the first two characters of the keys → their lengths, longest first: most positions
+        # start no key at all
         self._lengths = {c: sorted(v, reverse=True) for c, v in lengths.items()}
-        # the first two characters of every key: most positions start none
+        # the first two characters of every key (for readings)
         self._heads = frozenset(k[:2] for k in [*self._keys, *self._reading_keys])
         self._reading_lengths = sorted({len(k) for k in self._reading_keys}, reverse=True)
         self.known_words: frozenset[str] = frozenset()
@@ -178,20 +179,21 @@ class OrdererFinder:
         Without ``thorough`` only names, aliases, readings and stems are looked for (no
         readings of kanji, no unlisted bodies, no typos).
         """
-        starts = {t.begin for t in tokens}
-        # Positions strictly inside a token (広島|大学 is one: 広島 is not a stem there).
-        inside = {p for t in tokens for p in range(t.begin + 1, t.end)}
-        by_begin = {t.begin: t for t in tokens}
         found: list[Mention] = []
-        i = 0
-        n = len(folded)
-        while i < n:
-            mention = self._at(folded, i, starts, inside, by_begin)
-            if mention is None:
-                i += 1
-                continue
-            found.append(mention)
-            i = max(mention.end, i + 1)
+        # Only the positions where a key's first two characters are (few).
+        heads = self._lengths
+        at = [i for i in range(len(folded) - 1) if folded[i : i + 2] in heads]
+        if at:
+            by_begin = {t.begin: t for t in tokens}
+            hiragana_text = is_hiragana(folded)
+            after = 0  # where the last mention ends
+            for i in at:
+                if i < after:
+                    continue
+                mention = self._at(folded, i, tokens, by_begin, hiragana_text)
+                if mention is not None:
+                    found.append(mention)
+                    after = max(mention.end, i + 1)
         if not thorough:
             return found
         if not any(m.orderers or m.unlisted for m in found):
@@ -203,17 +205,24 @@ class OrdererFinder:
     # -- surface scan
 
     def _at(
-        self, text: str, i: int, starts: set[int], inside: set[int], by_begin: dict[int, Token]
+        self,
+        text: str,
+        i: int,
+        tokens: Sequence[Token],
+        by_begin: dict[int, Token],
+        hiragana_text: bool,
     ) -> Mention | None:
-        if text[i : i + 2] not in self._heads:
-            return None
-        hiragana_text = is_hiragana(text)
-        for length in self._lengths.get(text[i], ()):
+        """The mention starting at ``i``, where a key's first two characters are;
+        ``by_begin`` holds the tokens by their start, ``hiragana_text`` whether all of
+        ``text`` is hiragana."""
+        for length in self._lengths[text[i : i + 2]]:
             if i + length > len(text):
                 continue
             key = text[i : i + length]
             keys = self._keys.get(key, [])
-            reading_keys = self._reading_keys.get(key, []) if is_hiragana(key) else []
+            reading_keys = self._reading_keys.get(key, [])
+            if reading_keys and not is_hiragana(key):
+                reading_keys = []
             if not keys and not reading_keys:
                 continue
             end = i + length
@@ -239,7 +248,7 @@ class OrdererFinder:
                 has_kanji(key)
                 and not hiragana_text
                 and i > 0
-                and i not in starts
+                and i not in by_begin
                 and not self._starts_word(text, i)
             ):
                 continue
@@ -247,8 +256,13 @@ class OrdererFinder:
                 return Mention(key, i, end + (2 if rest.startswith("支店") else 3), ())
             candidates = keys + reading_keys
             full = [k for k in candidates if not k.stem]
-            if not full and has_kanji(key) and end in inside and rest[:1] not in _SUFFIXES:
-                continue  # 広島大学: the stem is part of another word (府中市 is not)
+            if (
+                not full
+                and has_kanji(key)
+                and rest[:1] not in _SUFFIXES
+                and any(t.begin < end < t.end for t in tokens)
+            ):
+                continue  # 広島大学: the stem ends inside a word (府中市 does not)
             if full:
                 return Mention(
                     key,

@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
+from operator import mul
 
 from faq.normalize import Analysis
 
@@ -21,6 +22,7 @@ __all__ = [
     "FEATURES",
     "Field",
     "TfidfIndex",
+    "merged",
     "reading_ngrams",
     "surface_ngrams",
     "term_features",
@@ -31,11 +33,11 @@ _KANJI_RE = re.compile(r"[\u3005\u4e00-\u9fff]")
 Features = Counter[str]
 
 
-def _ngrams(text: str, sizes: tuple[int, ...]) -> Features:
+def _ngrams(text: str, sizes: tuple[int, ...]) -> Iterator[str]:
     """Character n-grams of ``text``, not across spaces (words listed side by side)."""
     if " " not in text:
-        return Counter(text[i : i + n] for n in sizes for i in range(len(text) - n + 1))
-    return Counter(
+        return (text[i : i + n] for n in sizes for i in range(len(text) - n + 1))
+    return (
         gram
         for n in sizes
         for i in range(len(text) - n + 1)
@@ -43,11 +45,19 @@ def _ngrams(text: str, sizes: tuple[int, ...]) -> Features:
     )
 
 
+def merged(parts: Iterable[Features]) -> Features:
+    """The sum of ``parts``, keys in the order first seen (as ``Counter.update`` one after the
+    other, but counted in C: ``update`` with a mapping loops in Python). A part whose counts
+    are all 1 (they sum to its length) is counted as its keys: ``elements()`` makes an object
+    for each key."""
+    return Counter(
+        chain.from_iterable(p.elements() if sum(p.values()) > len(p) else p for p in parts)
+    )
+
+
 def surface_ngrams(a: Analysis) -> Features:
     """Character 2- and 3-grams of the normalised surface, plus single kanji (紙, 市, 県)."""
-    out = _ngrams(a.surface, (2, 3))
-    out.update(_KANJI_RE.findall(a.surface))
-    return out
+    return Counter(chain(_ngrams(a.surface, (2, 3)), _KANJI_RE.findall(a.surface)))
 
 
 _KATAKANA = str.maketrans({c: c + 0x60 for c in range(ord("ぁ"), ord("ゖ") + 1)})
@@ -57,18 +67,21 @@ def reading_ngrams(a: Analysis) -> Features:
     """Character bigrams of the reading (homophone typos meet: 保障/保証), written in katakana
     so they never collide with the surface's hiragana n-grams. (Trigrams added nothing on
     the dev split and cost a third of the time.)"""
-    return _ngrams(a.reading.translate(_KATAKANA), (2,))
+    return Counter(_ngrams(a.reading.translate(_KATAKANA), (2,)))
 
 
 def term_features(a: Analysis) -> Features:
     """Sudachi content words (normalized forms), adjacent pairs of them, the dictionary's
     synonym groups (@831: 利点 = メリット) and what the question asks for (?what, ?where, …);
     prefixed so they never collide with n-grams."""
-    out: Features = Counter("#" + t for t in a.terms)
-    out.update("#" + x + "|" + y for x, y in zip(a.terms, a.terms[1:], strict=False))
-    out.update("?" + x for x in a.asks)
-    out.update("@" + str(g) for g in a.groups)
-    return out
+    return Counter(
+        chain(
+            ("#" + t for t in a.terms),
+            ("#" + x + "|" + y for x, y in zip(a.terms, a.terms[1:], strict=False)),
+            ("?" + x for x in a.asks),
+            ("@" + str(g) for g in a.groups),
+        )
+    )
 
 
 FEATURES: dict[str, Callable[[Analysis], Features]] = {
@@ -96,16 +109,23 @@ class TfidfIndex:
             for g in doc:
                 postings[g].append(i)
         log, top = math.log, n + 1
-        idf = {g: log(top / (len(p) + 1)) + 1.0 for g, p in postings.items()}
+        # The idf of each document frequency and the tf factor of each count, computed once
+        # (not once a feature).
+        idf_of_df = [log(top / (df + 1)) + 1.0 for df in range(n + 1)]
+        idf = {g: idf_of_df[len(p)] for g, p in postings.items()}
         self._idf = idf
         self._oov_idf = log(top) + 1.0
         self.vectors: list[dict[str, float]] = into if into is not None else [{} for _d in docs]
+        repeats = [sum(doc.values()) > len(doc) for doc in docs]  # a count above 1
+        most = max((max(d.values()) for d, r in zip(docs, repeats, strict=True) if r), default=1)
+        tf_factor = [1.0 + log(tf) if tf else 0.0 for tf in range(most + 1)]
         weight_of = idf.__getitem__
         for i, doc in enumerate(docs):
-            if max(doc.values(), default=1) == 1:
+            if not repeats[i]:
                 values = list(map(weight_of, doc))
-            else:
-                values = [(1.0 + log(tf)) * idf[g] for g, tf in doc.items()]
+            else:  # (1 + log tf) * idf
+                factors = map(tf_factor.__getitem__, doc.values())
+                values = list(map(mul, factors, map(weight_of, doc)))
             inverse = 1.0 / (math.hypot(*values) or 1.0)
             self.vectors[i].update(zip(doc, map(inverse.__mul__, values), strict=True))
         self.postings = dict(postings)

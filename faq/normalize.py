@@ -26,6 +26,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -50,15 +52,18 @@ __all__ = [
 
 _DASHES = "-‐‑‒–—―−ｰ~〜～"
 _KANA = "\u3041-\u3096\u30a1-\u30fa\u30fc"
-_DASH_AFTER_KANA_RE = re.compile(rf"(?<=[{_KANA}])[{re.escape(_DASHES)}]")
-_BAR_IN_ASCII_RE = re.compile(r"(?<=[0-9a-z])ー(?=[0-9a-z])")  # Ｅーｎｅｔ → e-net
+# The replaced character comes first in these patterns (the lookbehind after it): the regex
+# engine then skips to where it is instead of trying the lookbehind at every position.
+_DASH_AFTER_KANA_RE = re.compile(rf"[{re.escape(_DASHES)}](?<=[{_KANA}][{re.escape(_DASHES)}])")
+_BAR_IN_ASCII_RE = re.compile(r"ー(?<=[0-9a-z]ー)(?=[0-9a-z])")  # Ｅーｎｅｔ → e-net
 # Everything but letters, digits, kana, kanji, the long-vowel mark and a hyphen inside an
 # ASCII word (e-net) goes.
 _DROP_RE = re.compile(r"[^0-9a-z\u3041-\u3096\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff\-]+")
-_LONE_HYPHEN_RE = re.compile(r"(?<![0-9a-z])-|-(?![0-9a-z])")
+_LONE_HYPHEN_RE = re.compile(r"-(?<![0-9a-z]-)|-(?![0-9a-z])")
 _KANJI_RE = re.compile(r"[\u3005\u4e00-\u9fff]")
 _HIRAGANA_RUN_RE = re.compile(r"[\u3041-\u3096\u30fc]+")
 _HIRAGANA_ONLY_RE = re.compile(r"^[\u3041-\u3096\u30fc]+$")
+_FOLDED_RE = re.compile(r"[\u30a1-\u30f6\u30fd\u30fe]")  # what fold() changes
 
 _FOLD = {c: c - 0x60 for c in range(ord("ァ"), ord("ヶ") + 1)}
 _FOLD.update(
@@ -77,7 +82,8 @@ def clean(text: str) -> str:
 
 def fold(text: str) -> str:
     """Katakana as hiragana (ヶ/ヵ as け/か); the same length as ``text``."""
-    return text.translate(_FOLD)
+    # Most texts have no katakana, and translate() is slow on the characters it keeps.
+    return text.translate(_FOLD) if _FOLDED_RE.search(text) else text
 
 
 def has_kanji(text: str) -> bool:
@@ -95,6 +101,34 @@ _KANA_NOT_A_WORD = frozenset({"してい", "しない", "いない", "ている"
 def _mostly_kana(folded: str) -> bool:
     """Typed (almost) without kanji: a hiragana caller, not IME-converted text."""
     return len(_KANJI_RE.findall(folded)) <= len(folded) * _MAX_KANJI_SHARE_FOR_KANA
+
+
+# --------------------------------------------------------------------------- word lists
+
+_Trie = dict[str, "_Trie"]
+
+
+def _any_of(words: Iterable[str]) -> str:
+    """A regex matching any of ``words``, the longest where several start at one place.
+
+    Written as a trie (保証(?:書|金)?…): the regex engine follows the next character instead
+    of trying every word in turn, which for hundreds of words is several times faster."""
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for c in word:
+            node = node.setdefault(c, {})
+        node[""] = {}  # a word ends here
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: _Trie) -> str:
+    branches = [re.escape(c) + _trie_pattern(child) for c, child in sorted(node.items()) if c]
+    if not branches:
+        return ""
+    if "" in node:  # a word ends here too: the longer ones are tried first
+        return "(?:" + "|".join(branches) + ")?"
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 # --------------------------------------------------------------------------- fillers, endings
@@ -121,9 +155,10 @@ _ENDINGS = (
     "ぜよ", "きに", "のう", "なあ", "かのう", "んかのう", "とですか", "っちゃ", "とね",
 )  # fmt: skip
 _FILLER_RE = re.compile("^(?:" + "|".join(map(re.escape, _FILLERS)) + ")+")
-_ENDING_RE = re.compile(
-    "(?:" + "|".join(map(re.escape, sorted(set(_ENDINGS), key=len, reverse=True))) + ")+$"
-)
+_ENDING = _any_of(_ENDINGS)
+# Endings up to the end: one, then any more. (Not (?:…)+$: a pattern that starts with the
+# words themselves lets the regex engine skip to the places where one may start.)
+_ENDING_RE = re.compile(f"{_ENDING}(?:{_ENDING})*$")
 
 
 def courtesy_bounds(folded: str) -> tuple[int, int]:
@@ -191,6 +226,19 @@ class Token(NamedTuple):
     end: int
     groups: tuple[int, ...] = ()  # the dictionary's synonym groups (利点 = メリット: 831)
 
+    def shifted(self, by: int) -> Token:
+        """The same token ``by`` characters earlier (text before it was cut out)."""
+        return Token(
+            self.surface,
+            self.base,
+            self.reading,
+            self.pos,
+            self.pos3,
+            self.begin - by,
+            self.end - by,
+            self.groups,
+        )
+
 
 _CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "代名詞"})
 # Content-word forms that carry no topic (after folding and normalisation).
@@ -216,25 +264,40 @@ def _pos(pos_id: int) -> tuple[str, str, str]:
     return pos
 
 
+# A token's folded surface, base, reading and parts of speech, by what Sudachi said of the word
+# (surface, part-of-speech id, reading, normalized form): texts repeat the same few thousand
+# words, and folding them again costs more than Sudachi's own analysis. Cleared when full.
+_WORDS: dict[tuple[str, int, str, str], tuple[str, str, str, str, str]] = {}
+_MAX_WORDS = 100_000
+
+
+def _word(surface: str, pos_id: int, reading: str, base: str) -> tuple[str, str, str, str, str]:
+    pos = _pos(pos_id)
+    folded = surface.translate(_FOLD)
+    # ASCII, digits and symbols keep their surface (pdf, e-net; 記号 reads キゴウ).
+    if surface.isascii() or not reading or reading == "キゴウ":
+        reading = folded
+    else:
+        reading = reading.translate(_FOLD)
+    base = folded if base == surface else base.lower().translate(_FOLD)
+    return folded, base, reading, pos[0], pos[2]
+
+
 def tokenize(text: str) -> list[Token]:
     """Sudachi tokens of already :func:`clean`-ed text."""
     out: list[Token] = []
+    words = _WORDS
     for m in _tokenizer().tokenize(text):
         surface = m.surface()
         if not surface:
             continue
-        pos = _pos(m.part_of_speech_id())
-        folded = surface.translate(_FOLD)
-        reading = m.reading_form()
-        # ASCII, digits and symbols keep their surface (pdf, e-net; 記号 reads キゴウ).
-        if surface.isascii() or not reading or reading == "キゴウ":
-            reading = folded
-        else:
-            reading = reading.translate(_FOLD)
-        base = m.normalized_form()
-        base = folded if base == surface else base.lower().translate(_FOLD)
-        groups = tuple(m.synonym_group_ids())
-        out.append(Token(folded, base, reading, pos[0], pos[2], m.begin(), m.end(), groups))
+        key = (surface, m.part_of_speech_id(), m.reading_form(), m.normalized_form())
+        word = words.get(key)
+        if word is None:
+            if len(words) >= _MAX_WORDS:
+                words.clear()
+            word = words[key] = _word(*key)
+        out.append(Token(*word, m.begin(), m.end(), tuple(m.synonym_group_ids())))
     return out
 
 
@@ -323,15 +386,16 @@ def asks_of(folded: str) -> tuple[str, ...]:
 
 
 def _longest_first(words: Iterable[str]) -> re.Pattern[str] | None:
-    unique = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
+    unique = {w for w in words if w}
     if not unique:
         return None
-    return re.compile("|".join(map(re.escape, unique)))
+    return re.compile(_any_of(unique))
 
 
 _MIN_KANA_WORD = 3  # shorter readings (かみ, きー) are too ambiguous to rewrite
 _MIN_SYNONYM_READING = 4
 _MAX_KANJI_SHARE_FOR_KANA = 0.1
+_WORD_FIELDS = attrgetter("pos", "surface", "reading", "base")  # what Vocabulary needs of a token
 
 
 class Vocabulary:
@@ -367,17 +431,25 @@ class Vocabulary:
 
         known: set[str] = set()
         sounds: Counter[tuple[str, str]] = Counter()
-        for tokens in texts:
-            known.update(content_terms(tokens))
-            for t in tokens:
-                if t.pos not in ("名詞", "接頭辞", "接尾辞") or not has_kanji(t.surface):
-                    continue
-                if t.pos == "名詞" and len(t.reading) >= 2:
-                    sounds[(t.reading, t.base)] += 1
-                if len(t.reading) >= _MIN_KANA_WORD and is_hiragana(t.reading):
-                    kana[(t.reading, t.surface)] += 1
+        # Each distinct word once, with how often it occurs (in the order first seen, so the
+        # counters below fill in the same order as token by token).
+        words = Counter(map(_WORD_FIELDS, chain.from_iterable(texts)))
+        for (pos, surface, reading, base), n in words.items():
+            if pos in _CONTENT_POS and base not in _STOP:
+                known.add(base)
+            if pos not in ("名詞", "接頭辞", "接尾辞") or not has_kanji(surface):
+                continue
+            if pos == "名詞" and len(reading) >= 2:
+                sounds[(reading, base)] += n
+            if len(reading) >= _MIN_KANA_WORD and is_hiragana(reading):
+                kana[(reading, surface)] += n
         self._kana = {r: w for r, w in _most_common(kana).items() if r not in _KANA_NOT_A_WORD}
-        self._kana_max = max((len(r) for r in self._kana), default=0)
+        lengths: dict[str, set[int]] = {}
+        for r in self._kana:
+            if len(r) >= _MIN_KANA_WORD:
+                lengths.setdefault(r[0], set()).add(len(r))
+        # first character → lengths of the readings starting with it, longest first
+        self._kana_lengths = {c: sorted(v, reverse=True) for c, v in lengths.items()}
         self._homophones = _most_common(sounds)
         self._known = frozenset(known)
         self._to_term = to_term
@@ -404,7 +476,9 @@ class Vocabulary:
         out: list[str] = []
         i, n = 0, len(run)
         while i < n:
-            for length in range(min(self._kana_max, n - i), _MIN_KANA_WORD - 1, -1):
+            for length in self._kana_lengths.get(run[i], ()):
+                if length > n - i:
+                    continue
                 word = self._kana.get(run[i : i + length])
                 if word is not None:
                     out.append(word)
@@ -448,9 +522,9 @@ class Vocabulary:
     def analyse_words(self, words: Sequence[str]) -> Analysis:
         """Single words such as tags: each is a term as it stands (no Sudachi per word; the
         readings come from one batched call)."""
-        cleaned = [fold(clean(w)) for w in words]
-        kept = [w for w in cleaned if w]
-        said = readings([clean(w) for w in words if clean(w)])
+        cleaned = [c for c in map(clean, words) if c]
+        kept = [fold(c) for c in cleaned]
+        said = readings(cleaned)
         surface = " ".join(self.apply_synonyms(w) for w in kept)
         reading = " ".join(self.apply_reading_synonyms(r) for r in said)
         terms = tuple(self.term_of(w) for w in kept)
