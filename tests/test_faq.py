@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import subprocess
 import sys
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -16,9 +18,10 @@ from sqlalchemy import create_engine
 
 from core.db import Database
 from core.knowledge import load_faq
-from faq.engine import NOT_FOUND, Answer, Assistant
+from faq.engine import NOT_FOUND, Answer, Assistant, _without_tokens
+from faq.index import merged
 from faq.misses import list_misses, record_miss
-from faq.normalize import analyse_tokens, clean, fold, strip_courtesy
+from faq.normalize import _any_of, analyse_tokens, clean, fold, strip_courtesy
 from faq.render import TEMPLATES_DIR
 from tests.helpers import cli
 
@@ -547,3 +550,37 @@ def test_every_command_is_registered_by_the_module_named_for_it() -> None:
     assert names(build_parser()) == {n for group in _GROUPS.values() for n in group}
     assert names(build_parser("ask")) == {"ask", "faq"}
     assert names(build_parser("nonsense")) == names(build_parser())
+
+
+# --------------------------------------------------------------------------- build helpers
+
+
+def test_word_list_pattern_takes_the_longest_word_at_each_place() -> None:
+    pattern = re.compile(_any_of(["保証", "保証書", "保証金", "書", "e-net", "a.b"]))
+    assert pattern.findall("保証書と保証金と保証と書") == ["保証書", "保証金", "保証", "書"]
+    assert pattern.findall("e-netとaxbとa.b") == ["e-net", "a.b"]  # metacharacters are literal
+    assert _any_of([]) == ""
+
+
+def test_merged_features_equal_counting_one_after_the_other() -> None:
+    parts = [
+        Counter({"ab": 2, "bc": 1}),
+        Counter({"bc": 1, "cd": 1}),
+        Counter(),
+        Counter({"ab": 1}),
+    ]
+    expected: Counter[str] = Counter()
+    for p in parts:
+        expected.update(p)
+    result = merged(parts)
+    assert result == expected
+    assert list(result) == list(expected)  # same order: the same float sums in the index
+
+
+def test_cutting_a_name_shifts_the_tokens_after_it() -> None:
+    cleaned, tokens = analyse_tokens("鳥栖市の認証キーの提出先")
+    mentions = Assistant.load().finder.find(fold(cleaned), tokens)
+    text, kept = _without_tokens(cleaned, tokens, mentions)
+    assert text == "の認証キーの提出先"
+    assert [fold(text[t.begin : t.end]) for t in kept] == [t.surface for t in kept]
+    assert "鳥栖" not in "".join(t.surface for t in kept)
