@@ -304,8 +304,7 @@ class Assistant:
             ]
         lap("features")
         self._phrasing_field = Field(
-            list(zip(_CHANNELS, t.phrasing, strict=True)),
-            phrasing_features,
+            list(zip(_CHANNELS, t.phrasing, strict=True)), phrasing_features
         )
         self._entry_field = Field(list(zip(_CHANNELS, t.entry, strict=True)), entry_features)
         self._answer_field = Field(
@@ -562,9 +561,7 @@ class Assistant:
     def confidence(self, evidence: Sequence[float]) -> float:
         """The probability that the best entry is the right answer: a logistic model over
         :meth:`evidence`, fitted on the dev split (``bench/faq.py --fit``)."""
-        bias, *weights = self.tuning.calibration
-        z = bias + sum(w * v for w, v in zip(weights, evidence, strict=True))
-        return min(1.0 / (1.0 + math.exp(-z)), 0.99)  # never shown as certain (1.00)
+        return min(logistic(self.tuning.calibration, evidence), 0.99)  # never shown as 1.00
 
     def _faq_answer(
         self,
@@ -741,6 +738,13 @@ class Assistant:
         clone.__dict__.update(self.__dict__)
         clone.tuning = replace(self.tuning, **changes)
         return clone
+
+
+def logistic(coefficients: Sequence[float], values: Sequence[float]) -> float:
+    """The logistic model with ``coefficients`` (bias, then one weight per value) at ``values``."""
+    bias, *weights = coefficients
+    z = bias + sum(w * v for w, v in zip(weights, values, strict=True))
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def _without_tokens(

@@ -523,7 +523,6 @@ _ADDRESS_RE = re.compile(
     r"住所|じゅうしょ|所在地|しょざいち|場所|ばしょ|郵便番号|どこにある|どこにあり|行き方|地図|"
     r"びる|建物|たてもの|最寄|もより|あくせす|何階"
 )
-_WHERE_RE = re.compile(r"どこ")
 
 
 def detect_branch_field(folded: str) -> BranchField | None:
@@ -534,7 +533,7 @@ def detect_branch_field(folded: str) -> BranchField | None:
         return "address"
     if _PHONE_RE.search(folded):
         return "phone"
-    if _WHERE_RE.search(folded):
+    if "どこ" in folded:
         return "address"  # 兵庫支店ってどこ？
     return None
 

@@ -7,7 +7,6 @@ Used by tests/test_faq_eval.py and bench/faq.py. An item's ``expect`` is one of 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from faq.engine import Answer, Assistant
+from faq.engine import Answer, Assistant, logistic
 
 __all__ = ["EvalItem", "Report", "evaluate", "fit_calibration", "is_correct", "load_items"]
 
@@ -168,8 +167,7 @@ def fit_calibration(
     for _step in range(steps):
         grad_bias, grad = 0.0, [0.0] * width
         for x, y in rows:
-            z = bias + sum(w * v for w, v in zip(weights, x, strict=True))
-            error = 1.0 / (1.0 + math.exp(-z)) - y
+            error = logistic((bias, *weights), x) - y
             grad_bias += error
             for i, v in enumerate(x):
                 grad[i] += error * v

@@ -63,12 +63,12 @@ _LONE_HYPHEN_RE = re.compile(r"-(?<![0-9a-z]-)|-(?![0-9a-z])")
 _KANJI_RE = re.compile(r"[\u3005\u4e00-\u9fff]")
 _HIRAGANA_RUN_RE = re.compile(r"[\u3041-\u3096\u30fc]+")
 _HIRAGANA_ONLY_RE = re.compile(r"^[\u3041-\u3096\u30fc]+$")
-_FOLDED_RE = re.compile(r"[\u30a1-\u30f6\u30fd\u30fe]")  # what fold() changes
 
 _FOLD = {c: c - 0x60 for c in range(ord("ァ"), ord("ヶ") + 1)}
 _FOLD.update(
     {ord("ヵ"): ord("か"), ord("ヶ"): ord("け"), ord("ヽ"): ord("ゝ"), ord("ヾ"): ord("ゞ")}
 )
+_FOLDED_RE = re.compile(f"[{''.join(map(chr, sorted(_FOLD)))}]")  # what fold() changes
 
 
 def clean(text: str) -> str:
@@ -273,13 +273,10 @@ _MAX_WORDS = 100_000
 
 def _word(surface: str, pos_id: int, reading: str, base: str) -> tuple[str, str, str, str, str]:
     pos = _pos(pos_id)
-    folded = surface.translate(_FOLD)
+    folded = fold(surface)
     # ASCII, digits and symbols keep their surface (pdf, e-net; 記号 reads キゴウ).
-    if surface.isascii() or not reading or reading == "キゴウ":
-        reading = folded
-    else:
-        reading = reading.translate(_FOLD)
-    base = folded if base == surface else base.lower().translate(_FOLD)
+    reading = folded if surface.isascii() or not reading or reading == "キゴウ" else fold(reading)
+    base = folded if base == surface else fold(base.lower())
     return folded, base, reading, pos[0], pos[2]
 
 
