@@ -13,8 +13,9 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import chain
-from operator import mul
+from itertools import chain, repeat
+from operator import add, gt, mul
+from typing import cast
 
 from faq.normalize import Analysis
 
@@ -45,6 +46,11 @@ def _ngrams(text: str, sizes: tuple[int, ...]) -> Iterator[str]:
     )
 
 
+def _bigrams(text: str) -> list[str]:
+    """The character bigrams of ``text`` in order, made in C (``text[i] + text[i + 1]``)."""
+    return list(map(add, text, text[1:]))
+
+
 def merged(parts: Iterable[Features]) -> Features:
     """The sum of ``parts``, keys in the order first seen (as ``Counter.update`` one after the
     other, but counted in C: ``update`` with a mapping loops in Python). A part whose counts
@@ -57,7 +63,12 @@ def merged(parts: Iterable[Features]) -> Features:
 
 def surface_ngrams(a: Analysis) -> Features:
     """Character 2- and 3-grams of the normalised surface, plus single kanji (紙, 市, 県)."""
-    return Counter(chain(_ngrams(a.surface, (2, 3)), _KANJI_RE.findall(a.surface)))
+    text = a.surface
+    if " " in text:  # tags: no n-gram across two words
+        return Counter(chain(_ngrams(text, (2, 3)), _KANJI_RE.findall(text)))
+    # All bigrams, then all trigrams (each a bigram and the next character), then the kanji.
+    bigrams = _bigrams(text)
+    return Counter(chain(bigrams, map(add, bigrams, text[2:]), _KANJI_RE.findall(text)))
 
 
 _KATAKANA = str.maketrans({c: c + 0x60 for c in range(ord("ぁ"), ord("ゖ") + 1)})
@@ -67,19 +78,21 @@ def reading_ngrams(a: Analysis) -> Features:
     """Character bigrams of the reading (homophone typos meet: 保障/保証), written in katakana
     so they never collide with the surface's hiragana n-grams. (Trigrams added nothing on
     the dev split and cost a third of the time.)"""
-    return Counter(_ngrams(a.reading.translate(_KATAKANA), (2,)))
+    text = a.reading.translate(_KATAKANA)
+    return Counter(_ngrams(text, (2,)) if " " in text else _bigrams(text))
 
 
 def term_features(a: Analysis) -> Features:
     """Sudachi content words (normalized forms), adjacent pairs of them, the dictionary's
     synonym groups (@831: 利点 = メリット) and what the question asks for (?what, ?where, …);
     prefixed so they never collide with n-grams."""
+    words = list(map("#".__add__, a.terms))  # "#" + each term
     return Counter(
         chain(
-            ("#" + t for t in a.terms),
-            ("#" + x + "|" + y for x, y in zip(a.terms, a.terms[1:], strict=False)),
-            ("?" + x for x in a.asks),
-            ("@" + str(g) for g in a.groups),
+            words,
+            map(add, words, map("|".__add__, a.terms[1:])),  # "#x" + "|y"
+            map("?".__add__, a.asks),
+            map("@".__add__, map(str, a.groups)),
         )
     )
 
@@ -112,22 +125,30 @@ class TfidfIndex:
         # The idf of each document frequency and the tf factor of each count, computed once
         # (not once a feature).
         idf_of_df = [log(top / (df + 1)) + 1.0 for df in range(n + 1)]
-        idf = {g: idf_of_df[len(p)] for g, p in postings.items()}
+        dfs = map(len, postings.values())
+        idf = dict(zip(postings, map(idf_of_df.__getitem__, dfs), strict=True))
         self._idf = idf
         self._oov_idf = log(top) + 1.0
         self.vectors: list[dict[str, float]] = into if into is not None else [{} for _d in docs]
-        repeats = [sum(doc.values()) > len(doc) for doc in docs]  # a count above 1
+        # A count above 1 in a document (its counts sum to more than its length), and the
+        # largest count there is.
+        repeats = list(map(gt, map(sum, map(dict.values, docs)), map(len, docs)))
         most = max((max(d.values()) for d, r in zip(docs, repeats, strict=True) if r), default=1)
         tf_factor = [1.0 + log(tf) if tf else 0.0 for tf in range(most + 1)]
-        weight_of = idf.__getitem__
+        weight_of, hypot, vectors = idf.__getitem__, math.hypot, self.vectors
         for i, doc in enumerate(docs):
             if not repeats[i]:
                 values = list(map(weight_of, doc))
             else:  # (1 + log tf) * idf
                 factors = map(tf_factor.__getitem__, doc.values())
                 values = list(map(mul, factors, map(weight_of, doc)))
-            inverse = 1.0 / (math.hypot(*values) or 1.0)
-            self.vectors[i].update(zip(doc, map(inverse.__mul__, values), strict=True))
+            inverse = 1.0 / (hypot(*values) or 1.0)
+            weights = zip(doc, map(mul, values, repeat(inverse)), strict=True)
+            if vectors[i]:
+                vectors[i].update(weights)
+            else:  # a copy of the counts, overwritten: faster than adding the keys one by one
+                vectors[i] = vector = cast("dict[str, float]", dict(doc))
+                vector.update(weights)
         self.postings = dict(postings)
         self.size = n
 
@@ -141,7 +162,7 @@ class TfidfIndex:
         norm = math.sqrt(sum(w * w for w in weights.values()))
         if not norm:
             return {}
-        return {g: w / norm for g, w in weights.items() if g in self.postings}
+        return {g: w / norm for g, w in weights.items() if g in idf}
 
     def hits(self, query: dict[str, float], rare: int) -> Iterable[int]:
         """Documents sharing a rare feature (in at most ``rare`` documents) with the query,

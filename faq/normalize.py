@@ -228,15 +228,10 @@ class Token(NamedTuple):
 
     def shifted(self, by: int) -> Token:
         """The same token ``by`` characters earlier (text before it was cut out)."""
-        return Token(
-            self.surface,
-            self.base,
-            self.reading,
-            self.pos,
-            self.pos3,
-            self.begin - by,
-            self.end - by,
-            self.groups,
+        surface, base, reading, pos, pos3, begin, end, groups = self
+        # tuple.__new__: Token(...) goes through a Python-level __new__, several times slower
+        return tuple.__new__(
+            Token, (surface, base, reading, pos, pos3, begin - by, end - by, groups)
         )
 
 
@@ -264,11 +259,20 @@ def _pos(pos_id: int) -> tuple[str, str, str]:
     return pos
 
 
-# A token's folded surface, base, reading and parts of speech, by what Sudachi said of the word
-# (surface, part-of-speech id, reading, normalized form): texts repeat the same few thousand
-# words, and folding them again costs more than Sudachi's own analysis. Cleared when full.
-_WORDS: dict[tuple[str, int, str, str], tuple[str, str, str, str, str]] = {}
+# A token's folded surface, base, reading and parts of speech, and its synonym groups, by the
+# word Sudachi found: texts repeat the same few thousand words, and folding them again (or
+# even asking Sudachi for each field) costs more than Sudachi's own analysis. Cleared when full.
+#
+# A dictionary word is looked up by its word id and surface: the dictionary's entry fixes its
+# part of speech, reading, normalized form and synonym groups. Words Sudachi makes up (unknown
+# words, joined numbers) all share ids from _MADE_UP_WORD_ID up (the id says only the part of
+# speech), and their reading depends on the context (一 reads イチ, 一つ's 一 reads ヒト): they are
+# looked up by everything Sudachi says of them.
+_WORDS: dict[tuple[Any, ...], tuple[tuple[str, str, str, str, str], tuple[int, ...]]] = {}
 _MAX_WORDS = 100_000
+# Sudachi's word ids carry the dictionary's number in their top 4 bits; 15 marks the words it
+# made up (is_oov(): unknown words, joined numbers), whose id is 0xF0000000 + part of speech.
+_MADE_UP_WORD_ID = 0xF000_0000
 
 
 def _word(surface: str, pos_id: int, reading: str, base: str) -> tuple[str, str, str, str, str]:
@@ -283,18 +287,30 @@ def _word(surface: str, pos_id: int, reading: str, base: str) -> tuple[str, str,
 def tokenize(text: str) -> list[Token]:
     """Sudachi tokens of already :func:`clean`-ed text."""
     out: list[Token] = []
+    append = out.append
     words = _WORDS
+    new = tuple.__new__  # as in Token.shifted
     for m in _tokenizer().tokenize(text):
         surface = m.surface()
         if not surface:
             continue
-        key = (surface, m.part_of_speech_id(), m.reading_form(), m.normalized_form())
+        word_id = m.word_id()
+        key: tuple[Any, ...] = (
+            (word_id, surface)
+            if word_id < _MADE_UP_WORD_ID
+            else (surface, m.part_of_speech_id(), m.reading_form(), m.normalized_form())
+        )
         word = words.get(key)
         if word is None:
             if len(words) >= _MAX_WORDS:
                 words.clear()
-            word = words[key] = _word(*key)
-        out.append(Token(*word, m.begin(), m.end(), tuple(m.synonym_group_ids())))
+            fields = _word(surface, m.part_of_speech_id(), m.reading_form(), m.normalized_form())
+            word = words[key] = (fields, tuple(m.synonym_group_ids()))
+        fields, groups = word
+        if word_id >= _MADE_UP_WORD_ID:  # not fixed by the key: asked each time (rare words)
+            groups = tuple(m.synonym_group_ids())
+        begin = m.begin()  # the surface is the text from begin to end
+        append(new(Token, (*fields, begin, begin + len(surface), groups)))
     return out
 
 
@@ -393,6 +409,8 @@ _MIN_KANA_WORD = 3  # shorter readings (かみ, きー) are too ambiguous to rew
 _MIN_SYNONYM_READING = 4
 _MAX_KANJI_SHARE_FOR_KANA = 0.1
 _WORD_FIELDS = attrgetter("pos", "surface", "reading", "base")  # what Vocabulary needs of a token
+_READING = attrgetter("reading")
+_GROUPS = attrgetter("groups")
 
 
 class Vocabulary:
@@ -506,15 +524,15 @@ class Vocabulary:
         # Only text typed without kanji is rewritten: in mixed text the hiragana runs are
         # endings and particles (いない must not become 以内).
         surface = self.apply_synonyms(self.kana_to_kanji(folded[lo:hi]) if kana else folded[lo:hi])
-        reading = strip_courtesy(self.apply_reading_synonyms("".join(t.reading for t in tokens)))
+        reading = strip_courtesy(self.apply_reading_synonyms("".join(map(_READING, tokens))))
         # Sudachi splits unbroken hiragana badly: take the words of the rewritten text.
         content = tokenize(surface) if kana and surface else tokens
-        words = self._terms(content)
+        words = [t for t in content if t.pos in _CONTENT_POS and t.base not in _STOP]  # content
         asks = asks_of(self.kana_to_kanji(folded) if kana else folded)
-        groups = tuple(
-            g for t in content if t.pos in _CONTENT_POS and t.base not in _STOP for g in t.groups
+        groups = tuple(chain.from_iterable(map(_GROUPS, words)))
+        return Analysis(
+            text, cleaned, surface, reading, self._terms(words), tuple(tokens), asks, groups
         )
-        return Analysis(text, cleaned, surface, reading, words, tuple(tokens), asks, groups)
 
     def analyse_words(self, words: Sequence[str]) -> Analysis:
         """Single words such as tags: each is a term as it stands (no Sudachi per word; the
@@ -533,17 +551,16 @@ class Vocabulary:
         surface = self.apply_synonyms(strip_courtesy(fold(cleaned)))
         return Analysis(text, cleaned, surface, "", (), ())
 
-    def _terms(self, tokens: Sequence[Token]) -> tuple[str, ...]:
-        """Content words with synonyms applied; an unknown kanji noun that sounds like a
-        known one (保障 → 保証, 用件 → 要件) is read as that one."""
+    def _terms(self, words: Sequence[Token]) -> tuple[str, ...]:
+        """The content words' terms (synonyms applied); an unknown kanji noun that sounds like
+        a known one (保障 → 保証, 用件 → 要件) is read as that one."""
+        known, to_term = self._known, self._to_term
         out: list[str] = []
-        for t in tokens:
-            if t.pos not in _CONTENT_POS or t.base in _STOP:
-                continue
+        for t in words:
             base = t.base
-            if base not in self._known and t.pos == "名詞" and has_kanji(t.surface):
+            if base not in known and t.pos == "名詞" and has_kanji(t.surface):
                 base = self._homophones.get(t.reading, base)
-            out.append(self.term_of(base))
+            out.append(to_term.get(base, base))
         return tuple(out)
 
 
