@@ -225,6 +225,11 @@ _OTHER_COMPANY_RE = re.compile(
 )
 
 
+# Opening hours of a branch: not in the branch file (e-Net's hours are an FAQ entry).
+_HOURS_RE = re.compile(r"何時|なんじ|営業時間|受付時間|えいぎょうじかん|開いて|あいて")
+_COUNTER_RE = re.compile(r"支店|してん|窓口|まどぐち")
+
+
 class Assistant:
     """Built once from the knowledge files; :meth:`ask` answers one question."""
 
@@ -711,6 +716,9 @@ class Assistant:
             company = "東日本建設業保証" if other.group(1) else "北海道建設業信用保証"
             text = f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
             return Answer(False, text, 0.0, "", "", "", (), "none", normalized=query.surface)
+        if what is None and _HOURS_RE.search(folded) and _COUNTER_RE.search(folded):
+            text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
+            return Answer(False, text, 0.0, "", "", "", (), "none", normalized=query.surface)
         if hit is None or what is None:
             return None
         bf = self.branch_file
@@ -773,13 +781,20 @@ def _without_tokens(
 
 def _named(mentions: Sequence[Mention]) -> Mention | None:
     """The orderer the question is about: the first one named, except that a prefecture said
-    next to one of its own bodies only says where (福岡の芦屋町, 芦屋町（福岡）)."""
+    next to one of its own bodies only says where (福岡の芦屋町, 芦屋町（福岡）), as it does
+    before a municipality the documents do not name (兵庫県の芦屋市)."""
     named = [m for m in mentions if (m.orderers or m.unlisted) and not m.area]
     for place in named:
         where = {o.prefecture for o in place.orderers if o.category.value == "都道府県"}
         if not where:
             continue
         for body in named:
+            if (
+                body.unlisted
+                and body.unlisted[-1] in "市町村区"
+                and 0 <= body.start - place.end <= 1
+            ):
+                return body
             inside = tuple(
                 o for o in body.orderers if o.prefecture in where and o not in place.orderers
             )

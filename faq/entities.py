@@ -60,6 +60,8 @@ _ALL_SUFFIXES = sorted([*_SUFFIXES, *_READING_SUFFIX], key=len, reverse=True)
 _AFTER_RE = re.compile(r"(?:$|は|の|って|で|に|が|も|へ|と|から|や|[a-z0-9]|[\u4e00-\u9fff])")
 _HIRAGANA_AFTER_RE = re.compile(r"(?:$|は|の|って|で|に|が|も|へ|と|から|や|[\u4e00-\u9fff])")
 _AREA_RE = re.compile(r"^(?:内|ない(?:で|の|に|は|か))")
+# 熊本の県内: the prefecture said apart from its ending, as an area.
+_PREFECTURE_AREA_RE = re.compile(r"^の?(県|府|都)(?=内|ない)")
 _BRANCH_RE = re.compile(r"^(?:支店|してん)")
 _PARTICLE_AFTER_RE = re.compile(r"^(?:$|は|の|って|で|に|が|も|へ|と|から)")
 # Words made of the endings themselves, or generic, that are never a body's name.
@@ -78,6 +80,9 @@ _BODY_RE = re.compile(
     r"(大学|高等専門学校|高専|省|庁|機構|公団|公社|事業団|病院|研究所|整備局|事務所)"
     r"(?![\u3005\u4e00-\u9fff])"
 )
+# Bodies of these endings are named after their place (兵庫県住宅供給公社); without a place
+# the words are a kind (住宅供給公社, 土地開発公社).
+_KIND_ENDINGS = frozenset({"公社", "公団", "事業団"})
 _OWNER_OF_KIND = frozenset({"県の", "市の", "町の", "村の", "都の", "府の", "国の", "道の"})
 _GENERIC_BODY = frozenset(
     {
@@ -86,6 +91,11 @@ _GENERIC_BODY = frozenset(
         "国の", "官", "役", "同", "当", "本", "全", "各", "他", "別", "ほかの", "国土",
     }
 )  # fmt: skip
+
+
+def _names_place(tokens: Sequence[Token], start: int, end: int) -> bool:
+    """A place name (Sudachi's 地名) is among the tokens in ``start``..``end``."""
+    return any(t.pos3 == "地名" for t in tokens if t.begin < end and t.end > start)
 
 
 @dataclass(frozen=True)
@@ -316,6 +326,12 @@ class OrdererFinder:
         next_token: Token | None,
     ) -> Mention | None:
         suffix = next((s for s in _ALL_SUFFIXES if rest.startswith(s)), None)
+        area = _PREFECTURE_AREA_RE.match(rest)
+        if suffix is None and area is not None:
+            prefectures = [k for k in candidates if k.suffix == area.group(1)]
+            if prefectures:
+                stop = end + area.end()
+                return Mention(key + area.group(0), i, stop, self._pick(prefectures), area=True)
         typo = False
         if suffix is None and next_token is not None and has_kanji(next_token.surface[:1]):
             # 山口権: a kanji that sounds like the ending (けん) stands for it.
@@ -414,7 +430,9 @@ class OrdererFinder:
         for m in _BODY_RE.finditer(folded):
             stem = m.group(1)
             # 県の住宅供給公社: a kind of body, not one by name.
-            kind = folded[max(0, m.start() - 2) : m.start()] in _OWNER_OF_KIND
+            kind = folded[max(0, m.start() - 2) : m.start()] in _OWNER_OF_KIND or (
+                m.group(2) in _KIND_ENDINGS and not _names_place(tokens, m.start(), m.end())
+            )
             if free(m.start(), m.end()) and stem not in _GENERIC_BODY and not kind:
                 return [Mention(m.group(0), m.start(), m.end(), (), unlisted=m.group(0))]
         for m in _KANJI_RUN_RE.finditer(folded):
@@ -541,7 +559,8 @@ def detect_branch_field(folded: str) -> BranchField | None:
 # --------------------------------------------------------------------------- aspects
 
 # Cues on the normalised surface (synonyms applied, folded) and on the reading; the first
-# aspect in this order with a cue wins (利用率 over 提出, 提出 over 証書, 証書 over 業務).
+# aspect in this order with a cue wins (利用率 over 提出, 提出 over 業務, 業務 over 証書: the
+# coverage answer gives each kind of work's certificates too).
 _ASPECT_CUES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     (
         "usage",
@@ -566,17 +585,17 @@ _ASPECT_CUES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "coverage",
+        re.compile(
+            r"業務委託|委託|測量|設計|こんさる|地域維持|工事以外|対象業務|契約の種類|案件の種類|"
+            r"ぎょうむいたく|いたく|そくりょう|せっけい|ちいきいじ"
+        ),
+    ),
+    (
         "documents",
         re.compile(
             r"中間前払金|前払金|契約保証|証書の種類|保証の種類|どの証書|どの保証|対象の証書|"
             r"ちゅうかんまえばらい|まえばらい|けいやくほしょう"
-        ),
-    ),
-    (
-        "coverage",
-        re.compile(
-            r"業務委託|委託|測量|こんさる|地域維持|工事以外|対象業務|契約の種類|案件の種類|"
-            r"ぎょうむいたく|いたく|そくりょう|ちいきいじ"
         ),
     ),
     (
@@ -589,8 +608,15 @@ _ASPECT_CUES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
 )
 
 
+# 電子で出せますか, 紙の証書で出したい: asks about the form, not where to submit.
+_IN_FORM_RE = re.compile(
+    r"(?:電子|紙|書面|でんし|かみ|しょめん)(?:の?(?:証書|しょうしょ))?で(?:出|だ)(?=[さしすせそ])"
+)
+
+
 def detect_aspect(surface: str, reading: str) -> tuple[Aspect, bool]:
     """The aspect asked and whether a cue said so (False: the default, 運用開始日)."""
+    surface, reading = _IN_FORM_RE.sub("で", surface), _IN_FORM_RE.sub("で", reading)
     for aspect, pattern in _ASPECT_CUES:
         if pattern.search(surface) or pattern.search(reading):
             return aspect, True

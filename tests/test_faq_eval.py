@@ -3,11 +3,12 @@
 Top-1 accuracy over the in-domain questions (the expected FAQ entry, orderer fact, 「資料に掲載
 なし」, a question back for a shared name, or branch field) and abstention over the out-of-domain
 ones, printed for the dev and the holdout split (run pytest with -s to see them). The engine is
-tuned on dev only; holdout is never looked at to tune.
+tuned on dev only; holdout is never looked at to tune. The holdout of sessions 1-3 was opened in
+session 4 and is dev since; the holdout is now questions_fresh.yaml, written blind then.
 
-The target is 95% accuracy and 90% abstention over both splits. Accuracy ended below it (README,
-"FAQ assistant"): the overall accuracy assertion is marked as an expected failure with the
-measured figures, and floors just under them guard against regressions.
+The target is 95% accuracy and 90% abstention, on the holdout as well as overall. Accuracy
+reaches it; abstention does not (README, "FAQ assistant"): its assertion is marked as an expected
+failure with the measured figures, and floors just under them guard against regressions.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from faq.engine import Assistant
 from faq.evaluation import Report, evaluate, load_items
 
-QUESTIONS = Path(__file__).parent / "faq_eval"  # questions.yaml, questions_more.yaml
+QUESTIONS = Path(__file__).parent / "faq_eval"  # questions*.yaml
 
 
 @cache
@@ -32,15 +33,22 @@ def report() -> Report:
     for split in ("dev", "holdout", None):
         print("FAQ eval", result.line(split))
     for name in sorted({i.file for i in items}):
-        part = evaluate(ask, [i for i in items if i.file == name])
-        print(f"FAQ eval {name}:", part.line("dev"), "|", part.line("holdout"))
+        mine = [i for i in items if i.file == name]
+        part = evaluate(ask, mine)
+        splits = sorted({i.split for i in mine})
+        print(f"FAQ eval {name}:", " | ".join(part.line(split) for split in splits))
     return result
 
 
 def test_questions_file_is_as_described() -> None:
     items = load_items(QUESTIONS)
-    assert {i.file for i in items} == {"questions.yaml", "questions_more.yaml"}
-    assert len(items) >= 600
+    assert {i.file for i in items} == {
+        "questions.yaml",
+        "questions_more.yaml",
+        "questions_fresh.yaml",
+    }
+    assert len(items) >= 900
+    assert {i.split for i in items if i.file == "questions_fresh.yaml"} == {"holdout"}
     assert sum(1 for i in items if not i.in_domain) >= 50
     assert {i.split for i in items} == {"dev", "holdout"}
     assert {i.kind for i in items} == {
@@ -53,19 +61,26 @@ def test_questions_file_is_as_described() -> None:
     }
 
 
-def test_abstention_and_dev_accuracy() -> None:
+def test_accuracy_target() -> None:
     r = report()
-    assert r.abstention() >= 0.90, r.line()
-    # regression floors, just under the measured figures (dev 95.6%, all 93.7%, holdout 89.8%)
-    assert r.accuracy("dev") >= 0.95, r.line("dev")
-    assert r.accuracy() >= 0.93, r.line()
-    assert r.accuracy("holdout") >= 0.88, r.line("holdout")
+    assert r.accuracy() >= 0.95, r.line()  # measured 95.0% (744/783)
+    assert r.accuracy("holdout") >= 0.95, r.line("holdout")  # measured 95.7% (199/208)
+    assert r.accuracy("dev") >= 0.94, r.line("dev")  # floor; measured 94.8% (545/575)
+
+
+def test_abstention_floors() -> None:
+    r = report()
+    # regression floors, just under the measured figures (dev 92.3%, all 89.2%, holdout 77.4%)
+    assert r.abstention("dev") >= 0.92, r.line("dev")
+    assert r.abstention() >= 0.89, r.line()
+    assert r.abstention("holdout") >= 0.77, r.line("holdout")
 
 
 @pytest.mark.xfail(
-    reason="accuracy 93.7% (holdout 89.8%) is below the 95% target; see README",
+    reason="abstention 89.2% overall (holdout 77.4%) is below the 90% target; see README",
     strict=True,  # reaching the target turns this into a failure: then drop the marker
 )
-def test_accuracy_target() -> None:
+def test_abstention_target() -> None:
     r = report()
-    assert r.accuracy() >= 0.95, r.line()
+    assert r.abstention() >= 0.90, r.line()
+    assert r.abstention("holdout") >= 0.90, r.line("holdout")
