@@ -52,6 +52,7 @@ __all__ = [
     "Orderer",
     "OrdererFile",
     "OrdererIndex",
+    "OutOfScope",
     "Problem",
     "Submission",
     "SynonymFile",
@@ -363,16 +364,32 @@ class FaqEntry(BaseModel):
     tags: Texts = ()
 
 
+class OutOfScope(BaseModel):
+    """Something callers ask near the domain that the knowledge does not answer (保証料の計算,
+    電子入札のICカード): a question closest to its wording gets 「該当なし」, not the entry that
+    happens to share its words."""
+
+    model_config = _MODEL_CONFIG
+
+    id: FaqId
+    topic: Text  # 「{topic}は、このFAQの対象外です」
+    questions: Annotated[tuple[Text, ...], Field(min_length=3)]
+
+
 class FaqFile(BaseModel):
     """data/faq.yaml."""
 
     model_config = _MODEL_CONFIG
 
     entries: Annotated[tuple[FaqEntry, ...], Field(min_length=1)]
+    out_of_scope: tuple[OutOfScope, ...] = ()
 
     @model_validator(mode="after")
     def _unique_entries(self) -> FaqFile:
-        issues = _faq_duplicates([(e.id, list(e.questions)) for e in self.entries])
+        issues = _faq_duplicates(
+            [("entries", e.id, list(e.questions)) for e in self.entries]
+            + [("out_of_scope", o.id, list(o.questions)) for o in self.out_of_scope]
+        )
         if issues:
             raise _FieldIssues(issues)
         return self
@@ -481,25 +498,34 @@ def _fold_question(text: str) -> str:
 
 
 def _faq_duplicates(
-    entries: Sequence[tuple[str | None, list[str | None]]],
+    entries: Sequence[tuple[str, str | None, Sequence[str | None]]],
 ) -> list[tuple[Loc, str]]:
+    """Ids and questions used twice: ``entries`` are (section, id, questions), the sections
+    (entries, out_of_scope) numbered on their own; ids and questions are unique across them."""
     issues: list[tuple[Loc, str]] = []
-    for index, first, entry_id in _duplicates([entry_id for entry_id, _ in entries]):
-        issues.append(
-            (("entries", index, "id"), f"{entry_id} appears twice (same as entries[{first}])")
-        )
+    places: list[tuple[str, int]] = []
+    counts: dict[str, int] = {}
+    for section, _id, _q in entries:
+        places.append((section, counts.get(section, 0)))
+        counts[section] = counts.get(section, 0) + 1
+    for index, first, entry_id in _duplicates([entry_id for _s, entry_id, _q in entries]):
+        section, at = places[index]
+        was = "{}[{}]".format(*places[first])
+        issues.append(((section, at, "id"), f"{entry_id} appears twice (same as {was})"))
     seen: dict[str, tuple[int, int]] = {}
-    for index, (_, questions) in enumerate(entries):
+    for index, (_s, _id, questions) in enumerate(entries):
+        section, at = places[index]
         for q_index, question in enumerate(questions):
             if question is None:
                 continue
             folded = _fold_question(question)
             if folded in seen:
                 e, q = seen[folded]
+                was = "{}[{}]".format(*places[e])
                 issues.append(
                     (
-                        ("entries", index, "questions", q_index),
-                        f"「{question}」 appears twice (same as entries[{e}].questions[{q}])",
+                        (section, at, "questions", q_index),
+                        f"「{question}」 appears twice (same as {was}.questions[{q}])",
                     )
                 )
             else:
@@ -547,24 +573,21 @@ def _raw_file_issues(model: type[BaseModel], data: Any) -> list[tuple[Loc, str]]
                 keys.append(None)
         return _orderer_duplicates(keys)
     if model is FaqFile:
-        entries = data.get("entries")
-        if not isinstance(entries, list):
-            return []
-        rows: list[tuple[str | None, list[str | None]]] = []
-        for entry in entries:
-            if not isinstance(entry, dict):
-                rows.append((None, []))
-                continue
-            entry_id = entry.get("id")
-            questions = entry.get("questions")
-            rows.append(
-                (
-                    entry_id if isinstance(entry_id, str) else None,
-                    [q if isinstance(q, str) else None for q in questions]
-                    if isinstance(questions, list)
-                    else [],
+        rows: list[tuple[str, str | None, list[str | None]]] = []
+        for section in ("entries", "out_of_scope"):
+            items = data.get(section)
+            for item in items if isinstance(items, list) else ():
+                entry_id = item.get("id") if isinstance(item, dict) else None
+                questions = item.get("questions") if isinstance(item, dict) else None
+                rows.append(
+                    (
+                        section,
+                        entry_id if isinstance(entry_id, str) else None,
+                        [q if isinstance(q, str) else None for q in questions]
+                        if isinstance(questions, list)
+                        else [],
+                    )
                 )
-            )
         return _faq_duplicates(rows)
     if model is BranchFile:
         branches = data.get("branches")
@@ -944,6 +967,7 @@ class CheckReport:
     unverified_orderers: int = 0
     faq_entries: int = 0
     faq_questions: int = 0
+    out_of_scope: int = 0
     branches: int = 0
     synonym_groups: int = 0
 
@@ -984,7 +1008,8 @@ class CheckReport:
             lines.append("  都道府県別:")
             lines += [f"    {name}: {n}件" for name, n in self.orderers_by_prefecture.items()]
         if self.faq_entries:
-            lines.append(f"FAQ: {self.faq_entries}件（質問文 {self.faq_questions}件）")
+            scope = f"、対象外の話題 {self.out_of_scope}件" if self.out_of_scope else ""
+            lines.append(f"FAQ: {self.faq_entries}件（質問文 {self.faq_questions}件{scope}）")
         if self.branches:
             lines.append(f"支店: {self.branches}件")
         if self.synonym_groups:
@@ -1002,9 +1027,10 @@ def _check_orderers(report: CheckReport, path: Path) -> None:
 
 
 def _check_faq(report: CheckReport, path: Path) -> None:
-    entries = load_faq(path).entries
-    report.faq_entries += len(entries)
-    report.faq_questions += sum(len(e.questions) for e in entries)
+    faq = load_faq(path)
+    report.faq_entries += len(faq.entries)
+    report.faq_questions += sum(len(e.questions) for e in faq.entries)
+    report.out_of_scope += len(faq.out_of_scope)
 
 
 def _check_branches(report: CheckReport, path: Path) -> None:

@@ -39,6 +39,7 @@ from core.knowledge import (
     FaqEntry,
     Orderer,
     OrdererFile,
+    OutOfScope,
     SynonymGroup,
     default_branches_path,
     default_faq_path,
@@ -157,6 +158,8 @@ class Tuning:
     focus_bonus: float = 0.08
     other_penalty: float = 0.5
     unnamed_penalty: float = 0.75  # entries about an orderer when the question names none
+    # out-of-scope topics score this share: only a question clearly about one is declined
+    out_of_scope_weight: float = 0.8
     # decisions: an FAQ entry is asserted when the calibrated confidence (the probability that
     # the best entry is right, see Assistant.confidence) reaches ``min_confidence``, its score
     # clears ``threshold`` and it beats the runner-up by ``margin``
@@ -237,6 +240,7 @@ class Assistant:
         self,
         entries: Sequence[FaqEntry],
         *,
+        out_of_scope: Sequence[OutOfScope] = (),
         orderers: OrdererFile | None = None,
         branches: BranchFile | None = None,
         synonyms: Sequence[SynonymGroup] = (),
@@ -245,17 +249,24 @@ class Assistant:
         self.tuning = tuning or Tuning()
         self.stats = BuildStats(sudachi_seconds=load_sudachi())
         with index_cache.paused_gc():
-            self._build(entries, orderers, branches, synonyms)
+            self._build(entries, out_of_scope, orderers, branches, synonyms)
 
     def _build(
         self,
         entries: Sequence[FaqEntry],
+        out_of_scope: Sequence[OutOfScope],
         orderers: OrdererFile | None,
         branches: BranchFile | None,
         synonyms: Sequence[SynonymGroup],
     ) -> None:
         started = time.perf_counter()
         self.entries = tuple(entries)
+        self.out_of_scope = tuple(out_of_scope)
+        # Indexed: the entries, then the out-of-scope topics (numbers from len(self.entries) up),
+        # each with its questions, tags and answer text (a topic's text is its name).
+        questions = [e.questions for e in self.entries] + [o.questions for o in self.out_of_scope]
+        tags = [e.tags for e in self.entries] + [() for _o in self.out_of_scope]
+        texts = [e.answer for e in self.entries] + [o.topic for o in self.out_of_scope]
         self.orderer_file = orderers
         self.branch_file = branches
 
@@ -263,7 +274,7 @@ class Assistant:
         self.finder = OrdererFinder(orderers.orderers if orderers else ())
         self.branch_finder = BranchFinder(branches.branches) if branches else None
         lap("finders")
-        phrasings = [_Doc(i, q) for i, e in enumerate(self.entries) for q in e.questions]
+        phrasings = [_Doc(i, q) for i, said in enumerate(questions) for q in said]
         tokenized = [analyse_tokens(d.text) for d in phrasings]
         lap("sudachi tokenize")
         # Orderer names are masked on both sides: the name picks the orderer (focus), the
@@ -274,18 +285,18 @@ class Assistant:
         )
         analyse = self.vocabulary.analyse
         phrasing_docs = [analyse(d.text, c, t) for d, (c, t) in zip(phrasings, masked, strict=True)]
-        tag_docs = [self.vocabulary.analyse_words(e.tags) for e in self.entries]
+        tag_docs = [self.vocabulary.analyse_words(words) for words in tags]
         if any(w > 0 for w in self.tuning.answer[1:]):
-            answer_docs = [analyse(e.answer, *analyse_tokens(e.answer)) for e in self.entries]
+            answer_docs = [analyse(text, *analyse_tokens(text)) for text in texts]
         else:
-            answer_docs = [self.vocabulary.analyse_surface(e.answer) for e in self.entries]
+            answer_docs = [self.vocabulary.analyse_surface(text) for text in texts]
         self._phrasings = phrasings
         self._entry_of = [d.entry for d in phrasings]
-        self._phrasings_of: list[list[int]] = [[] for _e in self.entries]
+        self._phrasings_of: list[list[int]] = [[] for _e in questions]
         for i, d in enumerate(phrasings):
             self._phrasings_of[d.entry].append(i)
         # Everything the knowledge says, to tell a question's unknown nouns (家賃, 観光地); the
-        # phrasings and answers as cleaned above.
+        # phrasings and answers as cleaned above (not the out-of-scope topics).
         self._known_text = "\n".join(
             fold(x)
             for e, entry in enumerate(self.entries)
@@ -324,7 +335,9 @@ class Assistant:
         lap("indexes")
         self.finder.known_words = frozenset(x.surface for _c, toks in masked for x in toks)
         by_name = {normalize_name(o.name): o for o in orderers.orderers} if orderers else {}
-        self._entry_orderers = [self._orderers_of(e, by_name) for e in self.entries]
+        self._entry_orderers = [self._orderers_of(e, by_name) for e in self.entries] + [
+            frozenset() for _o in self.out_of_scope
+        ]
         self._in_prefecture: dict[str, list[str]] = {}
         for o in orderers.orderers if orderers else ():
             if o.prefecture:
@@ -359,8 +372,10 @@ class Assistant:
                 cached=True,
             )
             return found
+        faq = load_faq(files[0])
         built = cls(
-            load_faq(files[0]).entries,
+            faq.entries,
+            out_of_scope=faq.out_of_scope,
             orderers=load_orderers(files[1]),
             branches=load_branches(files[2]),
             synonyms=load_synonyms(files[3]).groups,
@@ -470,6 +485,8 @@ class Assistant:
                 score = score + t.focus_bonus if about & focus else score * t.other_penalty
             elif about and not named:
                 score *= t.unnamed_penalty
+            if e >= len(self.entries):
+                score *= t.out_of_scope_weight
             ranked.append(_Ranked(e, min(score, 1.0), self._phrasings[i].text))
         if t.unknown_penalty:
             factor = 1.0 - t.unknown_penalty * self.unknown_share(query)
@@ -545,8 +562,10 @@ class Assistant:
         return bool(_START_RESIDUAL_RE.match(rest.replace("の", "", len(mentions) - 1)))
 
     def _alternatives(self, ranked: Sequence[_Ranked], top: int) -> tuple[Alternative, ...]:
+        """The best entries that answer something (not the out-of-scope topics)."""
         entries = self.entries
-        return tuple(Alternative(r.phrasing, r.score, entries[r.entry].id) for r in ranked[:top])
+        answers = (r for r in ranked if r.entry < len(entries))
+        return tuple(Alternative(r.phrasing, r.score, entries[r.entry].id) for r in answers)[:top]
 
     def evidence(self, query: Analysis, ranked: Sequence[_Ranked]) -> tuple[float, ...]:
         """What the confidence is computed from, each scaled to about 0..1: the best score, its
@@ -578,19 +597,20 @@ class Assistant:
         t = self.tuning
         evidence = self.evidence(masked, ranked)
         confidence = self.confidence(evidence) if ranked else 0.0
+        text = NOT_FOUND
         if ranked:
             best = ranked[0]
             runner = ranked[1].score if len(ranked) > 1 else 0.0
-            if (
-                confidence >= t.min_confidence
-                and best.score >= t.threshold
-                and best.score - runner >= t.margin
-            ):
+            sure = confidence >= t.min_confidence and best.score >= t.threshold
+            if sure and best.entry >= len(self.entries):
+                text = self._declined(best)
+                confidence = 0.0  # no answer is asserted (the CLI prints 確信度 beside it)
+            elif sure and best.score - runner >= t.margin:
                 answer = self._entry_answer(best, alternatives[1:], query)
                 return replace(answer, confidence=confidence, evidence=evidence)
         return Answer(
             False,
-            NOT_FOUND,
+            text,
             confidence,
             "",
             "",
@@ -600,6 +620,11 @@ class Assistant:
             normalized=query.surface,
             evidence=evidence,
         )
+
+    def _declined(self, best: _Ranked) -> str:
+        """「該当なし」 for a question about an out-of-scope topic, naming the topic."""
+        topic = self.out_of_scope[best.entry - len(self.entries)].topic
+        return f"{NOT_FOUND}（{topic}は、このFAQの対象外です）"
 
     def _entry_answer(
         self, best: _Ranked, alternatives: tuple[Alternative, ...], query: Analysis
@@ -677,9 +702,21 @@ class Assistant:
         if ranked:
             best = ranked[0]
             about = self._entry_orderers[best.entry]
-            if (about and _key(orderer) in about and best.score >= t.specific_threshold) or (
-                not about and not explicit and best.score >= t.general_threshold
-            ):
+            general = not about and not explicit and best.score >= t.general_threshold
+            if general and best.entry >= len(self.entries):  # 鳥栖市の入札参加資格
+                alternatives = self._alternatives(ranked, top)
+                return Answer(
+                    False,
+                    self._declined(best),
+                    0.0,
+                    "",
+                    "",
+                    best.phrasing,
+                    alternatives,
+                    "none",
+                    normalized=query.surface,
+                )
+            if general or (about and _key(orderer) in about and best.score >= t.specific_threshold):
                 return self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
         text = render_orderer(orderer, aspect)
         confidence = 0.9 if (explicit and mention.exact) else 0.8

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from core.db import Database
-from core.knowledge import load_faq
+from core.knowledge import OutOfScope, load_faq
 from faq.engine import NOT_FOUND, Answer, Assistant, _without_tokens
 from faq.entities import detect_aspect
 from faq.index import TfidfIndex, merged, reading_ngrams, surface_ngrams, term_features
@@ -477,6 +477,34 @@ def test_assistant_from_given_entries_only() -> None:
     small = Assistant(entries)
     assert small.ask("入札ボンドも電子でもらえる？").entry_id == "bid-bond"
     assert not small.ask("鳥栖市はいつから？").answered
+
+
+def test_out_of_scope_topic_declines_with_its_name() -> None:
+    entries = [e for e in load_faq().entries if e.id in ("cost", "bid-bond", "enet-fees")]
+    reissue = OutOfScope(
+        id="reissue-fee",
+        topic="紙の保証証書の再発行",
+        questions=(
+            "保証証書をなくしたので再発行してほしい",
+            "紙の証書の再発行手数料はいくらですか",
+            "証書を紛失したときの再発行の手続き",
+        ),
+    )
+    question = "保証証書の再発行手数料っていくら？"
+    assert Assistant(entries).ask(question).entry_id == "enet-fees"  # shares 手数料
+    small = Assistant(entries, out_of_scope=[reissue])
+    answer = small.ask(question)
+    assert not answer.answered and answer.kind == "none"
+    assert (
+        answer.answer
+        == "該当する回答が見つかりません（紙の保証証書の再発行は、このFAQの対象外です）"
+    )
+    assert answer.alternatives and all(a.entry_id != "reissue-fee" for a in answer.alternatives)
+    assert answer.confidence == 0.0  # nothing is asserted
+    assert small.ask("電子保証にしたら費用はかかる？").entry_id == "cost"  # still answered
+    # the shipped topics, also when an orderer is named
+    answer = ask("鳥栖市の入札参加資格の申請はどうすれば")
+    assert not answer.answered and "入札参加資格の申請は、このFAQの対象外です" in answer.answer
 
 
 # --------------------------------------------------------------------------- misses

@@ -6,9 +6,10 @@ ones, printed for the dev and the holdout split (run pytest with -s to see them)
 tuned on dev only; holdout is never looked at to tune. The holdout of sessions 1-3 was opened in
 session 4 and is dev since; the holdout is now questions_fresh.yaml, written blind then.
 
-The target is 95% accuracy and 90% abstention, on the holdout as well as overall. Accuracy
-reaches it; abstention does not (README, "FAQ assistant"): its assertion is marked as an expected
-failure with the measured figures, and floors just under them guard against regressions.
+The target is 95% accuracy and 90% abstention, on the holdout as well as overall. Abstention
+reaches it overall; accuracy (94.8% overall, 94.7% holdout) and the holdout's abstention (87.1%)
+do not (README, "FAQ assistant"): those assertions are marked as expected failures with the
+measured figures, and floors just under them guard against regressions.
 """
 
 from __future__ import annotations
@@ -61,26 +62,31 @@ def test_questions_file_is_as_described() -> None:
     }
 
 
-def test_accuracy_target() -> None:
+def test_abstention_target_and_floors() -> None:
     r = report()
-    assert r.accuracy() >= 0.95, r.line()  # measured 95.0% (744/783)
-    assert r.accuracy("holdout") >= 0.95, r.line("holdout")  # measured 95.7% (199/208)
-    assert r.accuracy("dev") >= 0.94, r.line("dev")  # floor; measured 94.8% (545/575)
-
-
-def test_abstention_floors() -> None:
-    r = report()
-    # regression floors, just under the measured figures (dev 92.3%, all 89.2%, holdout 77.4%)
-    assert r.abstention("dev") >= 0.92, r.line("dev")
-    assert r.abstention() >= 0.89, r.line()
-    assert r.abstention("holdout") >= 0.77, r.line("holdout")
+    assert r.abstention() >= 0.90, r.line()  # the target; measured 95.3% (141/148)
+    # regression floors, just under the measured figures
+    assert r.accuracy("dev") >= 0.94, r.line("dev")  # 94.8% (545/575)
+    assert r.accuracy() >= 0.94, r.line()  # 94.8% (742/783)
+    assert r.accuracy("holdout") >= 0.94, r.line("holdout")  # 94.7% (197/208)
+    assert r.abstention("dev") >= 0.97, r.line("dev")  # 97.4% (114/117)
+    assert r.abstention("holdout") >= 0.87, r.line("holdout")  # 87.1% (27/31)
 
 
 @pytest.mark.xfail(
-    reason="abstention 89.2% overall (holdout 77.4%) is below the 90% target; see README",
+    reason="accuracy 94.8% overall, 94.7% on the holdout: below the 95% target; see README",
     strict=True,  # reaching the target turns this into a failure: then drop the marker
 )
-def test_abstention_target() -> None:
+def test_accuracy_target() -> None:
     r = report()
-    assert r.abstention() >= 0.90, r.line()
+    assert r.accuracy() >= 0.95, r.line()
+    assert r.accuracy("holdout") >= 0.95, r.line("holdout")
+
+
+@pytest.mark.xfail(
+    reason="abstention 87.1% on the holdout (4 of 31 answered) is below the 90% target",
+    strict=True,
+)
+def test_abstention_target_on_the_holdout() -> None:
+    r = report()
     assert r.abstention("holdout") >= 0.90, r.line("holdout")

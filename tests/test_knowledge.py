@@ -436,6 +436,33 @@ def test_duplicate_faq_id_and_question(tmp_path: Path) -> None:
     assert len(problems) == 4
 
 
+def test_out_of_scope_topics_load_and_share_the_faq_uniqueness(tmp_path: Path) -> None:
+    scope = """\
+out_of_scope:
+  - id: guarantee-fee-amount
+    topic: 保証料の金額
+    questions:
+      - 保証料はいくらになりますか
+      - 保証料の計算方法
+      - 請負金額が三千万円のときの保証料
+"""
+    faq = load_faq(write(tmp_path, "faq.yaml", FAQ_OK + scope))
+    assert [(o.id, o.topic, len(o.questions)) for o in faq.out_of_scope] == [
+        ("guarantee-fee-amount", "保証料の金額", 3)
+    ]
+    clash = scope.replace("保証料の計算方法", "紙の契約でも電子保証は使えますか").replace(
+        "guarantee-fee-amount", "paper-contract"
+    )
+    text = FAQ_OK + clash
+    problems = problems_of(load_faq, write(tmp_path, "faq.yaml", text))
+    assert problems == [
+        f"faq.yaml:{line_of(text, 'id: paper-contract', 2)}: out_of_scope[0].id: "
+        "paper-contract appears twice (same as entries[0])",
+        f"faq.yaml:{line_of(text, '紙の契約でも', 2)}: out_of_scope[0].questions[1]: "
+        "「紙の契約でも電子保証は使えますか」 appears twice (same as entries[0].questions[0])",
+    ]
+
+
 def test_duplicate_faq_id_alongside_other_errors(tmp_path: Path) -> None:
     second = FAQ_OK.removeprefix("entries:\n").replace("answer: >-", "answer: ''\n    unused: >-")
     text = FAQ_OK + second
