@@ -72,6 +72,7 @@ def test_data_check_shipped_files(capsys: pytest.CaptureFixture[str]) -> None:
     assert report["orderers_by_category"]["都道府県"] >= 20
     assert report["orderers_by_prefecture"]["熊本県"] >= 19  # the prefecture and its 18+ towns
     assert report["faq_entries"] >= 50 and report["branches"] >= 25
+    assert report["faq_questions"] > report["faq_entries"] and report["out_of_scope"] >= 20
 
 
 def test_data_check_reports_file_and_line(

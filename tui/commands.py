@@ -348,6 +348,8 @@ def data_check(a: argparse.Namespace) -> int:
                 "orderers_by_prefecture": report.orderers_by_prefecture,
                 "unverified_orderers": report.unverified_orderers,
                 "faq_entries": report.faq_entries,
+                "faq_questions": report.faq_questions,
+                "out_of_scope": report.out_of_scope,
                 "branches": report.branches,
             }
         )
