@@ -111,6 +111,7 @@ class Answer:
     field: str | None = None
     listed: bool | None = None  # orderer answers: False for a body the documents do not name
     candidates: tuple[str, ...] = ()  # the orderers a shared name may mean
+    orderers: tuple[str, ...] = ()  # every orderer answered, when several are named
     normalized: str = ""
     evidence: tuple[float, ...] = ()  # FAQ decisions: what the confidence was computed from
 
@@ -131,6 +132,7 @@ class Answer:
             "field": self.field,
             "listed": self.listed,
             "candidates": list(self.candidates),
+            "orderers": list(self.orderers),
         }
 
 
@@ -538,6 +540,9 @@ class Assistant:
             and self.orderer_file is not None
             and (domain or (aspect == "start" and self._only_start_words(folded, named_any)))
         ):
+            several = self._several(named_any, named)
+            if several:
+                return self._orderers_answer(query, several, aspect, explicit, ranked, top)
             answer = self._orderer_answer(query, named, aspect, explicit, ranked, top)
             if answer.kind == "faq":  # an entry about that orderer: its confidence too
                 evidence = self.evidence(masked, ranked)
@@ -657,19 +662,14 @@ class Assistant:
         assert self.orderer_file is not None
         if mention.unlisted is not None:
             name = mention.unlisted
-            lst = self.orderer_file
-            text = (
-                not_listed_text(name, lst.list_as_of, lst.list_note)
-                + "。\n"
-                + _source_line(lst.list_source, lst.list_as_of)
-            )
+            text, source, as_of, matched = self._record(mention, aspect)
             return Answer(
                 True,
                 text,
                 0.8,
-                lst.list_source,
-                lst.list_as_of.isoformat(),
-                f"{name}（一覧に掲載なし）",
+                source,
+                as_of,
+                matched,
                 self._alternatives(ranked, top),
                 "orderer",
                 orderer=name,
@@ -718,20 +718,77 @@ class Assistant:
                 )
             if general or (about and _key(orderer) in about and best.score >= t.specific_threshold):
                 return self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
-        text = render_orderer(orderer, aspect)
+        text, source, as_of, matched = self._record(mention, aspect)
         confidence = 0.9 if (explicit and mention.exact) else 0.8
         return Answer(
             True,
             text,
             confidence,
-            orderer.source,
-            orderer.as_of.isoformat(),
-            f"{self._display(orderer)}／{ASPECTS[aspect]}",
+            source,
+            as_of,
+            matched,
             self._alternatives(ranked, top),
             "orderer",
             orderer=orderer.name,
             aspect=aspect,
             listed=True,
+            normalized=query.surface,
+        )
+
+    def _record(self, mention: Mention, aspect: Aspect) -> tuple[str, str, str, str]:
+        """What the orderer's record (or the list's absence of one) says of ``aspect``: the
+        text, its source, as-of date (ISO) and what was matched."""
+        assert self.orderer_file is not None
+        if mention.unlisted is not None:
+            lst = self.orderer_file
+            text = not_listed_text(mention.unlisted, lst.list_as_of, lst.list_note)
+            text += "。\n" + _source_line(lst.list_source, lst.list_as_of)
+            as_of = lst.list_as_of.isoformat()
+            return text, lst.list_source, as_of, f"{mention.unlisted}（一覧に掲載なし）"
+        orderer = mention.orderers[0]
+        matched = f"{self._display(orderer)}／{ASPECTS[aspect]}"
+        return render_orderer(orderer, aspect), orderer.source, orderer.as_of.isoformat(), matched
+
+    @staticmethod
+    def _several(mentions: Sequence[Mention], named: Mention) -> list[Mention]:
+        """The orderers of a question that names two or more one by one (鳥栖市と唐津市, 佐賀市や
+        札幌市): each is answered. Not when a prefecture only says where (福岡の芦屋町: ``named``
+        is then the body alone) or a name is shared (大津: asked back)."""
+        bodies = [m for m in mentions if not m.area]
+        if len(bodies) < 2 or named is not bodies[0]:
+            return []
+        if any(len(m.orderers) > 1 or m.namesakes for m in bodies):
+            return []
+        keys = [m.unlisted or _key(m.orderers[0]) for m in bodies]
+        return bodies if len(set(keys)) == len(keys) else []
+
+    def _orderers_answer(
+        self,
+        query: Analysis,
+        mentions: Sequence[Mention],
+        aspect: Aspect,
+        explicit: bool,
+        ranked: Sequence[_Ranked],
+        top: int,
+    ) -> Answer:
+        """One record answer for each orderer named, in the order said."""
+        records = [self._record(m, aspect) for m in mentions]
+        listed = [m for m in mentions if m.unlisted is None]
+        exact = explicit and all(m.exact for m in listed)
+        first = mentions[0]
+        return Answer(
+            True,
+            "\n\n".join(text for text, _s, _a, _m in records),
+            0.9 if exact else 0.8,
+            "、".join(dict.fromkeys(source for _t, source, _a, _m in records)),
+            min(as_of for _t, _s, as_of, _m in records),
+            "、".join(matched for _t, _s, _a, matched in records),
+            self._alternatives(ranked, top),
+            "orderer",
+            orderer=first.unlisted or first.orderers[0].name,
+            aspect=aspect,
+            listed=first.unlisted is None,
+            orderers=tuple(m.unlisted or m.orderers[0].name for m in mentions),
             normalized=query.surface,
         )
 

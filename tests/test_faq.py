@@ -214,6 +214,18 @@ def test_a_prefecture_beside_its_own_body_only_says_where() -> None:
     assert ask("兵庫県と札幌市の電子保証").orderer == "兵庫県"  # two bodies: the first one
 
 
+def test_several_orderers_named_are_each_answered() -> None:
+    answer = ask("鳥栖市と唐津市はいつから電子保証？")
+    assert answer.answered and answer.kind == "orderer" and answer.aspect == "start"
+    assert (answer.orderer, answer.orderers) == ("鳥栖市", ("鳥栖市", "唐津市"))
+    tosu, karatsu = answer.answer.split("\n\n")
+    assert tosu.startswith("鳥栖市") and "令和8年3月1日" in tosu and "出典: 003_" in tosu
+    assert karatsu.startswith("唐津市") and "令和6年4月" in karatsu and "出典: 003_" in karatsu
+    assert answer.source == "003_fa20bb5a45307e8d.txt" and answer.as_of == "2026-02-02"
+    assert ask("福岡の芦屋町は電子保証いつから？").orderers == ()  # a place, then one body
+    assert not ask("大津と鳥栖市はいつから電子保証？").answered  # which 大津 first
+
+
 def test_the_aspect_is_read_without_the_name() -> None:
     answer = ask("はまだしはいつから電子保証？")  # だし in はまだし is not 出し (提出)
     assert (answer.orderer, answer.aspect) == ("浜田市", "start")
