@@ -115,6 +115,30 @@ class Answer:
     normalized: str = ""
     evidence: tuple[float, ...] = ()  # FAQ decisions: what the confidence was computed from
 
+    @classmethod
+    def none(
+        cls,
+        text: str,
+        normalized: str,
+        matched: str = "",
+        alternatives: tuple[Alternative, ...] = (),
+        confidence: float = 0.0,
+        evidence: tuple[float, ...] = (),
+    ) -> Answer:
+        """Nothing asserted: 「該当なし」 or why not, with the nearest candidates."""
+        return cls(
+            False,
+            text,
+            confidence,
+            "",
+            "",
+            matched,
+            alternatives,
+            "none",
+            normalized=normalized,
+            evidence=evidence,
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "answered": self.answered,
@@ -508,7 +532,7 @@ class Assistant:
         top = max(0, top)
         query = self.analyse(question[:500])
         if not query.cleaned:
-            return Answer(False, NOT_FOUND, 0.0, "", "", "", (), "none", normalized="")
+            return Answer.none(NOT_FOUND, "")
         folded = fold(query.cleaned)
 
         branch = self._branch(folded, query)
@@ -613,18 +637,8 @@ class Assistant:
             elif sure and best.score - runner >= t.margin:
                 answer = self._entry_answer(best, alternatives[1:], query)
                 return replace(answer, confidence=confidence, evidence=evidence)
-        return Answer(
-            False,
-            text,
-            confidence,
-            "",
-            "",
-            ranked[0].phrasing if ranked else "",
-            alternatives,
-            "none",
-            normalized=query.surface,
-            evidence=evidence,
-        )
+        matched = ranked[0].phrasing if ranked else ""
+        return Answer.none(text, query.surface, matched, alternatives, confidence, evidence)
 
     def _declined(self, best: _Ranked) -> str:
         """「該当なし」 for a question about an out-of-scope topic, naming the topic."""
@@ -705,17 +719,7 @@ class Assistant:
             general = not about and not explicit and best.score >= t.general_threshold
             if general and best.entry >= len(self.entries):  # 鳥栖市の入札参加資格
                 alternatives = self._alternatives(ranked, top)
-                return Answer(
-                    False,
-                    self._declined(best),
-                    0.0,
-                    "",
-                    "",
-                    best.phrasing,
-                    alternatives,
-                    "none",
-                    normalized=query.surface,
-                )
+                return Answer.none(self._declined(best), query.surface, best.phrasing, alternatives)
             if general or (about and _key(orderer) in about and best.score >= t.specific_threshold):
                 return self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
         text, source, as_of, matched = self._record(mention, aspect)
@@ -809,10 +813,10 @@ class Assistant:
         if other is not None and what is not None and ("支店" in folded or "してん" in folded):
             company = "東日本建設業保証" if other.group(1) else "北海道建設業信用保証"
             text = f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
-            return Answer(False, text, 0.0, "", "", "", (), "none", normalized=query.surface)
+            return Answer.none(text, query.surface)
         if what is None and _HOURS_RE.search(folded) and _COUNTER_RE.search(folded):
             text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
-            return Answer(False, text, 0.0, "", "", "", (), "none", normalized=query.surface)
+            return Answer.none(text, query.surface)
         if hit is None or what is None:
             return None
         bf = self.branch_file
