@@ -112,6 +112,7 @@ class Answer:
     listed: bool | None = None  # orderer answers: False for a body the documents do not name
     candidates: tuple[str, ...] = ()  # the orderers a shared name may mean
     orderers: tuple[str, ...] = ()  # every orderer answered, when several are named
+    out_of_scope: str | None = None  # the out-of-scope topic a declined question is about
     normalized: str = ""
     evidence: tuple[float, ...] = ()  # FAQ decisions: what the confidence was computed from
 
@@ -124,6 +125,7 @@ class Answer:
         alternatives: tuple[Alternative, ...] = (),
         confidence: float = 0.0,
         evidence: tuple[float, ...] = (),
+        out_of_scope: str | None = None,
     ) -> Answer:
         """Nothing asserted: 「該当なし」 or why not, with the nearest candidates."""
         return cls(
@@ -137,6 +139,7 @@ class Answer:
             "none",
             normalized=normalized,
             evidence=evidence,
+            out_of_scope=out_of_scope,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -157,6 +160,7 @@ class Answer:
             "listed": self.listed,
             "candidates": list(self.candidates),
             "orderers": list(self.orderers),
+            "out_of_scope": self.out_of_scope,
         }
 
 
@@ -626,24 +630,26 @@ class Assistant:
         t = self.tuning
         evidence = self.evidence(masked, ranked)
         confidence = self.confidence(evidence) if ranked else 0.0
-        text = NOT_FOUND
         if ranked:
             best = ranked[0]
             runner = ranked[1].score if len(ranked) > 1 else 0.0
             sure = confidence >= t.min_confidence and best.score >= t.threshold
             if sure and best.entry >= len(self.entries):
-                text = self._declined(best)
-                confidence = 0.0  # no answer is asserted (the CLI prints 確信度 beside it)
-            elif sure and best.score - runner >= t.margin:
+                return replace(self._declined(query, best, alternatives), evidence=evidence)
+            if sure and best.score - runner >= t.margin:
                 answer = self._entry_answer(best, alternatives[1:], query)
                 return replace(answer, confidence=confidence, evidence=evidence)
         matched = ranked[0].phrasing if ranked else ""
-        return Answer.none(text, query.surface, matched, alternatives, confidence, evidence)
+        return Answer.none(NOT_FOUND, query.surface, matched, alternatives, confidence, evidence)
 
-    def _declined(self, best: _Ranked) -> str:
-        """「該当なし」 for a question about an out-of-scope topic, naming the topic."""
-        topic = self.out_of_scope[best.entry - len(self.entries)].topic
-        return f"{NOT_FOUND}（{topic}は、このFAQの対象外です）"
+    def _declined(
+        self, query: Analysis, best: _Ranked, alternatives: tuple[Alternative, ...]
+    ) -> Answer:
+        """「該当なし」 for a question about an out-of-scope topic, naming the topic; nothing is
+        asserted (confidence 0), the nearest real entries are the candidates."""
+        topic = self.out_of_scope[best.entry - len(self.entries)]
+        text = f"{NOT_FOUND}（{topic.topic}は、このFAQの対象外です）"
+        return Answer.none(text, query.surface, best.phrasing, alternatives, out_of_scope=topic.id)
 
     def _entry_answer(
         self, best: _Ranked, alternatives: tuple[Alternative, ...], query: Analysis
@@ -718,8 +724,7 @@ class Assistant:
             about = self._entry_orderers[best.entry]
             general = not about and not explicit and best.score >= t.general_threshold
             if general and best.entry >= len(self.entries):  # 鳥栖市の入札参加資格
-                alternatives = self._alternatives(ranked, top)
-                return Answer.none(self._declined(best), query.surface, best.phrasing, alternatives)
+                return self._declined(query, best, self._alternatives(ranked, top))
             if general or (about and _key(orderer) in about and best.score >= t.specific_threshold):
                 return self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
         text, source, as_of, matched = self._record(mention, aspect)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from core.db import Database
     from faq.engine import Answer
 
-__all__ = ["MissGroup", "list_misses", "record_miss"]
+__all__ = ["MissGroup", "is_miss", "list_misses", "record_miss"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,12 @@ class MissGroup:
             "best_score": round(self.best_score, 3),
             "candidates": self.candidates,
         }
+
+
+def is_miss(answer: Answer) -> bool:
+    """A question staff may want an entry for: nothing answered, and not a question back (which
+    of 大津市・大津町?) nor a topic the FAQ declines on purpose (out_of_scope in data/faq.yaml)."""
+    return answer.kind == "none" and answer.out_of_scope is None
 
 
 def record_miss(db: Database, question: str, answer: Answer, *, operator: str = "") -> bool:

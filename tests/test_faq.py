@@ -22,7 +22,7 @@ from core.knowledge import OutOfScope, load_faq
 from faq.engine import NOT_FOUND, Answer, Assistant, _without_tokens
 from faq.entities import detect_aspect
 from faq.index import TfidfIndex, merged, reading_ngrams, surface_ngrams, term_features
-from faq.misses import list_misses, record_miss
+from faq.misses import is_miss, list_misses, record_miss
 from faq.normalize import (
     Analysis,
     Token,
@@ -513,6 +513,12 @@ def test_out_of_scope_topic_declines_with_its_name() -> None:
     )
     assert answer.alternatives and all(a.entry_id != "reissue-fee" for a in answer.alternatives)
     assert answer.confidence == 0.0  # nothing is asserted
+    assert (
+        answer.out_of_scope == "reissue-fee" and answer.to_json()["out_of_scope"] == "reissue-fee"
+    )
+    assert not is_miss(answer)  # declined on purpose: not listed for staff to add an entry
+    assert is_miss(small.ask("明日の天気は？"))
+    assert not is_miss(ask("大津はいつから電子保証？"))  # a question back
     assert small.ask("電子保証にしたら費用はかかる？").entry_id == "cost"  # still answered
     # the shipped topics, also when an orderer is named
     answer = ask("鳥栖市の入札参加資格の申請はどうすれば")

@@ -18,9 +18,10 @@ log = logging.getLogger(__name__)
 
 def _record(question: str, answer: Answer) -> None:
     """Keep an unanswered question for staff; never lets a database problem reach the user."""
-    if answer.kind != "none":
-        return  # answered, or a clarification (which of 大津市・大津町?)
-    from faq.misses import record_miss
+    from faq.misses import is_miss, record_miss
+
+    if not is_miss(answer):
+        return
 
     try:
         db = CTX.db

@@ -126,9 +126,9 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
             self.post_message(self.Answered(question, None, self.hosho.describe_error(exc)))
             return
         self.post_message(self.Answered(question, answer))
-        if not answer.answered:
-            from faq.misses import record_miss
+        from faq.misses import is_miss, record_miss
 
+        if is_miss(answer):
             # record_miss logs, never raises: a miss that is not recorded hides nothing
             record_miss(
                 self.hosho.database(), question, answer, operator=self.hosho.settings.operator
