@@ -761,7 +761,7 @@ class Assistant:
     @staticmethod
     def _several(mentions: Sequence[Mention], named: Mention) -> list[Mention]:
         """The orderers of a question that names two or more one by one (鳥栖市と唐津市, 佐賀市や
-        札幌市): each is answered. Not when a prefecture only says where (福岡の芦屋町: ``named``
+        小城市): each is answered. Not when a prefecture only says where (福岡の芦屋町: ``named``
         is then the body alone) or a name is shared (大津: asked back)."""
         bodies = [m for m in mentions if not m.area]
         if len(bodies) < 2 or named is not bodies[0]:
