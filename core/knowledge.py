@@ -372,7 +372,7 @@ class OutOfScope(BaseModel):
     model_config = _MODEL_CONFIG
 
     id: FaqId
-    topic: Text  # 「{topic}は、このFAQの対象外です」
+    topic: Text  # 「{topic}のことでしたら、このFAQの対象外です」
     questions: Annotated[tuple[Text, ...], Field(min_length=3)]
 
 

@@ -452,7 +452,11 @@ class Assistant:
         return sum(1 for n in nouns if n not in self._known_text) / len(nouns)
 
     def rank(
-        self, query: Analysis, focus: frozenset[str] = frozenset(), named: bool = False
+        self,
+        query: Analysis,
+        focus: frozenset[str] = frozenset(),
+        named: bool = False,
+        bonus: bool = True,
     ) -> list[_Ranked]:
         """The candidate entries, best first, scores in 0..1.
 
@@ -511,8 +515,11 @@ class Assistant:
                 + (w_answer * self._answer_field.score(ans, e) if w_answer else 0.0)
             ) / weight
             about = self._entry_orderers[e]
-            if focus and about:
-                score = score + t.focus_bonus if about & focus else score * t.other_penalty
+            if focus and about:  # the bonus only when the question is about guarantees
+                if not about & focus:
+                    score *= t.other_penalty
+                elif bonus:
+                    score += t.focus_bonus
             elif about and not named:
                 score *= t.unnamed_penalty
             if e >= len(self.entries):
@@ -549,7 +556,7 @@ class Assistant:
             mentions = [m for m in mentions if m.end <= company.start() or m.start >= company.end()]
         domain = has_domain_cue(query.surface, query.reading)
         named_any = [m for m in mentions if m.orderers or m.unlisted]
-        focus = self._focus(named_any) if domain else frozenset()
+        focus = self._focus(named_any)
         masked = (
             self.vocabulary.analyse(
                 question, *_without_tokens(query.cleaned, list(query.tokens), named_any)
@@ -559,7 +566,7 @@ class Assistant:
         )
         # What is asked, without the names (はまだし is not だし, 提出).
         aspect, explicit = detect_aspect(masked.surface, masked.reading)
-        ranked = self.rank(masked, focus, bool(named_any))
+        ranked = self.rank(masked, focus, bool(named_any), bonus=domain)
         alternatives = self._alternatives(ranked, top)
         named = _named(mentions)
 
@@ -648,7 +655,7 @@ class Assistant:
         """「該当なし」 for a question about an out-of-scope topic, naming the topic; nothing is
         asserted (confidence 0), the nearest real entries are the candidates."""
         topic = self.out_of_scope[best.entry - len(self.entries)]
-        text = f"{NOT_FOUND}（{topic.topic}は、このFAQの対象外です）"
+        text = f"{NOT_FOUND}（{topic.topic}のことでしたら、このFAQの対象外です）"
         return Answer.none(text, query.surface, best.phrasing, alternatives, out_of_scope=topic.id)
 
     def _entry_answer(

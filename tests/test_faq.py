@@ -251,6 +251,12 @@ def test_area_is_not_the_prefecture_itself() -> None:
     assert "指定" not in ask("さがけんないでどうにゅうしているところをしりたい").normalized
 
 
+def test_an_entry_about_another_orderer_loses_without_a_domain_word_too() -> None:
+    # 令和8年4月1日 is 芦屋町's start date; the question names 鳥栖市 (and no 保証 or 電子)
+    answer = ask("令和8年4月1日に契約する鳥栖市の工事は対象？")
+    assert "鳥栖市" in answer.answer and "芦屋町" not in answer.answer
+
+
 def test_orderer_name_without_a_domain_word_is_not_enough() -> None:
     for question in ("鳥栖市のごみ収集日を教えていただけますか", "芦屋町の花火大会っていつ？"):
         assert not ask(question).answered, question
@@ -509,7 +515,7 @@ def test_out_of_scope_topic_declines_with_its_name() -> None:
     assert not answer.answered and answer.kind == "none"
     assert (
         answer.answer
-        == "該当する回答が見つかりません（紙の保証証書の再発行は、このFAQの対象外です）"
+        == "該当する回答が見つかりません（紙の保証証書の再発行のことでしたら、このFAQの対象外です）"
     )
     assert answer.alternatives and all(a.entry_id != "reissue-fee" for a in answer.alternatives)
     assert answer.confidence == 0.0  # nothing is asserted
@@ -522,7 +528,10 @@ def test_out_of_scope_topic_declines_with_its_name() -> None:
     assert small.ask("電子保証にしたら費用はかかる？").entry_id == "cost"  # still answered
     # the shipped topics, also when an orderer is named
     answer = ask("鳥栖市の入札参加資格の申請はどうすれば")
-    assert not answer.answered and "入札参加資格の申請は、このFAQの対象外です" in answer.answer
+    assert (
+        not answer.answered
+        and "入札参加資格の申請のことでしたら、このFAQの対象外です" in answer.answer
+    )
 
 
 # --------------------------------------------------------------------------- misses
