@@ -58,6 +58,7 @@ from faq.entities import (
     BranchFinder,
     Mention,
     OrdererFinder,
+    asks_branch_hours,
     detect_aspect,
     detect_branch_field,
     has_domain_cue,
@@ -256,11 +257,6 @@ _START_RESIDUAL_RE = re.compile(
 _OTHER_COMPANY_RE = re.compile(
     r"(東日本建設業?(?:信用)?保証|ひがしにほんけんせつ)|(北海道建設業?(?:信用)?保証|ほっかいどうけんせつ)"
 )
-
-
-# Opening hours of a branch: not in the branch file (e-Net's hours are an FAQ entry).
-_HOURS_RE = re.compile(r"何時|なんじ|営業時間|受付時間|えいぎょうじかん|開いて|あいて")
-_COUNTER_RE = re.compile(r"支店|してん|窓口|まどぐち")
 
 
 class Assistant:
@@ -577,7 +573,7 @@ class Assistant:
         ):
             several = self._several(named_any, named)
             if several:
-                return self._orderers_answer(query, several, aspect, explicit, ranked, top)
+                return self._records_answer(query, several, aspect, explicit, ranked, top)
             answer = self._orderer_answer(query, named, aspect, explicit, ranked, top)
             if answer.kind == "faq":  # an entry about that orderer: its confidence too
                 evidence = self.evidence(masked, ranked)
@@ -686,24 +682,8 @@ class Assistant:
         top: int,
     ) -> Answer:
         t = self.tuning
-        assert self.orderer_file is not None
         if mention.unlisted is not None:
-            name = mention.unlisted
-            text, source, as_of, matched = self._record(mention, aspect)
-            return Answer(
-                True,
-                text,
-                0.8,
-                source,
-                as_of,
-                matched,
-                self._alternatives(ranked, top),
-                "orderer",
-                orderer=name,
-                aspect=aspect,
-                listed=False,
-                normalized=query.surface,
-            )
+            return self._records_answer(query, [mention], aspect, explicit, ranked, top)
         if len(mention.orderers) > 1 or mention.namesakes:
             names = [self._display(o) for o in mention.orderers]
             label = ASPECTS[aspect]
@@ -734,22 +714,7 @@ class Assistant:
                 return self._declined(query, best, self._alternatives(ranked, top))
             if general or (about and _key(orderer) in about and best.score >= t.specific_threshold):
                 return self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
-        text, source, as_of, matched = self._record(mention, aspect)
-        confidence = 0.9 if (explicit and mention.exact) else 0.8
-        return Answer(
-            True,
-            text,
-            confidence,
-            source,
-            as_of,
-            matched,
-            self._alternatives(ranked, top),
-            "orderer",
-            orderer=orderer.name,
-            aspect=aspect,
-            listed=True,
-            normalized=query.surface,
-        )
+        return self._records_answer(query, [mention], aspect, explicit, ranked, top)
 
     def _record(self, mention: Mention, aspect: Aspect) -> tuple[str, str, str, str]:
         """What the orderer's record (or the list's absence of one) says of ``aspect``: the
@@ -778,7 +743,7 @@ class Assistant:
         keys = [m.unlisted or _key(m.orderers[0]) for m in bodies]
         return bodies if len(set(keys)) == len(keys) else []
 
-    def _orderers_answer(
+    def _records_answer(
         self,
         query: Analysis,
         mentions: Sequence[Mention],
@@ -787,11 +752,13 @@ class Assistant:
         ranked: Sequence[_Ranked],
         top: int,
     ) -> Answer:
-        """One record answer for each orderer named, in the order said."""
+        """The records of the orderers named (one each, in the order said; an unlisted one's
+        「資料に掲載なし」): confidence 0.9 when the aspect was said and every listed name
+        exactly, else 0.8."""
         records = [self._record(m, aspect) for m in mentions]
         listed = [m for m in mentions if m.unlisted is None]
-        exact = explicit and all(m.exact for m in listed)
-        first = mentions[0]
+        exact = explicit and bool(listed) and all(m.exact for m in listed)
+        names = tuple(m.unlisted or m.orderers[0].name for m in mentions)
         return Answer(
             True,
             "\n\n".join(text for text, _s, _a, _m in records),
@@ -801,10 +768,10 @@ class Assistant:
             "、".join(matched for _t, _s, _a, matched in records),
             self._alternatives(ranked, top),
             "orderer",
-            orderer=first.unlisted or first.orderers[0].name,
+            orderer=names[0],
             aspect=aspect,
-            listed=first.unlisted is None,
-            orderers=tuple(m.unlisted or m.orderers[0].name for m in mentions),
+            listed=mentions[0].unlisted is None,
+            orderers=names if len(names) > 1 else (),
             normalized=query.surface,
         )
 
@@ -826,7 +793,7 @@ class Assistant:
             company = "東日本建設業保証" if other.group(1) else "北海道建設業信用保証"
             text = f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
             return Answer.none(text, query.surface)
-        if what is None and _HOURS_RE.search(folded) and _COUNTER_RE.search(folded):
+        if what is None and asks_branch_hours(folded):
             text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
             return Answer.none(text, query.surface)
         if hit is None or what is None:

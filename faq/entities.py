@@ -26,6 +26,7 @@ __all__ = [
     "BranchFinder",
     "Mention",
     "OrdererFinder",
+    "asks_branch_hours",
     "detect_aspect",
     "detect_branch_field",
     "has_domain_cue",
@@ -171,8 +172,6 @@ class OrdererFinder:
         # the first two characters of the keys → their lengths, longest first: most positions
         # start no key at all
         self._lengths = {c: sorted(v, reverse=True) for c, v in lengths.items()}
-        # the first two characters of every key (for readings)
-        self._heads = frozenset(k[:2] for k in [*self._keys, *self._reading_keys])
         self._reading_lengths = sorted({len(k) for k in self._reading_keys}, reverse=True)
         self.known_words: frozenset[str] = frozenset()
 
@@ -386,7 +385,7 @@ class OrdererFinder:
         for t in tokens:
             offsets[len(reading)] = t
             reading += t.reading
-        heads = self._heads
+        heads = self._lengths  # the heads of every key (only readings of 4+ are looked for)
         for start, first in sorted(offsets.items()):
             if reading[start : start + 2] not in heads or any(
                 s <= first.begin < e for s, e in taken
@@ -541,6 +540,16 @@ _ADDRESS_RE = re.compile(
     r"住所|じゅうしょ|所在地|しょざいち|場所|ばしょ|郵便番号|どこにある|どこにあり|行き方|地図|"
     r"びる|建物|たてもの|最寄|もより|あくせす|何階"
 )
+
+
+# Opening hours of a branch or its counter: not in the branch file (e-Net's hours are an FAQ
+# entry; they are asked without 支店 or 窓口).
+_HOURS_RE = re.compile(r"何時|なんじ|営業時間|受付時間|えいぎょうじかん|開いて|あいて")
+_COUNTER_RE = re.compile(r"支店|してん|窓口|まどぐち")
+
+
+def asks_branch_hours(folded: str) -> bool:
+    return bool(_HOURS_RE.search(folded) and _COUNTER_RE.search(folded))
 
 
 def detect_branch_field(folded: str) -> BranchField | None:

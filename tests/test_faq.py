@@ -555,6 +555,9 @@ def test_misses_recorded_and_listed(env_db: Database, capsys: pytest.CaptureFixt
         assert r.code == 0, r.err
         assert NOT_FOUND in r.out
     assert cli(capsys, "ask", "入札ボンドも電子でもらえる？").code == 0  # answered: not kept
+    declined = cli(capsys, "ask", "電子入札のICカードの有効期限が切れたんですが")
+    assert "このFAQの対象外です" in declined.out  # out of scope on purpose: not kept either
+    assert "大津市" in cli(capsys, "ask", "大津はいつから電子保証？").out  # asked back: not kept
     r = cli(capsys, "faq", "misses", "--json")
     assert r.code == 0, r.err
     groups = r.json

@@ -475,6 +475,30 @@ def test_duplicate_faq_id_alongside_other_errors(tmp_path: Path) -> None:
     assert f"faq.yaml:{line_of(text, 'unused')}: entries[1].unused: unknown key" in problems
 
 
+def test_duplicate_out_of_scope_question_alongside_other_errors(tmp_path: Path) -> None:
+    scope = """\
+out_of_scope:
+  - id: paper-contract
+    topic: ''
+    questions:
+      - 紙の契約でも電子保証は使えますか
+      - 保証料の計算方法
+      - 保証料率は何パーセント
+"""
+    text = FAQ_OK + scope
+    problems = problems_of(load_faq, write(tmp_path, "faq.yaml", text))
+    assert (
+        f"faq.yaml:{line_of(text, 'id: paper-contract', 2)}: out_of_scope[0].id: " in (problems[0])
+    )
+    assert any(
+        p.startswith(f"faq.yaml:{line_of(text, '紙の契約でも', 2)}: out_of_scope[0].questions[0]: ")
+        for p in problems
+    )
+    assert f"faq.yaml:{line_of(text, 'topic')}: out_of_scope[0].topic: must not be empty" in (
+        problems
+    )
+
+
 def test_faq_entry_rules(tmp_path: Path) -> None:
     text = (
         FAQ_OK.replace("id: paper-contract", "id: Paper_Contract")
