@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 __all__ = [
     "DateError",
+    "DateMention",
+    "find_dates",
     "format_wareki",
     "format_wareki_month",
     "format_wareki_short",
@@ -168,6 +170,32 @@ def parse_date(text: str) -> date:
     result = first.replace(day=parts.day)
     _check_era(parts, "日付", result, result)
     return result
+
+
+class DateMention(NamedTuple):
+    """A full date said inside a sentence; ``start``/``end`` index the text searched."""
+
+    day: date
+    start: int
+    end: int
+
+
+# The same forms inside a sentence: not part of a longer number, era letters in either case.
+_DATE_IN_TEXT_RE = re.compile(rf"(?<![0-9])(?:{_DATE_RE.pattern})(?![0-9])", re.VERBOSE | re.I)
+
+
+def find_dates(text: str) -> list[DateMention]:
+    """The full dates (year, month and day) said in ``text``, in order: 令和8年4月1日に契約,
+    R8.4.1から, 2026/4/1. Impossible dates and year-months are skipped. Pass NFKC text for
+    full-width digits (the spans index the text as given)."""
+    found: list[DateMention] = []
+    for match in _DATE_IN_TEXT_RE.finditer(text.translate(_DASHES)):
+        try:
+            day = parse_date(match.group(0))
+        except DateError:
+            continue
+        found.append(DateMention(day, match.start(), match.end()))
+    return found
 
 
 def parse_year_month(text: str) -> date:

@@ -35,6 +35,7 @@ __all__ = [
     "evaluate",
     "fee_discount",
     "fee_discount_reason",
+    "start_check",
     "submission_guidance",
 ]
 
@@ -240,6 +241,29 @@ def _start_reason(orderer: Orderer, anchor: date, label: str) -> Reason:
         "日付は発注者に確認",
         None,
     )
+
+
+def start_check(orderer: Orderer, day: date, said_as: str | None = None) -> Reason:
+    """Whether a case dated ``day`` falls on or after ``orderer``'s start, for a date said in
+    passing (a caller's question). ``said_as`` is what the date is, 契約締結日 or 入札公告日, when
+    the caller said so; otherwise it is taken as the date the orderer decides by. A date of
+    the other kind decides only one way: the announcement precedes the contract."""
+    anchor = orderer.applies_to
+    if said_as is None or said_as == anchor or orderer.start_date is None:
+        return _start_reason(orderer, day, said_as or anchor)
+    name, said = orderer.name, f"{said_as}（{format_wareki(day)}）"
+    position = _position(day, orderer)
+    decides = f"{name}は{anchor}で判断します（運用開始{_start_text(orderer)}）"
+    if anchor == "入札公告日" and position == "before":
+        text = (
+            f"{said}が{name}の運用開始（{_start_text(orderer)}）より前のため、入札公告も運用開始前"
+        )
+        return Reason(text, False, orderer.source, orderer.as_of)
+    if anchor == "契約締結日" and position == "after":
+        text = f"{said}が{name}の運用開始（{_start_text(orderer)}）以降のため、契約締結も運用開始後"
+        return Reason(text, True, orderer.source, orderer.as_of)
+    text = f"{decides}。{said}だけでは決まらないため、{anchor}を発注者に確認"
+    return Reason(text, None, orderer.source, orderer.as_of)
 
 
 # --------------------------------------------------------------------------- coverage

@@ -32,8 +32,9 @@ from datetime import date
 from typing import Any, Literal
 
 from core.dates import format_wareki
-from core.eligibility import not_listed_text
+from core.eligibility import not_listed_text, start_check
 from core.knowledge import (
+    AppliesTo,
     Branch,
     BranchFile,
     FaqEntry,
@@ -59,9 +60,13 @@ from faq.entities import (
     Mention,
     OrdererFinder,
     asks_branch_hours,
+    asks_for_region,
+    asks_only_record,
+    dated_cases,
     detect_aspect,
     detect_branch_field,
     has_domain_cue,
+    without_dates,
 )
 from faq.index import FEATURES, Features, Field, merged
 from faq.normalize import (
@@ -74,7 +79,7 @@ from faq.normalize import (
     has_kanji,
     load_sudachi,
 )
-from faq.render import render_ambiguous, render_branch, render_orderer
+from faq.render import render_ambiguous, render_branch, render_orderer, render_region
 
 __all__ = ["NOT_FOUND", "Alternative", "Answer", "Assistant", "Tuning"]
 
@@ -215,6 +220,22 @@ class _Ranked:
     phrasing: str
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What a question asks of an orderer: the aspect (``explicit`` when a cue said it) and
+    the dates it says, each with what it is (契約締結日, 入札公告日 or None: not said)."""
+
+    aspect: Aspect
+    explicit: bool
+    dates: tuple[tuple[date, AppliesTo | None], ...] = ()
+
+    @property
+    def dates_matter(self) -> bool:
+        """Dates are checked against the start for questions about the start or what is
+        covered; for an old contract's change (pre_start) the records may say nothing."""
+        return bool(self.dates) and self.aspect in ("start", "coverage", "documents")
+
+
 @dataclass
 class BuildStats:
     """How long the build took: the Sudachi dictionary load (once per process, not part of
@@ -244,15 +265,6 @@ class _Laps:
 
 _CHANNELS = ("surface", "reading", "terms")
 _KATAKANA_WORD = re.compile(r"^[\u3041-\u3096ー]{3,}$")
-# A start question without any domain word is still one when nothing else is said:
-# 「東広島市は令和7年4月から？」.
-_START_RESIDUAL_RE = re.compile(
-    r"^(?:は|って|の|も|では|で)?(?:令和|平成|r)?[0-9元]*年?[0-9]*月?[0-9]*日?"
-    r"(?:から|より|以降)?(?:運用開始日|始まって|はじまって|開始)?"
-    r"(?:ですか|でしょうか|ですかね|でしたっけ|だっけ|なの|なん|か|の|ね)*$"
-)
-
-
 # The other two surety companies: their branches are not ours (東日本建設業保証の東京支店).
 _OTHER_COMPANY_RE = re.compile(
     r"(東日本建設業?(?:信用)?保証|ひがしにほんけんせつ)|(北海道建設業?(?:信用)?保証|ほっかいどうけんせつ)"
@@ -537,7 +549,9 @@ class Assistant:
     def ask(self, question: str, top: int = 3) -> Answer:
         """Answer one question; never raises for odd input (empty, symbols, very long)."""
         top = max(0, top)
-        query = self.analyse(question[:500])
+        question = question[:500]
+        cases = dated_cases(question)
+        query = self.analyse(without_dates(question, cases) if cases else question)
         if not query.cleaned:
             return Answer.none(NOT_FOUND, "")
         folded = fold(query.cleaned)
@@ -562,22 +576,25 @@ class Assistant:
         )
         # What is asked, without the names (はまだし is not だし, 提出).
         aspect, explicit = detect_aspect(masked.surface, masked.reading)
+        asked = _Asked(aspect, explicit, tuple((c.day, c.said_as) for c in cases))
         ranked = self.rank(masked, focus, bool(named_any), bonus=domain)
         alternatives = self._alternatives(ranked, top)
+        # Questions about orderers' records: with a domain word, or with nothing but the
+        # names and what a record says (大分県の業務委託は対象？).
+        records = domain or (bool(named_any) and asks_only_record(self._rest(folded, named_any)))
+        region = self._region(folded, named_any, asked) if records else None
+        if region is not None:
+            return self._with_confidence(
+                self._region_answer(query, region, ranked, top), masked, ranked
+            )
         named = _named(mentions)
-
-        if (
-            named is not None
-            and self.orderer_file is not None
-            and (domain or (aspect == "start" and self._only_start_words(folded, named_any)))
-        ):
+        if named is not None and self.orderer_file is not None and records:
             several = self._several(named_any, named)
             if several:
-                return self._records_answer(query, several, aspect, explicit, ranked, top)
-            answer = self._orderer_answer(query, named, aspect, explicit, ranked, top)
-            if answer.kind == "faq":  # an entry about that orderer: its confidence too
-                evidence = self.evidence(masked, ranked)
-                answer = replace(answer, confidence=self.confidence(evidence), evidence=evidence)
+                return self._records_answer(query, several, asked, ranked, top)
+            answer = self._with_confidence(
+                self._orderer_answer(query, named, asked, ranked, top), masked, ranked
+            )
             if named.typo and answer.answered and len(named.orderers) == 1:
                 note = f"（「{named.said}」は{named.orderers[0].name}として回答します）"
                 answer = replace(answer, answer=f"{note}\n{answer.answer}")
@@ -592,10 +609,61 @@ class Assistant:
                 keys.update(self._in_prefecture.get(o.name, ()))
         return frozenset(keys)
 
-    def _only_start_words(self, folded: str, mentions: Sequence[Mention]) -> bool:
-        """Nothing but the names and a start question (佐賀県の鳥栖市はいつから)."""
-        rest, _t = _without_tokens(folded, (), mentions)
-        return bool(_START_RESIDUAL_RE.match(rest.replace("の", "", len(mentions) - 1)))
+    def _with_confidence(
+        self, answer: Answer, query: Analysis, ranked: Sequence[_Ranked]
+    ) -> Answer:
+        """An FAQ entry chosen on the orderer route gets the FAQ confidence too."""
+        if answer.kind != "faq":
+            return answer
+        evidence = self.evidence(query, ranked)
+        return replace(answer, confidence=self.confidence(evidence), evidence=evidence)
+
+    def _region(self, folded: str, mentions: Sequence[Mention], asked: _Asked) -> Orderer | None:
+        """The prefecture whose bodies a start question asks about, when it is the only name
+        said (熊本県内で導入しているところ, 山口県の市町村はいつから)."""
+        if len(mentions) != 1 or asked.aspect != "start" or self.orderer_file is None:
+            return None
+        m = mentions[0]
+        place = m.orderers[0] if len(m.orderers) == 1 else None
+        if place is None or place.category.value != "都道府県":
+            return None
+        return place if m.area or asks_for_region(folded[m.end :]) else None
+
+    def _region_answer(
+        self, query: Analysis, place: Orderer, ranked: Sequence[_Ranked], top: int
+    ) -> Answer:
+        """An entry about that prefecture's bodies when one fits (佐賀県内), else the list of
+        the bodies the records name there, earliest start first."""
+        assert self.orderer_file is not None
+        region = place.prefecture or place.name
+        bodies = [o for o in self.orderer_file.orderers if o.prefecture == region or o is place]
+        keys = {_key(o) for o in bodies}
+        if ranked and self._entry_orderers[ranked[0].entry] & keys:
+            best = ranked[0]
+            if best.score >= self.tuning.specific_threshold:
+                return self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
+        text = render_region(region, bodies, self.orderer_file.list_note)
+        names = tuple(o.name for o in bodies)
+        return Answer(
+            True,
+            text,
+            0.9,
+            "、".join(dict.fromkeys(o.source for o in bodies)),
+            min(o.as_of for o in bodies).isoformat(),
+            f"{region}内の発注者一覧",
+            self._alternatives(ranked, top),
+            "orderer",
+            orderer=place.name,
+            aspect="region",  # not a record's aspect: the list of the bodies in a prefecture
+            listed=True,
+            orderers=names,
+            normalized=query.surface,
+        )
+
+    @staticmethod
+    def _rest(folded: str, mentions: Sequence[Mention]) -> str:
+        """The question without the orderers' names."""
+        return _without_tokens(folded, (), mentions)[0]
 
     def _alternatives(self, ranked: Sequence[_Ranked], top: int) -> tuple[Alternative, ...]:
         """The best entries that answer something (not the out-of-scope topics)."""
@@ -676,14 +744,13 @@ class Assistant:
         self,
         query: Analysis,
         mention: Mention,
-        aspect: Aspect,
-        explicit: bool,
+        asked: _Asked,
         ranked: Sequence[_Ranked],
         top: int,
     ) -> Answer:
-        t = self.tuning
+        t, aspect = self.tuning, asked.aspect
         if mention.unlisted is not None:
-            return self._records_answer(query, [mention], aspect, explicit, ranked, top)
+            return self._records_answer(query, [mention], asked, ranked, top)
         if len(mention.orderers) > 1 or mention.namesakes:
             names = [self._display(o) for o in mention.orderers]
             label = ASPECTS[aspect]
@@ -709,16 +776,21 @@ class Assistant:
         if ranked:
             best = ranked[0]
             about = self._entry_orderers[best.entry]
-            general = not about and not explicit and best.score >= t.general_threshold
+            general = not about and not asked.explicit and best.score >= t.general_threshold
             if general and best.entry >= len(self.entries):  # 鳥栖市の入札参加資格
                 return self._declined(query, best, self._alternatives(ranked, top))
-            if general or (about and _key(orderer) in about and best.score >= t.specific_threshold):
-                return self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
-        return self._records_answer(query, [mention], aspect, explicit, ranked, top)
+            specific = about and _key(orderer) in about and best.score >= t.specific_threshold
+            if general or specific:
+                answer = self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
+                if about and asked.dates_matter:  # the entry about this orderer: the dates too
+                    answer = replace(answer, answer=f"{_dated(orderer, asked)}\n{answer.answer}")
+                return answer
+        return self._records_answer(query, [mention], asked, ranked, top)
 
-    def _record(self, mention: Mention, aspect: Aspect) -> tuple[str, str, str, str]:
-        """What the orderer's record (or the list's absence of one) says of ``aspect``: the
-        text, its source, as-of date (ISO) and what was matched."""
+    def _record(self, mention: Mention, asked: _Asked) -> tuple[str, str, str, str]:
+        """What the orderer's record (or the list's absence of one) says of the aspect asked,
+        after the check of any dates said: the text, its source, as-of date (ISO) and what was
+        matched."""
         assert self.orderer_file is not None
         if mention.unlisted is not None:
             lst = self.orderer_file
@@ -727,8 +799,11 @@ class Assistant:
             as_of = lst.list_as_of.isoformat()
             return text, lst.list_source, as_of, f"{mention.unlisted}（一覧に掲載なし）"
         orderer = mention.orderers[0]
-        matched = f"{self._display(orderer)}／{ASPECTS[aspect]}"
-        return render_orderer(orderer, aspect), orderer.source, orderer.as_of.isoformat(), matched
+        matched = f"{self._display(orderer)}／{ASPECTS[asked.aspect]}"
+        text = render_orderer(orderer, asked.aspect)
+        if asked.dates_matter:
+            text = f"{_dated(orderer, asked)}\n{text}"
+        return text, orderer.source, orderer.as_of.isoformat(), matched
 
     @staticmethod
     def _several(mentions: Sequence[Mention], named: Mention) -> list[Mention]:
@@ -747,17 +822,16 @@ class Assistant:
         self,
         query: Analysis,
         mentions: Sequence[Mention],
-        aspect: Aspect,
-        explicit: bool,
+        asked: _Asked,
         ranked: Sequence[_Ranked],
         top: int,
     ) -> Answer:
         """The records of the orderers named (one each, in the order said; an unlisted one's
         「資料に掲載なし」): confidence 0.9 when the aspect was said and every listed name
         exactly, else 0.8."""
-        records = [self._record(m, aspect) for m in mentions]
+        records = [self._record(m, asked) for m in mentions]
         listed = [m for m in mentions if m.unlisted is None]
-        exact = explicit and bool(listed) and all(m.exact for m in listed)
+        exact = asked.explicit and bool(listed) and all(m.exact for m in listed)
         names = tuple(m.unlisted or m.orderers[0].name for m in mentions)
         return Answer(
             True,
@@ -769,7 +843,7 @@ class Assistant:
             self._alternatives(ranked, top),
             "orderer",
             orderer=names[0],
-            aspect=aspect,
+            aspect=asked.aspect,
             listed=mentions[0].unlisted is None,
             orderers=names if len(names) > 1 else (),
             normalized=query.surface,
@@ -854,6 +928,25 @@ def _without_tokens(
         else:
             out.append(t.shifted(shift) if shift else t)
     return "".join(kept), out
+
+
+_VERDICTS = {
+    True: "日付の上では電子保証の対象です",
+    False: "日付の上では電子保証の対象外です（書面の保証証書になります）",
+    None: "",  # the check's text says what to confirm
+}
+
+
+def _dated(orderer: Orderer, asked: _Asked) -> str:
+    """One line a date said: 【令和8年4月1日の案件】, the check against the start, the verdict."""
+    lines = []
+    for day, said_as in asked.dates:
+        check = start_check(orderer, day, said_as)
+        verdict = _VERDICTS[check.ok]
+        lines.append(
+            f"【{format_wareki(day)}の案件】{check.text}。{verdict}{'。' if verdict else ''}"
+        )
+    return "\n".join(lines)
 
 
 def _named(mentions: Sequence[Mention]) -> Mention | None:

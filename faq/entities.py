@@ -10,13 +10,16 @@ sound right (山口権 → やまぐちけん).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from datetime import date
+from typing import Literal, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
-from core.knowledge import LOCAL_CATEGORIES, Branch, Orderer
+from core.dates import find_dates
+from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer
 from faq.normalize import Token, clean, fold, has_kanji, is_hiragana, readings
 
 __all__ = [
@@ -24,12 +27,17 @@ __all__ = [
     "Aspect",
     "BranchField",
     "BranchFinder",
+    "DatedCase",
     "Mention",
     "OrdererFinder",
     "asks_branch_hours",
+    "asks_for_region",
+    "asks_only_record",
+    "dated_cases",
     "detect_aspect",
     "detect_branch_field",
     "has_domain_cue",
+    "without_dates",
 ]
 
 Aspect = Literal["start", "coverage", "documents", "submission", "pre_start", "usage"]
@@ -645,3 +653,88 @@ _DOMAIN_RE = re.compile(
 
 def has_domain_cue(surface: str, reading: str) -> bool:
     return bool(_DOMAIN_RE.search(surface) or _DOMAIN_RE.search(reading))
+
+
+# What a date in a question is: the tender announcement or the contract (said after the
+# date, 令和8年4月1日に契約; or before it, 公告日は令和8年3月2日).
+_DATE_ROLES: tuple[tuple[AppliesTo, re.Pattern[str]], ...] = (
+    ("入札公告日", re.compile(r"公告|こうこく")),
+    ("契約締結日", re.compile(r"契約|締結|けいやく")),
+)
+
+
+_CLAUSE_RE = re.compile(r"[、,。.;；]")
+
+
+def _role(text: str) -> AppliesTo | None:
+    found = [(m.start(), role) for role, p in _DATE_ROLES if (m := p.search(text))]
+    return min(found)[1] if found else None
+
+
+class DatedCase(NamedTuple):
+    """A full date a question says, what it is (None: not said), and where it stands in the
+    question's NFKC form."""
+
+    day: date
+    said_as: AppliesTo | None
+    start: int
+    end: int
+
+
+def dated_cases(question: str) -> list[DatedCase]:
+    """The full dates a question says (令和8年4月1日, R8.4.1, ２０２６/４/１), each with what it
+    is when the words right after it, or else right before it, say so."""
+    text = unicodedata.normalize("NFKC", question)
+    dates = find_dates(text)
+    cases: list[DatedCase] = []
+    for i, d in enumerate(dates):
+        after = text[d.end : dates[i + 1].start if i + 1 < len(dates) else len(text)]
+        before = text[dates[i - 1].end if i else 0 : d.start]
+        # the same clause only: up to the next comma, from the last one
+        after, before = _CLAUSE_RE.split(after[:12])[0], _CLAUSE_RE.split(before[-8:])[-1]
+        cases.append(DatedCase(d.day, _role(after) or _role(before), d.start, d.end))
+    return cases
+
+
+def without_dates(question: str, cases: Sequence[DatedCase]) -> str:
+    """The question's NFKC form with the dates cut out: a date is the caller's case, checked
+    against the records, not words to match entries on."""
+    text = unicodedata.normalize("NFKC", question)
+    kept, last = [], 0
+    for case in cases:
+        kept.append(text[last : case.start])
+        last = case.end
+    return "".join([*kept, text[last:]])
+
+
+# What may stand beside an orderer's name in a question that asks only about its record
+# (大分県の業務委託は対象？, R8.4.1から契約の鳥栖市の工事は？): particles, words for the case, dates
+# and endings. Aspect cues are taken out first.
+_RECORD_ONLY_RE = re.compile(
+    r"(?:は|が|の|も|って|では|で|に|を|と|から|より|以降|以後|まで|へ|や|"
+    r"工事|案件|契約|締結|業務|発注|公告|入札|対象|分|する|した|して|予定|場合|なら|だと|"
+    r"ですか|でしょうか|ですかね|でしたっけ|だっけ|なの|なん|か|ね|よ|ます|ません|る|た|ない|ん|"
+    r"(?:令和|平成|r)?[0-9元]{1,8}(?:年[0-9]{0,2}月?(?:[0-9]{0,2}日)?)?|\s)*"
+)
+
+
+def asks_only_record(rest: str) -> bool:
+    """``rest``, a folded question without the orderers' names, asks nothing but what their
+    records say: an aspect cue, and nothing else but particles, dates and endings."""
+    for _aspect, pattern in _ASPECT_CUES:
+        rest = pattern.sub("", rest)
+    return _RECORD_ONLY_RE.fullmatch(rest) is not None
+
+
+# The bodies of a prefecture rather than the prefecture itself (what follows its name):
+# 宮崎県の市町村, 山口県の自治体, 福岡県で電子保証が使えるところ, 熊本県内で導入しているのはどこ.
+_REGION_RE = re.compile(
+    r"^(?:内|ない|の?機関|.*?(?:市町村|市区町村|市町|市や町|自治体|発注者|発注機関|役所|役場|団体|"
+    r"ところ|とこ|どこ|一覧|いちらん|どの(?:市|町|自治体|発注者)))"
+)
+
+
+def asks_for_region(after: str) -> bool:
+    """``after``, the folded question after a prefecture's name, asks which bodies in it
+    (its municipalities, agencies, …) use electronic guarantees."""
+    return _REGION_RE.match(after) is not None

@@ -15,7 +15,13 @@ from core.dates import format_wareki, format_wareki_month
 from core.knowledge import Branch, Kind, Orderer
 from core.terms import GType
 
-__all__ = ["TEMPLATES_DIR", "render_ambiguous", "render_branch", "render_orderer"]
+__all__ = [
+    "TEMPLATES_DIR",
+    "render_ambiguous",
+    "render_branch",
+    "render_orderer",
+    "render_region",
+]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -98,6 +104,18 @@ def render_orderer(orderer: Orderer, aspect: str) -> str:
     template = environment().get_template(f"orderer_{aspect}.j2")
     return _tidy(
         template.render(o=orderer, notes=relevant_notes(orderer, aspect), kinds=list(Kind))
+    )
+
+
+def render_region(region: str, orderers: list[Orderer], note: str | None) -> str:
+    """The bodies in one prefecture the records name, earliest start first (the prefecture
+    itself first among equals), with each record's source once."""
+    undated = date.max
+    ordered = sorted(orderers, key=lambda o: (o.start_date or undated, o.name != region))
+    sources = {o.source: o.as_of for o in sorted(ordered, key=lambda o: o.as_of)}
+    template = environment().get_template("orderer_region.j2")
+    return _tidy(
+        template.render(region=region, orderers=ordered, note=note, sources=sources.items())
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from core.dates import (
     DateError,
+    find_dates,
     format_wareki,
     format_wareki_month,
     format_wareki_short,
@@ -374,3 +375,32 @@ def test_round_trip(d: date) -> None:
     assert parse_date(format_wareki_short(d)) == d
     assert parse_date(d.isoformat()) == d
     assert parse_year_month(format_wareki_month(d)) == d.replace(day=1)
+
+
+# --------------------------------------------------------------------------- dates in sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("令和8年4月1日に契約する工事", [APRIL_1_2026]),
+        ("r8.4.1から契約", [APRIL_1_2026]),
+        ("R8年4月1日", [APRIL_1_2026]),
+        ("契約は2026/4/1、公告は2026-03-02", [APRIL_1_2026, date(2026, 3, 2)]),
+        ("20260401着工", [APRIL_1_2026]),
+        ("令和元年5月1日", [date(2019, 5, 1)]),
+        ("令和8年4月に契約", []),  # a month is not a day
+        ("令和8年2月30日", []),  # no such day: skipped, not an error
+        ("12026/4/1", []),  # part of a longer number
+        ("4月1日から", []),  # no year
+        ("日付はありません", []),
+    ],
+)
+def test_find_dates_in_sentences(text: str, expected: list[date]) -> None:
+    assert [d.day for d in find_dates(text)] == expected
+
+
+def test_find_dates_spans_index_the_text() -> None:
+    text = "鳥栖市でR8.4.1に契約"
+    (found,) = find_dates(text)
+    assert text[found.start : found.end] == "R8.4.1"

@@ -16,6 +16,7 @@ from core.eligibility import (
     evaluate,
     fee_discount,
     fee_discount_reason,
+    start_check,
     submission_guidance,
 )
 from core.knowledge import Orderer, OrdererFile, load_orderers
@@ -642,3 +643,33 @@ def test_fee_discount(gtype: GType, channel: Channel, amount: int, expected: int
     else:
         assert "割引なし" in reason
         assert ("窓口" in reason) is (channel is Channel.COUNTER)
+
+
+# --------------------------------------------------------------------------- a date said in passing
+
+
+@pytest.mark.parametrize(
+    ("name", "day", "said_as", "expected"),
+    [
+        ("広島県", date(2024, 6, 1), None, True),  # taken as the date the orderer decides by
+        ("広島県", date(2024, 5, 31), "契約締結日", False),
+        # a contract decides by 入札公告日 only one way: before the start, so was the tender
+        ("鳥栖市", date(2026, 2, 27), "契約締結日", False),
+        ("鳥栖市", date(2026, 4, 1), "契約締結日", None),
+        ("鳥栖市", date(2026, 3, 1), "入札公告日", True),
+        # an announcement decides 契約締結日 only one way: after the start, so is the contract
+        ("広島県", date(2024, 6, 3), "入札公告日", True),
+        ("広島県", date(2024, 5, 20), "入札公告日", None),
+        ("福岡県", date(2025, 1, 15), None, None),  # inside the start month
+    ],
+)
+def test_start_check(name: str, day: date, said_as: str | None, expected: bool | None) -> None:
+    reason = start_check(orderer(name), day, said_as)
+    assert reason.ok is expected
+    assert reason.source == orderer(name).source
+
+
+def test_start_check_says_what_decides_when_the_date_cannot() -> None:
+    reason = start_check(orderer("鳥栖市"), date(2026, 4, 1), "契約締結日")
+    assert "鳥栖市は入札公告日で判断します" in reason.text
+    assert "契約締結日（令和8年4月1日）" in reason.text

@@ -226,6 +226,73 @@ def test_several_orderers_named_are_each_answered() -> None:
     assert not ask("大津と鳥栖市はいつから電子保証？").answered  # which 大津 first
 
 
+def test_a_date_said_is_checked_against_the_orderers_start() -> None:
+    answer = ask("令和8年4月1日に契約する芦屋町の工事は電子保証の対象？")
+    assert answer.answered  # the entry about 芦屋町's start, after the check
+    first, rest = answer.answer.split("\n", 1)
+    assert first.startswith("【令和8年4月1日の案件】契約締結日（令和8年4月1日）は芦屋町の運用開始")
+    assert first.endswith("日付の上では電子保証の対象です。") and "芦屋町" in rest
+    answer = ask("芦屋町で２０２６／３／３１契約の工事は電子保証？")  # full-width, the day before
+    assert "日付の上では電子保証の対象外です" in answer.answer
+    # 鳥栖市 decides by the tender announcement: a contract date alone leaves it open
+    answer = ask("R8.4.1から契約の鳥栖市の工事は？")  # no domain word: names, a date, a case
+    assert answer.answered and answer.orderer == "鳥栖市"
+    assert "鳥栖市は入札公告日で判断します" in answer.answer and "日付の上" not in answer.answer
+    answer = ask("鳥栖市で令和8年2月20日に入札公告、4月に契約の工事は電子保証？")
+    assert "入札公告日（令和8年2月20日）が鳥栖市の運用開始" in answer.answer
+    assert "日付の上では電子保証の対象外です" in answer.answer
+    # an entry about the orderer answers, after the check; several orderers: one check each
+    answer = ask("令和７年１０月１日に契約した島根県の工事は電子にできる？")
+    assert answer.answer.startswith("【令和7年10月1日の案件】契約締結日（令和7年10月1日）は島根県")
+    answer = ask("令和8年4月1日に契約する鳥栖市と芦屋町の工事は対象？")
+    assert answer.orderers == ("鳥栖市", "芦屋町")
+    assert [part.startswith("【令和8年4月1日の案件】") for part in answer.answer.split("\n\n")] == [
+        True,
+        True,
+    ]
+    # not for what a date does not decide: where to submit (and the date does not pull
+    # 芦屋町's start entry, which says 令和8年4月1日, ahead of its submission entry)
+    answer = ask("令和8年4月1日に契約した芦屋町の工事、認証キーはどこに出す？")
+    assert answer.answer.startswith("芦屋町へは電子メールなどで提出します")
+
+
+def test_a_question_of_names_and_record_words_needs_no_domain_word() -> None:
+    answer = ask("大分県の業務委託は対象？")
+    assert answer.answered and (answer.orderer, answer.aspect) == ("大分県", "coverage")
+    answer = ask("福岡県で使える？")
+    assert answer.answered and (answer.orderer, answer.aspect) == ("福岡県", "start")
+    assert not ask("大分県のランチ").answered
+    assert not ask("鳥栖市の人口は？").answered
+
+
+def test_the_bodies_of_a_prefecture_are_listed() -> None:
+    answer = ask("山口県内で電子保証を導入しているところは？")
+    assert answer.answered and answer.kind == "orderer" and answer.orderer == "山口県"
+    assert answer.aspect == "region" and answer.matched == "山口県内の発注者一覧"
+    data = assistant().orderer_file
+    assert data is not None
+    in_yamaguchi = [o for o in data.orderers if o.prefecture == "山口県"]
+    assert set(answer.orderers) == {o.name for o in in_yamaguchi} and len(in_yamaguchi) > 5
+    lines = answer.answer.splitlines()
+    assert lines[0].startswith(
+        f"山口県内で電子保証を導入している発注者は、資料では次の{len(in_yamaguchi)}件"
+    )
+    assert lines[1] == "・山口県: 令和4年12月から（日は資料に記載なし）"  # the earliest first
+    assert "導入済みでも載っていない場合があります" in answer.answer
+    assert lines[-1] == "出典: 003_fa20bb5a45307e8d.txt（令和8年2月2日時点）"
+    for question in (
+        "宮崎県の市町村で電子保証使えるところ",
+        "熊本県で電子保証が使える発注者を教えて",
+    ):
+        assert ask(question).answer.split("内で", 1)[0] in ("宮崎県", "熊本県"), question
+    # an entry written for the prefecture's bodies wins (佐賀県)
+    assert ask("佐賀県内で電子保証が使えるのはどこ？").entry_id == "saga-orderers"
+    # the prefecture itself, or anything else in it, is not a list
+    assert ask("福岡県はどこに認証キーを出す？").aspect == "submission"
+    assert not ask("島根県の入札情報ってどこで見れる？").answered
+    assert "発注者は、資料では" not in ask("広島県のおすすめの観光地ってどこ？").answer
+
+
 def test_the_aspect_is_read_without_the_name() -> None:
     answer = ask("はまだしはいつから電子保証？")  # だし in はまだし is not 出し (提出)
     assert (answer.orderer, answer.aspect) == ("浜田市", "start")
