@@ -709,6 +709,11 @@ class Assistant:
                 return replace(self._declined(query, best, alternatives), evidence=evidence)
             if sure and best.score - runner >= t.margin:
                 answer = self._entry_answer(best, alternatives[1:], query)
+                about = self._entry_orderers[best.entry]
+                if len(about) == 1:  # one orderer's rule, for a question that named none
+                    name = next(iter(about)).split("/", 1)[1]
+                    if name not in self.entries[best.entry].answer:
+                        answer = replace(answer, answer=f"（{name}の場合）{answer.answer}")
                 return replace(answer, confidence=confidence, evidence=evidence)
         matched = ranked[0].phrasing if ranked else ""
         return Answer.none(NOT_FOUND, query.surface, matched, alternatives, confidence, evidence)

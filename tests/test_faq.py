@@ -265,6 +265,15 @@ def test_a_question_of_names_and_record_words_needs_no_domain_word() -> None:
     assert not ask("鳥栖市の人口は？").answered
 
 
+def test_an_entry_about_one_orderer_says_whose_rule_it_is() -> None:
+    # the entry's answer does not name 鳥栖市: said first, as the question named no orderer
+    answer = ask("GMOサインの操作がわからない")
+    assert answer.entry_id == "tosu-gmo-support"
+    assert answer.answer.startswith("（鳥栖市の場合）まずGMOサインのヘルプセンター")
+    # a general entry is left as it is
+    assert not ask("電子保証を使うのにお金はかかる？").answer.startswith("（")
+
+
 def test_the_bodies_of_a_prefecture_are_listed() -> None:
     answer = ask("山口県内で電子保証を導入しているところは？")
     assert answer.answered and answer.kind == "orderer" and answer.orderer == "山口県"
