@@ -60,6 +60,7 @@ from faq.entities import (
     Mention,
     OrdererFinder,
     asks_branch_hours,
+    asks_contact,
     asks_for_region,
     asks_only_record,
     dated_cases,
@@ -523,8 +524,8 @@ class Assistant:
                 + (w_answer * self._answer_field.score(ans, e) if w_answer else 0.0)
             ) / weight
             about = self._entry_orderers[e]
-            if focus and about:  # the bonus only when the question is about guarantees
-                if not about & focus:
+            if named and about:  # the bonus only when the question is about guarantees
+                if not about & focus:  # another orderer, or one the records do not list
                     score *= t.other_penalty
                 elif bonus:
                     score += t.focus_bonus
@@ -599,7 +600,16 @@ class Assistant:
                 note = f"（「{named.said}」は{named.orderers[0].name}として回答します）"
                 answer = replace(answer, answer=f"{note}\n{answer.answer}")
             return answer
-        return self._faq_answer(query, masked, ranked, alternatives)
+        answer = self._faq_answer(query, masked, ranked, alternatives)
+        if named is not None and asks_contact(folded):
+            # 唐津市役所の住所: an entry about that orderer may hold it (島根県の問い合わせ先);
+            # otherwise say that the records have none, rather than a form's 住所 field.
+            keys = {_key(o) for o in named.orderers}
+            if not (answer.answered and self._entry_orderers[ranked[0].entry] & keys):
+                name = named.unlisted or "・".join(o.name for o in named.orderers)
+                text = f"{name}の電話番号・住所などの連絡先は資料にありません。{NOT_FOUND}"
+                return Answer.none(text, query.surface, answer.matched, alternatives)
+        return answer
 
     def _focus(self, mentions: Sequence[Mention]) -> frozenset[str]:
         """Keys of the orderers named; 佐賀県内 names every body in 佐賀県 as well."""

@@ -31,6 +31,7 @@ __all__ = [
     "Mention",
     "OrdererFinder",
     "asks_branch_hours",
+    "asks_contact",
     "asks_for_region",
     "asks_only_record",
     "dated_cases",
@@ -320,8 +321,9 @@ class OrdererFinder:
         before = text[i - 1]
         if not ("\u3041" <= before <= "\u3096" or before == "ー"):
             return True
-        # After a particle (…の, …は) a name may start; never inside a word.
-        return before in "のはでにへとがもやね" and end - i >= 3
+        # Never inside a word. After a particle (…の, …は) or a verb's ending (契約するとすし) a
+        # name may start.
+        return before in "のはでにへとがもやねるた" and end - i >= 3
 
     def _stem_mention(
         self,
@@ -556,6 +558,16 @@ _HOURS_RE = re.compile(r"何時|なんじ|営業時間|受付時間|えいぎょ
 _COUNTER_RE = re.compile(r"支店|してん|窓口|まどぐち")
 
 
+# An orderer's own contact details (唐津市役所の住所, 鳥栖市の電話番号): not in the records.
+_CONTACT_RE = re.compile(
+    r"電話|でんわ|tel|fax|ふぁっくす|ふぁくす|住所|じゅうしょ|所在地|しょざいち|郵便番号|連絡先"
+)
+
+
+def asks_contact(folded: str) -> bool:
+    return _CONTACT_RE.search(folded) is not None
+
+
 def asks_branch_hours(folded: str) -> bool:
     return bool(_HOURS_RE.search(folded) and _COUNTER_RE.search(folded))
 
@@ -673,7 +685,7 @@ def _role(text: str) -> AppliesTo | None:
 
 class DatedCase(NamedTuple):
     """A full date a question says, what it is (None: not said), and where it stands in the
-    question's NFKC form."""
+    question as dates are read (NFKC, hiragana dates in kanji)."""
 
     day: date
     said_as: AppliesTo | None
@@ -681,10 +693,24 @@ class DatedCase(NamedTuple):
     end: int
 
 
+# A date typed in hiragana: れいわ8ねん4がつ1にち.
+_KANA_DATE_RE = re.compile(r"(れいわ|へいせい)?([0-9]{1,4}|元)ねん([0-9]{1,2})がつ([0-9]{1,2})にち")
+_KANA_ERAS = {"れいわ": "令和", "へいせい": "平成"}
+
+
+def _dates_text(question: str) -> str:
+    """The question as dates are read in: NFKC, hiragana dates written in kanji."""
+    return _KANA_DATE_RE.sub(
+        lambda m: f"{_KANA_ERAS.get(m[1] or '', '')}{m[2]}年{m[3]}月{m[4]}日",
+        unicodedata.normalize("NFKC", question),
+    )
+
+
 def dated_cases(question: str) -> list[DatedCase]:
-    """The full dates a question says (令和8年4月1日, R8.4.1, ２０２６/４/１), each with what it
-    is when the words right after it, or else right before it, say so."""
-    text = unicodedata.normalize("NFKC", question)
+    """The full dates a question says (令和8年4月1日, R8.4.1, ２０２６/４/１, れいわ8ねん4がつ1
+    にち), each with what it is when the words right after it, or else right before it, say
+    so."""
+    text = _dates_text(question)
     dates = find_dates(text)
     cases: list[DatedCase] = []
     for i, d in enumerate(dates):
@@ -699,7 +725,7 @@ def dated_cases(question: str) -> list[DatedCase]:
 def without_dates(question: str, cases: Sequence[DatedCase]) -> str:
     """The question's NFKC form with the dates cut out: a date is the caller's case, checked
     against the records, not words to match entries on."""
-    text = unicodedata.normalize("NFKC", question)
+    text = _dates_text(question)
     kept, last = [], 0
     for case in cases:
         kept.append(text[last : case.start])
@@ -713,6 +739,7 @@ def without_dates(question: str, cases: Sequence[DatedCase]) -> str:
 _RECORD_ONLY_RE = re.compile(
     r"(?:は|が|の|も|って|では|で|に|を|と|から|より|以降|以後|まで|へ|や|"
     r"工事|案件|契約|締結|業務|発注|公告|入札|対象|分|する|した|して|予定|場合|なら|だと|"
+    r"内|発注者|発注機関|自治体|市町村|市区町村|市町|ところ|とこ|一覧|"
     r"ですか|でしょうか|ですかね|でしたっけ|だっけ|なの|なん|か|ね|よ|ます|ません|る|た|ない|ん|"
     r"(?:令和|平成|r)?[0-9元]{1,8}(?:年[0-9]{0,2}月?(?:[0-9]{0,2}日)?)?|\s)*"
 )
@@ -730,7 +757,8 @@ def asks_only_record(rest: str) -> bool:
 # 宮崎県の市町村, 山口県の自治体, 福岡県で電子保証が使えるところ, 熊本県内で導入しているのはどこ.
 _REGION_RE = re.compile(
     r"^(?:内|ない|の?機関|.*?(?:市町村|市区町村|市町|市や町|自治体|発注者|発注機関|役所|役場|団体|"
-    r"ところ|とこ|どこ|一覧|いちらん|どの(?:市|町|自治体|発注者)))"
+    r"ところ|とこ|一覧|いちらん|どの(?:市|町|自治体|発注者)|"
+    r"(?:使え|つかえ|導入|どうにゅう|対応|始め|はじめ|いけ).*どこ))"
 )
 
 

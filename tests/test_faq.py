@@ -242,6 +242,8 @@ def test_a_date_said_is_checked_against_the_orderers_start() -> None:
     assert "入札公告日（令和8年2月20日）が鳥栖市の運用開始" in answer.answer
     assert "日付の上では電子保証の対象外です" in answer.answer
     # an entry about the orderer answers, after the check; several orderers: one check each
+    answer = ask("れいわ8ねん4がつ1にちにけいやくするとすしのこうじはでんしほしょうつかえる？")
+    assert answer.answer.startswith("【令和8年4月1日の案件】鳥栖市は入札公告日で判断します")
     answer = ask("令和７年１０月１日に契約した島根県の工事は電子にできる？")
     assert answer.answer.startswith("【令和7年10月1日の案件】契約締結日（令和7年10月1日）は島根県")
     answer = ask("令和8年4月1日に契約する鳥栖市と芦屋町の工事は対象？")
@@ -263,6 +265,16 @@ def test_a_question_of_names_and_record_words_needs_no_domain_word() -> None:
     assert answer.answered and (answer.orderer, answer.aspect) == ("福岡県", "start")
     assert not ask("大分県のランチ").answered
     assert not ask("鳥栖市の人口は？").answered
+
+
+def test_an_orderers_contact_details_are_not_in_the_records() -> None:
+    for question, name in [("唐津市役所の住所", "唐津市"), ("札幌市の電話番号", "札幌市")]:
+        answer = ask(question)
+        assert not answer.answered, question
+        assert answer.answer == f"{name}の電話番号・住所などの連絡先は資料にありません。{NOT_FOUND}"
+    # an entry about that orderer holds them; submitting by FAX is not a contact question
+    assert ask("島根県の問い合わせ先").entry_id == "shimane-contact"
+    assert ask("鳥栖市へはFAXで提出できる？").aspect == "submission"
 
 
 def test_an_entry_about_one_orderer_says_whose_rule_it_is() -> None:
@@ -296,7 +308,14 @@ def test_the_bodies_of_a_prefecture_are_listed() -> None:
         assert ask(question).answer.split("内で", 1)[0] in ("宮崎県", "熊本県"), question
     # an entry written for the prefecture's bodies wins (佐賀県)
     assert ask("佐賀県内で電子保証が使えるのはどこ？").entry_id == "saga-orderers"
+    for question in (
+        "長崎の県内の発注者",
+        "鹿児島県の自治体",
+        "福岡県で電子保証が使えるのはどこ？",
+    ):
+        assert ask(question).aspect == "region", question
     # the prefecture itself, or anything else in it, is not a list
+    assert ask("島根県はどこ？").aspect != "region"
     assert ask("福岡県はどこに認証キーを出す？").aspect == "submission"
     assert not ask("島根県の入札情報ってどこで見れる？").answered
     assert "発注者は、資料では" not in ask("広島県のおすすめの観光地ってどこ？").answer
