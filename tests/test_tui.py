@@ -355,6 +355,8 @@ async def test_f1_answers_from_any_screen_and_keeps_history(
         shown = app.screen.query_one("#faq-text", Static)
         await wait_for(pilot, lambda: "鳥栖市" in str(shown.render()))
         assert "契約検査課" in str(shown.render()) and "出典" in str(shown.render())
+        await pilot.press("ctrl+y")  # the answer as shown, its source line once
+        assert app.clipboard.startswith("鳥栖市へは") and app.clipboard.count("出典") == 1
         app.screen.query_one("#faq-input", Input).value = ""
         await pilot.press(*"明日の天気は？", "enter")
         await wait_for(pilot, lambda: "見つかりません" in str(shown.render()))

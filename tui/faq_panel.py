@@ -35,15 +35,20 @@ def assistant_for(app: HoshoApp) -> Assistant:
         return app.assistant  # type: ignore[no-any-return]
 
 
+def source_line(a: Answer) -> str:
+    """「出典: 文書（和暦時点）」 for an answer whose text does not end with it already."""
+    if "出典" in a.answer:
+        return ""
+    when = f"（{dates.format_wareki(dates.parse_date(a.as_of))}時点）" if a.as_of else ""
+    return f"出典: {a.source}{when}"
+
+
 def answer_text(a: Answer) -> Text:
     text = Text()
     if a.answered:
         text.append(a.answer.rstrip() + "\n\n")
-        if "出典" not in a.answer:
-            when = ""
-            if a.as_of:
-                when = f"（{dates.format_wareki(dates.parse_date(a.as_of))}時点）"
-            text.append(f"出典: {a.source}{when}　", style="italic")
+        if source := source_line(a):
+            text.append(f"{source}　", style="italic")
         text.append(f"確信度 {a.confidence:.0%}", style="dim")
         if a.matched:
             text.append(f"\n近い質問: {a.matched}", style="dim")
@@ -170,7 +175,7 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
             self.app.notify("コピーする回答がありません", severity="warning")
             return
         a = self.current
-        text = f"{a.answer}\n出典: {a.source}（{a.as_of}時点）"
+        text = "\n".join(filter(None, [a.answer.rstrip(), source_line(a)]))  # 出典 once
         self.app.copy_to_clipboard(text)
         from tui.certs import copy_to_system_clipboard
 
