@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import Literal, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
@@ -90,6 +91,25 @@ _BODY_RE = re.compile(
     r"(大学|高等専門学校|高専|省|庁|機構|公団|公社|事業団|病院|研究所|整備局|事務所)"
     r"(?![\u3005\u4e00-\u9fff])"
 )
+# The same typed in hiragana (ながさきだいがく), with endings that are hardly anything else.
+_KANA_BODY_ENDINGS = {
+    "だいがく": "大学",
+    "こうせん": "高専",
+    "きこう": "機構",
+    "せいびきょく": "整備局",
+    "じむしょ": "事務所",
+    "びょういん": "病院",
+}
+# An ending after at least two kana, followed by a particle, the end or a non-kana.
+_KANA_BODY_RE = re.compile(
+    rf"(?<=[\u3041-\u3096ー]{{2}})({'|'.join(_KANA_BODY_ENDINGS)})"
+    r"(?=$|って|は|の|で|に|が|も|へ|と|や|[^\u3041-\u3096ー])"
+)
+_KANA_RUN_END_RE = re.compile(r"[\u3041-\u3096ー]{2,10}$")
+# What a kana name before an ending starts after: the last particle (が and な, inside too many
+# names, excepted).
+_AFTER_PARTICLE_RE = re.compile(r"(?:.*(?:って|は|の|も|で|に|へ|と|や))?(.{2,})$")
+
 # Bodies of these endings are named after their place (兵庫県住宅供給公社); without a place
 # the words are a kind (住宅供給公社, 土地開発公社).
 _KIND_ENDINGS = frozenset({"公社", "公団", "事業団"})
@@ -145,6 +165,12 @@ def _local_suffix(orderer: Orderer) -> str | None:
         return None
     suffix = orderer.name[-1]
     return suffix if suffix in _SUFFIXES else None
+
+
+@cache
+def _generic_kana() -> frozenset[str]:
+    """The readings of the generic stems (こくりつ, けんりつ): こくりつだいがく is a kind."""
+    return frozenset(readings(sorted(_GENERIC_BODY)))
 
 
 class OrdererFinder:
@@ -444,6 +470,13 @@ class OrdererFinder:
             )
             if free(m.start(), m.end()) and stem not in _GENERIC_BODY and not kind:
                 return [Mention(m.group(0), m.start(), m.end(), (), unlisted=m.group(0))]
+        for m in _KANA_BODY_RE.finditer(folded):
+            before = _KANA_RUN_END_RE.search(folded, 0, m.start())
+            stem = self._kana_place(before.group(0)) if before else None
+            start = m.start() - len(stem or "")
+            if stem and free(start, m.end()) and stem not in _generic_kana():
+                name = self._kanji_stem(stem) + _KANA_BODY_ENDINGS[m.group(1)]
+                return [Mention(folded[start : m.end()], start, m.end(), (), unlisted=name)]
         for m in _KANJI_RUN_RE.finditer(folded):
             run = m.group(0)
             rest = folded[m.end() :]
@@ -469,6 +502,24 @@ class OrdererFinder:
                     unlisted = run + _READING_SUFFIX[ending]
                     return [Mention(run + ending, m.start(), stop, (), unlisted=unlisted)]
         return []
+
+    def _kana_place(self, run: str) -> str | None:
+        """The place at the end of a hiragana run, before a body's ending: the longest
+        reading of a listed name or stem (うちはながさき → ながさき), else what follows the last
+        particle (うちはさっぽろ → さっぽろ)."""
+        for n in range(len(run), 1, -1):
+            if run[-n:] in self._reading_keys:
+                return run[-n:]
+        found = _AFTER_PARTICLE_RE.match(run)
+        return found.group(1) if found else None
+
+    def _kanji_stem(self, kana: str) -> str:
+        """A place said in hiragana, in the kanji of the listed bodies named after it
+        (ながさき → 長崎, from 長崎県 and 長崎市); as said when they do not agree or none is."""
+        stems = {
+            self.orderers[k.index].name[:-1] for k in self._reading_keys.get(kana, ()) if k.stem
+        }
+        return stems.pop() if len(stems) == 1 else kana
 
     # -- one-character typos of a listed name (鳥巣市 for 鳥栖市)
 

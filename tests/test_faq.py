@@ -194,6 +194,15 @@ def test_other_public_bodies_by_their_ending() -> None:
     answer = ask("水産庁の工事で電子保証は使える？")
     assert answer.kind == "orderer" and answer.listed is False
     assert "水産庁は資料に掲載なし" in answer.answer
+    # typed in hiragana: the place in the kanji of the listed bodies named after it
+    assert mentions("ながさきだいがくってでんしほしょうどうにゅうしてる？") == [
+        ("ながさきだいがく", [], "長崎大学")
+    ]
+    assert mentions("うちはさっぽろだいがくのしごとがおおい") == [
+        ("さっぽろだいがく", [], "さっぽろ大学")
+    ]
+    assert mentions("きゅうしゅうだいがくはいつから")[0][1] == ["九州大学"]  # listed
+    assert all(m[2] is None for m in mentions("こくりつだいがくもでんしほしょうつかえる？"))
 
 
 def test_a_particle_and_the_next_word_are_no_name() -> None:
