@@ -11,12 +11,14 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
 __all__ = [
     "DateError",
     "DateMention",
+    "find_date_errors",
     "find_dates",
     "format_wareki",
     "format_wareki_month",
@@ -184,18 +186,33 @@ class DateMention(NamedTuple):
 _DATE_IN_TEXT_RE = re.compile(rf"(?<![0-9])(?:{_DATE_RE.pattern})(?![0-9])", re.VERBOSE | re.I)
 
 
+def _scan(text: str) -> Iterator[tuple[re.Match[str], date | DateError]]:
+    """Each full date said in ``text`` (a year-month is not one), parsed or refused."""
+    for match in _DATE_IN_TEXT_RE.finditer(text.translate(_DASHES)):
+        if match["kanji_day"] is None and match["sep_day"] is None and not match["compact_day"]:
+            continue
+        try:
+            yield match, parse_date(match.group(0))
+        except DateError as error:
+            yield match, error
+
+
 def find_dates(text: str) -> list[DateMention]:
     """The full dates (year, month and day) said in ``text``, in order: 令和8年4月1日に契約,
-    R8.4.1から, 2026/4/1. Impossible dates and year-months are skipped. Pass NFKC text for
-    full-width digits (the spans index the text as given)."""
-    found: list[DateMention] = []
-    for match in _DATE_IN_TEXT_RE.finditer(text.translate(_DASHES)):
-        try:
-            day = parse_date(match.group(0))
-        except DateError:
-            continue
-        found.append(DateMention(day, match.start(), match.end()))
-    return found
+    R8.4.1から, 2026/4/1. Impossible dates and year-months are skipped (see
+    :func:`find_date_errors`). Pass NFKC text for full-width digits (the spans index the text
+    as given)."""
+    return [DateMention(day, m.start(), m.end()) for m, day in _scan(text) if isinstance(day, date)]
+
+
+def find_date_errors(text: str) -> list[str]:
+    """Why each impossible full date in ``text`` is refused (「令和8年2月30日」は存在しない日付です
+    （2月は28日まで））."""
+    return [
+        str(error)
+        for m, error in _scan(text)
+        if isinstance(error, DateError) and not m["compact_day"]  # 12345678 may be anything
+    ]
 
 
 def parse_year_month(text: str) -> date:

@@ -249,6 +249,20 @@ def start_check(orderer: Orderer, day: date, said_as: str | None = None) -> Reas
     the caller said so; otherwise it is taken as the date the orderer decides by. A date of
     the other kind decides only one way: the announcement precedes the contract."""
     anchor = orderer.applies_to
+    if said_as is None and anchor == "入札公告日" and orderer.start_date is not None:
+        # Callers mostly mean their contract: the date decides only if it is the tender's.
+        name, shown, started = orderer.name, format_wareki(day), _start_text(orderer)
+        if _position(day, orderer) == "before":
+            text = (
+                f"{shown}は{name}の運用開始（{started}の入札公告分から）より前。"
+                "公告日でも契約日でも対象外"
+            )
+            return Reason(text, False, orderer.source, orderer.as_of)
+        text = (
+            f"{name}は入札公告日で判断します（{started}以降の公告分から）。{shown}が入札公告日なら"
+            f"対象、契約締結日なら入札公告日を確認"
+        )
+        return Reason(text, None, orderer.source, orderer.as_of)
     if said_as is None or said_as == anchor or orderer.start_date is None:
         return _start_reason(orderer, day, said_as or anchor)
     name, said = orderer.name, f"{said_as}（{format_wareki(day)}）"

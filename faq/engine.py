@@ -63,6 +63,7 @@ from faq.entities import (
     asks_contact,
     asks_for_region,
     asks_only_record,
+    date_errors,
     dated_cases,
     detect_aspect,
     detect_branch_field,
@@ -229,12 +230,14 @@ class _Asked:
     aspect: Aspect
     explicit: bool
     dates: tuple[tuple[date, AppliesTo | None], ...] = ()
+    date_errors: tuple[str, ...] = ()  # impossible dates said (令和8年2月30日)
 
     @property
     def dates_matter(self) -> bool:
         """Dates are checked against the start for questions about the start or what is
         covered; for an old contract's change (pre_start) the records may say nothing."""
-        return bool(self.dates) and self.aspect in ("start", "coverage", "documents")
+        said = self.dates or self.date_errors
+        return bool(said) and self.aspect in ("start", "coverage", "documents")
 
 
 @dataclass
@@ -577,7 +580,12 @@ class Assistant:
         )
         # What is asked, without the names (はまだし is not だし, 提出).
         aspect, explicit = detect_aspect(masked.surface, masked.reading)
-        asked = _Asked(aspect, explicit, tuple((c.day, c.said_as) for c in cases))
+        asked = _Asked(
+            aspect,
+            explicit,
+            tuple((c.day, c.said_as) for c in cases),
+            tuple(date_errors(question)),
+        )
         ranked = self.rank(masked, focus, bool(named_any), bonus=domain)
         alternatives = self._alternatives(ranked, top)
         # Questions about orderers' records: with a domain word, or with nothing but the
@@ -954,7 +962,7 @@ _VERDICTS = {
 
 def _dated(orderer: Orderer, asked: _Asked) -> str:
     """One line a date said: 【令和8年4月1日の案件】, the check against the start, the verdict."""
-    lines = []
+    lines = [f"【日付】{error}。日付を確かめてください。" for error in asked.date_errors]
     for day, said_as in asked.dates:
         check = start_check(orderer, day, said_as)
         verdict = _VERDICTS[check.ok]

@@ -19,7 +19,7 @@ from typing import Literal, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
-from core.dates import find_dates
+from core.dates import find_date_errors, find_dates
 from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer
 from faq.normalize import Token, clean, fold, has_kanji, is_hiragana, readings
 
@@ -35,6 +35,7 @@ __all__ = [
     "asks_contact",
     "asks_for_region",
     "asks_only_record",
+    "date_errors",
     "dated_cases",
     "detect_aspect",
     "detect_branch_field",
@@ -771,6 +772,11 @@ def dated_cases(question: str) -> list[DatedCase]:
         after, before = _CLAUSE_RE.split(after[:12])[0], _CLAUSE_RE.split(before[-8:])[-1]
         cases.append(DatedCase(d.day, _role(after) or _role(before), d.start, d.end))
     return cases
+
+
+def date_errors(question: str) -> list[str]:
+    """Why each impossible date the question says is refused (令和8年2月30日)."""
+    return find_date_errors(_dates_text(question))
 
 
 def without_dates(question: str, cases: Sequence[DatedCase]) -> str:

@@ -9,6 +9,7 @@ import pytest
 
 from core.dates import (
     DateError,
+    find_date_errors,
     find_dates,
     format_wareki,
     format_wareki_month,
@@ -404,3 +405,13 @@ def test_find_dates_spans_index_the_text() -> None:
     text = "鳥栖市でR8.4.1に契約"
     (found,) = find_dates(text)
     assert text[found.start : found.end] == "R8.4.1"
+
+
+def test_impossible_dates_in_sentences_say_why() -> None:
+    assert find_date_errors("令和8年2月30日に契約") == [
+        "「令和8年2月30日」は存在しない日付です（2月は28日まで）"
+    ]
+    assert find_date_errors("2026/13/1と令和8年4月1日") == [
+        "「2026/13/1」は存在しない日付です（月は1〜12です）"
+    ]
+    assert find_date_errors("金額は12345678円、令和8年4月") == []  # a number, a month: no date

@@ -657,6 +657,9 @@ def test_fee_discount(gtype: GType, channel: Channel, amount: int, expected: int
         ("鳥栖市", date(2026, 2, 27), "契約締結日", False),
         ("鳥栖市", date(2026, 4, 1), "契約締結日", None),
         ("鳥栖市", date(2026, 3, 1), "入札公告日", True),
+        # not said which: open for 鳥栖市 unless before its start either way
+        ("鳥栖市", date(2026, 4, 1), None, None),
+        ("鳥栖市", date(2026, 2, 1), None, False),
         # an announcement decides 契約締結日 only one way: after the start, so is the contract
         ("広島県", date(2024, 6, 3), "入札公告日", True),
         ("広島県", date(2024, 5, 20), "入札公告日", None),

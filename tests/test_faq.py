@@ -261,6 +261,10 @@ def test_a_date_said_is_checked_against_the_orderers_start() -> None:
         True,
         True,
     ]
+    answer = ask("鳥栖市 令和8年2月30日 契約")
+    assert answer.answer.startswith(
+        "【日付】「令和8年2月30日」は存在しない日付です（2月は28日まで）"
+    )
     # not for what a date does not decide: where to submit (and the date does not pull
     # 芦屋町's start entry, which says 令和8年4月1日, ahead of its submission entry)
     answer = ask("令和8年4月1日に契約した芦屋町の工事、認証キーはどこに出す？")
