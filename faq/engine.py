@@ -596,7 +596,7 @@ class Assistant:
             return self._with_confidence(
                 self._region_answer(query, region, ranked, top), masked, ranked
             )
-        named = _named(mentions)
+        named = _named(mentions, folded)
         if named is not None and self.orderer_file is not None and records:
             several = self._several(named_any, named)
             if several:
@@ -972,7 +972,7 @@ def _dated(orderer: Orderer, asked: _Asked) -> str:
     return "\n".join(lines)
 
 
-def _named(mentions: Sequence[Mention]) -> Mention | None:
+def _named(mentions: Sequence[Mention], folded: str) -> Mention | None:
     """The orderer the question is about: the first one named, except that a prefecture said
     next to one of its own bodies only says where (福岡の芦屋町, 芦屋町（福岡）), as it does
     before a municipality the documents do not name (兵庫県の芦屋市)."""
@@ -985,7 +985,7 @@ def _named(mentions: Sequence[Mention]) -> Mention | None:
             if (
                 body.unlisted
                 and body.unlisted[-1] in "市町村区"
-                and 0 <= body.start - place.end <= 1
+                and folded[place.end : body.start] in ("", "の")
             ):
                 return body
             inside = tuple(

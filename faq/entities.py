@@ -92,6 +92,9 @@ _BODY_RE = re.compile(
     r"(大学|高等専門学校|高専|省|庁|機構|公団|公社|事業団|病院|研究所|整備局|事務所)"
     r"(?![\u3005\u4e00-\u9fff])"
 )
+# Words that join names said one after another (鳥栖市と札幌市, 佐賀市や小城市).
+_JOIN_AFTER_RE = re.compile(r"と|や|、|とか|および|及び")
+_JOIN_BEFORE_RE = re.compile(r"(?:と|や|、|とか|および|及び)$")
 # The same typed in hiragana (ながさきだいがく), with endings that are hardly anything else.
 _KANA_BODY_ENDINGS = {
     "だいがく": "大学",
@@ -245,7 +248,25 @@ class OrdererFinder:
             found += self._by_reading(tokens, found)
         if not any(m.orderers or m.unlisted for m in found):
             found += self._unlisted(folded, tokens, found)
+        else:  # 鳥栖市と札幌市: a body the documents do not list, joined to a listed one
+            joined = self._joined_unlisted(folded, tokens, found)
+            found = sorted([*found, *joined], key=lambda m: m.start)
         return [self._typo(m, tokens) for m in found]
+
+    def _joined_unlisted(
+        self, folded: str, tokens: Sequence[Token], found: Sequence[Mention]
+    ) -> list[Mention]:
+        """An unlisted body said right after 「…と」「…や」「…、」 following a listed one, or right
+        before one (札幌市と鳥栖市); elsewhere in a question that names a listed body, an
+        unknown place name is more often something else (鳥栖市の市役所)."""
+        starts, ends = set(), set()  # where such a body may start, or end
+        for m in found:
+            if after := _JOIN_AFTER_RE.match(folded, m.end):
+                starts.add(after.end())
+            if before := _JOIN_BEFORE_RE.search(folded[: m.start]):
+                ends.add(before.start())
+        extra = self._unlisted(folded, tokens, found)
+        return [m for m in extra if m.start in starts or m.end in ends]
 
     # -- surface scan
 

@@ -220,7 +220,8 @@ def test_a_prefecture_beside_its_own_body_only_says_where() -> None:
     # a municipality the documents do not name, said after its prefecture
     answer = ask("兵庫県の芦屋市は電子保証に対応していますか")
     assert answer.listed is False and "芦屋市は資料に掲載なし" in answer.answer
-    assert ask("兵庫県と札幌市の電子保証").orderer == "兵庫県"  # two bodies: the first one
+    answer = ask("兵庫県と札幌市の電子保証")  # two bodies (と, not の): each one
+    assert (answer.orderer, answer.orderers) == ("兵庫県", ("兵庫県", "札幌市"))
 
 
 def test_several_orderers_named_are_each_answered() -> None:
@@ -233,6 +234,12 @@ def test_several_orderers_named_are_each_answered() -> None:
     assert answer.source == "003_fa20bb5a45307e8d.txt" and answer.as_of == "2026-02-02"
     assert ask("福岡の芦屋町は電子保証いつから？").orderers == ()  # a place, then one body
     assert not ask("大津と鳥栖市はいつから電子保証？").answered  # which 大津 first
+    # a body the documents do not list, joined to a listed one, is answered too
+    answer = ask("鳥栖市と札幌市はいつから？")
+    assert answer.orderers == ("鳥栖市", "札幌市")
+    assert answer.answer.split("\n\n")[1].startswith("札幌市は資料に掲載なし")
+    assert ask("札幌市と鳥栖市はいつから？").orderers == ("札幌市", "鳥栖市")
+    assert mentions("鳥栖市の市役所") == [("鳥栖市", ["鳥栖市"], None)]
 
 
 def test_a_date_said_is_checked_against_the_orderers_start() -> None:
