@@ -269,6 +269,7 @@ class _Laps:
 
 _CHANNELS = ("surface", "reading", "terms")
 _KATAKANA_WORD = re.compile(r"^[\u3041-\u3096ー]{3,}$")
+_LATIN_WORD = re.compile(r"^[a-z][a-z0-9-]{2,}$")  # excel, e-tax (not id, pdf's 2 letters)
 # The other two surety companies: their branches are not ours (東日本建設業保証の東京支店).
 _OTHER_COMPANY_RE = re.compile(
     r"(東日本建設業?(?:信用)?保証|ひがしにほんけんせつ)|(北海道建設業?(?:信用)?保証|ほっかいどうけんせつ)"
@@ -457,7 +458,12 @@ class Assistant:
         nouns = [
             t.surface
             for t in query.tokens
-            if t.pos == "名詞" and (has_kanji(t.surface) or _KATAKANA_WORD.match(t.surface))
+            if t.pos == "名詞"
+            and (
+                has_kanji(t.surface)
+                or _KATAKANA_WORD.match(t.surface)
+                or _LATIN_WORD.match(t.surface)
+            )
         ]
         if not nouns:
             return 0.0

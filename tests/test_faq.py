@@ -205,6 +205,14 @@ def test_other_public_bodies_by_their_ending() -> None:
     assert all(m[2] is None for m in mentions("こくりつだいがくもでんしほしょうつかえる？"))
 
 
+def test_nouns_the_knowledge_never_uses_count_as_unknown() -> None:
+    a = assistant()
+    assert a.unknown_share(a.analyse("e-Netの使い方")) == 0.0
+    assert a.unknown_share(a.analyse("e-Taxの使い方")) == 0.5  # a Latin word too (not e-Net)
+    assert a.unknown_share(a.analyse("観光地の使い方")) == 0.5
+    assert a.unknown_share(a.analyse("IDとPDF")) == 0.0  # two letters: too short to judge
+
+
 def test_a_particle_and_the_next_word_are_no_name() -> None:
     assert mentions("押印はまだ必要？") == []  # は + まだ is not 浜田
     assert mentions("はまだしはいつから")[0][1] == ["浜田市"]
