@@ -67,6 +67,11 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # Every object, the new ones included, goes straight to the oldest generation
+            # (freezing, then unfreezing, does that): the next young collection would scan
+            # them all to find no garbage.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import chain
 from typing import Any, Literal
 
 from core.dates import format_wareki
@@ -70,7 +71,7 @@ from faq.entities import (
     has_domain_cue,
     without_dates,
 )
-from faq.index import FEATURES, Features, Field, merged
+from faq.index import FEATURES, GRAMS, Features, Field
 from faq.normalize import (
     Analysis,
     Token,
@@ -80,6 +81,7 @@ from faq.normalize import (
     fold,
     has_kanji,
     load_sudachi,
+    tokenize_all,
 )
 from faq.render import render_ambiguous, render_branch, render_orderer, render_region
 
@@ -318,7 +320,8 @@ class Assistant:
         self.branch_finder = BranchFinder(branches.branches) if branches else None
         lap("finders")
         phrasings = [_Doc(i, q) for i, said in enumerate(questions) for q in said]
-        tokenized = [analyse_tokens(d.text) for d in phrasings]
+        cleaned = [clean(d.text) for d in phrasings]
+        tokenized = list(zip(cleaned, tokenize_all(cleaned), strict=True))
         lap("sudachi tokenize")
         # Orderer names are masked on both sides: the name picks the orderer (focus), the
         # other words pick the entry.
@@ -354,11 +357,12 @@ class Assistant:
         phrasing_features: dict[str, list[Features]] = {}
         entry_features: dict[str, list[Features]] = {}
         for name in _CHANNELS:
-            featurize = FEATURES[name]
-            phrased = phrasing_features[name] = [featurize(doc) for doc in phrasing_docs]
+            grams = GRAMS[name]
+            phrased = [grams(doc) for doc in phrasing_docs]
+            phrasing_features[name] = list(map(Counter, phrased))
             # An entry as a whole: its tags and all its phrasings.
             entry_features[name] = [
-                merged([featurize(doc), *(phrased[i] for i in self._phrasings_of[e])])
+                Counter(chain(grams(doc), *(phrased[i] for i in self._phrasings_of[e])))
                 for e, doc in enumerate(tag_docs)
             ]
         lap("features")
@@ -374,6 +378,11 @@ class Assistant:
                 if t.answer[_CHANNELS.index(name)] > 0
             },
         )
+        # Nearly every question scores the entries and answers: their vectors are made now,
+        # so the first questions after a build cost what later ones do (a phrasing's vector is
+        # made the first time it is a candidate).
+        self._entry_field.fill()
+        self._answer_field.fill()
 
         lap("indexes")
         self.finder.known_words = frozenset(x.surface for _c, toks in masked for x in toks)

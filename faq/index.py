@@ -14,16 +14,16 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, repeat
-from operator import add, gt, mul
-from typing import cast
+from operator import add, mul
+from typing import Any, cast
 
 from faq.normalize import Analysis
 
 __all__ = [
     "FEATURES",
+    "GRAMS",
     "Field",
     "TfidfIndex",
-    "merged",
     "reading_ngrams",
     "surface_ngrams",
     "term_features",
@@ -50,52 +50,62 @@ def _bigrams(text: str) -> list[str]:
     return list(map(add, text, text[1:]))
 
 
-def merged(parts: Iterable[Features]) -> Features:
-    """The sum of ``parts``, keys in the order first seen (as ``Counter.update`` one after the
-    other, but counted in C: ``update`` with a mapping loops in Python). A part whose counts
-    are all 1 (they sum to its length) is counted as its keys: ``elements()`` makes an object
-    for each key."""
-    return Counter(
-        chain.from_iterable(p.elements() if sum(p.values()) > len(p) else p for p in parts)
-    )
+# Each kind's featurizer comes in two forms: the list of a text's features, repeats included
+# (GRAMS), and their counts (FEATURES). An entry's counts are those of its phrasings' lists
+# chained, counted in one go (in C).
 
 
-def surface_ngrams(a: Analysis) -> Features:
+def surface_grams(a: Analysis) -> list[str]:
     """Character 2- and 3-grams of the normalised surface, plus single kanji (紙, 市, 県)."""
     text = a.surface
     if " " in text:  # tags: no n-gram across two words
-        return Counter(chain(_ngrams(text, (2, 3)), _KANJI_RE.findall(text)))
+        return [*_ngrams(text, (2, 3)), *_KANJI_RE.findall(text)]
     # All bigrams, then all trigrams (each a bigram and the next character), then the kanji.
     bigrams = _bigrams(text)
-    return Counter(chain(bigrams, map(add, bigrams, text[2:]), _KANJI_RE.findall(text)))
+    return [*bigrams, *map(add, bigrams, text[2:]), *_KANJI_RE.findall(text)]
+
+
+def surface_ngrams(a: Analysis) -> Features:
+    return Counter(surface_grams(a))
 
 
 _KATAKANA = str.maketrans({c: c + 0x60 for c in range(ord("ぁ"), ord("ゖ") + 1)})
 
 
-def reading_ngrams(a: Analysis) -> Features:
+def reading_grams(a: Analysis) -> list[str]:
     """Character bigrams of the reading (homophone typos meet: 保障/保証), written in katakana
     so they never collide with the surface's hiragana n-grams. (Trigrams added nothing on
     the dev split and cost a third of the time.)"""
     text = a.reading.translate(_KATAKANA)
-    return Counter(_ngrams(text, (2,)) if " " in text else _bigrams(text))
+    return list(_ngrams(text, (2,))) if " " in text else _bigrams(text)
 
 
-def term_features(a: Analysis) -> Features:
+def reading_ngrams(a: Analysis) -> Features:
+    return Counter(reading_grams(a))
+
+
+def term_grams(a: Analysis) -> list[str]:
     """Sudachi content words (normalized forms), adjacent pairs of them, the dictionary's
     synonym groups (@831: 利点 = メリット) and what the question asks for (?what, ?where, …);
     prefixed so they never collide with n-grams."""
     words = list(map("#".__add__, a.terms))  # "#" + each term
-    return Counter(
-        chain(
-            words,
-            map(add, words, map("|".__add__, a.terms[1:])),  # "#x" + "|y"
-            map("?".__add__, a.asks),
-            map("@".__add__, map(str, a.groups)),
-        )
-    )
+    return [
+        *words,
+        *map(add, words, map("|".__add__, a.terms[1:])),  # "#x" + "|y"
+        *map("?".__add__, a.asks),
+        *map("@".__add__, map(str, a.groups)),
+    ]
 
 
+def term_features(a: Analysis) -> Features:
+    return Counter(term_grams(a))
+
+
+GRAMS: dict[str, Callable[[Analysis], list[str]]] = {
+    "surface": surface_grams,
+    "reading": reading_grams,
+    "terms": term_grams,
+}
 FEATURES: dict[str, Callable[[Analysis], Features]] = {
     "surface": surface_ngrams,
     "reading": reading_ngrams,
@@ -108,48 +118,38 @@ class TfidfIndex:
 
     Features a query has and no document has keep the largest IDF in the query's norm, so an
     off-topic question (天気, ランチ) scores low instead of matching on its one common word.
+    The index is the posting lists and the IDF; a document's vector is made when asked for
+    (:meth:`weights`).
     """
 
-    def __init__(
-        self, docs: Sequence[Features], into: list[dict[str, float]] | None = None
-    ) -> None:
-        """Index ``docs``; their unit vectors go to ``self.vectors``, or are merged into the
-        dicts of ``into`` (one a document) when given."""
+    def __init__(self, docs: Sequence[Features]) -> None:
         n = len(docs)
         postings: defaultdict[str, list[int]] = defaultdict(list)
         for i, doc in enumerate(docs):
             for g in doc:
                 postings[g].append(i)
         log, top = math.log, n + 1
-        # The idf of each document frequency and the tf factor of each count, computed once
-        # (not once a feature).
+        # The idf of each document frequency and the tf factor of each count (up to the largest
+        # in a document), computed once (not once a feature).
         idf_of_df = [log(top / (df + 1)) + 1.0 for df in range(n + 1)]
         dfs = map(len, postings.values())
-        idf = dict(zip(postings, map(idf_of_df.__getitem__, dfs), strict=True))
-        self._idf = idf
+        self._idf = dict(zip(postings, map(idf_of_df.__getitem__, dfs), strict=True))
         self._oov_idf = log(top) + 1.0
-        self.vectors: list[dict[str, float]] = into if into is not None else [{} for _d in docs]
-        # A count above 1 in a document (its counts sum to more than its length), and the
-        # largest count there is.
-        repeats = list(map(gt, map(sum, map(dict.values, docs)), map(len, docs)))
-        most = max((max(d.values()) for d, r in zip(docs, repeats, strict=True) if r), default=1)
-        tf_factor = [1.0 + log(tf) if tf else 0.0 for tf in range(most + 1)]
-        weight_of, hypot, vectors = idf.__getitem__, math.hypot, self.vectors
-        for i, doc in enumerate(docs):
-            if not repeats[i]:
-                values = list(map(weight_of, doc))
-            else:  # (1 + log tf) * idf
-                factors = map(tf_factor.__getitem__, doc.values())
-                values = list(map(mul, factors, map(weight_of, doc)))
-            inverse = 1.0 / (hypot(*values) or 1.0)
-            weights = zip(doc, map(mul, values, repeat(inverse)), strict=True)
-            if vectors[i]:
-                vectors[i].update(weights)
-            else:  # a copy of the counts, overwritten: faster than adding the keys one by one
-                vectors[i] = vector = cast("dict[str, float]", dict(doc))
-                vector.update(weights)
+        most = max(map(max, map(dict.values, filter(None, docs))), default=1)
+        self._tf_factor = [1.0 + log(tf) if tf else 0.0 for tf in range(most + 1)]
         self.postings = dict(postings)
         self.size = n
+
+    def weights(self, features: Features) -> Iterator[tuple[str, float]]:
+        """The features of an indexed document, in order, with their weights in its unit
+        vector."""
+        if sum(features.values()) == len(features):  # every count is 1
+            values = list(map(self._idf.__getitem__, features))
+        else:  # (1 + log tf) * idf
+            factors = map(self._tf_factor.__getitem__, features.values())
+            values = list(map(mul, factors, map(self._idf.__getitem__, features)))
+        inverse = 1.0 / (math.hypot(*values) or 1.0)
+        return zip(features, map(mul, values, repeat(inverse)), strict=True)
 
     def vector(self, features: Features) -> dict[str, float]:
         """The query's unit vector (unknown features included in the norm)."""
@@ -179,6 +179,9 @@ class Field:
     the question's are scaled by each kind's share of the weights, so one dot product gives the
     weighted mean of the kinds' cosines (0..1). The kinds' features never collide (see the
     featurizers).
+
+    A document's merged vector is made the first time it is scored (a question scores a few
+    dozen documents), or by :meth:`fill`; the documents' features are kept until then.
     """
 
     def __init__(
@@ -187,10 +190,11 @@ class Field:
         used = [(name, w) for name, w in weights if w > 0]
         total = sum(w for _n, w in used) or 1.0
         self.size = len(features[used[0][0]]) if used else 0
-        self.vectors: list[dict[str, float]] = [{} for _i in range(self.size)]
         self.kinds: list[tuple[str, float, TfidfIndex]] = [
-            (name, w / total, TfidfIndex(features[name], into=self.vectors)) for name, w in used
+            (name, w / total, TfidfIndex(features[name])) for name, w in used
         ]
+        self.vectors: list[dict[str, float] | None] = [None] * self.size
+        self._features = [features[name] for name, _w in used]  # by kind, as self.kinds
 
     def query(
         self, analysis: Analysis, features: dict[str, Features] | None = None
@@ -213,8 +217,31 @@ class Field:
 
     def score(self, query: dict[str, float], doc: int) -> float:
         vector = self.vectors[doc]
+        if vector is None:  # two threads would make the same vector: no lock needed
+            vector = self.vectors[doc] = self._vector(doc)
         if len(vector) < len(query):
             get = query.get
             return sum([w * q for g, w in vector.items() if (q := get(g)) is not None])
         get = vector.get
         return sum([w * d for g, w in query.items() if (d := get(g)) is not None])
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A field is saved (faq.cache) with every vector made: they load faster than the
+        features they are made of, and questions after the load find them made."""
+        self.fill()
+        return self.__dict__
+
+    def fill(self) -> None:
+        """Make every document's vector now, and let go of the features they are made of."""
+        self.vectors = [v if v is not None else self._vector(i) for i, v in enumerate(self.vectors)]
+        self._features = []
+
+    def _vector(self, doc: int) -> dict[str, float]:
+        """Document ``doc``'s unit vectors of every kind, in one dict: a copy of the first
+        kind's counts, overwritten (faster than adding the keys one by one), then the others'."""
+        vector: dict[str, float] = {}
+        for (_name, _share, index), docs in zip(self.kinds, self._features, strict=True):
+            if not vector:
+                vector = cast("dict[str, float]", dict(docs[doc]))
+            vector.update(index.weights(docs[doc]))
+        return vector

@@ -25,6 +25,7 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
@@ -46,6 +47,7 @@ __all__ = [
     "strip_courtesy",
     "sudachi_load_seconds",
     "tokenize",
+    "tokenize_all",
 ]
 
 # --------------------------------------------------------------------------- characters
@@ -191,15 +193,20 @@ def _tokenizer() -> Any:
         with _LOCK:
             if _TOKENIZER is None:
                 started = time.perf_counter()
-                from sudachipy import Dictionary, SplitMode
+                from sudachipy import Dictionary
 
                 _DICTIONARY = Dictionary(dict="core")
-                _TOKENIZER = _DICTIONARY.tokenizer(
-                    SplitMode.C,
-                    fields={"pos", "normalized_form", "reading_form", "synonym_group_ids"},
-                )
+                _TOKENIZER = _new_tokenizer()
                 _LOAD_SECONDS = time.perf_counter() - started
     return _TOKENIZER
+
+
+def _new_tokenizer() -> Any:
+    """A tokenizer of the loaded dictionary (one a thread: a tokenizer is not thread-safe)."""
+    from sudachipy import SplitMode
+
+    fields = {"pos", "normalized_form", "reading_form", "synonym_group_ids"}
+    return _DICTIONARY.tokenizer(SplitMode.C, fields=fields)
 
 
 def sudachi_load_seconds() -> float | None:
@@ -286,11 +293,34 @@ def _word(surface: str, pos_id: int, reading: str, base: str) -> tuple[str, str,
 
 def tokenize(text: str) -> list[Token]:
     """Sudachi tokens of already :func:`clean`-ed text."""
+    return _tokens(_tokenizer().tokenize(text))
+
+
+def tokenize_all(texts: Sequence[str]) -> list[list[Token]]:
+    """:func:`tokenize` of each text. Sudachi analyses the second half of them in another
+    thread meanwhile (it lets go of the GIL while it works); the tokens are made here."""
+    first = _tokenizer()
+    half = len(texts) // 2
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(_analysed, texts[half:])
+        analysed = [first.tokenize(text) for text in texts[:half]]
+        analysed += second.result()
+    return list(map(_tokens, analysed))
+
+
+def _analysed(texts: Sequence[str]) -> list[Any]:
+    """Sudachi's analysis of each text, by a tokenizer of this thread's own."""
+    tokenizer = _new_tokenizer()
+    return [tokenizer.tokenize(text) for text in texts]
+
+
+def _tokens(morphemes: Any) -> list[Token]:
+    """Our tokens of Sudachi's morphemes."""
     out: list[Token] = []
     append = out.append
     words = _WORDS
     new = tuple.__new__  # as in Token.shifted
-    for m in _tokenizer().tokenize(text):
+    for m in morphemes:
         surface = m.surface()
         if not surface:
             continue

@@ -21,7 +21,14 @@ from core.db import Database
 from core.knowledge import OutOfScope, load_faq
 from faq.engine import NOT_FOUND, Answer, Assistant, _without_tokens
 from faq.entities import detect_aspect
-from faq.index import TfidfIndex, merged, reading_ngrams, surface_ngrams, term_features
+from faq.index import (
+    GRAMS,
+    Field,
+    TfidfIndex,
+    reading_ngrams,
+    surface_ngrams,
+    term_features,
+)
 from faq.misses import is_miss, list_misses, record_miss
 from faq.normalize import (
     Analysis,
@@ -32,6 +39,7 @@ from faq.normalize import (
     fold,
     strip_courtesy,
     tokenize,
+    tokenize_all,
 )
 from faq.render import TEMPLATES_DIR
 from tests.helpers import cli
@@ -779,17 +787,13 @@ def test_word_list_pattern_takes_the_longest_word_at_each_place() -> None:
     assert _any_of([]) == ""
 
 
-def test_merged_features_equal_counting_one_after_the_other() -> None:
-    parts = [
-        Counter({"ab": 2, "bc": 1}),
-        Counter({"bc": 1, "cd": 1}),
-        Counter(),
-        Counter({"ab": 1}),
-    ]
+def test_entry_features_equal_counting_the_phrasings_one_after_the_other() -> None:
+    # The build counts an entry's features from its phrasings' feature lists chained.
+    parts = [Analysis("", "", s, "", (), ()) for s in ("電子保証の電子", "保証書", "", "電子")]
     expected: Counter[str] = Counter()
-    for p in parts:
-        expected.update(p)
-    result = merged(parts)
+    for a in parts:
+        expected.update(surface_ngrams(a))
+    result = Counter(g for a in parts for g in GRAMS["surface"](a))
     assert result == expected
     assert list(result) == list(expected)  # same order: the same float sums in the index
 
@@ -850,15 +854,29 @@ def test_index_vectors_are_unit_tfidf_and_merge_in_order() -> None:
     idf = {"ab": math.log(4 / 2) + 1, "bc": math.log(4 / 3) + 1, "cd": math.log(4 / 2) + 1}
     first = {"ab": (1 + math.log(2)) * idf["ab"], "bc": idf["bc"]}
     norm = math.hypot(*first.values())
-    assert alone.vectors[0] == pytest.approx({g: w / norm for g, w in first.items()})
-    assert alone.vectors[2] == {}
+    assert dict(alone.weights(docs[0])) == pytest.approx({g: w / norm for g, w in first.items()})
+    assert dict(alone.weights(docs[2])) == {}
     assert alone.postings == {"ab": [0], "bc": [0, 1], "cd": [1]}
-    # A second kind merged into the same dicts comes after the first, keys in document order.
-    into: list[dict[str, float]] = [{} for _d in docs]
-    TfidfIndex(docs, into=into)
-    TfidfIndex([Counter({"#x": 1}), Counter(), Counter({"#y": 1, "#x": 1})], into=into)
-    assert [list(v) for v in into] == [["ab", "bc", "#x"], ["bc", "cd"], ["#y", "#x"]]
-    assert into[0]["ab"] == alone.vectors[0]["ab"]
+    # A second kind merged into the same vectors comes after the first, keys in document order;
+    # a vector is made when its document is first scored.
+    terms = [Counter({"#x": 1}), Counter(), Counter({"#y": 1, "#x": 1})]
+    field = Field([("surface", 1.0), ("terms", 1.0)], {"surface": docs, "terms": terms})
+    assert field.vectors == [None, None, None]
+    field.score({"ab": 1.0}, 1)
+    assert field.vectors[0] is None
+    assert list(field.vectors[1] or {}) == ["bc", "cd"]
+    field.fill()
+    assert [list(v or {}) for v in field.vectors] == [
+        ["ab", "bc", "#x"],
+        ["bc", "cd"],
+        ["#y", "#x"],
+    ]
+    assert (field.vectors[0] or {})["ab"] == dict(alone.weights(docs[0]))["ab"]
+
+
+def test_tokenizing_many_texts_in_two_threads_gives_each_texts_tokens() -> None:
+    texts = [clean(q) for e in load_faq().entries[:40] for q in e.questions] + ["", "一つ", "一"]
+    assert tokenize_all(texts) == [tokenize(t) for t in texts]
 
 
 def test_tokens_of_made_up_words_keep_their_own_reading() -> None:
