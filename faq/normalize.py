@@ -560,9 +560,11 @@ class Vocabulary:
         words = [t for t in content if t.pos in _CONTENT_POS and t.base not in _STOP]  # content
         asks = asks_of(self.kana_to_kanji(folded) if kana else folded)
         groups = tuple(chain.from_iterable(map(_GROUPS, words)))
-        return Analysis(
-            text, cleaned, surface, reading, self._terms(words), tuple(tokens), asks, groups
-        )
+        terms = self._terms(words)
+        for t, term in zip(words, terms, strict=True):
+            if term != t.base and t.base not in self._known:  # 用件 heard for 要件: on the
+                surface = surface.replace(t.surface, term)  # surface too (its n-grams)
+        return Analysis(text, cleaned, surface, reading, terms, tuple(tokens), asks, groups)
 
     def analyse_words(self, words: Sequence[str]) -> Analysis:
         """Single words such as tags: each is a term as it stands (no Sudachi per word; the

@@ -98,6 +98,8 @@ def test_homophone_typos_read_like_the_right_word() -> None:
     a = assistant()
     assert a.analyse("電子保障").reading == a.analyse("電子保証").reading
     assert "条件" in a.analyse("利用用件").terms  # 用件 sounds like 要件, a synonym of 条件
+    assert a.analyse("電子保障の利用用件").surface == "電子保証の利用条件"  # the n-grams too
+    assert a.analyse("利用条件").surface == "利用条件"  # a word the knowledge uses stays
 
 
 # --------------------------------------------------------------------------- synonyms

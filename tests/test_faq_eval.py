@@ -7,7 +7,7 @@ tuned on dev only; holdout is never looked at to tune. The holdout of sessions 1
 session 4 and is dev since; the holdout is now questions_fresh.yaml, written blind then.
 
 The target is 95% accuracy and 90% abstention, on the holdout as well as overall. Both are
-reached overall (accuracy 95.0% since session 5, with the dev gains of that session); on the
+reached overall (accuracy 95.1% since session 5, with the dev gains of that session); on the
 holdout, accuracy (94.7%) and abstention (87.1%) are not (README, "FAQ assistant"): those
 assertions are marked as expected failures with the measured figures, and floors just under
 them guard against regressions.
@@ -66,9 +66,9 @@ def test_questions_file_is_as_described() -> None:
 def test_overall_targets_and_floors() -> None:
     r = report()
     assert r.abstention() >= 0.90, r.line()  # the target; measured 95.3% (141/148)
-    assert r.accuracy() >= 0.95, r.line()  # the target; measured 95.0% (744/783)
+    assert r.accuracy() >= 0.95, r.line()  # the target; measured 95.1% (745/783)
     # regression floors, just under the measured figures
-    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.1% (547/575)
+    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.3% (548/575)
     assert r.accuracy("holdout") >= 0.94, r.line("holdout")  # 94.7% (197/208)
     assert r.abstention("dev") >= 0.97, r.line("dev")  # 97.4% (114/117)
     assert r.abstention("holdout") >= 0.87, r.line("holdout")  # 87.1% (27/31)
