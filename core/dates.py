@@ -20,6 +20,7 @@ __all__ = [
     "DateMention",
     "find_date_errors",
     "find_dates",
+    "find_year_months",
     "format_wareki",
     "format_wareki_month",
     "format_wareki_short",
@@ -203,6 +204,20 @@ def find_dates(text: str) -> list[DateMention]:
     :func:`find_date_errors`). Pass NFKC text for full-width digits (the spans index the text
     as given)."""
     return [DateMention(day, m.start(), m.end()) for m, day in _scan(text) if isinstance(day, date)]
+
+
+def find_year_months(text: str) -> list[DateMention]:
+    """The years and months said in ``text`` without a day (令和8年4月に契約, R8.4), as the 1st
+    of the month, in order; impossible ones are skipped."""
+    found: list[DateMention] = []
+    for match in _DATE_IN_TEXT_RE.finditer(text.translate(_DASHES)):
+        if match["kanji_day"] or match["sep_day"] or match["compact_year"]:
+            continue
+        try:
+            found.append(DateMention(parse_year_month(match.group(0)), match.start(), match.end()))
+        except DateError:
+            continue
+    return found
 
 
 def find_date_errors(text: str) -> list[str]:

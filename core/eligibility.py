@@ -14,8 +14,9 @@ Orderer rules come from ``data/orderers.yaml`` and cite that entry's ``source``/
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -36,6 +37,7 @@ __all__ = [
     "fee_discount",
     "fee_discount_reason",
     "start_check",
+    "start_check_month",
     "submission_guidance",
 ]
 
@@ -277,6 +279,26 @@ def start_check(orderer: Orderer, day: date, said_as: str | None = None) -> Reas
         text = f"{said}が{name}の運用開始（{_start_text(orderer)}）以降のため、契約締結も運用開始後"
         return Reason(text, True, orderer.source, orderer.as_of)
     text = f"{decides}。{said}だけでは決まらないため、{anchor}を発注者に確認"
+    return Reason(text, None, orderer.source, orderer.as_of)
+
+
+def start_check_month(orderer: Orderer, month: date, said_as: str | None = None) -> Reason:
+    """:func:`start_check` for a case said only to the month (令和8年4月に契約): decided when
+    every day of the month gets the same answer, else the date must be asked."""
+    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    first_check = start_check(orderer, month.replace(day=1), said_as)
+    last_check = start_check(orderer, last, said_as)
+    shown = format_wareki_month(month)
+    if first_check.ok is True and last_check.ok is True:  # the first day is after: all are
+        return replace(first_check, text=f"{shown}中のどの日でも、{first_check.text}")
+    if first_check.ok is False and last_check.ok is False:  # the last day is before: all are
+        return replace(last_check, text=f"{shown}中のどの日でも、{last_check.text}")
+    if orderer.start_date is None:
+        return first_check
+    text = (
+        f"{orderer.name}の運用開始は{_start_text(orderer)}（{orderer.applies_to}で判断）。"
+        f"{shown}の案件は日付によって異なるか資料から決まらないため、{orderer.applies_to}を確認"
+    )
     return Reason(text, None, orderer.source, orderer.as_of)
 
 

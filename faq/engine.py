@@ -32,10 +32,9 @@ from datetime import date
 from itertools import chain
 from typing import Any, Literal
 
-from core.dates import format_wareki
-from core.eligibility import not_listed_text, start_check
+from core.dates import format_wareki, format_wareki_month
+from core.eligibility import not_listed_text, start_check, start_check_month
 from core.knowledge import (
-    AppliesTo,
     Branch,
     BranchFile,
     FaqEntry,
@@ -58,6 +57,7 @@ from faq.entities import (
     ASPECTS,
     Aspect,
     BranchFinder,
+    DatedCase,
     Mention,
     OrdererFinder,
     asks_branch_hours,
@@ -231,7 +231,7 @@ class _Asked:
 
     aspect: Aspect
     explicit: bool
-    dates: tuple[tuple[date, AppliesTo | None], ...] = ()
+    dates: tuple[DatedCase, ...] = ()
     date_errors: tuple[str, ...] = ()  # impossible dates said (令和8年2月30日)
 
     @property
@@ -598,7 +598,7 @@ class Assistant:
         asked = _Asked(
             aspect,
             explicit,
-            tuple((c.day, c.said_as) for c in cases),
+            tuple(cases),
             tuple(date_errors(question)),
         )
         ranked = self.rank(masked, focus, bool(named_any), bonus=domain)
@@ -978,12 +978,15 @@ _VERDICTS = {
 def _dated(orderer: Orderer, asked: _Asked) -> str:
     """One line a date said: 【令和8年4月1日の案件】, the check against the start, the verdict."""
     lines = [f"【日付】{error}。日付を確かめてください。" for error in asked.date_errors]
-    for day, said_as in asked.dates:
-        check = start_check(orderer, day, said_as)
+    for case in asked.dates:
+        if case.month:
+            check = start_check_month(orderer, case.day, case.said_as)
+            shown = format_wareki_month(case.day)
+        else:
+            check = start_check(orderer, case.day, case.said_as)
+            shown = format_wareki(case.day)
         verdict = _VERDICTS[check.ok]
-        lines.append(
-            f"【{format_wareki(day)}の案件】{check.text}。{verdict}{'。' if verdict else ''}"
-        )
+        lines.append(f"【{shown}の案件】{check.text}。{verdict}{'。' if verdict else ''}")
     return "\n".join(lines)
 
 

@@ -19,7 +19,7 @@ from typing import Literal, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
-from core.dates import find_date_errors, find_dates
+from core.dates import find_date_errors, find_dates, find_year_months
 from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer
 from faq.normalize import Token, clean, fold, has_kanji, is_hiragana, readings
 
@@ -760,10 +760,11 @@ class DatedCase(NamedTuple):
     """A full date a question says, what it is (None: not said), and where it stands in the
     question as dates are read (NFKC, hiragana dates in kanji)."""
 
-    day: date
+    day: date  # the 1st for a month
     said_as: AppliesTo | None
     start: int
     end: int
+    month: bool = False  # said to the month only (令和8年4月に契約)
 
 
 # A date typed in hiragana: れいわ8ねん4がつ1にち.
@@ -780,18 +781,20 @@ def _dates_text(question: str) -> str:
 
 
 def dated_cases(question: str) -> list[DatedCase]:
-    """The full dates a question says (令和8年4月1日, R8.4.1, ２０２６/４/１, れいわ8ねん4がつ1
-    にち), each with what it is when the words right after it, or else right before it, say
-    so."""
+    """The dates a question says (令和8年4月1日, R8.4.1, ２０２６/４/１, れいわ8ねん4がつ1にち; a
+    month alone: 令和8年4月), each with what it is when the words right after it, or else right
+    before it, say so."""
     text = _dates_text(question)
-    dates = find_dates(text)
+    months = find_year_months(text)
+    dates = sorted([*find_dates(text), *months], key=lambda d: d.start)
     cases: list[DatedCase] = []
     for i, d in enumerate(dates):
         after = text[d.end : dates[i + 1].start if i + 1 < len(dates) else len(text)]
         before = text[dates[i - 1].end if i else 0 : d.start]
         # the same clause only: up to the next comma, from the last one
         after, before = _CLAUSE_RE.split(after[:12])[0], _CLAUSE_RE.split(before[-8:])[-1]
-        cases.append(DatedCase(d.day, _role(after) or _role(before), d.start, d.end))
+        role = _role(after) or _role(before)
+        cases.append(DatedCase(d.day, role, d.start, d.end, d in months))
     return cases
 
 

@@ -11,6 +11,7 @@ from core.dates import (
     DateError,
     find_date_errors,
     find_dates,
+    find_year_months,
     format_wareki,
     format_wareki_month,
     format_wareki_short,
@@ -415,3 +416,9 @@ def test_impossible_dates_in_sentences_say_why() -> None:
         "「2026/13/1」は存在しない日付です（月は1〜12です）"
     ]
     assert find_date_errors("金額は12345678円、令和8年4月") == []  # a number, a month: no date
+
+
+def test_months_in_sentences() -> None:
+    found = find_year_months("令和8年4月に契約、R8.5.1に公告、2026/6")
+    assert [d.day for d in found] == [APRIL_1_2026, date(2026, 6, 1)]  # not the full date
+    assert find_year_months("令和8年13月") == []

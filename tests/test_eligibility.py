@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from core.dates import format_wareki_month
 from core.eligibility import (
     GENERAL_AS_OF,
     GENERAL_SOURCE,
@@ -17,6 +18,7 @@ from core.eligibility import (
     fee_discount,
     fee_discount_reason,
     start_check,
+    start_check_month,
     submission_guidance,
 )
 from core.knowledge import Orderer, OrdererFile, load_orderers
@@ -676,3 +678,22 @@ def test_start_check_says_what_decides_when_the_date_cannot() -> None:
     reason = start_check(orderer("鳥栖市"), date(2026, 4, 1), "契約締結日")
     assert "鳥栖市は入札公告日で判断します" in reason.text
     assert "契約締結日（令和8年4月1日）" in reason.text
+
+
+@pytest.mark.parametrize(
+    ("name", "month", "expected"),
+    [
+        ("島根県", date(2025, 10, 1), True),  # every day of the month after the start
+        ("広島県", date(2024, 6, 1), True),  # starts on the 1st
+        ("広島県", date(2024, 5, 1), False),  # every day before
+        ("熊本市", date(2024, 9, 1), False),
+        ("芦北町", date(2023, 7, 1), None),  # starts on the 13th
+        ("福岡県", date(2025, 1, 1), None),  # the start month itself, known to the month
+        ("鳥栖市", date(2026, 4, 1), None),  # decides by the announcement
+    ],
+)
+def test_start_check_month(name: str, month: date, expected: bool | None) -> None:
+    reason = start_check_month(orderer(name), month)
+    assert reason.ok is expected
+    if expected is not None:
+        assert reason.text.startswith(f"{format_wareki_month(month)}中のどの日でも、")

@@ -286,6 +286,9 @@ def test_a_date_said_is_checked_against_the_orderers_start() -> None:
         True,
         True,
     ]
+    answer = ask("令和6年4月に契約した福岡県の工事は電子保証いける？")  # a month alone
+    assert answer.answer.startswith("【令和6年4月の案件】令和6年4月中のどの日でも、")
+    assert "日付の上では電子保証の対象外です" in answer.answer
     answer = ask("鳥栖市 令和8年2月30日 契約")
     assert answer.answer.startswith(
         "【日付】「令和8年2月30日」は存在しない日付です（2月は28日まで）"
