@@ -11,16 +11,14 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
 __all__ = [
     "DateError",
     "DateMention",
-    "find_date_errors",
+    "DatesFound",
     "find_dates",
-    "find_year_months",
     "format_wareki",
     "format_wareki_month",
     "format_wareki_short",
@@ -176,58 +174,44 @@ def parse_date(text: str) -> date:
 
 
 class DateMention(NamedTuple):
-    """A full date said inside a sentence; ``start``/``end`` index the text searched."""
+    """A date said inside a sentence; ``start``/``end`` index the text searched."""
 
-    day: date
+    day: date  # the 1st for a month said without a day
     start: int
     end: int
+    month: bool = False  # a year and month only (令和8年4月に契約)
+
+
+class DatesFound(NamedTuple):
+    """The dates a sentence says, full dates and months in order, and why each impossible full
+    date is refused."""
+
+    said: list[DateMention]
+    errors: list[str]
 
 
 # The same forms inside a sentence: not part of a longer number, era letters in either case.
 _DATE_IN_TEXT_RE = re.compile(rf"(?<![0-9])(?:{_DATE_RE.pattern})(?![0-9])", re.VERBOSE | re.I)
 
 
-def _scan(text: str) -> Iterator[tuple[re.Match[str], date | DateError]]:
-    """Each full date said in ``text`` (a year-month is not one), parsed or refused."""
+def find_dates(text: str) -> DatesFound:
+    """The dates said in ``text``, in one pass: full dates (令和8年4月1日に契約, R8.4.1から,
+    2026/4/1) and years with a month (令和8年4月, as its 1st). An impossible full date gives its
+    error instead (「令和8年2月30日」は存在しない日付です（2月は28日まで）), except a bare
+    8-digit number, which may be anything; an impossible month is skipped. Pass NFKC text for
+    full-width digits (the spans index the text as given)."""
+    said: list[DateMention] = []
+    errors: list[str] = []
     for match in _DATE_IN_TEXT_RE.finditer(text.translate(_DASHES)):
-        if match["kanji_day"] is None and match["sep_day"] is None and not match["compact_day"]:
-            continue
+        month = not (match["kanji_day"] or match["sep_day"] or match["compact_day"])
         try:
-            yield match, parse_date(match.group(0))
+            day = parse_year_month(match[0]) if month else parse_date(match[0])
         except DateError as error:
-            yield match, error
-
-
-def find_dates(text: str) -> list[DateMention]:
-    """The full dates (year, month and day) said in ``text``, in order: 令和8年4月1日に契約,
-    R8.4.1から, 2026/4/1. Impossible dates and year-months are skipped (see
-    :func:`find_date_errors`). Pass NFKC text for full-width digits (the spans index the text
-    as given)."""
-    return [DateMention(day, m.start(), m.end()) for m, day in _scan(text) if isinstance(day, date)]
-
-
-def find_year_months(text: str) -> list[DateMention]:
-    """The years and months said in ``text`` without a day (令和8年4月に契約, R8.4), as the 1st
-    of the month, in order; impossible ones are skipped."""
-    found: list[DateMention] = []
-    for match in _DATE_IN_TEXT_RE.finditer(text.translate(_DASHES)):
-        if match["kanji_day"] or match["sep_day"] or match["compact_year"]:
+            if not month and not match["compact_day"]:
+                errors.append(str(error))
             continue
-        try:
-            found.append(DateMention(parse_year_month(match.group(0)), match.start(), match.end()))
-        except DateError:
-            continue
-    return found
-
-
-def find_date_errors(text: str) -> list[str]:
-    """Why each impossible full date in ``text`` is refused (「令和8年2月30日」は存在しない日付です
-    （2月は28日まで））."""
-    return [
-        str(error)
-        for m, error in _scan(text)
-        if isinstance(error, DateError) and not m["compact_day"]  # 12345678 may be anything
-    ]
+        said.append(DateMention(day, match.start(), match.end(), month))
+    return DatesFound(said, errors)
 
 
 def parse_year_month(text: str) -> date:

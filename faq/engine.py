@@ -64,12 +64,10 @@ from faq.entities import (
     asks_contact,
     asks_for_region,
     asks_only_record,
-    date_errors,
-    dated_cases,
     detect_aspect,
     detect_branch_field,
     has_domain_cue,
-    without_dates,
+    read_dates,
 )
 from faq.index import FEATURES, GRAMS, Features, Field
 from faq.normalize import (
@@ -390,10 +388,10 @@ class Assistant:
         self._entry_orderers = [self._orderers_of(e, by_name) for e in self.entries] + [
             frozenset() for _o in self.out_of_scope
         ]
-        self._in_prefecture: dict[str, list[str]] = {}
+        self._in_prefecture: dict[str, list[Orderer]] = {}  # prefecture → the bodies in it
         for o in orderers.orderers if orderers else ():
             if o.prefecture:
-                self._in_prefecture.setdefault(o.prefecture, []).append(_key(o))
+                self._in_prefecture.setdefault(o.prefecture, []).append(o)
         self.stats.build_seconds = time.perf_counter() - started
         self.stats.phrasings = len(phrasings)
         self.stats.entries = len(self.entries)
@@ -569,8 +567,8 @@ class Assistant:
         """Answer one question; never raises for odd input (empty, symbols, very long)."""
         top = max(0, top)
         question = question[:500]
-        cases = dated_cases(question)
-        query = self.analyse(without_dates(question, cases) if cases else question)
+        dates = read_dates(question)
+        query = self.analyse(dates.rest if dates.cases else question)
         if not query.cleaned:
             return Answer.none(NOT_FOUND, "")
         folded = fold(query.cleaned)
@@ -595,12 +593,7 @@ class Assistant:
         )
         # What is asked, without the names (はまだし is not だし, 提出).
         aspect, explicit = detect_aspect(masked.surface, masked.reading)
-        asked = _Asked(
-            aspect,
-            explicit,
-            tuple(cases),
-            tuple(date_errors(question)),
-        )
+        asked = _Asked(aspect, explicit, tuple(dates.cases), tuple(dates.errors))
         ranked = self.rank(masked, focus, bool(named_any), bonus=domain)
         alternatives = self._alternatives(ranked, top)
         # Questions about orderers' records: with a domain word, or with nothing but the
@@ -639,7 +632,7 @@ class Assistant:
         keys = {_key(o) for m in mentions for o in m.orderers}
         for m in mentions:
             for o in m.orderers if m.area else ():
-                keys.update(self._in_prefecture.get(o.name, ()))
+                keys.update(map(_key, self._in_prefecture.get(o.name, ())))
         return frozenset(keys)
 
     def _with_confidence(
@@ -669,7 +662,9 @@ class Assistant:
         the bodies the records name there, earliest start first."""
         assert self.orderer_file is not None
         region = place.prefecture or place.name
-        bodies = [o for o in self.orderer_file.orderers if o.prefecture == region or o is place]
+        bodies = self._in_prefecture.get(region, [])
+        if place not in bodies:  # a prefecture whose record names no prefecture
+            bodies = [place, *bodies]
         keys = {_key(o) for o in bodies}
         if ranked and self._entry_orderers[ranked[0].entry] & keys:
             best = ranked[0]

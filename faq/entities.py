@@ -19,7 +19,7 @@ from typing import Literal, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
-from core.dates import find_date_errors, find_dates, find_year_months
+from core.dates import find_dates
 from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer
 from faq.normalize import Token, clean, fold, has_kanji, is_hiragana, readings
 
@@ -29,18 +29,17 @@ __all__ = [
     "BranchField",
     "BranchFinder",
     "DatedCase",
+    "DatesSaid",
     "Mention",
     "OrdererFinder",
     "asks_branch_hours",
     "asks_contact",
     "asks_for_region",
     "asks_only_record",
-    "date_errors",
-    "dated_cases",
     "detect_aspect",
     "detect_branch_field",
     "has_domain_cue",
-    "without_dates",
+    "read_dates",
 ]
 
 Aspect = Literal["start", "coverage", "documents", "submission", "pre_start", "usage"]
@@ -757,14 +756,21 @@ def _role(text: str) -> AppliesTo | None:
 
 
 class DatedCase(NamedTuple):
-    """A full date a question says, what it is (None: not said), and where it stands in the
-    question as dates are read (NFKC, hiragana dates in kanji)."""
+    """A date a question says and what it is (None: not said)."""
 
     day: date  # the 1st for a month
     said_as: AppliesTo | None
-    start: int
-    end: int
     month: bool = False  # said to the month only (令和8年4月に契約)
+
+
+class DatesSaid(NamedTuple):
+    """The dates a question says, why any impossible one is refused, and the question without
+    its dates (NFKC): a date is the caller's case, checked against the records, not words to
+    match entries on."""
+
+    cases: list[DatedCase]
+    errors: list[str]
+    rest: str
 
 
 # A date typed in hiragana: れいわ8ねん4がつ1にち.
@@ -772,46 +778,26 @@ _KANA_DATE_RE = re.compile(r"(れいわ|へいせい)?([0-9]{1,4}|元)ねん([0-
 _KANA_ERAS = {"れいわ": "令和", "へいせい": "平成"}
 
 
-def _dates_text(question: str) -> str:
-    """The question as dates are read in: NFKC, hiragana dates written in kanji."""
-    return _KANA_DATE_RE.sub(
-        lambda m: f"{_KANA_ERAS.get(m[1] or '', '')}{m[2]}年{m[3]}月{m[4]}日",
-        unicodedata.normalize("NFKC", question),
-    )
-
-
-def dated_cases(question: str) -> list[DatedCase]:
+def read_dates(question: str) -> DatesSaid:
     """The dates a question says (令和8年4月1日, R8.4.1, ２０２６/４/１, れいわ8ねん4がつ1にち; a
     month alone: 令和8年4月), each with what it is when the words right after it, or else right
     before it, say so."""
-    text = _dates_text(question)
-    months = find_year_months(text)
-    dates = sorted([*find_dates(text), *months], key=lambda d: d.start)
+    text = _KANA_DATE_RE.sub(
+        lambda m: f"{_KANA_ERAS.get(m[1] or '', '')}{m[2]}年{m[3]}月{m[4]}日",
+        unicodedata.normalize("NFKC", question),
+    )
+    dates, errors = find_dates(text)
     cases: list[DatedCase] = []
+    kept, last = [], 0
     for i, d in enumerate(dates):
         after = text[d.end : dates[i + 1].start if i + 1 < len(dates) else len(text)]
-        before = text[dates[i - 1].end if i else 0 : d.start]
+        before = text[last : d.start]
         # the same clause only: up to the next comma, from the last one
         after, before = _CLAUSE_RE.split(after[:12])[0], _CLAUSE_RE.split(before[-8:])[-1]
-        role = _role(after) or _role(before)
-        cases.append(DatedCase(d.day, role, d.start, d.end, d in months))
-    return cases
-
-
-def date_errors(question: str) -> list[str]:
-    """Why each impossible date the question says is refused (令和8年2月30日)."""
-    return find_date_errors(_dates_text(question))
-
-
-def without_dates(question: str, cases: Sequence[DatedCase]) -> str:
-    """The question's NFKC form with the dates cut out: a date is the caller's case, checked
-    against the records, not words to match entries on."""
-    text = _dates_text(question)
-    kept, last = [], 0
-    for case in cases:
-        kept.append(text[last : case.start])
-        last = case.end
-    return "".join([*kept, text[last:]])
+        cases.append(DatedCase(d.day, _role(after) or _role(before), d.month))
+        kept.append(text[last : d.start])
+        last = d.end
+    return DatesSaid(cases, errors, "".join([*kept, text[last:]]))
 
 
 # What may stand beside an orderer's name in a question that asks only about its record
