@@ -180,6 +180,9 @@ class DateMention(NamedTuple):
     start: int
     end: int
     month: bool = False  # a year and month only (令和8年4月に契約)
+    # A month and day said without a year (4月1日に契約): ``day`` is its last occurrence up to
+    # today and ``next_time`` the one after; the caller may mean either.
+    next_time: date | None = None
 
 
 class DatesFound(NamedTuple):
@@ -190,19 +193,33 @@ class DatesFound(NamedTuple):
     errors: list[str]
 
 
-# The same forms inside a sentence: not part of a longer number, era letters in either case.
-_DATE_IN_TEXT_RE = re.compile(rf"(?<![0-9])(?:{_DATE_RE.pattern})(?![0-9])", re.VERBOSE | re.I)
+# The same forms inside a sentence: not part of a longer number, era letters in either case;
+# and a month and day without a year (4月1日), not after a year (8年4月1日) or a number.
+_DATE_IN_TEXT_RE = re.compile(
+    rf"(?<![0-9])(?:{_DATE_RE.pattern})(?![0-9])"
+    r"|(?<![0-9年./-])(?P<md_month>[0-9]{1,2})月(?P<md_day>[0-9]{1,2})日",
+    re.VERBOSE | re.I,
+)
 
 
-def find_dates(text: str) -> DatesFound:
+def find_dates(text: str, today: date | None = None) -> DatesFound:
     """The dates said in ``text``, in one pass: full dates (令和8年4月1日に契約, R8.4.1から,
-    2026/4/1) and years with a month (令和8年4月, as its 1st). An impossible full date gives its
-    error instead (「令和8年2月30日」は存在しない日付です（2月は28日まで）), except a bare
-    8-digit number, which may be anything; an impossible month is skipped. Pass NFKC text for
+    2026/4/1), years with a month (令和8年4月, as its 1st) and days without a year (4月1日, read
+    as its last occurrence up to ``today`` or the next one). An impossible date gives its error
+    instead (「令和8年2月30日」は存在しない日付です（2月は28日まで）), except a bare 8-digit
+    number, which may be anything; an impossible month is skipped. Pass NFKC text for
     full-width digits (the spans index the text as given)."""
     said: list[DateMention] = []
     errors: list[str] = []
     for match in _DATE_IN_TEXT_RE.finditer(text.translate(_DASHES)):
+        if match["md_month"]:
+            try:
+                last, following = _occurrences(match[0], today or date.today())
+            except DateError as error:
+                errors.append(str(error))
+                continue
+            said.append(DateMention(last, match.start(), match.end(), next_time=following))
+            continue
         month = not (match["kanji_day"] or match["sep_day"] or match["compact_day"])
         try:
             day = parse_year_month(match[0]) if month else parse_date(match[0])
@@ -212,6 +229,24 @@ def find_dates(text: str) -> DatesFound:
             continue
         said.append(DateMention(day, match.start(), match.end(), month))
     return DatesFound(said, errors)
+
+
+def _occurrences(said: str, today: date) -> tuple[date, date]:
+    """The last day on or before ``today``, and the first after it, that are the month and day
+    ``said`` (「4月1日」); 2月29日 skips the years without one."""
+    month_text, day_text = said.rstrip("日").split("月")
+    month, day = int(month_text), int(day_text)
+    if not 1 <= month <= 12:
+        raise DateError(f"「{said}」は存在しない日付です（月は1〜12です）")
+    longest = calendar.monthrange(2000, month)[1]  # a leap year: 2月 has 29
+    if not 1 <= day <= longest:
+        raise DateError(f"「{said}」は存在しない日付です（{month}月は{longest}日まで）")
+    days = [
+        date(year, month, day)
+        for year in range(today.year - 4, today.year + 5)
+        if day <= calendar.monthrange(year, month)[1]
+    ]
+    return max(d for d in days if d <= today), min(d for d in days if d > today)
 
 
 def parse_year_month(text: str) -> date:

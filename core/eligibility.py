@@ -38,6 +38,7 @@ __all__ = [
     "fee_discount_reason",
     "start_check",
     "start_check_month",
+    "start_check_yearless",
     "submission_guidance",
 ]
 
@@ -286,18 +287,43 @@ def start_check_month(orderer: Orderer, month: date, said_as: str | None = None)
     """:func:`start_check` for a case said only to the month (令和8年4月に契約): decided when
     every day of the month gets the same answer, else the date must be asked."""
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    first_check = start_check(orderer, month.replace(day=1), said_as)
-    last_check = start_check(orderer, last, said_as)
     shown = format_wareki_month(month)
-    if first_check.ok is True and last_check.ok is True:  # the first day is after: all are
-        return replace(first_check, text=f"{shown}中のどの日でも、{first_check.text}")
-    if first_check.ok is False and last_check.ok is False:  # the last day is before: all are
-        return replace(last_check, text=f"{shown}中のどの日でも、{last_check.text}")
+    return _start_check_span(
+        orderer, (month, last), said_as, f"{shown}中のどの日でも", f"{shown}の案件は日付"
+    )
+
+
+def start_check_yearless(
+    orderer: Orderer, days: tuple[date, date], said_as: str | None = None
+) -> Reason:
+    """:func:`start_check` for a day said without its year (4月1日に契約), which may be either
+    of ``days`` (its last and its next occurrence): decided when both get the same answer,
+    else the year must be asked."""
+    first, last = days
+    either = f"{format_wareki(first)}でも{format_wareki(last)}でも"
+    return _start_check_span(
+        orderer, days, said_as, either, f"{last.month}月{last.day}日の案件は年"
+    )
+
+
+def _start_check_span(
+    orderer: Orderer, days: tuple[date, date], said_as: str | None, every: str, varies: str
+) -> Reason:
+    """:func:`start_check` for a case on some day from ``days[0]`` to ``days[1]``: their answer
+    when the earliest and the latest agree (``every`` says so: 「令和8年4月中のどの日でも」),
+    else what to confirm (``varies``: 「令和8年4月の案件は日付」によって異なる)."""
+    first_check = start_check(orderer, days[0], said_as)
     if orderer.start_date is None:
         return first_check
+    last_check = start_check(orderer, days[1], said_as)
+    # The answer only changes once, at the start: when the first and the last day agree, every
+    # day between does (the last day's reasons for "before", the first day's otherwise).
+    if first_check.ok is last_check.ok:
+        check = last_check if last_check.ok is False else first_check
+        return replace(check, text=f"{every}、{check.text}")
     text = (
         f"{orderer.name}の運用開始は{_start_text(orderer)}（{orderer.applies_to}で判断）。"
-        f"{shown}の案件は日付によって異なるか資料から決まらないため、{orderer.applies_to}を確認"
+        f"{varies}によって異なるか資料から決まらないため、{orderer.applies_to}を確認"
     )
     return Reason(text, None, orderer.source, orderer.as_of)
 

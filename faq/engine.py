@@ -33,7 +33,12 @@ from itertools import chain
 from typing import Any, Literal
 
 from core.dates import format_wareki, format_wareki_month
-from core.eligibility import not_listed_text, start_check, start_check_month
+from core.eligibility import (
+    not_listed_text,
+    start_check,
+    start_check_month,
+    start_check_yearless,
+)
 from core.knowledge import (
     Branch,
     BranchFile,
@@ -563,11 +568,12 @@ class Assistant:
         cleaned, tokens = analyse_tokens(question)
         return self.vocabulary.analyse(question, cleaned, tokens)
 
-    def ask(self, question: str, top: int = 3) -> Answer:
-        """Answer one question; never raises for odd input (empty, symbols, very long)."""
+    def ask(self, question: str, top: int = 3, *, today: date | None = None) -> Answer:
+        """Answer one question; never raises for odd input (empty, symbols, very long).
+        ``today`` (default: the clock's) dates a day said without its year (4月1日)."""
         top = max(0, top)
         question = question[:500]
-        dates = read_dates(question)
+        dates = read_dates(question, today)
         query = self.analyse(dates.rest if dates.cases else question)
         if not query.cleaned:
             return Answer.none(NOT_FOUND, "")
@@ -977,6 +983,9 @@ def _dated(orderer: Orderer, asked: _Asked) -> str:
         if case.month:
             check = start_check_month(orderer, case.day, case.said_as)
             shown = format_wareki_month(case.day)
+        elif case.next_time is not None:
+            check = start_check_yearless(orderer, (case.day, case.next_time), case.said_as)
+            shown = f"{case.day.month}月{case.day.day}日"
         else:
             check = start_check(orderer, case.day, case.said_as)
             shown = format_wareki(case.day)

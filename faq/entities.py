@@ -761,6 +761,7 @@ class DatedCase(NamedTuple):
     day: date  # the 1st for a month
     said_as: AppliesTo | None
     month: bool = False  # said to the month only (令和8年4月に契約)
+    next_time: date | None = None  # said without its year (4月1日): day is the last occurrence
 
 
 class DatesSaid(NamedTuple):
@@ -778,15 +779,15 @@ _KANA_DATE_RE = re.compile(r"(れいわ|へいせい)?([0-9]{1,4}|元)ねん([0-
 _KANA_ERAS = {"れいわ": "令和", "へいせい": "平成"}
 
 
-def read_dates(question: str) -> DatesSaid:
+def read_dates(question: str, today: date | None = None) -> DatesSaid:
     """The dates a question says (令和8年4月1日, R8.4.1, ２０２６/４/１, れいわ8ねん4がつ1にち; a
-    month alone: 令和8年4月), each with what it is when the words right after it, or else right
-    before it, say so."""
+    month alone: 令和8年4月; a day without its year, as of ``today``: 4月1日), each with what it
+    is when the words right after it, or else right before it, say so."""
     text = _KANA_DATE_RE.sub(
         lambda m: f"{_KANA_ERAS.get(m[1] or '', '')}{m[2]}年{m[3]}月{m[4]}日",
         unicodedata.normalize("NFKC", question),
     )
-    dates, errors = find_dates(text)
+    dates, errors = find_dates(text, today)
     cases: list[DatedCase] = []
     kept, last = [], 0
     for i, d in enumerate(dates):
@@ -794,7 +795,7 @@ def read_dates(question: str) -> DatesSaid:
         before = text[last : d.start]
         # the same clause only: up to the next comma, from the last one
         after, before = _CLAUSE_RE.split(after[:12])[0], _CLAUSE_RE.split(before[-8:])[-1]
-        cases.append(DatedCase(d.day, _role(after) or _role(before), d.month))
+        cases.append(DatedCase(d.day, _role(after) or _role(before), d.month, d.next_time))
         kept.append(text[last : d.start])
         last = d.end
     return DatesSaid(cases, errors, "".join([*kept, text[last:]]))

@@ -392,12 +392,44 @@ def test_round_trip(d: date) -> None:
         ("令和8年4月に契約", []),  # a month is not a day
         ("令和8年2月30日", []),  # no such day: skipped, not an error
         ("12026/4/1", []),  # part of a longer number
-        ("4月1日から", []),  # no year
+        ("8年4月1日から", []),  # a year of neither form
         ("日付はありません", []),
     ],
 )
 def test_find_dates_in_sentences(text: str, expected: list[date]) -> None:
     assert [d.day for d in find_dates(text).said if not d.month] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        # the last occurrence up to today, and the next one
+        ("4月1日から契約", date(2026, 11, 23), (APRIL_1_2026, date(2027, 4, 1))),
+        ("4月1日に公告", date(2026, 4, 1), (APRIL_1_2026, date(2027, 4, 1))),  # today is past
+        ("12月31日まで", date(2026, 11, 23), (date(2025, 12, 31), date(2026, 12, 31))),
+        ("2月29日", date(2026, 11, 23), (date(2024, 2, 29), date(2028, 2, 29))),  # leap days
+    ],
+)
+def test_a_day_without_its_year_may_be_the_last_or_the_next(
+    text: str, today: date, expected: tuple[date, date]
+) -> None:
+    (found,) = find_dates(text, today).said
+    assert (found.day, found.next_time) == expected and not found.month
+    assert found.start == 0 and text[found.end - 1] == "日"
+
+
+def test_a_day_without_its_year_is_not_read_out_of_a_full_date() -> None:
+    today = date(2026, 11, 23)
+    (found,) = find_dates("令和8年4月1日に契約", today).said
+    assert found.next_time is None
+    assert find_dates("2026年4月1日", today).said[0].next_time is None
+    assert find_dates("8年4月1日", today).said == []
+    assert find_dates("2月30日に契約", today).errors == [
+        "「2月30日」は存在しない日付です（2月は29日まで）"
+    ]
+    assert find_dates("13月1日", today).errors == [
+        "「13月1日」は存在しない日付です（月は1〜12です）"
+    ]
 
 
 def test_find_dates_spans_index_the_text() -> None:

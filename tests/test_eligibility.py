@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.dates import format_wareki_month
+from core.dates import format_wareki, format_wareki_month
 from core.eligibility import (
     GENERAL_AS_OF,
     GENERAL_SOURCE,
@@ -19,6 +19,7 @@ from core.eligibility import (
     fee_discount_reason,
     start_check,
     start_check_month,
+    start_check_yearless,
     submission_guidance,
 )
 from core.knowledge import Orderer, OrdererFile, load_orderers
@@ -697,3 +698,27 @@ def test_start_check_month(name: str, month: date, expected: bool | None) -> Non
     assert reason.ok is expected
     if expected is not None:
         assert reason.text.startswith(f"{format_wareki_month(month)}中のどの日でも、")
+
+
+@pytest.mark.parametrize(
+    ("name", "days", "said_as", "expected"),
+    [
+        ("島根県", (date(2025, 12, 1), date(2026, 12, 1)), None, True),  # both after the start
+        ("広島県", (date(2023, 5, 1), date(2024, 5, 1)), None, False),  # both before
+        ("芦屋町", (date(2026, 3, 15), date(2027, 3, 15)), None, None),  # the year decides
+        ("鳥栖市", (date(2026, 4, 1), date(2027, 4, 1)), "契約締結日", None),  # the kind decides
+    ],
+)
+def test_start_check_yearless(
+    name: str, days: tuple[date, date], said_as: str | None, expected: bool | None
+) -> None:
+    reason = start_check_yearless(orderer(name), days, said_as)
+    assert reason.ok is expected
+    first, last = days
+    if name == "芦屋町":  # the answer changes between the two: ask for the year
+        assert f"{last.month}月{last.day}日の案件は年によって異なる" in reason.text
+        assert reason.text.endswith("契約締結日を確認")
+    else:  # the same answer either way, with its reason
+        assert reason.text.startswith(f"{format_wareki(first)}でも{format_wareki(last)}でも、")
+    if name == "鳥栖市":
+        assert "鳥栖市は入札公告日で判断します" in reason.text

@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -43,6 +44,8 @@ from faq.normalize import (
 )
 from faq.render import TEMPLATES_DIR
 from tests.helpers import cli
+
+TODAY = date(2026, 11, 23)  # for a day said without its year (4月1日)
 
 
 @cache
@@ -289,6 +292,14 @@ def test_a_date_said_is_checked_against_the_orderers_start() -> None:
     answer = ask("令和6年4月に契約した福岡県の工事は電子保証いける？")  # a month alone
     assert answer.answer.startswith("【令和6年4月の案件】令和6年4月中のどの日でも、")
     assert "日付の上では電子保証の対象外です" in answer.answer
+    # a day without its year: the last or the next one, answered when both agree
+    answer = assistant().ask("唐津市で12月1日に契約予定の工事は電子でいける？", today=TODAY)
+    assert answer.answer.startswith(
+        "【12月1日の案件】令和7年12月1日でも令和8年12月1日でも、契約締結日（令和7年12月1日）は唐津市"
+    )
+    assert "日付の上では電子保証の対象です" in answer.answer
+    answer = assistant().ask("芦屋町で3月15日に契約した工事は電子保証の対象？", today=TODAY)
+    assert "3月15日の案件は年によって異なるか" in answer.answer.split("\n")[0]
     answer = ask("鳥栖市 令和8年2月30日 契約")
     assert answer.answer.startswith(
         "【日付】「令和8年2月30日」は存在しない日付です（2月は28日まで）"
