@@ -263,6 +263,28 @@ def test_several_orderers_named_are_each_answered() -> None:
     assert mentions("鳥栖市の市役所") == [("鳥栖市", ["鳥栖市"], None)]
 
 
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("JR九州の工事で電子保証は使える？", "JR九州"),  # a Latin name with a region
+        ("NTTの発注工事は対象ですか", "NTT"),  # one before 「の発注」
+        ("九州電力の工事で電子保証は？", "九州電力"),  # a company's ending
+        ("西日本鉄道の案件も電子でいける？", "西日本鉄道"),
+    ],
+)
+def test_companies_the_documents_do_not_list(question: str, name: str) -> None:
+    answer = ask(question)
+    assert answer.orderer == name
+    assert answer.answer.startswith(f"{name}は資料に掲載なし")
+
+
+def test_latin_words_are_not_taken_for_companies() -> None:
+    assert mentions("Excelで申込書は作れる？") == []  # no works after it
+    assert mentions("e-Taxの工事") == []  # part of a longer word
+    assert mentions("PDFの認証キーはどこ？") == []  # a word the knowledge uses
+    assert ask("URの工事は電子保証いける？").orderer == "都市再生機構"  # a listed alias first
+
+
 def test_a_date_said_is_checked_against_the_orderers_start() -> None:
     answer = ask("令和8年4月1日に契約する芦屋町の工事は電子保証の対象？")
     assert answer.answered  # the entry about 芦屋町's start, after the check
