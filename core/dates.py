@@ -191,6 +191,7 @@ class DatesFound(NamedTuple):
 
     said: list[DateMention]
     errors: list[str]
+    refused: list[tuple[int, int]]  # where each impossible date is, as start and end
 
 
 # The same forms inside a sentence: not part of a longer number, era letters in either case;
@@ -211,12 +212,14 @@ def find_dates(text: str, today: date | None = None) -> DatesFound:
     full-width digits (the spans index the text as given)."""
     said: list[DateMention] = []
     errors: list[str] = []
+    refused: list[tuple[int, int]] = []
     for match in _DATE_IN_TEXT_RE.finditer(text.translate(_DASHES)):
         if match["md_month"]:
             try:
                 last, following = _occurrences(match[0], today or date.today())
             except DateError as error:
                 errors.append(str(error))
+                refused.append(match.span())
                 continue
             said.append(DateMention(last, match.start(), match.end(), next_time=following))
             continue
@@ -226,9 +229,10 @@ def find_dates(text: str, today: date | None = None) -> DatesFound:
         except DateError as error:
             if not month and not match["compact_day"]:
                 errors.append(str(error))
+                refused.append(match.span())
             continue
         said.append(DateMention(day, match.start(), match.end(), month))
-    return DatesFound(said, errors)
+    return DatesFound(said, errors, refused)
 
 
 def _occurrences(said: str, today: date) -> tuple[date, date]:

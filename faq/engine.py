@@ -63,6 +63,7 @@ from faq.entities import (
     Aspect,
     BranchFinder,
     DatedCase,
+    DatesSaid,
     Mention,
     OrdererFinder,
     asks_branch_hours,
@@ -235,14 +236,12 @@ class _Asked:
     aspect: Aspect
     explicit: bool
     dates: tuple[DatedCase, ...] = ()
-    date_errors: tuple[str, ...] = ()  # impossible dates said (令和8年2月30日)
 
     @property
     def dates_matter(self) -> bool:
         """Dates are checked against the start for questions about the start or what is
         covered; for an old contract's change (pre_start) the records may say nothing."""
-        said = self.dates or self.date_errors
-        return bool(said) and self.aspect in ("start", "coverage", "documents")
+        return bool(self.dates) and self.aspect in ("start", "coverage", "documents")
 
 
 @dataclass
@@ -570,11 +569,18 @@ class Assistant:
 
     def ask(self, question: str, top: int = 3, *, today: date | None = None) -> Answer:
         """Answer one question; never raises for odd input (empty, symbols, very long).
-        ``today`` (default: the clock's) dates a day said without its year (4月1日)."""
-        top = max(0, top)
+        ``today`` (default: the clock's) dates a day said without its year (4月1日). An
+        impossible date (令和8年2月30日) is pointed out first, whatever the answer."""
         question = question[:500]
         dates = read_dates(question, today)
-        query = self.analyse(dates.rest if dates.cases else question)
+        answer = self._ask(question, max(0, top), dates)
+        if not dates.errors:
+            return answer
+        said = "".join(f"【日付】{error}。日付を確かめてください。\n" for error in dates.errors)
+        return replace(answer, answer=said + answer.answer)
+
+    def _ask(self, question: str, top: int, dates: DatesSaid) -> Answer:
+        query = self.analyse(dates.rest if dates.cases or dates.errors else question)
         if not query.cleaned:
             return Answer.none(NOT_FOUND, "")
         folded = fold(query.cleaned)
@@ -599,7 +605,7 @@ class Assistant:
         )
         # What is asked, without the names (はまだし is not だし, 提出).
         aspect, explicit = detect_aspect(masked.surface, masked.reading)
-        asked = _Asked(aspect, explicit, tuple(dates.cases), tuple(dates.errors))
+        asked = _Asked(aspect, explicit, tuple(dates.cases))
         ranked = self.rank(masked, focus, bool(named_any), bonus=domain)
         alternatives = self._alternatives(ranked, top)
         # Questions about orderers' records: with a domain word, or with nothing but the
@@ -978,7 +984,7 @@ _VERDICTS = {
 
 def _dated(orderer: Orderer, asked: _Asked) -> str:
     """One line a date said: 【令和8年4月1日の案件】, the check against the start, the verdict."""
-    lines = [f"【日付】{error}。日付を確かめてください。" for error in asked.date_errors]
+    lines = []
     for case in asked.dates:
         if case.month:
             check = start_check_month(orderer, case.day, case.said_as)

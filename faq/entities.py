@@ -806,17 +806,21 @@ def read_dates(question: str, today: date | None = None) -> DatesSaid:
         lambda m: f"{_KANA_ERAS.get(m[1] or '', '')}{m[2]}年{m[3]}月{m[4]}日",
         unicodedata.normalize("NFKC", question),
     )
-    dates, errors = find_dates(text, today)
+    dates, errors, refused = find_dates(text, today)
     cases: list[DatedCase] = []
-    kept, last = [], 0
+    last = 0
     for i, d in enumerate(dates):
         after = text[d.end : dates[i + 1].start if i + 1 < len(dates) else len(text)]
         before = text[last : d.start]
         # the same clause only: up to the next comma, from the last one
         after, before = _CLAUSE_RE.split(after[:12])[0], _CLAUSE_RE.split(before[-8:])[-1]
         cases.append(DatedCase(d.day, _role(after) or _role(before), d.month, d.next_time))
-        kept.append(text[last : d.start])
         last = d.end
+    # The question without its dates, impossible ones too.
+    kept, last = [], 0
+    for start, end in sorted([*((d.start, d.end) for d in dates), *refused]):
+        kept.append(text[last:start])
+        last = end
     return DatesSaid(cases, errors, "".join([*kept, text[last:]]))
 
 

@@ -446,6 +446,8 @@ def test_impossible_dates_in_sentences_say_why() -> None:
         "「2026/13/1」は存在しない日付です（月は1〜12です）"
     ]
     assert find_dates("金額は12345678円、令和8年4月").errors == []  # a number, a month: no date
+    text = "契約は令和8年2月30日、公告は2月31日"
+    assert [text[a:b] for a, b in find_dates(text).refused] == ["令和8年2月30日", "2月31日"]
 
 
 def test_months_in_sentences() -> None:

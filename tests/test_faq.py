@@ -326,6 +326,11 @@ def test_a_date_said_is_checked_against_the_orderers_start() -> None:
     assert answer.answer.startswith(
         "【日付】「令和8年2月30日」は存在しない日付です（2月は28日まで）"
     )
+    # an impossible date is pointed out whatever the answer, and does not pull entries that
+    # quote a date of that month
+    answer = ask("令和8年2月30日に認証キーを出した")
+    assert answer.answer.startswith("【日付】「令和8年2月30日」は存在しない日付です")
+    assert answer.matched == ask("認証キーを出した").matched
     # not for what a date does not decide: where to submit (and the date does not pull
     # 芦屋町's start entry, which says 令和8年4月1日, ahead of its submission entry)
     answer = ask("令和8年4月1日に契約した芦屋町の工事、認証キーはどこに出す？")
