@@ -27,10 +27,10 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from itertools import chain
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from core.dates import format_wareki, format_wareki_month
 from core.eligibility import (
@@ -107,6 +107,23 @@ class Alternative:
 
 
 @dataclass(frozen=True)
+class DateCheck:
+    """A date the question said, checked against one orderer's start (the 【…の案件】 line)."""
+
+    orderer: str
+    said: str  # as shown: 令和8年4月1日, 令和8年4月 (a month), 4月1日 (no year)
+    day: str  # ISO: the day; a month's 1st; a day without its year: its last occurrence
+    next_time: str | None  # a day without its year: its next occurrence
+    month: bool
+    said_as: str | None  # 契約締結日 or 入札公告日 when the question said which
+    eligible: bool | None  # None: the date alone does not decide (what to confirm is said)
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the assistant says; ``answered`` False means nothing is asserted."""
 
@@ -129,6 +146,7 @@ class Answer:
     out_of_scope: str | None = None  # the out-of-scope topic a declined question is about
     normalized: str = ""
     evidence: tuple[float, ...] = ()  # FAQ decisions: what the confidence was computed from
+    dates: tuple[DateCheck, ...] = ()  # the dates said, checked against the orderers' starts
 
     @classmethod
     def none(
@@ -175,6 +193,7 @@ class Answer:
             "candidates": list(self.candidates),
             "orderers": list(self.orderers),
             "out_of_scope": self.out_of_scope,
+            "dates": [d.to_json() for d in self.dates],
         }
 
 
@@ -226,6 +245,16 @@ class _Ranked:
     entry: int
     score: float
     phrasing: str
+
+
+class _Record(NamedTuple):
+    """What one orderer's record says of the aspect asked (see Assistant._record)."""
+
+    text: str
+    source: str
+    as_of: str  # ISO
+    matched: str
+    dates: tuple[DateCheck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -828,27 +857,28 @@ class Assistant:
             if general or specific:
                 answer = self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
                 if about and asked.dates_matter:  # the entry about this orderer: the dates too
-                    answer = replace(answer, answer=f"{_dated(orderer, asked)}\n{answer.answer}")
+                    checks = _dated(orderer, asked)
+                    answer = replace(
+                        answer, answer=_date_lines(checks, answer.answer), dates=checks
+                    )
                 return answer
         return self._records_answer(query, [mention], asked, ranked, top)
 
-    def _record(self, mention: Mention, asked: _Asked) -> tuple[str, str, str, str]:
+    def _record(self, mention: Mention, asked: _Asked) -> _Record:
         """What the orderer's record (or the list's absence of one) says of the aspect asked,
-        after the check of any dates said: the text, its source, as-of date (ISO) and what was
-        matched."""
+        after the check of any dates said."""
         assert self.orderer_file is not None
         if mention.unlisted is not None:
             lst = self.orderer_file
             text = not_listed_text(mention.unlisted, lst.list_as_of, lst.list_note)
             text += "。\n" + _source_line(lst.list_source, lst.list_as_of)
             as_of = lst.list_as_of.isoformat()
-            return text, lst.list_source, as_of, f"{mention.unlisted}（一覧に掲載なし）"
+            return _Record(text, lst.list_source, as_of, f"{mention.unlisted}（一覧に掲載なし）")
         orderer = mention.orderers[0]
         matched = f"{self._display(orderer)}／{ASPECTS[asked.aspect]}"
-        text = render_orderer(orderer, asked.aspect)
-        if asked.dates_matter:
-            text = f"{_dated(orderer, asked)}\n{text}"
-        return text, orderer.source, orderer.as_of.isoformat(), matched
+        checks = _dated(orderer, asked) if asked.dates_matter else ()
+        text = _date_lines(checks, render_orderer(orderer, asked.aspect))
+        return _Record(text, orderer.source, orderer.as_of.isoformat(), matched, checks)
 
     @staticmethod
     def _several(mentions: Sequence[Mention], named: Mention) -> list[Mention]:
@@ -880,11 +910,11 @@ class Assistant:
         names = tuple(m.unlisted or m.orderers[0].name for m in mentions)
         return Answer(
             True,
-            "\n\n".join(text for text, _s, _a, _m in records),
+            "\n\n".join(r.text for r in records),
             0.9 if exact else 0.8,
-            "、".join(dict.fromkeys(source for _t, source, _a, _m in records)),
-            min(as_of for _t, _s, as_of, _m in records),
-            "、".join(matched for _t, _s, _a, matched in records),
+            "、".join(dict.fromkeys(r.source for r in records)),
+            min(r.as_of for r in records),
+            "、".join(r.matched for r in records),
             self._alternatives(ranked, top),
             "orderer",
             orderer=names[0],
@@ -892,6 +922,7 @@ class Assistant:
             listed=mentions[0].unlisted is None,
             orderers=names if len(names) > 1 else (),
             normalized=query.surface,
+            dates=tuple(chain.from_iterable(r.dates for r in records)),
         )
 
     def _display(self, orderer: Orderer) -> str:
@@ -982,9 +1013,9 @@ _VERDICTS = {
 }
 
 
-def _dated(orderer: Orderer, asked: _Asked) -> str:
-    """One line a date said: 【令和8年4月1日の案件】, the check against the start, the verdict."""
-    lines = []
+def _dated(orderer: Orderer, asked: _Asked) -> tuple[DateCheck, ...]:
+    """Each date said, checked against ``orderer``'s start."""
+    checks = []
     for case in asked.dates:
         if case.month:
             check = start_check_month(orderer, case.day, case.said_as)
@@ -995,9 +1026,29 @@ def _dated(orderer: Orderer, asked: _Asked) -> str:
         else:
             check = start_check(orderer, case.day, case.said_as)
             shown = format_wareki(case.day)
-        verdict = _VERDICTS[check.ok]
-        lines.append(f"【{shown}の案件】{check.text}。{verdict}{'。' if verdict else ''}")
-    return "\n".join(lines)
+        following = case.next_time.isoformat() if case.next_time else None
+        checks.append(
+            DateCheck(
+                orderer.name,
+                shown,
+                case.day.isoformat(),
+                following,
+                case.month,
+                case.said_as,
+                check.ok,
+                check.text,
+            )
+        )
+    return tuple(checks)
+
+
+def _date_lines(checks: Sequence[DateCheck], text: str) -> str:
+    """``text`` after one line a date check: 【令和8年4月1日の案件】, the check, the verdict."""
+    lines = []
+    for check in checks:
+        verdict = _VERDICTS[check.eligible]
+        lines.append(f"【{check.said}の案件】{check.reason}。{verdict}{'。' if verdict else ''}")
+    return "\n".join([*lines, text])
 
 
 def _named(mentions: Sequence[Mention], folded: str) -> Mention | None:

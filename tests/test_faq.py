@@ -664,6 +664,30 @@ def test_json_contract() -> None:
     json.dumps(data, ensure_ascii=False)
 
 
+def test_json_dates_give_each_check(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    question = "令和8年4月1日に契約する鳥栖市と芦屋町の工事は対象？"
+    result = cli(capsys, "ask", "--json", question)
+    assert result.code == 0
+    dates = result.json["dates"]
+    assert [(d["orderer"], d["day"], d["said_as"], d["eligible"]) for d in dates] == [
+        ("鳥栖市", "2026-04-01", "契約締結日", None),  # decides by the announcement
+        ("芦屋町", "2026-04-01", "契約締結日", True),
+    ]
+    assert (
+        dates[1]["reason"] == "契約締結日（令和8年4月1日）は芦屋町の運用開始（令和8年4月1日）以降"
+    )
+    assert dates[0]["said"] == "令和8年4月1日" and dates[0]["next_time"] is None
+    data = assistant().ask("唐津市で12月1日に契約予定の工事は電子でいける？", today=TODAY).to_json()
+    (check,) = data["dates"]
+    assert (check["said"], check["day"], check["next_time"]) == (
+        "12月1日",
+        "2025-12-01",
+        "2026-12-01",
+    )
+    assert check["eligible"] is True
+    assert ask("鳥栖市の認証キーはどこに出す？").to_json()["dates"] == []  # none said
+
+
 def test_assistant_from_given_entries_only() -> None:
     entries = [e for e in load_faq().entries if e.id in ("bid-bond", "cost")]
     small = Assistant(entries)
