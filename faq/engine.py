@@ -87,7 +87,13 @@ from faq.normalize import (
     load_sudachi,
     tokenize_all,
 )
-from faq.render import render_ambiguous, render_branch, render_orderer, render_region
+from faq.render import (
+    render_ambiguous,
+    render_branch,
+    render_branch_choice,
+    render_orderer,
+    render_region,
+)
 
 __all__ = ["NOT_FOUND", "Alternative", "Answer", "Assistant", "Tuning"]
 
@@ -304,6 +310,10 @@ _CHANNELS = ("surface", "reading", "terms")
 _KATAKANA_WORD = re.compile(r"^[\u3041-\u3096ー]{3,}$")
 _LATIN_WORD = re.compile(r"^[a-z][a-z0-9-]{2,}$")  # excel, e-tax (not id, pdf's 2 letters)
 # The other two surety companies: their branches are not ours (東日本建設業保証の東京支店).
+# Our branches said without naming one (支店, 御社, そちらの会社).
+_OURS_RE = re.compile(
+    r"支店|してん|御社|おんしゃ|貴社|きしゃ|そちらの会社|そっちの会社|おたくの会社"
+)
 _OTHER_COMPANY_RE = re.compile(
     r"(東日本建設業?(?:信用)?保証|ひがしにほんけんせつ)|(北海道建設業?(?:信用)?保証|ほっかいどうけんせつ)"
 )
@@ -946,11 +956,28 @@ class Assistant:
         if what is None and asks_branch_hours(folded):
             text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
             return Answer.none(text, query.surface)
-        if hit is None or what is None:
+        if what is None:
             return None
+        label = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}[what]
+        if hit is None:
+            if not _OURS_RE.search(folded):
+                return None
+            # 支店の電話番号は？, 御社の住所: which branch is asked back, with the list.
+            names = [b.name for b in self.branch_file.branches]
+            return Answer(
+                False,
+                render_branch_choice(names, label),
+                0.5,
+                "",
+                "",
+                "",
+                kind="branch",
+                field=what,
+                candidates=tuple(names),
+                normalized=query.surface,
+            )
         bf = self.branch_file
         b: Branch = hit.branch
-        label = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}[what]
         return Answer(
             True,
             render_branch(b, what, bf.source, bf.as_of),

@@ -124,6 +124,11 @@ def render_ambiguous(said: str, names: list[str], aspect_label: str) -> str:
     return _tidy(template.render(said=said, names=names, aspect_label=aspect_label))
 
 
+def render_branch_choice(names: list[str], label: str) -> str:
+    """The question back when a branch's 電話番号/FAX番号/住所 is asked without saying which."""
+    return _tidy(environment().get_template("branch_which.j2").render(names=names, label=label))
+
+
 def render_branch(branch: Branch, field: str, source: str, as_of: date) -> str:
     template = environment().get_template("branch.j2")
     return _tidy(template.render(b=branch, field=field, source=source, as_of=as_of))

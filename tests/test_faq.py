@@ -547,6 +547,20 @@ def test_another_surety_companys_branch_is_not_ours() -> None:
     assert ask("北海道建設業信用保証でも電子保証はできる？").entry_id == "surety-companies"
 
 
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [("支店の電話番号は？", "電話番号"), ("御社の住所を教えてください", "住所")],
+)
+def test_a_branch_not_named_is_asked_back(question: str, label: str) -> None:
+    answer = ask(question)
+    assert not answer.answered and answer.kind == "branch"
+    assert answer.answer.startswith(
+        f"どちらの支店の{label}をお答えしますか。当社の支店（25）: 東京支店"
+    )
+    assert len(answer.candidates) == 25 and "熊本支店" in answer.candidates
+    assert ask("申込書の住所の欄は会社の住所でいい？").kind == "faq"  # the form's field, not ours
+
+
 def test_branch_without_a_field_is_not_a_branch_answer() -> None:
     assert not ask("佐賀支店って駐車場ある？").answered
 
