@@ -51,6 +51,7 @@ __all__ = [
     "KnowledgeError",
     "Orderer",
     "OrdererFile",
+    "OrdererGroup",
     "OrdererIndex",
     "OutOfScope",
     "Problem",
@@ -323,6 +324,17 @@ class Orderer(BaseModel):
         return (self.name, self.prefecture)
 
 
+class OrdererGroup(BaseModel):
+    """Listed orderers callers name together (NEXCO: the three expressway companies); said,
+    the name stands for each of them."""
+
+    model_config = _MODEL_CONFIG
+
+    name: Text
+    aliases: Texts = ()
+    members: Annotated[Texts, Field(min_length=2)]  # names of listed orderers
+
+
 class OrdererFile(BaseModel):
     """data/orderers.yaml."""
 
@@ -332,10 +344,17 @@ class OrdererFile(BaseModel):
     list_source: Source
     list_note: Text | None = None  # a caveat about the list itself, said with every absence
     orderers: Annotated[tuple[Orderer, ...], Field(min_length=1)]
+    groups: tuple[OrdererGroup, ...] = ()
+
+    def members(self, group: OrdererGroup) -> tuple[Orderer, ...]:
+        """The orderers of ``group``, in its order."""
+        by_name = {o.name: o for o in self.orderers}
+        return tuple(by_name[name] for name in group.members)
 
     @model_validator(mode="after")
     def _unique_orderers(self) -> OrdererFile:
         issues = _orderer_duplicates([(o.name, o.prefecture) for o in self.orderers])
+        issues += _group_issues(self.orderers, self.groups)
         # A namesake is written 府中市（広島県）; one that is listed itself is a mistake.
         listed = {
             unicodedata.normalize("NFKC", f"{o.name}（{o.prefecture}）" if o.prefecture else o.name)
@@ -483,6 +502,29 @@ def _orderer_duplicates(keys: Sequence[tuple[str, str | None] | None]) -> list[t
         issues.append(
             (("orderers", index, "name"), f"{where} appears twice (same as orderers[{first}])")
         )
+    return issues
+
+
+def _group_issues(
+    orderers: Sequence[Orderer], groups: Sequence[OrdererGroup]
+) -> list[tuple[Loc, str]]:
+    """A group's members must each be one listed orderer; its names must not be an orderer's
+    name or alias, nor another group's."""
+    issues: list[tuple[Loc, str]] = []
+    counts = Counter(o.name for o in orderers)
+    taken = {_fold_question(x) for o in orderers for x in (o.name, *o.aliases)}
+    for index, group in enumerate(groups):
+        for k, member in enumerate(group.members):
+            if counts[member] != 1:
+                problem = "is not a listed orderer" if not counts[member] else "names several"
+                issues.append((("groups", index, "members", k), f"{member} {problem}"))
+        for k, name in enumerate((group.name, *group.aliases)):
+            where: Loc = (
+                ("groups", index, "name") if k == 0 else ("groups", index, "aliases", k - 1)
+            )
+            if _fold_question(name) in taken:
+                issues.append((where, f"{name} is already an orderer's name or another group's"))
+            taken.add(_fold_question(name))
     return issues
 
 

@@ -357,7 +357,9 @@ class Assistant:
         self.branch_file = branches
 
         lap = _Laps(self.stats.extra)
-        self.finder = OrdererFinder(orderers.orderers if orderers else ())
+        self.finder = OrdererFinder(
+            orderers.orderers if orderers else (), orderers.groups if orderers else ()
+        )
         self.branch_finder = BranchFinder(branches.branches) if branches else None
         lap("finders")
         phrasings = [_Doc(i, q) for i, said in enumerate(questions) for q in said]

@@ -20,7 +20,7 @@ from typing import Literal, NamedTuple
 from rapidfuzz.distance import Levenshtein
 
 from core.dates import find_dates
-from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer
+from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer, OrdererGroup
 from faq.normalize import Token, clean, fold, has_kanji, is_hiragana, readings
 
 __all__ = [
@@ -158,6 +158,7 @@ class Mention:
     exact: bool = True
     typo: bool = False  # a listed name read into a misspelling (鳥巣市 → 鳥栖市)
     namesakes: tuple[str, ...] = ()  # unlisted bodies the bare name may mean too (府中 → 府中市)
+    group: str | None = None  # said as a group (NEXCO): one mention a member, each answered
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class _Key:
     index: int
     stem: bool  # a name without its ending
     suffix: str  # the orderer's ending (市) for stems, else ""
+    group: str = ""  # the group's name, for a group's name or alias
 
 
 def _key_of(text: str) -> str:
@@ -188,9 +190,14 @@ def _generic_kana() -> frozenset[str]:
 class OrdererFinder:
     """Finds the orderers a question names (see the module docstring)."""
 
-    def __init__(self, orderers: Sequence[Orderer]) -> None:
+    def __init__(self, orderers: Sequence[Orderer], groups: Sequence[OrdererGroup] = ()) -> None:
         self.orderers = tuple(orderers)
         self._keys: dict[str, list[_Key]] = {}
+        index_of = {o.name: i for i, o in enumerate(self.orderers)}
+        for g in groups:
+            for alias in (g.name, *g.aliases):
+                for member in g.members:
+                    self._add(self._keys, _key_of(alias), _Key(index_of[member], False, "", g.name))
         self._reading_keys: dict[str, list[_Key]] = {}
         # (ending, length of the name) → orderers, for typos of one character (鳥巣市).
         self._by_shape: dict[tuple[str, int], list[int]] = {}
@@ -248,7 +255,9 @@ class OrdererFinder:
                     continue
                 mention = self._at(folded, i, tokens, by_begin, hiragana_text)
                 if mention is not None:
-                    found.append(mention)
+                    # a group (NEXCO) is each of its members, named one by one
+                    group = mention.orderers if mention.group else ()
+                    found += [replace(mention, orderers=(o,)) for o in group] or [mention]
                     after = max(mention.end, i + 1)
         if not thorough:
             return found
@@ -345,6 +354,7 @@ class OrdererFinder:
                     self._pick(full),
                     area=bool(_AREA_RE.match(rest)),
                     exact=bool(keys),
+                    group=full[0].group or None,
                 )
             return self._stem_mention(key, i, end, rest, candidates, by_begin.get(end))
         return None

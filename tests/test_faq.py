@@ -278,6 +278,22 @@ def test_companies_the_documents_do_not_list(question: str, name: str) -> None:
     assert answer.answer.startswith(f"{name}は資料に掲載なし")
 
 
+@pytest.mark.parametrize(
+    "question", ["NEXCOの工事はいつから電子？", "ネクスコの工事も電子保証いける？"]
+)
+def test_a_group_is_each_of_its_members(question: str) -> None:
+    answer = ask(question)
+    assert answer.answered and answer.aspect == "start"
+    assert answer.orderers == ("西日本高速道路", "東日本高速道路", "中日本高速道路")
+    assert [part.split("の電子保証")[0] for part in answer.answer.split("\n\n")] == [
+        "西日本高速道路",
+        "東日本高速道路",
+        "中日本高速道路",
+    ]
+    assert ask("NEXCO西日本の工事で電子保証は使えますか").orderers == ()  # a member's own alias
+    assert ask("NEXCO西日本の工事で電子保証は使えますか").orderer == "西日本高速道路"
+
+
 def test_latin_words_are_not_taken_for_companies() -> None:
     assert mentions("Excelで申込書は作れる？") == []  # no works after it
     assert mentions("e-Taxの工事") == []  # part of a longer word

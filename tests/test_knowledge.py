@@ -401,6 +401,26 @@ def test_a_namesake_must_not_be_listed_itself(tmp_path: Path) -> None:
     ]
 
 
+def test_orderer_groups(tmp_path: Path) -> None:
+    group = (
+        "groups:\n  - name: 佐賀の2市\n    aliases: [さがのにし]\n    members: [佐賀市, 鳥栖市]\n"
+    )
+    loaded = load_orderers(write(tmp_path, "a.yaml", ORDERERS_HEAD + SAGA + TOSU + group))
+    assert [o.name for o in loaded.members(loaded.groups[0])] == ["佐賀市", "鳥栖市"]
+    bad = group.replace("members: [佐賀市, 鳥栖市]", "members: [佐賀市, 札幌市]").replace(
+        "name: 佐賀の2市", "name: 鳥栖市"
+    )
+    text = ORDERERS_HEAD + SAGA + TOSU + bad
+    assert problems_of(load_orderers, write(tmp_path, "b.yaml", text)) == [
+        f"b.yaml:{line_of(text, 'name: 鳥栖市', 2)}: groups[0].name: "
+        "鳥栖市 is already an orderer's name or another group's",
+        f"b.yaml:{line_of(text, 'members')}: groups[0].members[1]: 札幌市 is not a listed orderer",
+    ]
+    one = group.replace("members: [佐賀市, 鳥栖市]", "members: [佐賀市]")
+    (problem,) = problems_of(load_orderers, write(tmp_path, "c.yaml", ORDERERS_HEAD + SAGA + one))
+    assert "groups[0].members" in problem
+
+
 def test_duplicate_orderer_is_reported_alongside_other_errors(tmp_path: Path) -> None:
     # An invalid item makes pydantic skip the file-level check; the loader still finds it.
     text = ORDERERS_HEAD + SAGA + TOSU.replace("2026-03-01", "2025-02-30") + SAGA
