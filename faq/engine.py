@@ -973,6 +973,7 @@ class Assistant:
                 "",
                 "",
                 "",
+                tuple(Alternative(f"{n}の{label}", 0.5) for n in names),
                 kind="branch",
                 field=what,
                 candidates=tuple(names),

@@ -574,6 +574,8 @@ def test_a_branch_not_named_is_asked_back(question: str, label: str) -> None:
         f"どちらの支店の{label}をお答えしますか。当社の支店（25）: 東京支店"
     )
     assert len(answer.candidates) == 25 and "熊本支店" in answer.candidates
+    assert answer.alternatives[0].question == f"東京支店の{label}"  # to pick one (the UI asks it)
+    assert ask(f"熊本支店の{label}").answered
     assert ask("申込書の住所の欄は会社の住所でいい？").kind == "faq"  # the form's field, not ours
 
 

@@ -367,6 +367,31 @@ async def test_f1_answers_from_any_screen_and_keeps_history(
         assert app.screen.query_one("#faq-history", OptionList).option_count == 2  # kept
 
 
+async def test_faq_panel_shows_date_checks_and_asks_which_branch(db_url: str) -> None:
+    from tui.faq_panel import FaqScreen
+
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, FaqScreen)
+        await pilot.press(*"令和8年4月1日に契約する芦屋町の工事は電子保証の対象？", "enter")
+        shown = app.screen.query_one("#faq-text", Static)
+        await wait_for(pilot, lambda: "【令和8年4月1日の案件】" in str(shown.render()))
+        assert "日付の上では電子保証の対象です" in str(shown.render())
+        app.screen.query_one("#faq-input", Input).value = ""
+        await pilot.press(*"支店の電話番号は？", "enter")
+        await wait_for(pilot, lambda: "どちらの支店" in str(shown.render()))
+        choices = app.screen.query_one("#faq-alternatives", OptionList)
+        assert choices.option_count == 25
+        kumamoto = next(
+            i for i in range(25) if choices.get_option_at_index(i).id == "熊本支店の電話番号"
+        )
+        choices.focus()
+        choices.highlighted = kumamoto
+        await pilot.press("enter")  # the branch picked is asked
+        await wait_for(pilot, lambda: "096-364-1155" in str(shown.render()))
+
+
 async def test_empty_database_and_unreachable_server_are_said_plainly(
     db: Database, db_url: str
 ) -> None:
