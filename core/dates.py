@@ -183,6 +183,11 @@ class DateMention(NamedTuple):
     # A month and day said without a year (4月1日に契約): ``day`` is its last occurrence up to
     # today and ``next_time`` the one after; the caller may mean either.
     next_time: date | None = None
+    # A year, fiscal year or month said relative to today (去年, 今年度, 来月): ``day`` is its
+    # first day, ``last`` its last and ``label`` the words said with what they mean today:
+    # 去年（令和7年）.
+    last: date | None = None
+    label: str = ""
 
 
 class DatesFound(NamedTuple):
@@ -194,11 +199,29 @@ class DatesFound(NamedTuple):
     refused: list[tuple[int, int]]  # where each impossible date is, as start and end
 
 
+# Years, fiscal years (April to March) and months said relative to today, and how far from it.
+_RELATIVE = {
+    **dict.fromkeys(("一昨年", "おととし"), ("year", -2)),
+    **dict.fromkeys(("去年", "昨年", "きょねん", "さくねん"), ("year", -1)),
+    **dict.fromkeys(("今年", "本年", "ことし"), ("year", 0)),
+    **dict.fromkeys(("来年", "らいねん"), ("year", 1)),
+    **dict.fromkeys(("昨年度", "前年度", "去年度", "さくねんど"), ("fiscal", -1)),
+    **dict.fromkeys(("今年度", "本年度", "こんねんど"), ("fiscal", 0)),
+    **dict.fromkeys(("来年度", "次年度", "らいねんど"), ("fiscal", 1)),
+    **dict.fromkeys(("先月", "せんげつ"), ("month", -1)),
+    **dict.fromkeys(("今月", "こんげつ"), ("month", 0)),
+    **dict.fromkeys(("来月", "らいげつ"), ("month", 1)),
+}
+_RELATIVE_WORDS = "|".join(sorted(_RELATIVE, key=len, reverse=True))
+
 # The same forms inside a sentence: not part of a longer number, era letters in either case;
-# and a month and day without a year (4月1日), not after a year (8年4月1日) or a number.
+# a month and day without a year (4月1日), not after a year (8年4月1日) or a number; and the
+# relative words, alone or before a month (去年の10月, 今年度の4月1日).
 _DATE_IN_TEXT_RE = re.compile(
     rf"(?<![0-9])(?:{_DATE_RE.pattern})(?![0-9])"
-    r"|(?<![0-9年./-])(?P<md_month>[0-9]{1,2})月(?P<md_day>[0-9]{1,2})日",
+    r"|(?<![0-9年./-])(?P<md_month>[0-9]{1,2})月(?P<md_day>[0-9]{1,2})日"
+    rf"|(?P<relative>{_RELATIVE_WORDS})"
+    r"(?:の?(?P<rel_month>[0-9]{1,2})月(?:(?P<rel_day>[0-9]{1,2})日)?)?",
     re.VERBOSE | re.I,
 )
 
@@ -213,10 +236,18 @@ def find_dates(text: str, today: date | None = None) -> DatesFound:
     said: list[DateMention] = []
     errors: list[str] = []
     refused: list[tuple[int, int]] = []
+    today = today or date.today()
     for match in _DATE_IN_TEXT_RE.finditer(text.translate(_DASHES)):
+        if match["relative"]:
+            try:
+                said.append(_relative(match, today))
+            except DateError as error:
+                errors.append(str(error))
+                refused.append(match.span())
+            continue
         if match["md_month"]:
             try:
-                last, following = _occurrences(match[0], today or date.today())
+                last, following = _occurrences(match[0], today)
             except DateError as error:
                 errors.append(str(error))
                 refused.append(match.span())
@@ -233,6 +264,38 @@ def find_dates(text: str, today: date | None = None) -> DatesFound:
             continue
         said.append(DateMention(day, match.start(), match.end(), month))
     return DatesFound(said, errors, refused)
+
+
+def _relative(match: re.Match[str], today: date) -> DateMention:
+    """The span a relative word says (去年: the whole of last year), or the month or day in
+    it when one follows (去年の10月, 今年度の4月1日: April to March)."""
+    word = match["relative"]
+    kind, offset = _RELATIVE[word]
+    if kind == "month":
+        index = today.year * 12 + today.month - 1 + offset
+        first = date(index // 12, index % 12 + 1, 1)
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        label = f"{word}（{format_wareki_month(first)}）"
+        return DateMention(first, match.start(), match.end(), last=last, label=label)
+    year = today.year + offset
+    if kind == "fiscal":
+        year -= today.month < 4  # January to March belong to the fiscal year begun before
+    if match["rel_month"] is None:
+        first = date(year, 4, 1) if kind == "fiscal" else date(year, 1, 1)
+        last = date(year + 1, 3, 31) if kind == "fiscal" else date(year, 12, 31)
+        name, era_year = to_wareki(first)
+        shown = f"{name}{_era_year_text(era_year)}年{'度' if kind == 'fiscal' else ''}"
+        return DateMention(first, match.start(), match.end(), last=last, label=f"{word}（{shown}）")
+    month = int(match["rel_month"])
+    if kind == "fiscal" and month < 4:  # 今年度の2月: the next calendar year
+        year += 1
+    said = f"{year}年{month}月" + (f"{match['rel_day']}日" if match["rel_day"] else "")
+    try:
+        if match["rel_day"] is None:
+            return DateMention(parse_year_month(said), match.start(), match.end(), month=True)
+        return DateMention(parse_date(said), match.start(), match.end())
+    except DateError as error:  # 今年の2月30日: said as typed, with the reason
+        raise DateError(str(error).replace(f"「{said}」", f"「{match[0]}」")) from None
 
 
 def _occurrences(said: str, today: date) -> tuple[date, date]:

@@ -37,6 +37,7 @@ __all__ = [
     "fee_discount",
     "fee_discount_reason",
     "start_check",
+    "start_check_during",
     "start_check_month",
     "start_check_yearless",
     "submission_guidance",
@@ -287,9 +288,17 @@ def start_check_month(orderer: Orderer, month: date, said_as: str | None = None)
     """:func:`start_check` for a case said only to the month (令和8年4月に契約): decided when
     every day of the month gets the same answer, else the date must be asked."""
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    shown = format_wareki_month(month)
+    return start_check_during(orderer, (month, last), format_wareki_month(month), said_as)
+
+
+def start_check_during(
+    orderer: Orderer, days: tuple[date, date], label: str, said_as: str | None = None
+) -> Reason:
+    """:func:`start_check` for a case on some day from ``days[0]`` to ``days[1]``, said as
+    ``label`` (令和8年4月, 去年（令和7年）): decided when every day gets the same answer, else the
+    date must be asked."""
     return _start_check_span(
-        orderer, (month, last), said_as, f"{shown}中のどの日でも", f"{shown}の案件は日付"
+        orderer, days, said_as, f"{label}中のどの日でも", f"{label}の案件は日付"
     )
 
 

@@ -36,6 +36,7 @@ from core.dates import format_wareki, format_wareki_month
 from core.eligibility import (
     not_listed_text,
     start_check,
+    start_check_during,
     start_check_month,
     start_check_yearless,
 )
@@ -120,6 +121,7 @@ class DateCheck:
     said: str  # as shown: 令和8年4月1日, 令和8年4月 (a month), 4月1日 (no year)
     day: str  # ISO: the day; a month's 1st; a day without its year: its last occurrence
     next_time: str | None  # a day without its year: its next occurrence
+    last: str | None  # a span said relative to today (去年, 今年度, 来月): its last day
     month: bool
     said_as: str | None  # 契約締結日 or 入札公告日 when the question said which
     eligible: bool | None  # None: the date alone does not decide (what to confirm is said)
@@ -1053,6 +1055,9 @@ def _dated(orderer: Orderer, asked: _Asked) -> tuple[DateCheck, ...]:
         elif case.next_time is not None:
             check = start_check_yearless(orderer, (case.day, case.next_time), case.said_as)
             shown = f"{case.day.month}月{case.day.day}日"
+        elif case.last is not None:
+            check = start_check_during(orderer, (case.day, case.last), case.label, case.said_as)
+            shown = case.label
         else:
             check = start_check(orderer, case.day, case.said_as)
             shown = format_wareki(case.day)
@@ -1063,6 +1068,7 @@ def _dated(orderer: Orderer, asked: _Asked) -> tuple[DateCheck, ...]:
                 shown,
                 case.day.isoformat(),
                 following,
+                case.last.isoformat() if case.last else None,
                 case.month,
                 case.said_as,
                 check.ok,

@@ -791,6 +791,8 @@ class DatedCase(NamedTuple):
     said_as: AppliesTo | None
     month: bool = False  # said to the month only (令和8年4月に契約)
     next_time: date | None = None  # said without its year (4月1日): day is the last occurrence
+    last: date | None = None  # a span said relative to today (去年): day is its first day
+    label: str = ""  # such a span as said, with what it means today: 去年（令和7年）
 
 
 class DatesSaid(NamedTuple):
@@ -824,7 +826,8 @@ def read_dates(question: str, today: date | None = None) -> DatesSaid:
         before = text[last : d.start]
         # the same clause only: up to the next comma, from the last one
         after, before = _CLAUSE_RE.split(after[:12])[0], _CLAUSE_RE.split(before[-8:])[-1]
-        cases.append(DatedCase(d.day, _role(after) or _role(before), d.month, d.next_time))
+        role = _role(after) or _role(before)
+        cases.append(DatedCase(d.day, role, d.month, d.next_time, d.last, d.label))
         last = d.end
     # The question without its dates, impossible ones too.
     kept, last = [], 0

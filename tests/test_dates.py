@@ -418,6 +418,63 @@ def test_a_day_without_its_year_may_be_the_last_or_the_next(
     assert found.start == 0 and text[found.end - 1] == "日"
 
 
+@pytest.mark.parametrize(
+    ("text", "today", "first", "last", "label"),
+    [
+        (
+            "去年契約した",
+            date(2026, 11, 23),
+            date(2025, 1, 1),
+            date(2025, 12, 31),
+            "去年（令和7年）",
+        ),
+        (
+            "おととし",
+            date(2026, 11, 23),
+            date(2024, 1, 1),
+            date(2024, 12, 31),
+            "おととし（令和6年）",
+        ),
+        (
+            "今年度の工事",
+            date(2026, 11, 23),
+            APRIL_1_2026,
+            date(2027, 3, 31),
+            "今年度（令和8年度）",
+        ),
+        # January to March belong to the fiscal year begun the April before
+        ("今年度", date(2026, 2, 1), date(2025, 4, 1), date(2026, 3, 31), "今年度（令和7年度）"),
+        ("昨年度", date(2026, 11, 23), date(2025, 4, 1), date(2026, 3, 31), "昨年度（令和7年度）"),
+        (
+            "来月に公告",
+            date(2026, 12, 5),
+            date(2027, 1, 1),
+            date(2027, 1, 31),
+            "来月（令和9年1月）",
+        ),
+        ("先月", date(2026, 1, 10), date(2025, 12, 1), date(2025, 12, 31), "先月（令和7年12月）"),
+    ],
+)
+def test_spans_said_relative_to_today(
+    text: str, today: date, first: date, last: date, label: str
+) -> None:
+    (found,) = find_dates(text, today).said
+    assert (found.day, found.last, found.label) == (first, last, label)
+
+
+def test_a_relative_year_before_a_month_or_day_is_that_month_or_day() -> None:
+    today = date(2026, 11, 23)
+    (month,) = find_dates("去年の10月に契約", today).said
+    assert (month.day, month.month, month.last) == (date(2025, 10, 1), True, None)
+    (day,) = find_dates("今年4月1日から", today).said
+    assert (day.day, day.month) == (APRIL_1_2026, False)
+    (february,) = find_dates("今年度の2月", today).said  # the fiscal year's February
+    assert february.day == date(2027, 2, 1)
+    assert find_dates("今年の2月30日", today).errors == [
+        "「今年の2月30日」は存在しない日付です（2月は28日まで）"
+    ]
+
+
 def test_a_day_without_its_year_is_not_read_out_of_a_full_date() -> None:
     today = date(2026, 11, 23)
     (found,) = find_dates("令和8年4月1日に契約", today).said

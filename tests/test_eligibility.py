@@ -18,6 +18,7 @@ from core.eligibility import (
     fee_discount,
     fee_discount_reason,
     start_check,
+    start_check_during,
     start_check_month,
     start_check_yearless,
     submission_guidance,
@@ -722,3 +723,14 @@ def test_start_check_yearless(
         assert reason.text.startswith(f"{format_wareki(first)}でも{format_wareki(last)}でも、")
     if name == "鳥栖市":
         assert "鳥栖市は入札公告日で判断します" in reason.text
+
+
+def test_start_check_during_a_span() -> None:
+    last_year = (date(2025, 1, 1), date(2025, 12, 31))
+    reason = start_check_during(orderer("鳥栖市"), last_year, "去年（令和7年）", "契約締結日")
+    assert reason.ok is False  # a contract in 2025: its announcement was before 鳥栖市's start
+    assert reason.text.startswith("去年（令和7年）中のどの日でも、")
+    reason = start_check_during(
+        orderer("熊本市"), (date(2024, 1, 1), date(2024, 12, 31)), "おととし"
+    )
+    assert reason.ok is None and "おととしの案件は日付によって異なる" in reason.text

@@ -338,6 +338,12 @@ def test_a_date_said_is_checked_against_the_orderers_start() -> None:
     assert "日付の上では電子保証の対象です" in answer.answer
     answer = assistant().ask("芦屋町で3月15日に契約した工事は電子保証の対象？", today=TODAY)
     assert "3月15日の案件は年によって異なるか" in answer.answer.split("\n")[0]
+    # years, fiscal years and months said relative to today
+    answer = assistant().ask("去年契約した鳥栖市の工事は電子？", today=TODAY)
+    assert answer.answer.startswith("【去年（令和7年）の案件】去年（令和7年）中のどの日でも、")
+    assert "日付の上では電子保証の対象外です" in answer.answer.split("\n")[0]
+    answer = assistant().ask("昨年度に契約した広島県の業務委託は電子？", today=TODAY)
+    assert answer.dates[0].last == "2026-03-31" and answer.dates[0].eligible is True
     answer = ask("鳥栖市 令和8年2月30日 契約")
     assert answer.answer.startswith(
         "【日付】「令和8年2月30日」は存在しない日付です（2月は28日まで）"
