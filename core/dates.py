@@ -228,8 +228,9 @@ _DATE_IN_TEXT_RE = re.compile(
 
 def find_dates(text: str, today: date | None = None) -> DatesFound:
     """The dates said in ``text``, in one pass: full dates (令和8年4月1日に契約, R8.4.1から,
-    2026/4/1), years with a month (令和8年4月, as its 1st) and days without a year (4月1日, read
-    as its last occurrence up to ``today`` or the next one). An impossible date gives its error
+    2026/4/1), years with a month (令和8年4月, as its 1st), days without a year (4月1日, read
+    as its last occurrence up to ``today`` or the next one) and years, fiscal years and months
+    said relative to ``today`` (去年, 今年度, 来月; 去年の10月). An impossible date gives its error
     instead (「令和8年2月30日」は存在しない日付です（2月は28日まで）), except a bare 8-digit
     number, which may be anything; an impossible month is skipped. Pass NFKC text for
     full-width digits (the spans index the text as given)."""

@@ -346,11 +346,6 @@ class OrdererFile(BaseModel):
     orderers: Annotated[tuple[Orderer, ...], Field(min_length=1)]
     groups: tuple[OrdererGroup, ...] = ()
 
-    def members(self, group: OrdererGroup) -> tuple[Orderer, ...]:
-        """The orderers of ``group``, in its order."""
-        by_name = {o.name: o for o in self.orderers}
-        return tuple(by_name[name] for name in group.members)
-
     @model_validator(mode="after")
     def _unique_orderers(self) -> OrdererFile:
         issues = _orderer_duplicates([(o.name, o.prefecture) for o in self.orderers])

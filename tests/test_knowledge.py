@@ -406,7 +406,7 @@ def test_orderer_groups(tmp_path: Path) -> None:
         "groups:\n  - name: 佐賀の2市\n    aliases: [さがのにし]\n    members: [佐賀市, 鳥栖市]\n"
     )
     loaded = load_orderers(write(tmp_path, "a.yaml", ORDERERS_HEAD + SAGA + TOSU + group))
-    assert [o.name for o in loaded.members(loaded.groups[0])] == ["佐賀市", "鳥栖市"]
+    assert loaded.groups[0].members == ("佐賀市", "鳥栖市")
     bad = group.replace("members: [佐賀市, 鳥栖市]", "members: [佐賀市, 札幌市]").replace(
         "name: 佐賀の2市", "name: 鳥栖市"
     )
