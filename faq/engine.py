@@ -612,7 +612,8 @@ class Assistant:
 
     def ask(self, question: str, top: int = 3, *, today: date | None = None) -> Answer:
         """Answer one question; never raises for odd input (empty, symbols, very long).
-        ``today`` (default: the clock's) dates a day said without its year (4月1日). An
+        ``today`` (default: the clock's) dates a day said without its year (4月1日) and the
+        words relative to it (去年, 今年度, 来月). An
         impossible date (令和8年2月30日) is pointed out first, whatever the answer."""
         question = question[:500]
         dates = read_dates(question, today)

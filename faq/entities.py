@@ -119,7 +119,7 @@ _AFTER_PARTICLE_RE = re.compile(r"(?:.*(?:って|は|の|も|で|に|へ|と|や
 _COMPANY_RE = re.compile(
     r"(?<![0-9a-z\-])(?P<latin>[a-z][a-z&]{1,9})"
     r"(?P<region>北海道|東日本|東海|中日本|西日本|四国|九州|関西|中部|東京)?"
-    r"|(?P<stem>[\u3005\u4e00-\u9fff]{1,8})(?:電力|鉄道|電鉄|株式会社)(?![\u3005\u4e00-\u9fff])"
+    r"|[\u3005\u4e00-\u9fff]{1,8}(?:電力|鉄道|電鉄|株式会社)(?![\u3005\u4e00-\u9fff])"
 )
 _WORKS_AFTER_RE = re.compile(r"(?:の|が|で|から)?(?:発注|工事|業務|案件|入札|契約)")
 # Bodies of these endings are named after their place (兵庫県住宅供給公社); without a place
