@@ -311,11 +311,15 @@ class _Laps:
 _CHANNELS = ("surface", "reading", "terms")
 _KATAKANA_WORD = re.compile(r"^[\u3041-\u3096ー]{3,}$")
 _LATIN_WORD = re.compile(r"^[a-z][a-z0-9-]{2,}$")  # excel, e-tax (not id, pdf's 2 letters)
-# The other two surety companies: their branches are not ours (東日本建設業保証の東京支店).
-# Our branches said without naming one (支店, 御社, そちらの会社).
+# Our branches said without naming one (支店, 御社, そちらの会社), and what is asked of them
+# right after (支店の電話番号, 御社の住所; not 御社の発注者一覧 … どこにも).
 _OURS_RE = re.compile(
     r"支店|してん|御社|おんしゃ|貴社|きしゃ|そちらの会社|そっちの会社|おたくの会社"
 )
+_BRANCH_FIELD_RE = re.compile(
+    r"電話|でんわ|tel|fax|ふぁっくす|ふぁくす|住所|じゅうしょ|所在地|しょざいち|連絡先|番号|場所|ばしょ"
+)
+# The other two surety companies: their branches are not ours (東日本建設業保証の東京支店).
 _OTHER_COMPANY_RE = re.compile(
     r"(東日本建設業?(?:信用)?保証|ひがしにほんけんせつ)|(北海道建設業?(?:信用)?保証|ほっかいどうけんせつ)"
 )
@@ -965,7 +969,8 @@ class Assistant:
             return None
         label = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}[what]
         if hit is None:
-            if not _OURS_RE.search(folded):
+            ours = _OURS_RE.search(folded)
+            if ours is None or not _BRANCH_FIELD_RE.search(folded, ours.end(), ours.end() + 8):
                 return None
             # 支店の電話番号は？, 御社の住所: which branch is asked back, with the list.
             names = [b.name for b in self.branch_file.branches]

@@ -74,6 +74,9 @@ _AREA_RE = re.compile(r"^(?:内|ない(?:で|の|に|は|か))")
 # 熊本の県内: the prefecture said apart from its ending, as an area.
 _PREFECTURE_AREA_RE = re.compile(r"^の?(県|府|都)(?=内|ない)")
 _BRANCH_RE = re.compile(r"^(?:支店|してん)")
+# 熊本県立大学, 北九州市立大学: a public university is a body of its own (公立大学法人), not its
+# prefecture or city.
+_OWN_UNIVERSITY_RE = re.compile(r"^立[\u3005\u4e00-\u9fff]{0,8}?(?:大学|医大)")
 _PARTICLE_AFTER_RE = re.compile(r"^(?:$|は|の|って|で|に|が|も|へ|と|から)")
 # Words made of the endings themselves, or generic, that are never a body's name.
 _NOT_A_NAME = frozenset(
@@ -88,7 +91,7 @@ _KANJI_RUN_RE = re.compile(r"[\u3005\u4e00-\u9fff]{2,5}")
 # (国立大学, 省庁, 官公庁) are not names.
 _BODY_RE = re.compile(
     r"([\u3005\u4e00-\u9fff]{1,10}?)"
-    r"(大学|高等専門学校|高専|省|庁|機構|公団|公社|事業団|病院|研究所|整備局|事務所)"
+    r"(大学|医大|高等専門学校|高専|省|庁|機構|公団|公社|事業団|病院|研究所|整備局|事務所)"
     r"(?![\u3005\u4e00-\u9fff])"
 )
 # Words that join names said one after another (鳥栖市と札幌市, 佐賀市や小城市).
@@ -337,6 +340,8 @@ class OrdererFinder:
                 continue
             if _BRANCH_RE.match(rest):
                 return Mention(key, i, end + (2 if rest.startswith("支店") else 3), ())
+            if _OWN_UNIVERSITY_RE.match(rest):
+                continue
             candidates = keys + reading_keys
             full = [k for k in candidates if not k.stem]
             if (

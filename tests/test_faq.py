@@ -583,6 +583,8 @@ def test_a_branch_not_named_is_asked_back(question: str, label: str) -> None:
     assert answer.alternatives[0].question == f"東京支店の{label}"  # to pick one (the UI asks it)
     assert ask(f"熊本支店の{label}").answered
     assert ask("申込書の住所の欄は会社の住所でいい？").kind == "faq"  # the form's field, not ours
+    # what is asked must follow: not 御社の一覧 … どこにも
+    assert ask("御社の発注者一覧を見たけど、村の名前がどこにも見当たらない").kind != "branch"
 
 
 def test_branch_without_a_field_is_not_a_branch_answer() -> None:
