@@ -76,7 +76,7 @@ _PREFECTURE_AREA_RE = re.compile(r"^の?(県|府|都)(?=内|ない)")
 _BRANCH_RE = re.compile(r"^(?:支店|してん)")
 # 熊本県立大学, 北九州市立大学: a public university is a body of its own (公立大学法人), not its
 # prefecture or city.
-_OWN_UNIVERSITY_RE = re.compile(r"^立[\u3005\u4e00-\u9fff]{0,8}?(?:大学|医大)")
+_OWN_UNIVERSITY_RE = re.compile(r"^[都道府県市町村区]?立[\u3005\u4e00-\u9fff]{0,8}?(?:大学|医大)")
 _PARTICLE_AFTER_RE = re.compile(r"^(?:$|は|の|って|で|に|が|も|へ|と|から)")
 # Words made of the endings themselves, or generic, that are never a body's name.
 _NOT_A_NAME = frozenset(
@@ -341,7 +341,7 @@ class OrdererFinder:
             if _BRANCH_RE.match(rest):
                 return Mention(key, i, end + (2 if rest.startswith("支店") else 3), ())
             if _OWN_UNIVERSITY_RE.match(rest):
-                continue
+                continue  # 熊本県立大学, and its stem 熊本 before 県立大学
             candidates = keys + reading_keys
             full = [k for k in candidates if not k.stem]
             if (

@@ -294,6 +294,18 @@ def test_a_group_is_each_of_its_members(question: str) -> None:
     assert ask("NEXCO西日本の工事で電子保証は使えますか").orderer == "西日本高速道路"
 
 
+def test_a_public_university_is_not_its_prefecture_or_city() -> None:
+    for question, name in [
+        ("熊本県立大学の工事は電子保証？", "熊本県立大学"),
+        ("北九州市立大学の工事", "北九州市立大学"),
+    ]:
+        assert mentions(question) == [(name, [], name)], question
+        assert ask(question).answer.startswith(f"{name}は資料に掲載なし"), question
+    assert ask("京都府立医大の工事で、電子保証って使えたっけ").orderer == "京都府公立大学法人"
+    assert mentions("熊本県の工事") == [("熊本県", ["熊本県"], None)]
+    assert mentions("熊本市立病院の工事") == [("熊本市", ["熊本市"], None)]  # the city's own
+
+
 def test_latin_words_are_not_taken_for_companies() -> None:
     assert mentions("Excelで申込書は作れる？") == []  # no works after it
     assert mentions("e-Taxの工事") == []  # part of a longer word

@@ -48,6 +48,7 @@ def test_questions_file_is_as_described() -> None:
         "questions.yaml",
         "questions_more.yaml",
         "questions_fresh.yaml",
+        "questions_s6.yaml",
     }
     assert len(items) >= 900
     assert {i.split for i in items if i.file == "questions_fresh.yaml"} == {"holdout"}
