@@ -74,6 +74,7 @@ _AREA_RE = re.compile(r"^(?:内|ない(?:で|の|に|は|か))")
 # 熊本の県内: the prefecture said apart from its ending, as an area.
 _PREFECTURE_AREA_RE = re.compile(r"^の?(県|府|都)(?=内|ない)")
 _BRANCH_RE = re.compile(r"^(?:支店|してん)")
+_MIN_ALIAS_READING = 5
 # 熊本県立大学, 北九州市立大学: a public university is a body of its own (公立大学法人), not its
 # prefecture or city.
 _OWN_UNIVERSITY_RE = re.compile(r"^[都道府県市町村区]?立[\u3005\u4e00-\u9fff]{0,8}?(?:大学|医大)")
@@ -222,6 +223,11 @@ class OrdererFinder:
                 if reading.endswith(ending) and len(reading) - len(ending) >= 3:
                     self._add(self._reading_keys, reading[: -len(ending)], _Key(i, True, suffix))
                     break
+        # Aliases read aloud too (くれこうせん: 呉高専), when long enough not to be a word.
+        spelled = [(i, a) for i, o in enumerate(self.orderers) for a in o.aliases if has_kanji(a)]
+        for (i, _a), reading in zip(spelled, readings([a for _i, a in spelled]), strict=True):
+            if len(reading) >= _MIN_ALIAS_READING and is_hiragana(reading):
+                self._add(self._reading_keys, reading, _Key(i, False, ""))
         lengths: dict[str, set[int]] = {}
         for k in [*self._keys, *self._reading_keys]:
             if len(k) >= 2:
@@ -749,11 +755,18 @@ _IN_FORM_RE = re.compile(
 )
 
 
+# いつから asks the start even when a certificate is named (前払金もらう予定…いつから対応): the
+# start's answer lists the certificates too.
+_WHEN_RE = re.compile(r"いつから|いつごろから|いつ頃から|何年から|なんねんから")
+
+
 def detect_aspect(surface: str, reading: str) -> tuple[Aspect, bool]:
     """The aspect asked and whether a cue said so (False: the default, 運用開始日)."""
     surface, reading = _IN_FORM_RE.sub("で", surface), _IN_FORM_RE.sub("で", reading)
     for aspect, pattern in _ASPECT_CUES:
         if pattern.search(surface) or pattern.search(reading):
+            if aspect == "documents" and (_WHEN_RE.search(surface) or _WHEN_RE.search(reading)):
+                return "start", True
             return aspect, True
     return "start", False
 

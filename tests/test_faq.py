@@ -294,6 +294,19 @@ def test_a_group_is_each_of_its_members(question: str) -> None:
     assert ask("NEXCO西日本の工事で電子保証は使えますか").orderer == "西日本高速道路"
 
 
+def test_an_alias_read_aloud_is_found() -> None:
+    assert mentions("くれこうせんのこうじは、でんしほしょうにたいおうしてる？")[0][:2] == (
+        "くれこうせん",
+        ["呉工業高等専門学校"],
+    )
+
+
+def test_itsukara_asks_the_start_though_a_certificate_is_named() -> None:
+    question = "宮古島市の電子保証っていつから？今年の夏に契約して前払金もらう予定で"
+    assert ask(question).aspect == "start"
+    assert ask("宮古島市の前払金は電子？").aspect == "documents"
+
+
 def test_a_public_university_is_not_its_prefecture_or_city() -> None:
     for question, name in [
         ("熊本県立大学の工事は電子保証？", "熊本県立大学"),
