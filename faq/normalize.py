@@ -566,8 +566,9 @@ class Vocabulary:
         groups = tuple(chain.from_iterable(map(_GROUPS, words)))
         terms = self._terms(words)
         for t, term in zip(words, terms, strict=True):
-            if term != t.base and t.base not in self._known:  # 用件 heard for 要件: on the
-                surface = surface.replace(t.surface, term)  # surface too (its n-grams)
+            # 用件 heard for 要件: on the surface too (its n-grams); a synonym is there already
+            if term != t.base and t.base not in self._known and t.base not in self._to_term:
+                surface = surface.replace(t.surface, term)
         return Analysis(text, cleaned, surface, reading, terms, tuple(tokens), asks, groups)
 
     def analyse_words(self, words: Sequence[str]) -> Analysis:
@@ -594,7 +595,12 @@ class Vocabulary:
         out: list[str] = []
         for t in words:
             base = t.base
-            if base not in known and t.pos == "名詞" and has_kanji(t.surface):
+            if (
+                base not in known
+                and base not in to_term
+                and t.pos == "名詞"
+                and has_kanji(t.surface)
+            ):
                 base = self._homophones.get(t.reading, base)
             out.append(to_term.get(base, base))
         return tuple(out)

@@ -102,6 +102,11 @@ def test_homophone_typos_read_like_the_right_word() -> None:
     assert a.analyse("電子保障").reading == a.analyse("電子保証").reading
     assert "条件" in a.analyse("利用用件").terms  # 用件 sounds like 要件, a synonym of 条件
     assert a.analyse("電子保障の利用用件").surface == "電子保証の利用条件"  # the n-grams too
+    # a synonym's variant is never read as a homophone (料率 is not 両立), nor rewritten twice
+    rate = a.analyse("前払金保証の料率って何％くらい")
+    assert "保証料率" in rate.terms and "両立" not in rate.terms
+    assert rate.surface.count("保証料率") == 1 and "保証保証" not in rate.surface
+    assert not a.ask("前払金保証の料率って何％くらい").answered
     assert a.analyse("利用条件").surface == "利用条件"  # a word the knowledge uses stays
 
 
