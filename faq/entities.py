@@ -270,6 +270,7 @@ class OrdererFinder:
                     after = max(mention.end, i + 1)
         if not thorough:
             return found
+        found = [self._prefecture_meant(m, folded) for m in found]
         if not any(m.orderers or m.unlisted for m in found):
             found += self._by_reading(tokens, found)
         if not any(m.orderers or m.unlisted for m in found):
@@ -278,6 +279,17 @@ class OrdererFinder:
             joined = self._joined_unlisted(folded, tokens, found)
             found = sorted([*found, *joined], key=lambda m: m.start)
         return [self._typo(m, tokens) for m in found]
+
+    @staticmethod
+    def _prefecture_meant(mention: Mention, folded: str) -> Mention:
+        """A name a prefecture shares with its city (佐賀: 佐賀県, 佐賀市) is the prefecture when
+        the question speaks of the prefecture as a whole (県内の自治体ごとの件数)."""
+        prefectures = [o for o in mention.orderers if o.category.value == "都道府県"]
+        if len(mention.orderers) < 2 or len(prefectures) != 1:
+            return mention
+        if not re.search(f"{prefectures[0].name[-1]}(?:内|下|全体|全域)", folded):
+            return mention
+        return replace(mention, orderers=(prefectures[0],), namesakes=())
 
     def _joined_unlisted(
         self, folded: str, tokens: Sequence[Token], found: Sequence[Mention]

@@ -299,6 +299,11 @@ def test_a_group_is_each_of_its_members(question: str) -> None:
     assert ask("NEXCO西日本の工事で電子保証は使えますか").orderer == "西日本高速道路"
 
 
+def test_a_shared_name_is_the_prefecture_when_the_prefecture_as_a_whole_is_meant() -> None:
+    assert mentions("佐賀の協会の会合で、県内の自治体ごとの利用率")[0][:2] == ("佐賀", ["佐賀県"])
+    assert mentions("佐賀はいつから電子？")[0][1] == ["佐賀県", "佐賀市"]  # asked back
+
+
 def test_an_alias_read_aloud_is_found() -> None:
     assert mentions("くれこうせんのこうじは、でんしほしょうにたいおうしてる？")[0][:2] == (
         "くれこうせん",
