@@ -319,6 +319,7 @@ _OURS_RE = re.compile(
 _BRANCH_FIELD_RE = re.compile(
     r"電話|でんわ|tel|fax|ふぁっくす|ふぁくす|住所|じゅうしょ|所在地|しょざいち|連絡先|番号|場所|ばしょ"
 )
+_E_CONTRACT_RE = re.compile(r"電子契約|でんしけいやく")
 # The other two surety companies: their branches are not ours (東日本建設業保証の東京支店).
 _OTHER_COMPANY_RE = re.compile(
     r"(東日本建設業?(?:信用)?保証|ひがしにほんけんせつ)|(北海道建設業?(?:信用)?保証|ほっかいどうけんせつ)"
@@ -658,7 +659,14 @@ class Assistant:
         alternatives = self._alternatives(ranked, top)
         # Questions about orderers' records: with a domain word, or with nothing but the
         # names and what a record says (大分県の業務委託は対象？).
-        records = domain or (bool(named_any) and asks_only_record(self._rest(folded, named_any)))
+        # 電子契約 alone is the orderer's contract system, not its guarantees (長崎県の電子契約
+        # システムで署名ができない).
+        guarantees = domain and has_domain_cue(
+            *(_E_CONTRACT_RE.sub("", x) for x in (query.surface, query.reading))
+        )
+        records = guarantees or (
+            bool(named_any) and asks_only_record(self._rest(folded, named_any))
+        )
         region = self._region(folded, named_any, asked) if records else None
         if region is not None:
             return self._with_confidence(

@@ -304,6 +304,11 @@ def test_a_shared_name_is_the_prefecture_when_the_prefecture_as_a_whole_is_meant
     assert mentions("佐賀はいつから電子？")[0][1] == ["佐賀県", "佐賀市"]  # asked back
 
 
+def test_an_orderers_e_contract_system_is_not_its_guarantee_record() -> None:
+    assert not ask("長崎県の電子契約システムで署名ができないのですが").answered
+    assert ask("鳥栖市の電子契約で電子保証も使える？").orderer == "鳥栖市"  # guarantees said too
+
+
 def test_an_alias_read_aloud_is_found() -> None:
     assert mentions("くれこうせんのこうじは、でんしほしょうにたいおうしてる？")[0][:2] == (
         "くれこうせん",
