@@ -5,9 +5,10 @@ Top-1 accuracy over the in-domain questions (the expected FAQ entry, orderer fac
 ones, printed for the dev and the holdout split (run pytest with -s to see them). The engine is
 tuned on dev only; holdout is never looked at to tune. The holdout of sessions 1-3 was opened in
 session 4 and is dev since; the holdout is now questions_fresh.yaml, written blind then.
+questions_s6.yaml (dev) was written blind in session 6; its first run is in its header.
 
 The target is 95% accuracy and 90% abstention, on the holdout as well as overall. Both are
-reached overall (accuracy 95.1% since session 5, with the dev gains of that session); on the
+reached overall (accuracy 95.4%, abstention 94.1% in session 6, with questions_s6.yaml); on the
 holdout, accuracy (94.7%) and abstention (87.1%) are not (README, "FAQ assistant"): those
 assertions are marked as expected failures with the measured figures, and floors just under
 them guard against regressions.
@@ -50,7 +51,7 @@ def test_questions_file_is_as_described() -> None:
         "questions_fresh.yaml",
         "questions_s6.yaml",
     }
-    assert len(items) >= 900
+    assert len(items) >= 1100
     assert {i.split for i in items if i.file == "questions_fresh.yaml"} == {"holdout"}
     assert sum(1 for i in items if not i.in_domain) >= 50
     assert {i.split for i in items} == {"dev", "holdout"}
@@ -66,12 +67,12 @@ def test_questions_file_is_as_described() -> None:
 
 def test_overall_targets_and_floors() -> None:
     r = report()
-    assert r.abstention() >= 0.90, r.line()  # the target; measured 95.3% (141/148)
-    assert r.accuracy() >= 0.95, r.line()  # the target; measured 95.1% (745/783)
+    assert r.abstention() >= 0.90, r.line()  # the target; measured 94.1% (177/188)
+    assert r.accuracy() >= 0.95, r.line()  # the target; measured 95.4% (909/953)
     # regression floors, just under the measured figures
-    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.3% (548/575)
+    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.6% (712/745)
     assert r.accuracy("holdout") >= 0.94, r.line("holdout")  # 94.7% (197/208)
-    assert r.abstention("dev") >= 0.97, r.line("dev")  # 97.4% (114/117)
+    assert r.abstention("dev") >= 0.95, r.line("dev")  # 95.5% (150/157)
     assert r.abstention("holdout") >= 0.87, r.line("holdout")  # 87.1% (27/31)
 
 
