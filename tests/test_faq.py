@@ -874,6 +874,15 @@ def test_ask_human_output(env_db: Database, capsys: pytest.CaptureFixture[str]) 
     assert "近い候補:" in r.out and "  2. " in r.out and "  3. " not in r.out
 
 
+def test_ask_an_empty_question_is_an_error(
+    env_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for blank in ("", "   "):
+        r = cli(capsys, "ask", blank)  # not batch mode, which would wait for standard input
+        assert r.code == 1 and r.out == ""
+        assert r.err.startswith("エラー: 質問が空です")
+
+
 def test_ask_words_are_joined(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
     r = cli(capsys, "ask", "書面契約", "電子証書", "可否", "--json")
     assert r.json["entry_id"] == "paper-contract"

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from core import dates
+from core.errors import HoshoError
 from tui.cli import CTX, add_group, emit, json_flag, print_table
 
 if TYPE_CHECKING:
@@ -44,9 +45,13 @@ def _print_answer(answer: Answer) -> None:
 def ask(a: argparse.Namespace) -> int:
     from faq.engine import Assistant
 
-    assistant = Assistant.load()
     question = " ".join(a.question).strip()
+    if a.question and not question:  # hosho ask "": not batch mode
+        raise HoshoError('質問が空です。質問を入れてください（例: hosho ask "鳥栖市はいつから？"）')
+    assistant = Assistant.load()
     if not question:
+        if sys.stdin.isatty():
+            print("質問を1行に1つ入力してください（終わりは Ctrl+D）", file=sys.stderr)
         return _batch(assistant, a.top)
     answer = assistant.ask(question, top=a.top)
     if a.json:
