@@ -309,6 +309,19 @@ def test_an_orderers_e_contract_system_is_not_its_guarantee_record() -> None:
     assert ask("鳥栖市の電子契約で電子保証も使える？").orderer == "鳥栖市"  # guarantees said too
 
 
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("沖縄防衛局の工事は電子証書？", "防衛省"),  # not 沖縄 (県 or 市)
+        ("九州農政局の工事は電子保証？", "農林水産省"),
+        ("近畿地方整備局の工事は電子？", "国土交通省"),
+    ],
+)
+def test_a_ministrys_regional_bureau_is_the_ministry(question: str, name: str) -> None:
+    answer = ask(question)
+    assert answer.orderer == name and answer.answer.startswith(f"{name}の電子保証")
+
+
 def test_an_alias_read_aloud_is_found() -> None:
     assert mentions("くれこうせんのこうじは、でんしほしょうにたいおうしてる？")[0][:2] == (
         "くれこうせん",
@@ -320,6 +333,7 @@ def test_itsukara_asks_the_start_though_a_certificate_is_named() -> None:
     question = "宮古島市の電子保証っていつから？今年の夏に契約して前払金もらう予定で"
     assert ask(question).aspect == "start"
     assert ask("宮古島市の前払金は電子？").aspect == "documents"
+    assert ask("鳥栖市はいつ？").aspect == "start"  # a name and いつ: the record
 
 
 def test_a_public_university_is_not_its_prefecture_or_city() -> None:
