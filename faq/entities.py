@@ -118,14 +118,14 @@ _KANA_RUN_END_RE = re.compile(r"[\u3041-\u3096ー]{2,10}$")
 _AFTER_PARTICLE_RE = re.compile(r"(?:.*(?:って|は|の|も|で|に|へ|と|や))?(.{2,})$")
 
 # Companies ordering works, which the documents never list: by a Latin name the knowledge never
-# uses with a region (jr九州, ntt西日本) or before 「の工事」「が発注」…, or by a company's ending
+# uses with a region (jr九州, ntt西日本) or before 「の発注」「が発注」, or by a company's ending
 # (九州電力, 西日本鉄道).
 _COMPANY_RE = re.compile(
     r"(?<![0-9a-z\-])(?P<latin>[a-z][a-z&]{1,9})"
     r"(?P<region>北海道|東日本|東海|中日本|西日本|四国|九州|関西|中部|東京)?"
     r"|[\u3005\u4e00-\u9fff]{1,8}(?:電力|鉄道|電鉄|株式会社)(?![\u3005\u4e00-\u9fff])"
 )
-_WORKS_AFTER_RE = re.compile(r"(?:の|が|で|から)?(?:発注|工事|業務|案件|入札|契約)")
+_ORDERS_AFTER_RE = re.compile(r"(?:の|が)?発注")  # not 「の工事」: JVの工事, PFIの工事, WTOの案件
 # Bodies of these endings are named after their place (兵庫県住宅供給公社); without a place
 # the words are a kind (住宅供給公社, 土地開発公社).
 _KIND_ENDINGS = frozenset({"公社", "公団", "事業団"})
@@ -568,7 +568,7 @@ class OrdererFinder:
             latin = m["latin"]
             if latin is not None and (
                 latin in self.known_words
-                or not (m["region"] or _WORKS_AFTER_RE.match(folded, m.end()))
+                or not (m["region"] or _ORDERS_AFTER_RE.match(folded, m.end()))
             ):
                 continue
             if free(m.start(), m.end()):

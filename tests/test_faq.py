@@ -352,6 +352,8 @@ def test_latin_words_are_not_taken_for_companies() -> None:
     assert mentions("Excelで申込書は作れる？") == []  # no works after it
     assert mentions("e-Taxの工事") == []  # part of a longer word
     assert mentions("PDFの認証キーはどこ？") == []  # a word the knowledge uses
+    for kind in ("JVの工事は電子保証使える？", "PFIの工事", "WTOの案件も電子？"):  # kinds of works
+        assert mentions(kind) == [], kind
     assert ask("URの工事は電子保証いける？").orderer == "都市再生機構"  # a listed alias first
 
 
