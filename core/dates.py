@@ -12,7 +12,7 @@ import calendar
 import re
 import unicodedata
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 __all__ = [
     "DateError",
@@ -71,7 +71,7 @@ _DATE_RE = re.compile(
     (?:
         (?:(?P<era>{_ERA_ALTERNATIVES})(?P<era_year>元|[0-9]{{1,2}})|(?P<year>[0-9]{{4}}))
         (?:
-            年(?P<kanji_month>[0-9]{{1,2}})月(?:(?P<kanji_day>[0-9]{{1,2}})日?)?
+            年の?(?P<kanji_month>[0-9]{{1,2}})月(?:(?P<kanji_day>[0-9]{{1,2}})日?)?
           | (?P<sep>[-/.])(?P<sep_month>[0-9]{{1,2}})(?:(?P=sep)(?P<sep_day>[0-9]{{1,2}}))?
         )
       | (?P<compact_year>[0-9]{{4}})(?P<compact_month>[0-9]{{2}})(?P<compact_day>[0-9]{{2}})
@@ -205,6 +205,7 @@ _RELATIVE = {
     **dict.fromkeys(("去年", "昨年", "きょねん", "さくねん"), ("year", -1)),
     **dict.fromkeys(("今年", "本年", "ことし"), ("year", 0)),
     **dict.fromkeys(("来年", "らいねん"), ("year", 1)),
+    **dict.fromkeys(("一昨年度",), ("fiscal", -2)),
     **dict.fromkeys(("昨年度", "前年度", "去年度", "さくねんど"), ("fiscal", -1)),
     **dict.fromkeys(("今年度", "本年度", "こんねんど"), ("fiscal", 0)),
     **dict.fromkeys(("来年度", "次年度", "らいねんど"), ("fiscal", 1)),
@@ -215,61 +216,60 @@ _RELATIVE = {
 _RELATIVE_WORDS = "|".join(sorted(_RELATIVE, key=len, reverse=True))
 
 # The same forms inside a sentence: not part of a longer number, era letters in either case;
-# a month and day without a year (4月1日), not after a year (8年4月1日) or a number; and the
-# relative words, alone or before a month (去年の10月, 今年度の4月1日).
+# a month and day without a year (4月1日), not after a year or a fiscal year (8年4月1日,
+# 令和7年度の4月1日) or a number; and the relative words as words of their own (not 日本年金,
+# することしか), alone or before a month or day (去年の10月, 今年度の4月1日, 来月の5日).
 _DATE_IN_TEXT_RE = re.compile(
     rf"(?<![0-9])(?:{_DATE_RE.pattern})(?![0-9])"
-    r"|(?<![0-9年./-])(?P<md_month>[0-9]{1,2})月(?P<md_day>[0-9]{1,2})日"
-    rf"|(?P<relative>{_RELATIVE_WORDS})"
-    r"(?:の?(?P<rel_month>[0-9]{1,2})月(?:(?P<rel_day>[0-9]{1,2})日)?)?",
+    r"|(?<![0-9年度./-])(?<!年の)(?<!度の)(?P<md_month>[0-9]{1,2})月(?P<md_day>[0-9]{1,2})日"
+    r"|(?<![\u3005\u4e00-\u9fff])(?:(?<![\u3041-\u3096])|(?<=[はのもにでがをとや]))"
+    rf"(?P<relative>{_RELATIVE_WORDS})(?!か(?!ら))"
+    r"(?:の?(?P<rel_month>[0-9]{1,2})月(?:(?P<rel_day>[0-9]{1,2})日)?|の?(?P<rel_mday>[0-9]{1,2})日)?",
     re.VERBOSE | re.I,
 )
 
 
 def find_dates(text: str, today: date | None = None) -> DatesFound:
     """The dates said in ``text``, in one pass: full dates (令和8年4月1日に契約, R8.4.1から,
-    2026/4/1), years with a month (令和8年4月, as its 1st), days without a year (4月1日, read
-    as its last occurrence up to ``today`` or the next one) and years, fiscal years and months
-    said relative to ``today`` (去年, 今年度, 来月; 去年の10月). An impossible date gives its error
-    instead (「令和8年2月30日」は存在しない日付です（2月は28日まで）), except a bare 8-digit
-    number, which may be anything; an impossible month is skipped. Pass NFKC text for
+    2026/4/1, 令和7年の4月1日), years with a month (令和8年4月, as its 1st), days without a year
+    (4月1日: in the year of a full date said before it, 令和7年4月1日から4月30日まで; else its last
+    occurrence up to ``today`` or the next one) and years, fiscal years and months said
+    relative to ``today`` (去年, 今年度, 来月; 去年の10月, 来月の5日). An impossible date gives its
+    error instead (「令和8年2月30日」は存在しない日付です（2月は28日まで）), except a bare
+    8-digit number, which may be anything; an impossible month is skipped. Pass NFKC text for
     full-width digits (the spans index the text as given)."""
     said: list[DateMention] = []
     errors: list[str] = []
     refused: list[tuple[int, int]] = []
     today = today or date.today()
+    dated: date | None = None  # the last full date said: it dates a later day without a year
     for match in _DATE_IN_TEXT_RE.finditer(text.translate(_DASHES)):
-        if match["relative"]:
-            try:
-                said.append(_relative(match, today))
-            except DateError as error:
-                errors.append(str(error))
-                refused.append(match.span())
-            continue
-        if match["md_month"]:
-            try:
-                last, following = _occurrences(match[0], today)
-            except DateError as error:
-                errors.append(str(error))
-                refused.append(match.span())
-                continue
-            said.append(DateMention(last, match.start(), match.end(), next_time=following))
-            continue
-        month = not (match["kanji_day"] or match["sep_day"] or match["compact_day"])
         try:
-            day = parse_year_month(match[0]) if month else parse_date(match[0])
+            if match["relative"]:
+                said.append(_relative(match, today))
+            elif match["md_month"]:
+                month, day = int(match["md_month"]), int(match["md_day"])
+                said.append(_without_year(match, month, day, dated, today))
+            else:
+                month_only = not (match["kanji_day"] or match["sep_day"] or match["compact_day"])
+                if month_only:
+                    said.append(DateMention(parse_year_month(match[0]), *match.span(), True))
+                    continue
+                said.append(DateMention(parse_date(match[0]), *match.span()))
+                dated = said[-1].day
         except DateError as error:
-            if not month and not match["compact_day"]:
-                errors.append(str(error))
-                refused.append(match.span())
-            continue
-        said.append(DateMention(day, match.start(), match.end(), month))
+            full = match["relative"] or match["md_month"] or match["kanji_day"] or match["sep_day"]
+            if not full:  # a month or a bare 8-digit number: maybe not a date at all
+                continue
+            errors.append(str(error))
+            refused.append(match.span())
     return DatesFound(said, errors, refused)
 
 
 def _relative(match: re.Match[str], today: date) -> DateMention:
-    """The span a relative word says (去年: the whole of last year), or the month or day in
-    it when one follows (去年の10月, 今年度の4月1日: April to March)."""
+    """The span a relative word says (去年: the whole of last year; 今年度: April to March), or
+    the month or day in it when one follows (去年の10月, 今年度の2月 → next January's year,
+    来月の5日)."""
     word = match["relative"]
     kind, offset = _RELATIVE[word]
     if kind == "month":
@@ -277,44 +277,56 @@ def _relative(match: re.Match[str], today: date) -> DateMention:
         first = date(index // 12, index % 12 + 1, 1)
         last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
         label = f"{word}（{format_wareki_month(first)}）"
-        return DateMention(first, match.start(), match.end(), last=last, label=label)
-    year = today.year + offset
-    if kind == "fiscal":
-        year -= today.month < 4  # January to March belong to the fiscal year begun before
-    if match["rel_month"] is None:
-        first = date(year, 4, 1) if kind == "fiscal" else date(year, 1, 1)
-        last = date(year + 1, 3, 31) if kind == "fiscal" else date(year, 12, 31)
-        name, era_year = to_wareki(first)
-        shown = f"{name}{_era_year_text(era_year)}年{'度' if kind == 'fiscal' else ''}"
-        return DateMention(first, match.start(), match.end(), last=last, label=f"{word}（{shown}）")
-    month = int(match["rel_month"])
-    if kind == "fiscal" and month < 4:  # 今年度の2月: the next calendar year
-        year += 1
-    said = f"{year}年{month}月" + (f"{match['rel_day']}日" if match["rel_day"] else "")
-    try:
-        if match["rel_day"] is None:
-            return DateMention(parse_year_month(said), match.start(), match.end(), month=True)
-        return DateMention(parse_date(said), match.start(), match.end())
-    except DateError as error:  # 今年の2月30日: said as typed, with the reason
-        raise DateError(str(error).replace(f"「{said}」", f"「{match[0]}」")) from None
+    else:
+        fiscal = kind == "fiscal"
+        year = today.year + offset - (fiscal and today.month < 4)  # Jan-Mar: last April's
+        first = date(year, 4, 1) if fiscal else date(year, 1, 1)
+        last = date(year + 1, 3, 31) if fiscal else date(year, 12, 31)
+        # 令和元年度 (not 平成31年度), 令和元年: the era the year is known by
+        name, era_year = to_wareki(date(year, 5, 1) if fiscal else last)
+        label = f"{word}（{name}{_era_year_text(era_year)}年{'度' if fiscal else ''}）"
+    month_said, day_said = match["rel_month"], match["rel_day"] or match["rel_mday"]
+    if month_said is None and (day_said is None or kind != "month"):
+        return DateMention(first, *match.span(), last=last, label=label)
+    month = int(month_said) if month_said else first.month
+    year = first.year + (month < first.month)  # the year the month falls in, in the span
+    if day_said is None:
+        return DateMention(_checked(year, month, 1, match[0]), *match.span(), True)
+    return DateMention(_checked(year, month, int(day_said), match[0]), *match.span())
 
 
-def _occurrences(said: str, today: date) -> tuple[date, date]:
-    """The last day on or before ``today``, and the first after it, that are the month and day
-    ``said`` (「4月1日」); 2月29日 skips the years without one."""
-    month_text, day_text = said.rstrip("日").split("月")
-    month, day = int(month_text), int(day_text)
-    if not 1 <= month <= 12:
-        raise DateError(f"「{said}」は存在しない日付です（月は1〜12です）")
-    longest = calendar.monthrange(2000, month)[1]  # a leap year: 2月 has 29
-    if not 1 <= day <= longest:
-        raise DateError(f"「{said}」は存在しない日付です（{month}月は{longest}日まで）")
+def _without_year(
+    match: re.Match[str], month: int, day: int, dated: date | None, today: date
+) -> DateMention:
+    """A month and day said without a year: in the year of the full date said before it (the
+    next year when the month comes earlier: 令和7年12月1日から1月31日まで), else its last
+    occurrence up to ``today`` or the next one (2月29日 skips the years without one)."""
+    said = match[0]
+    if dated is not None:
+        year = dated.year + (month < dated.month)
+        return DateMention(_checked(year, month, day, said), *match.span())
+    _checked(2000, month, day, said)  # a leap year: 2月29日 exists
     days = [
         date(year, month, day)
-        for year in range(today.year - 4, today.year + 5)
+        for year in range(today.year - 8, today.year + 9)
         if day <= calendar.monthrange(year, month)[1]
     ]
-    return max(d for d in days if d <= today), min(d for d in days if d > today)
+    last = max(d for d in days if d <= today)
+    return DateMention(last, *match.span(), next_time=min(d for d in days if d > today))
+
+
+def _checked(year: int, month: int, day: int, said: str) -> date:
+    """The date, or the reason it does not exist, quoting ``said`` as typed."""
+    if not 1 <= month <= 12:
+        _bad_month(said)
+    longest = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= longest:
+        raise DateError(f"「{said}」は存在しない日付です（{month}月は{longest}日まで）")
+    return date(year, month, day)
+
+
+def _bad_month(said: str) -> NoReturn:
+    raise DateError(f"「{said}」は存在しない日付です（月は1〜12です）")
 
 
 def parse_year_month(text: str) -> date:

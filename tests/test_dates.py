@@ -475,6 +475,45 @@ def test_a_relative_year_before_a_month_or_day_is_that_month_or_day() -> None:
     ]
 
 
+def test_a_year_said_apart_from_its_day_dates_it() -> None:
+    today = date(2026, 11, 23)
+    for text in ("令和7年の4月1日に契約", "2025年の4月1日"):
+        (found,) = find_dates(text, today).said
+        assert (found.day, found.next_time) == (date(2025, 4, 1), None), text
+    # a day after a full date takes its year (the next one for an earlier month)
+    found = find_dates("令和7年4月1日から4月30日までに契約", today).said
+    assert [d.day for d in found] == [date(2025, 4, 1), date(2025, 4, 30)]
+    found = find_dates("令和7年12月1日から1月31日まで", today).said
+    assert [d.day for d in found] == [date(2025, 12, 1), date(2026, 1, 31)]
+    assert find_dates("令和7年度の4月1日", today).said == []  # not read as a day of any year
+
+
+def test_relative_words_are_words_of_their_own() -> None:
+    today = date(2026, 11, 23)
+    assert find_dates("日本年金機構の工事", today).said == []  # 本年 inside a name
+    assert find_dates("紙で出すことしかできませんか", today).said == []  # こと + しか
+    (found,) = find_dates("でんしほしょうはことしからつかえる", today).said
+    assert found.label == "ことし（令和8年）"
+    (found,) = find_dates("一昨年度に契約", today).said  # not 一昨年 + 度
+    assert (found.day, found.last) == (date(2024, 4, 1), date(2025, 3, 31))
+
+
+def test_a_month_word_before_a_day_is_that_day() -> None:
+    today = date(2026, 11, 23)
+    assert [d.day for d in find_dates("今月10日に契約、来月の5日に公告", today).said] == [
+        date(2026, 11, 10),
+        date(2026, 12, 5),
+    ]
+    assert find_dates("来月の32日", today).errors == [
+        "「来月の32日」は存在しない日付です（12月は31日まで）"
+    ]
+
+
+def test_era_year_labels_name_the_year_as_it_is_known() -> None:
+    assert find_dates("昨年度", date(2020, 6, 1)).said[0].label == "昨年度（令和元年度）"
+    assert find_dates("去年", date(2020, 6, 1)).said[0].label == "去年（令和元年）"
+
+
 def test_a_day_without_its_year_is_not_read_out_of_a_full_date() -> None:
     today = date(2026, 11, 23)
     (found,) = find_dates("令和8年4月1日に契約", today).said

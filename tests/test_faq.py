@@ -394,6 +394,8 @@ def test_a_date_said_is_checked_against_the_orderers_start() -> None:
     assert "日付の上では電子保証の対象です" in answer.answer
     answer = assistant().ask("芦屋町で3月15日に契約した工事は電子保証の対象？", today=TODAY)
     assert "3月15日の案件は年によって異なるか" in answer.answer.split("\n")[0]
+    answer = ask("伊万里市で令和7年の4月1日に契約した工事は電子保証の対象？")  # year said apart
+    assert answer.answer.startswith("【令和7年4月1日の案件】") and "対象外" in answer.answer
     # years, fiscal years and months said relative to today
     answer = assistant().ask("去年契約した鳥栖市の工事は電子？", today=TODAY)
     assert answer.answer.startswith("【去年（令和7年）の案件】去年（令和7年）中のどの日でも、")
