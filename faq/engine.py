@@ -311,13 +311,18 @@ class _Laps:
 _CHANNELS = ("surface", "reading", "terms")
 _KATAKANA_WORD = re.compile(r"^[\u3041-\u3096ー]{3,}$")
 _LATIN_WORD = re.compile(r"^[a-z][a-z0-9-]{2,}$")  # excel, e-tax (not id, pdf's 2 letters)
-# Our branches said without naming one (支店, 御社, そちらの会社), and what is asked of them
-# right after (支店の電話番号, 御社の住所; not 御社の発注者一覧 … どこにも).
+# Our branches said without naming one (支店 with no name before it, 御社, そちらの会社: not
+# 札幌支店, 銀行の支店), and what is asked of them right after (支店の電話番号, 御社の住所; not
+# 御社の発注者一覧 … どこにも, 貴社の口座番号, 支店に電話したけど).
 _OURS_RE = re.compile(
-    r"支店|してん|御社|おんしゃ|貴社|きしゃ|そちらの会社|そっちの会社|おたくの会社"
+    r"(?<![\u3005\u4e00-\u9fff\u30a1-\u30fa\u30fc])(?:支店|してん)|御社|おんしゃ|貴社|きしゃ|"
+    r"そちらの会社|そっちの会社|おたくの会社"
 )
+_FIELD_LABELS = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}
+_NOT_OURS_RE = re.compile(r"銀行|金庫|信金|信組|農協|郵便局|証券|損保|生命|ぎんこう")
 _BRANCH_FIELD_RE = re.compile(
-    r"電話|でんわ|tel|fax|ふぁっくす|ふぁくす|住所|じゅうしょ|所在地|しょざいち|連絡先|番号|場所|ばしょ"
+    r"電話(?:番号)?(?![しすさせをがでにかも])|でんわ(?:ばんごう)?(?![しすさせをがでにかも])|"
+    r"tel|fax|ふぁっくす|ふぁくす|住所|じゅうしょ|所在地|しょざいち|連絡先|場所|ばしょ"
 )
 _E_CONTRACT_RE = re.compile(r"電子契約|でんしけいやく")
 # The other two surety companies: their branches are not ours (東日本建設業保証の東京支店).
@@ -970,16 +975,22 @@ class Assistant:
             company = "東日本建設業保証" if other.group(1) else "北海道建設業信用保証"
             text = f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
             return Answer.none(text, query.surface)
-        if what is None and asks_branch_hours(folded):
+        # The hours, when no branch's field is (支店の電話受付は何時まで: not a number).
+        if asks_branch_hours(folded) and (what is None or hit is None):
             text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
             return Answer.none(text, query.surface)
         if what is None:
             return None
-        label = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}[what]
+        label = _FIELD_LABELS[what]
         if hit is None:
             ours = _OURS_RE.search(folded)
-            if ours is None or not _BRANCH_FIELD_RE.search(folded, ours.end(), ours.end() + 8):
+            if ours is None or _NOT_OURS_RE.search(folded):
                 return None
+            asked = _BRANCH_FIELD_RE.search(folded, ours.end(), ours.end() + 8)
+            if asked is None:
+                return None
+            what = detect_branch_field(asked.group(0)) or what  # 最寄りの支店の電話番号: phone
+            label = _FIELD_LABELS[what]
             # 支店の電話番号は？, 御社の住所: which branch is asked back, with the list.
             names = [b.name for b in self.branch_file.branches]
             return Answer(

@@ -125,7 +125,8 @@ _COMPANY_RE = re.compile(
     r"(?P<region>北海道|東日本|東海|中日本|西日本|四国|九州|関西|中部|東京)?"
     r"|[\u3005\u4e00-\u9fff]{1,8}(?:電力|鉄道|電鉄|株式会社)(?![\u3005\u4e00-\u9fff])"
 )
-_ORDERS_AFTER_RE = re.compile(r"(?:の|が)?発注")  # not 「の工事」: JVの工事, PFIの工事, WTOの案件
+# not 「の工事」 (JVの工事, PFIの工事, WTOの案件) nor 「の発注方式」 (PFI, DB, CM: ways of ordering)
+_ORDERS_AFTER_RE = re.compile(r"(?:の|が)?発注(?!方式|形態|方法|者|案件|の仕方)")
 # Bodies of these endings are named after their place (兵庫県住宅供給公社); without a place
 # the words are a kind (住宅供給公社, 土地開発公社).
 _KIND_ENDINGS = frozenset({"公社", "公団", "事業団"})
@@ -223,10 +224,12 @@ class OrdererFinder:
                 if reading.endswith(ending) and len(reading) - len(ending) >= 3:
                     self._add(self._reading_keys, reading[: -len(ending)], _Key(i, True, suffix))
                     break
-        # Aliases read aloud too (くれこうせん: 呉高専), when long enough not to be a word.
+        # Aliases read aloud too (くれこうせん: 呉高専), when long enough not to be a word and
+        # not another orderer's reading (みなみ町, a misspelling of みなべ町, reads as 美波町).
         spelled = [(i, a) for i, o in enumerate(self.orderers) for a in o.aliases if has_kanji(a)]
         for (i, _a), reading in zip(spelled, readings([a for _i, a in spelled]), strict=True):
-            if len(reading) >= _MIN_ALIAS_READING and is_hiragana(reading):
+            taken = any(k.index != i for k in self._reading_keys.get(reading, ()))
+            if len(reading) >= _MIN_ALIAS_READING and is_hiragana(reading) and not taken:
                 self._add(self._reading_keys, reading, _Key(i, False, ""))
         lengths: dict[str, set[int]] = {}
         for k in [*self._keys, *self._reading_keys]:

@@ -297,6 +297,7 @@ def test_a_group_is_each_of_its_members(question: str) -> None:
     ]
     assert ask("NEXCO西日本の工事で電子保証は使えますか").orderers == ()  # a member's own alias
     assert ask("NEXCO西日本の工事で電子保証は使えますか").orderer == "西日本高速道路"
+    assert ask("ネクスコ西日本はいつから？").orderers == ()  # the member, in katakana too
 
 
 def test_a_shared_name_is_the_prefecture_when_the_prefecture_as_a_whole_is_meant() -> None:
@@ -327,6 +328,8 @@ def test_an_alias_read_aloud_is_found() -> None:
         "くれこうせん",
         ["呉工業高等専門学校"],
     )
+    # not when it is another orderer's reading (みなみ町 misspells みなべ町, reads as 美波町)
+    assert mentions("みなみちょうの工事は電子保証の対象？")[0][1] == ["美波町"]
 
 
 def test_itsukara_asks_the_start_though_a_certificate_is_named() -> None:
@@ -352,7 +355,13 @@ def test_latin_words_are_not_taken_for_companies() -> None:
     assert mentions("Excelで申込書は作れる？") == []  # no works after it
     assert mentions("e-Taxの工事") == []  # part of a longer word
     assert mentions("PDFの認証キーはどこ？") == []  # a word the knowledge uses
-    for kind in ("JVの工事は電子保証使える？", "PFIの工事", "WTOの案件も電子？"):  # kinds of works
+    kinds = (
+        "JVの工事は電子保証使える？",
+        "PFIの工事",
+        "WTOの案件も電子？",
+        "PFIの発注方式でも電子？",
+    )
+    for kind in kinds:  # kinds of works and ways of ordering
         assert mentions(kind) == [], kind
     assert ask("URの工事は電子保証いける？").orderer == "都市再生機構"  # a listed alias first
 
@@ -643,6 +652,26 @@ def test_a_branch_not_named_is_asked_back(question: str, label: str) -> None:
     assert ask("申込書の住所の欄は会社の住所でいい？").kind == "faq"  # the form's field, not ours
     # what is asked must follow: not 御社の一覧 … どこにも
     assert ask("御社の発注者一覧を見たけど、村の名前がどこにも見当たらない").kind != "branch"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "札幌支店の電話番号は？",  # a named branch that is not ours
+        "みずほ銀行の支店の電話番号は？",  # a bank's
+        "貴社の口座番号を教えて",  # a number, not the phone's
+        "支店に電話したけどつながらない",  # a call, not a number asked
+    ],
+)
+def test_not_every_branch_word_asks_which_branch(question: str) -> None:
+    answer = ask(question)
+    assert not answer.answered and "どちらの支店" not in answer.answer
+
+
+def test_branch_ask_back_takes_the_field_said_after_the_branch() -> None:
+    assert ask("最寄りの支店の電話番号").answer.startswith("どちらの支店の電話番号")
+    hours = ask("支店の電話受付は何時まで？")
+    assert not hours.answered and "営業時間・受付時間は資料に掲載がありません" in hours.answer
 
 
 def test_branch_without_a_field_is_not_a_branch_answer() -> None:
