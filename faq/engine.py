@@ -71,9 +71,11 @@ from faq.entities import (
     asks_contact,
     asks_for_region,
     asks_only_record,
+    asks_unnamed_branch,
     detect_aspect,
     detect_branch_field,
     has_domain_cue,
+    has_guarantee_cue,
     read_dates,
 )
 from faq.index import FEATURES, GRAMS, Features, Field
@@ -311,20 +313,7 @@ class _Laps:
 _CHANNELS = ("surface", "reading", "terms")
 _KATAKANA_WORD = re.compile(r"^[\u3041-\u3096ー]{3,}$")
 _LATIN_WORD = re.compile(r"^[a-z][a-z0-9-]{2,}$")  # excel, e-tax (not id, pdf's 2 letters)
-# Our branches said without naming one (支店 with no name before it, 御社, そちらの会社: not
-# 札幌支店, 銀行の支店), and what is asked of them right after (支店の電話番号, 御社の住所; not
-# 御社の発注者一覧 … どこにも, 貴社の口座番号, 支店に電話したけど).
-_OURS_RE = re.compile(
-    r"(?<![\u3005\u4e00-\u9fff\u30a1-\u30fa\u30fc])(?:支店|してん)|御社|おんしゃ|貴社|きしゃ|"
-    r"そちらの会社|そっちの会社|おたくの会社"
-)
 _FIELD_LABELS = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}
-_NOT_OURS_RE = re.compile(r"銀行|金庫|信金|信組|農協|郵便局|証券|損保|生命|ぎんこう")
-_BRANCH_FIELD_RE = re.compile(
-    r"電話(?:番号)?(?![しすさせをがでにかも])|でんわ(?:ばんごう)?(?![しすさせをがでにかも])|"
-    r"tel|fax|ふぁっくす|ふぁくす|住所|じゅうしょ|所在地|しょざいち|連絡先|場所|ばしょ"
-)
-_E_CONTRACT_RE = re.compile(r"電子契約|でんしけいやく")
 # The other two surety companies: their branches are not ours (東日本建設業保証の東京支店).
 _OTHER_COMPANY_RE = re.compile(
     r"(東日本建設業?(?:信用)?保証|ひがしにほんけんせつ)|(北海道建設業?(?:信用)?保証|ほっかいどうけんせつ)"
@@ -662,14 +651,9 @@ class Assistant:
         asked = _Asked(aspect, explicit, tuple(dates.cases))
         ranked = self.rank(masked, focus, bool(named_any), bonus=domain)
         alternatives = self._alternatives(ranked, top)
-        # Questions about orderers' records: with a domain word, or with nothing but the
-        # names and what a record says (大分県の業務委託は対象？).
-        # 電子契約 alone is the orderer's contract system, not its guarantees (長崎県の電子契約
-        # システムで署名ができない).
-        guarantees = domain and has_domain_cue(
-            *(_E_CONTRACT_RE.sub("", x) for x in (query.surface, query.reading))
-        )
-        records = guarantees or (
+        # Questions about orderers' records: with a word about guarantees, or with nothing but
+        # the names and what a record says (大分県の業務委託は対象？).
+        records = (domain and has_guarantee_cue(query.surface, query.reading)) or (
             bool(named_any) and asks_only_record(self._rest(folded, named_any))
         )
         region = self._region(folded, named_any, asked) if records else None
@@ -981,17 +965,12 @@ class Assistant:
             return Answer.none(text, query.surface)
         if what is None:
             return None
-        label = _FIELD_LABELS[what]
         if hit is None:
-            ours = _OURS_RE.search(folded)
-            if ours is None or _NOT_OURS_RE.search(folded):
-                return None
-            asked = _BRANCH_FIELD_RE.search(folded, ours.end(), ours.end() + 8)
-            if asked is None:
-                return None
-            what = detect_branch_field(asked.group(0)) or what  # 最寄りの支店の電話番号: phone
-            label = _FIELD_LABELS[what]
             # 支店の電話番号は？, 御社の住所: which branch is asked back, with the list.
+            what = asks_unnamed_branch(folded)
+            if what is None:
+                return None
+            label = _FIELD_LABELS[what]
             names = [b.name for b in self.branch_file.branches]
             return Answer(
                 False,
@@ -1008,6 +987,7 @@ class Assistant:
             )
         bf = self.branch_file
         b: Branch = hit.branch
+        label = _FIELD_LABELS[what]
         return Answer(
             True,
             render_branch(b, what, bf.source, bf.as_of),

@@ -36,9 +36,11 @@ __all__ = [
     "asks_contact",
     "asks_for_region",
     "asks_only_record",
+    "asks_unnamed_branch",
     "detect_aspect",
     "detect_branch_field",
     "has_domain_cue",
+    "has_guarantee_cue",
     "read_dates",
 ]
 
@@ -686,13 +688,35 @@ _COUNTER_RE = re.compile(r"支店|してん|窓口|まどぐち")
 
 
 # An orderer's own contact details (唐津市役所の住所, 鳥栖市の電話番号): not in the records.
-_CONTACT_RE = re.compile(
-    r"電話|でんわ|tel|fax|ふぁっくす|ふぁくす|住所|じゅうしょ|所在地|しょざいち|郵便番号|連絡先"
+_CONTACT_WORDS = r"tel|fax|ふぁっくす|ふぁくす|住所|じゅうしょ|所在地|しょざいち|連絡先"
+_CONTACT_RE = re.compile(rf"電話|でんわ|郵便番号|{_CONTACT_WORDS}")
+
+# Our branches said without naming one (支店 with no name before it, 御社, そちらの会社: not
+# 札幌支店, 銀行の支店), and what is asked of them right after (支店の電話番号, 御社の住所; not
+# 御社の発注者一覧 … どこにも, 貴社の口座番号, 支店に電話したけど).
+_OURS_RE = re.compile(
+    r"(?<![\u3005\u4e00-\u9fff\u30a1-\u30fa\u30fc])(?:支店|してん)|御社|おんしゃ|貴社|きしゃ|"
+    r"そちらの会社|そっちの会社|おたくの会社"
+)
+_NOT_OURS_RE = re.compile(r"銀行|金庫|信金|信組|農協|郵便局|証券|損保|生命|ぎんこう")
+_OUR_FIELD_RE = re.compile(
+    r"電話(?:番号)?(?![しすさせをがでにかも])|でんわ(?:ばんごう)?(?![しすさせをがでにかも])|"
+    rf"{_CONTACT_WORDS}|場所|ばしょ"
 )
 
 
 def asks_contact(folded: str) -> bool:
     return _CONTACT_RE.search(folded) is not None
+
+
+def asks_unnamed_branch(folded: str) -> BranchField | None:
+    """What is asked of one of our branches said without its name (支店の電話番号, 御社の住所,
+    最寄りの支店の電話番号: the field said right after it), or None."""
+    ours = _OURS_RE.search(folded)
+    if ours is None or _NOT_OURS_RE.search(folded):
+        return None
+    asked = _OUR_FIELD_RE.search(folded, ours.end(), ours.end() + 8)
+    return detect_branch_field(asked.group(0)) if asked else None
 
 
 def asks_branch_hours(folded: str) -> bool:
@@ -799,6 +823,15 @@ _DOMAIN_RE = re.compile(
 
 def has_domain_cue(surface: str, reading: str) -> bool:
     return bool(_DOMAIN_RE.search(surface) or _DOMAIN_RE.search(reading))
+
+
+# 電子契約 alone is an orderer's contract system, not its guarantees (長崎県の電子契約システム).
+_E_CONTRACT_RE = re.compile(r"電子契約|でんしけいやく")
+
+
+def has_guarantee_cue(surface: str, reading: str) -> bool:
+    """:func:`has_domain_cue`, 電子契約 aside: the question is about guarantees."""
+    return has_domain_cue(_E_CONTRACT_RE.sub("", surface), _E_CONTRACT_RE.sub("", reading))
 
 
 # What a date in a question is: the tender announcement or the contract (said after the
