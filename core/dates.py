@@ -224,7 +224,12 @@ _DATE_IN_TEXT_RE = re.compile(
     r"|(?<![0-9年度./-])(?<!年の)(?<!度の)(?P<md_month>[0-9]{1,2})月(?P<md_day>[0-9]{1,2})日"
     r"|(?<![\u3005\u4e00-\u9fff])(?:(?<![\u3041-\u3096])|(?<=[はのもにでがをとや]))"
     rf"(?P<relative>{_RELATIVE_WORDS})(?!か(?!ら))"
-    r"(?:の?(?P<rel_month>[0-9]{1,2})月(?:(?P<rel_day>[0-9]{1,2})日)?|の?(?P<rel_mday>[0-9]{1,2})日)?",
+    r"(?:の?(?P<rel_month>[0-9]{1,2})月(?:(?P<rel_day>[0-9]{1,2})日)?|の?(?P<rel_mday>[0-9]{1,2})日)?"
+    # a year or fiscal year said alone, with its era or in four digits (令和5年度, 2023年; not
+    # 5年前, 3年間: durations), or a fiscal year's month or day (令和7年度の2月, 令和7年度の4月1日)
+    rf"|(?<![0-9a-z])(?P<year_said>(?:{_ERA_ALTERNATIVES})(?:元|[0-9]{{1,2}})|(?:19|20)[0-9]{{2}})年"
+    r"(?:(?P<fiscal>度)(?:の?(?P<fy_month>[0-9]{1,2})月(?:(?P<fy_day>[0-9]{1,2})日)?)?)?"
+    r"(?![0-9]|前|間|後|目|以上|以内|ぶり|半|分|越し|ごと|毎)",
     re.VERBOSE | re.I,
 )
 
@@ -247,6 +252,10 @@ def find_dates(text: str, today: date | None = None) -> DatesFound:
         try:
             if match["relative"]:
                 said.append(_relative(match, today))
+            elif match["year_said"]:
+                said.append(_year(match))
+                if match["fy_day"]:
+                    dated = said[-1].day
             elif match["md_month"]:
                 month, day = int(match["md_month"]), int(match["md_day"])
                 said.append(_without_year(match, month, day, dated, today))
@@ -258,8 +267,14 @@ def find_dates(text: str, today: date | None = None) -> DatesFound:
                 said.append(DateMention(parse_date(match[0]), *match.span()))
                 dated = said[-1].day
         except DateError as error:
-            full = match["relative"] or match["md_month"] or match["kanji_day"] or match["sep_day"]
-            if not full:  # a month or a bare 8-digit number: maybe not a date at all
+            full = (
+                match["relative"]
+                or match["md_month"]
+                or match["kanji_day"]
+                or match["sep_day"]
+                or match["fy_day"]
+            )
+            if not full:  # a year, a month or a bare 8-digit number: maybe not a date at all
                 continue
             errors.append(str(error))
             refused.append(match.span())
@@ -293,6 +308,34 @@ def _relative(match: re.Match[str], today: date) -> DateMention:
     if day_said is None:
         return DateMention(_checked(year, month, 1, match[0]), *match.span(), True)
     return DateMention(_checked(year, month, int(day_said), match[0]), *match.span())
+
+
+def _year(match: re.Match[str]) -> DateMention:
+    """The span a year or fiscal year says (令和5年: January to December; 令和5年度, 2023年度:
+    April to March), or the month or day of the fiscal year said after it (令和7年度の2月 is
+    February 2026)."""
+    said, fiscal, month = match["year_said"], bool(match["fiscal"]), match["fy_month"]
+    parts = _split(f"{said}年1月", "年", "")._replace(
+        shown=f"{said.upper()}年{'度' if fiscal else ''}"
+    )
+    year = _first_of_month(parts, "年").year
+    first, last = date(year, 4 if fiscal else 1, 1), date(year + fiscal, 3 if fiscal else 12, 31)
+    _check_era(parts, "年", first, last)
+    if parts.era is not None and not fiscal:  # 令和元年: from May 1st; 平成31年: to April 30th
+        first, last = max(first, parts.era.start), min(last, parts.era.end)
+    if month is not None:  # a fiscal year's month: January to March are in the next year
+        in_year = year + (int(month) < 4)
+        day = match["fy_day"]
+        return DateMention(
+            _checked(in_year, int(month), int(day or 1), match[0]), *match.span(), day is None
+        )
+    # the era the year is known by (令和元年度, not 平成31年度), after the year as said
+    name, era_year = to_wareki(date(year, 5, 1) if fiscal else last)
+    label = f"{name}{_era_year_text(era_year)}年{'度' if fiscal else ''}"
+    shown = parts.shown
+    return DateMention(
+        first, *match.span(), last=last, label=shown if label == shown else f"{shown}（{label}）"
+    )
 
 
 def _without_year(

@@ -278,9 +278,9 @@ class _Asked:
 
     @property
     def dates_matter(self) -> bool:
-        """Dates are checked against the start for questions about the start or what is
-        covered; for an old contract's change (pre_start) the records may say nothing."""
-        return bool(self.dates) and self.aspect in ("start", "coverage", "documents")
+        """Dates are checked against the start for questions about the start, what is covered
+        and an old contract's change (whether the contract is old at all)."""
+        return bool(self.dates) and self.aspect in ("start", "coverage", "documents", "pre_start")
 
 
 @dataclass
@@ -647,7 +647,7 @@ class Assistant:
             else query
         )
         # What is asked, without the names (はまだし is not だし, 提出).
-        aspect, explicit = detect_aspect(masked.surface, masked.reading)
+        aspect, explicit = detect_aspect(masked.surface, masked.reading, dated=bool(dates.cases))
         asked = _Asked(aspect, explicit, tuple(dates.cases))
         ranked = self.rank(masked, focus, bool(named_any), bonus=domain)
         alternatives = self._alternatives(ranked, top)

@@ -799,12 +799,30 @@ _IN_FORM_RE = re.compile(
 _WHEN_RE = re.compile(r"いつから|いつごろから|いつ頃から|何年から|なんねんから")
 
 
-def detect_aspect(surface: str, reading: str) -> tuple[Aspect, bool]:
-    """The aspect asked and whether a cue said so (False: the default, 運用開始日)."""
+# With a contract's date, 「電子で提出できる？」「電子証書を出せますか」 ask whether that contract
+# may have an electronic certificate (the start), unless they ask where, how or by when.
+_CAN_RE = re.compile(r"でき|出せ|だせ|いけ|可能|大丈夫|ok|使え|つかえ|認め|みとめ")
+_WHERE_HOW_RE = re.compile(
+    r"どこ|どちら|宛先|あてさき|先は|先を|方法|どうやって|どうすれ|どうしたら|どのように|やり方|"
+    r"やりかた|手順|てじゅん|あっぷろーど|めーる|期限|きげん|いつまで|何で|なにで|どの課|部署"
+)
+
+
+def detect_aspect(surface: str, reading: str, *, dated: bool = False) -> tuple[Aspect, bool]:
+    """The aspect asked and whether a cue said so (False: the default, 運用開始日); ``dated``:
+    the question says a date (a contract's), so a question whether it can be submitted
+    electronically asks the start."""
     surface, reading = _IN_FORM_RE.sub("で", surface), _IN_FORM_RE.sub("で", reading)
     for aspect, pattern in _ASPECT_CUES:
         if pattern.search(surface) or pattern.search(reading):
             if aspect == "documents" and (_WHEN_RE.search(surface) or _WHEN_RE.search(reading)):
+                return "start", True
+            if (
+                aspect == "submission"
+                and dated
+                and _CAN_RE.search(surface)
+                and not (_WHERE_HOW_RE.search(surface) or _WHERE_HOW_RE.search(reading))
+            ):
                 return "start", True
             return aspect, True
     return "start", False
@@ -843,6 +861,8 @@ _DATE_ROLES: tuple[tuple[AppliesTo, re.Pattern[str]], ...] = (
 
 
 _CLAUSE_RE = re.compile(r"[、,。.;；]")
+# A date right before a change (令和7年の変更契約, 8月に増額変更): the change's, not the contract's.
+_CHANGE_DATE_RE = re.compile(r".{0,3}(?:変更|訂正|へんこう|ていせい)")
 
 
 def _role(text: str) -> AppliesTo | None:
@@ -892,9 +912,11 @@ def read_dates(question: str, today: date | None = None) -> DatesSaid:
         before = text[last : d.start]
         # the same clause only: up to the next comma, from the last one
         after, before = _CLAUSE_RE.split(after[:12])[0], _CLAUSE_RE.split(before[-8:])[-1]
+        last = d.end
+        if _CHANGE_DATE_RE.match(after):  # 令和7年の変更契約: when a change is made, not checked
+            continue
         role = _role(after) or _role(before)
         cases.append(DatedCase(d.day, role, d.month, d.next_time, d.last, d.label))
-        last = d.end
     # The question without its dates, impossible ones too.
     kept, last = [], 0
     for start, end in sorted([*((d.start, d.end) for d in dates), *refused]):
@@ -909,7 +931,7 @@ def read_dates(question: str, today: date | None = None) -> DatesSaid:
 _RECORD_ONLY_RE = re.compile(
     r"(?:は|が|の|も|って|では|で|に|を|と|から|より|以降|以後|まで|へ|や|"
     r"工事|案件|契約|締結|業務|発注|公告|入札|対象|分|する|した|して|予定|場合|なら|だと|"
-    r"内|発注者|発注機関|自治体|市町村|市区町村|市町|ところ|とこ|一覧|いつ|"
+    r"内|発注者|発注機関|自治体|市町村|市区町村|市町|ところ|とこ|一覧|いつ|前|後|頃|ごろ|"
     r"ですか|でしょうか|ですかね|でしたっけ|だっけ|なの|なん|か|ね|よ|ます|ません|る|た|ない|ん|"
     r"(?:令和|平成|r)?[0-9元]{1,8}(?:年[0-9]{0,2}月?(?:[0-9]{0,2}日)?)?|\s)*"
 )

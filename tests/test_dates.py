@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, timedelta
 
 import pytest
@@ -485,7 +486,44 @@ def test_a_year_said_apart_from_its_day_dates_it() -> None:
     assert [d.day for d in found] == [date(2025, 4, 1), date(2025, 4, 30)]
     found = find_dates("令和7年12月1日から1月31日まで", today).said
     assert [d.day for d in found] == [date(2025, 12, 1), date(2026, 1, 31)]
-    assert find_dates("令和7年度の4月1日", today).said == []  # not read as a day of any year
+    # a fiscal year's month or day: January to March fall in the next calendar year
+    (found,) = find_dates("令和7年度の4月1日", today).said
+    assert (found.day, found.month) == (date(2025, 4, 1), False)
+    (found,) = find_dates("令和7年度の2月に契約", today).said
+    assert (found.day, found.month) == (date(2026, 2, 1), True)
+    assert find_dates("令和7年度の2月30日", today).errors == [
+        "「令和7年度の2月30日」は存在しない日付です（2月は28日まで）"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last", "label"),
+    [
+        ("令和5年に契約", date(2023, 1, 1), date(2023, 12, 31), "令和5年"),
+        ("令和5年度の工事", date(2023, 4, 1), date(2024, 3, 31), "令和5年度"),
+        ("2023年度の工事", date(2023, 4, 1), date(2024, 3, 31), "2023年度（令和5年度）"),
+        ("Ｒ５年度に契約", date(2023, 4, 1), date(2024, 3, 31), "R5年度（令和5年度）"),
+        ("平成31年度", date(2019, 4, 1), date(2020, 3, 31), "平成31年度（令和元年度）"),
+        (
+            "令和元年の契約",
+            date(2019, 5, 1),
+            date(2019, 12, 31),
+            "令和元年",
+        ),  # from the era's start
+        ("平成31年に", date(2019, 1, 1), date(2019, 4, 30), "平成31年"),  # to the era's end
+    ],
+)
+def test_a_year_said_alone_is_its_span(text: str, first: date, last: date, label: str) -> None:
+    (found,) = find_dates(unicodedata.normalize("NFKC", text), date(2026, 11, 23)).said
+    assert (found.day, found.last, found.label) == (first, last, label)
+
+
+@pytest.mark.parametrize(
+    "text", ["5年前に契約", "3年間の工事", "2年目", "10年以上前", "平成35年度"]
+)
+def test_durations_and_impossible_years_are_not_dates(text: str) -> None:
+    found = find_dates(text, date(2026, 11, 23))
+    assert (found.said, found.errors) == ([], [])
 
 
 def test_relative_words_are_words_of_their_own() -> None:

@@ -426,6 +426,39 @@ def test_a_date_said_is_checked_against_the_orderers_start() -> None:
     assert answer.answer.startswith("芦屋町へは電子メールなどで提出します")
 
 
+def test_a_year_or_fiscal_year_said_is_checked_as_a_span() -> None:
+    answer = ask("2023年度に福岡県と契約した工事、電子証書は使えますか")
+    first = answer.answer.split("\n")[0]
+    assert first.startswith("【2023年度（令和5年度）の案件】2023年度（令和5年度）中のどの日でも")
+    assert first.endswith("日付の上では電子保証の対象外です（書面の保証証書になります）。")
+    assert (answer.dates[0].day, answer.dates[0].last) == ("2023-04-01", "2024-03-31")
+    answer = ask("令和7年度の鳥栖市の工事は電子保証いける？")  # undecided: by 入札公告日
+    assert answer.answer.startswith(
+        "【令和7年度の案件】鳥栖市の運用開始は令和8年3月1日（入札公告日"
+    )
+    assert answer.dates[0].eligible is None
+    assert ask("5年前に契約した佐賀県の工事の変更は？").dates == ()  # a duration, not a year
+
+
+def test_with_a_contract_date_whether_it_can_be_submitted_asks_the_start() -> None:
+    # 電子で提出できる？ with a date: may that contract have an electronic certificate
+    answer = ask("福岡県 令和3年5月契約 電子で提出できる？")
+    assert (answer.orderer, answer.aspect) == ("福岡県", "start")
+    assert answer.answer.startswith("【令和3年5月の案件】") and "対象外" in answer.answer
+    answer = ask("鳥栖市で令和4年3月に契約した工事は電子証書を出せますか")
+    assert answer.answer.startswith("【令和4年3月の案件】") and answer.dates[0].eligible is False
+    # where or how to submit stays a submission question, and no date is checked for it
+    answer = ask("福岡県で令和7年5月に契約したけど、どこに提出すればいい？")
+    assert (answer.aspect, answer.dates) == ("submission", ())
+    # an old contract's change: the date says whether the contract is old at all
+    answer = ask("佐賀県で令和5年に契約した工事の変更は電子にできる？")
+    assert answer.aspect == "pre_start" and answer.dates[0].eligible is False
+    assert (
+        answer.answer.startswith("【令和5年の案件】")
+        and "運用開始前に契約した案件" in answer.answer
+    )
+
+
 def test_a_question_of_names_and_record_words_needs_no_domain_word() -> None:
     answer = ask("大分県の業務委託は対象？")
     assert answer.answered and (answer.orderer, answer.aspect) == ("大分県", "coverage")
