@@ -963,6 +963,19 @@ def test_ask_an_empty_question_is_an_error(
         assert r.err.startswith("エラー: 質問が空です")
 
 
+def test_ask_today_sets_the_day_dates_are_read_from(
+    env_db: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = cli(capsys, "ask", "去年契約した鳥栖市の工事は電子？", "--today", "R7.5.1", "--json")
+    assert r.json["dates"][0]["said"] == "去年（令和6年）"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("来月の鳥栖市の契約は電子？\n"))
+    r = cli(capsys, "ask", "--today", "２０２６年２月１０日")  # batch mode too, any width
+    assert json.loads(r.out)["dates"][0]["last"] == "2026-03-31"
+    r = cli(capsys, "ask", "去年の鳥栖市", "--today", "令和8年2月30日")
+    assert r.code == 1 and r.out == ""
+    assert r.err.startswith("エラー: --today: 「令和8年2月30日」は存在しない日付です")
+
+
 def test_ask_words_are_joined(env_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
     r = cli(capsys, "ask", "書面契約", "電子証書", "可否", "--json")
     assert r.json["entry_id"] == "paper-contract"

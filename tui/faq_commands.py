@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from core import dates
@@ -48,12 +49,13 @@ def ask(a: argparse.Namespace) -> int:
     question = " ".join(a.question).strip()
     if a.question and not question:  # hosho ask "": not batch mode
         raise HoshoError('質問が空です。質問を入れてください（例: hosho ask "鳥栖市はいつから？"）')
+    today = _today(a.today)
     assistant = Assistant.load()
     if not question:
         if sys.stdin.isatty():
             print("質問を1行に1つ入力してください（終わりは Ctrl+D）", file=sys.stderr)
-        return _batch(assistant, a.top)
-    answer = assistant.ask(question, top=a.top)
+        return _batch(assistant, a.top, today)
+    answer = assistant.ask(question, top=a.top, today=today)
     if a.json:
         emit(answer.to_json())
     else:
@@ -63,13 +65,23 @@ def ask(a: argparse.Namespace) -> int:
     return 0
 
 
-def _batch(assistant: Assistant, top: int) -> int:
+def _today(said: str | None) -> date | None:
+    """The day ``--today`` names (西暦 or 和暦), or None for the clock's."""
+    if said is None:
+        return None
+    try:
+        return dates.parse_date(said)
+    except dates.DateError as exc:
+        raise HoshoError(f"--today: {exc}") from None
+
+
+def _batch(assistant: Assistant, top: int, today: date | None) -> int:
     """One question a line from standard input, one JSON object a line, in order."""
     for line in sys.stdin:
         question = line.strip()
         if not question:
             continue
-        answer = assistant.ask(question, top=top)
+        answer = assistant.ask(question, top=top, today=today)
         emit(answer.to_json())
         sys.stdout.flush()
         _record(question, answer)
@@ -122,6 +134,10 @@ def register(sub: Any) -> None:
     )
     p.add_argument("question", nargs="*", help="質問（例: とすしはいつから電子保証？）")
     p.add_argument("--top", type=int, default=3, help="候補の数（既定: 3）")
+    p.add_argument(
+        "--today",
+        help="この日を今日として答える（西暦・和暦。去年・来月や年のない日付の基準。既定: 今日）",
+    )
     json_flag(p)
     p.set_defaults(handler=ask)
 
