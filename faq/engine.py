@@ -70,6 +70,7 @@ from faq.entities import (
     asks_branch_hours,
     asks_contact,
     asks_for_region,
+    asks_guarantee_only,
     asks_only_record,
     asks_unnamed_branch,
     detect_aspect,
@@ -231,6 +232,8 @@ class Tuning:
     focus_bonus: float = 0.08
     other_penalty: float = 0.5
     unnamed_penalty: float = 0.75  # entries about an orderer when the question names none
+    # entries about an orderer's e-contract system when the question speaks only of guarantees
+    econtract_penalty: float = 0.5
     # out-of-scope topics score this share: only a question clearly about one is declined
     out_of_scope_weight: float = 0.8
     # decisions: an FAQ entry is asserted when the calibrated confidence (the probability that
@@ -318,6 +321,9 @@ _FIELD_LABELS = {"phone": "電話番号", "fax": "FAX番号", "address": "住所
 _OTHER_COMPANY_RE = re.compile(
     r"(東日本建設業?(?:信用)?保証|ひがしにほんけんせつ)|(北海道建設業?(?:信用)?保証|ほっかいどうけんせつ)"
 )
+
+
+_COMPANY_AFTER_RE = re.compile(r"の(?:保証|建設|工事)?(?:会社|企業)")
 
 
 class Assistant:
@@ -434,6 +440,8 @@ class Assistant:
         self._entry_orderers = [self._orderers_of(e, by_name) for e in self.entries] + [
             frozenset() for _o in self.out_of_scope
         ]
+        # Entries about an orderer's e-contract system (tagged 電子契約, not 電子保証).
+        self._econtract = ["電子契約" in e.tags and "電子保証" not in e.tags for e in self.entries]
         self._in_prefecture: dict[str, list[Orderer]] = {}  # prefecture → the bodies in it
         for o in orderers.orderers if orderers else ():
             if o.prefecture:
@@ -579,12 +587,16 @@ class Assistant:
         w_answer = t.w_answer if self._answer_field.kinds else 0.0
         weight = t.w_phrasing * (1 + t.second_phrasing) + w_entry + w_answer
         ranked: list[_Ranked] = []
+        guarantee_only = asks_guarantee_only(query.surface, query.reading)
         for phrasing_score, e, i in phrased:
-            score = (
-                t.w_phrasing * phrasing_score
-                + (w_entry * self._entry_field.score(ent, e) if w_entry else 0.0)
-                + (w_answer * self._answer_field.score(ans, e) if w_answer else 0.0)
-            ) / weight
+            score = t.w_phrasing * phrasing_score + (
+                w_entry * self._entry_field.score(ent, e) if w_entry else 0.0
+            )
+            if e < len(self.entries):
+                answer = w_answer * self._answer_field.score(ans, e) if w_answer else 0.0
+                score = (score + answer) / weight
+            else:  # an out-of-scope topic has no answer to match, only its name
+                score /= weight - w_answer
             about = self._entry_orderers[e]
             if named and about:  # the bonus only when the question is about guarantees
                 if not about & focus:  # another orderer, or one the records do not list
@@ -595,6 +607,8 @@ class Assistant:
                 score *= t.unnamed_penalty
             if e >= len(self.entries):
                 score *= t.out_of_scope_weight
+            elif guarantee_only and self._econtract[e]:
+                score *= t.econtract_penalty
             ranked.append(_Ranked(e, min(score, 1.0), self._phrasings[i].text))
         if t.unknown_penalty:
             factor = 1.0 - t.unknown_penalty * self.unknown_share(query)
@@ -636,6 +650,8 @@ class Assistant:
         company = _OTHER_COMPANY_RE.search(folded)
         if company is not None:  # 北海道 in 北海道建設業信用保証 is not the orderer 北海道
             mentions = [m for m in mentions if m.end <= company.start() or m.start >= company.end()]
+        # 北海道の会社, 東京の保証会社: where a company is, not an orderer
+        mentions = [m for m in mentions if not _COMPANY_AFTER_RE.match(folded, m.end)]
         domain = has_domain_cue(query.surface, query.reading)
         named_any = [m for m in mentions if m.orderers or m.unlisted]
         focus = self._focus(named_any)

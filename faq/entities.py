@@ -35,6 +35,7 @@ __all__ = [
     "asks_branch_hours",
     "asks_contact",
     "asks_for_region",
+    "asks_guarantee_only",
     "asks_only_record",
     "asks_unnamed_branch",
     "detect_aspect",
@@ -288,11 +289,12 @@ class OrdererFinder:
     @staticmethod
     def _prefecture_meant(mention: Mention, folded: str) -> Mention:
         """A name a prefecture shares with its city (佐賀: 佐賀県, 佐賀市) is the prefecture when
-        the question speaks of the prefecture as a whole (県内の自治体ごとの件数)."""
+        the question speaks of the prefecture as a whole (県内の自治体ごとの件数) or of its
+        office (京都の府庁)."""
         prefectures = [o for o in mention.orderers if o.category.value == "都道府県"]
         if len(mention.orderers) < 2 or len(prefectures) != 1:
             return mention
-        if not re.search(f"{prefectures[0].name[-1]}(?:内|下|全体|全域)", folded):
+        if not re.search(f"{prefectures[0].name[-1]}(?:内|下|全体|全域|庁)", folded):
             return mention
         return replace(mention, orderers=(prefectures[0],), namesakes=())
 
@@ -794,6 +796,10 @@ _IN_FORM_RE = re.compile(
 )
 
 
+_IN_FORM_SUBMIT_RE = re.compile(
+    r"(?:電子|紙|書面|でんし|かみ|しょめん)(?:の?(?:証書|しょうしょ))?で(?:提出|ていしゅつ)"
+)
+
 # いつから asks the start even when a certificate is named (前払金もらう予定…いつから対応): the
 # start's answer lists the certificates too.
 _WHEN_RE = re.compile(r"いつから|いつごろから|いつ頃から|何年から|なんねんから")
@@ -813,9 +819,14 @@ def detect_aspect(surface: str, reading: str, *, dated: bool = False) -> tuple[A
     the question says a date (a contract's), so a question whether it can be submitted
     electronically asks the start."""
     surface, reading = _IN_FORM_RE.sub("で", surface), _IN_FORM_RE.sub("で", reading)
+    if not (_WHERE_HOW_RE.search(surface) or _WHERE_HOW_RE.search(reading)):
+        # 電子証書で提出できますか: whether the form may be electronic, not where to send it
+        surface = _IN_FORM_SUBMIT_RE.sub("で", surface)
+        reading = _IN_FORM_SUBMIT_RE.sub("で", reading)
     for aspect, pattern in _ASPECT_CUES:
         if pattern.search(surface) or pattern.search(reading):
-            if aspect == "documents" and (_WHEN_RE.search(surface) or _WHEN_RE.search(reading)):
+            when = _WHEN_RE.search(surface) or _WHEN_RE.search(reading)
+            if aspect in ("documents", "submission") and when:
                 return "start", True
             if (
                 aspect == "submission"
@@ -845,6 +856,23 @@ def has_domain_cue(surface: str, reading: str) -> bool:
 
 # 電子契約 alone is an orderer's contract system, not its guarantees (長崎県の電子契約システム).
 _E_CONTRACT_RE = re.compile(r"電子契約|でんしけいやく")
+# What an orderer's e-contract system is about: the contract, its signing and its files.
+_CONTRACT_SYSTEM_RE = re.compile(
+    r"契約書|けいやくしょ|署名|しょめい|gmo|承諾書|しょうだくしょ|だうんろーど|印紙|いんし|"
+    r"随意契約|随契|ずいけい"
+)
+_GUARANTEE_RE = re.compile(r"保証|ほしょう|証書|しょうしょ|前払|まえばらい|認証キー|にんしょうきー")
+
+
+def asks_guarantee_only(surface: str, reading: str) -> bool:
+    """The question speaks of guarantees (保証, 証書, 前払金) and not of an e-contract system
+    (電子契約, 契約書, 署名): 鳥栖市の建コン業務、前払いの証書を電子でもらえる？"""
+    said = surface + "\n" + reading
+    return (
+        _GUARANTEE_RE.search(said) is not None
+        and _E_CONTRACT_RE.search(said) is None
+        and _CONTRACT_SYSTEM_RE.search(said) is None
+    )
 
 
 def has_guarantee_cue(surface: str, reading: str) -> bool:

@@ -412,7 +412,7 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"何件|件数|どれくらい|どのくらい|どれぐらい|どのぐらい|どの程度|何割|割合"),
     ),
     ("where", re.compile(r"どこ|どちら|どの画面|どのめにゅー|送り先|提出先|宛先|送付先")),
-    ("when", re.compile(r"いつ|何日|何時|期限|運用開始日")),
+    ("when", re.compile(r"いつ|何日|何時|何年(?![間目分前先])|何月|期限|運用開始日")),
     (
         "how",
         re.compile(

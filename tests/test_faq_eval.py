@@ -5,13 +5,14 @@ Top-1 accuracy over the in-domain questions (the expected FAQ entry, orderer fac
 ones, printed for the dev and the holdout split (run pytest with -s to see them). The engine is
 tuned on dev only; holdout is never looked at to tune. The holdout of sessions 1-3 was opened in
 session 4 and is dev since; the holdout is now questions_fresh.yaml, written blind then.
-questions_s6.yaml (dev) was written blind in session 6; its first run is in its header.
+questions_s6.yaml and questions_s7.yaml (dev) were written blind in sessions 6 and 7; their
+first runs are in their headers.
 
-The target is 95% accuracy and 90% abstention, on the holdout as well as overall. Both are
-reached overall (accuracy 95.4%, abstention 94.1% in session 6, with questions_s6.yaml); on the
-holdout, accuracy (94.7%) and abstention (87.1%) are not (README, "FAQ assistant"): those
-assertions are marked as expected failures with the measured figures, and floors just under
-them guard against regressions.
+The target is 95% accuracy and 90% abstention, on the holdout as well as overall. Overall both
+are reached (accuracy 95.2%, abstention 96.1% in session 7), and on the holdout abstention is
+(90.3%, session 7); holdout accuracy (94.7%) is not (README, "FAQ assistant"): that assertion
+is marked as an expected failure with the measured figure, and floors just under the measured
+figures guard against regressions.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def test_questions_file_is_as_described() -> None:
         "questions_more.yaml",
         "questions_fresh.yaml",
         "questions_s6.yaml",
+        "questions_s7.yaml",
     }
     assert len(items) >= 1100
     assert {i.split for i in items if i.file == "questions_fresh.yaml"} == {"holdout"}
@@ -67,13 +69,17 @@ def test_questions_file_is_as_described() -> None:
 
 def test_overall_targets_and_floors() -> None:
     r = report()
-    assert r.abstention() >= 0.90, r.line()  # the target; measured 94.1% (177/188)
-    assert r.accuracy() >= 0.95, r.line()  # the target; measured 95.4% (909/953)
+    assert r.abstention() >= 0.90, r.line()  # the target; measured 96.1% (223/232)
+    assert r.accuracy() >= 0.95, r.line()  # the target; measured 95.2% (1081/1136)
     # regression floors, just under the measured figures
-    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.6% (712/745)
+    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.3% (884/928)
     assert r.accuracy("holdout") >= 0.94, r.line("holdout")  # 94.7% (197/208)
-    assert r.abstention("dev") >= 0.95, r.line("dev")  # 95.5% (150/157)
-    assert r.abstention("holdout") >= 0.87, r.line("holdout")  # 87.1% (27/31)
+    assert r.abstention("dev") >= 0.96, r.line("dev")  # 97.0% (195/201)
+
+
+def test_abstention_target_on_the_holdout() -> None:
+    r = report()
+    assert r.abstention("holdout") >= 0.90, r.line("holdout")  # measured 90.3% (28/31)
 
 
 @pytest.mark.xfail(
@@ -83,12 +89,3 @@ def test_overall_targets_and_floors() -> None:
 def test_accuracy_target_on_the_holdout() -> None:
     r = report()
     assert r.accuracy("holdout") >= 0.95, r.line("holdout")
-
-
-@pytest.mark.xfail(
-    reason="abstention 87.1% on the holdout (4 of 31 answered) is below the 90% target",
-    strict=True,
-)
-def test_abstention_target_on_the_holdout() -> None:
-    r = report()
-    assert r.abstention("holdout") >= 0.90, r.line("holdout")
