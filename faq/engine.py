@@ -242,7 +242,7 @@ class Tuning:
     calibration: tuple[float, ...] = (-3.95, 1.57, 0.93, 1.15, -0.66, 0.24, 0.21)
     min_confidence: float = 0.5
     threshold: float = 0.07
-    margin: float = 0.005
+    margin: float = 0.002
     specific_threshold: float = 0.15  # an entry about the named orderer beats its record
     general_threshold: float = 0.55  # a general entry beats the record (no aspect cue)
 

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine
 from core.db import Database
 from core.knowledge import OutOfScope, load_faq
 from faq.engine import NOT_FOUND, Answer, Assistant, _without_tokens
-from faq.entities import detect_aspect
+from faq.entities import asks_guarantee_only, detect_aspect
 from faq.index import (
     GRAMS,
     Field,
@@ -36,6 +36,7 @@ from faq.normalize import (
     Token,
     _any_of,
     analyse_tokens,
+    asks_of,
     clean,
     fold,
     strip_courtesy,
@@ -95,6 +96,12 @@ def test_hiragana_fullwidth_and_kanji_questions_meet() -> None:
     assert kanji.reading == kana.reading == "でんしほしょうはつかえ"
     assert kana.surface.startswith("電子保証")
     assert a.analyse("ＤーＳｕｒｅって何？").surface == a.analyse("D-Sureって何").surface
+
+
+def test_what_a_question_asks_for() -> None:
+    assert asks_of("始まったのは何年くらい") == ("when",)
+    assert asks_of("何月から") == ("when",)
+    assert "when" not in asks_of("何年間かかる") + asks_of("何年前の契約")
 
 
 def test_homophone_typos_read_like_the_right_word() -> None:
@@ -308,6 +315,26 @@ def test_a_shared_name_is_the_prefecture_when_the_prefecture_as_a_whole_is_meant
 def test_an_orderers_e_contract_system_is_not_its_guarantee_record() -> None:
     assert not ask("長崎県の電子契約システムで署名ができないのですが").answered
     assert ask("鳥栖市の電子契約で電子保証も使える？").orderer == "鳥栖市"  # guarantees said too
+
+
+def test_e_contract_entries_lose_when_only_guarantees_are_asked() -> None:
+    # 電子契約's entry has a phrasing almost word for word; the caller asks of the guarantee
+    question = "鳥栖市から草刈りや側溝清掃のような建設維持関連の業務も受けているんですが、こういう業務の前払金も電子保証の対象になりますか"
+    assert ask(question).entry_id == "tosu-eguarantee-scope"
+    question = "鳥栖市の指名で草刈りとか側溝清掃みたいな維持の仕事も受けてるんですが、ああいう業務も電子契約の対象になるんでしょうか"
+    assert ask(question).entry_id == "tosu-econtract-scope"
+    assert asks_guarantee_only("前払金の証書", "") and not asks_guarantee_only("契約書の保証", "")
+
+
+def test_a_place_before_a_company_is_not_an_orderer() -> None:
+    answer = ask("保証事業会社は全部で３社？東日本と北海道の会社も電子証書ＯＫ？")
+    assert answer.entry_id == "surety-companies"
+    assert ask("北海道の工事は電子保証使える？").orderer == "北海道"
+
+
+def test_a_prefectures_office_is_the_prefecture() -> None:
+    assert mentions("京都の府庁の工事は電子？")[0][1] == ["京都府"]
+    assert ask("佐賀の県庁の工事は電子？").orderer == "佐賀県"
 
 
 @pytest.mark.parametrize(
@@ -587,6 +614,11 @@ def test_saying_the_form_is_not_asking_where_to_submit() -> None:
         assert detect_aspect(said, "") == ("start", False), said
     assert detect_aspect("認証キーはどこに出せば", "")[0] == "submission"
     assert detect_aspect("電子で出した認証キーの宛先", "")[0] == "submission"
+    # 電子証書で提出 is the form too, unless where, how or by when is asked
+    assert detect_aspect("電子証書で提出することは可能", "") == ("start", False)
+    assert detect_aspect("電子証書でどうやって提出", "")[0] == "submission"
+    # いつから with 出せる asks the start
+    assert detect_aspect("証書をネットで出せるようになったのはいつ頃から", "") == ("start", True)
 
 
 def test_orderer_templates_by_precision_and_aspect() -> None:
@@ -884,6 +916,10 @@ def test_out_of_scope_topic_declines_with_its_name() -> None:
     assert is_miss(small.ask("明日の天気は？"))
     assert not is_miss(ask("大津はいつから電子保証？"))  # a question back
     assert small.ask("電子保証にしたら費用はかかる？").entry_id == "cost"  # still answered
+    # a topic is scored without the answer field (it has only a name): a fee's amount is
+    # declined, though an entry's answer speaks of 保証料 and 円
+    answer = ask("前払金１０００万円だと保証料っていくらになるの？")
+    assert not answer.answered and answer.out_of_scope == "guarantee-fee-amount"
     # the shipped topics, also when an orderer is named
     answer = ask("鳥栖市の入札参加資格の申請はどうすれば")
     assert (
