@@ -183,11 +183,12 @@ class DateMention(NamedTuple):
     # A month and day said without a year (4月1日に契約): ``day`` is its last occurrence up to
     # today and ``next_time`` the one after; the caller may mean either.
     next_time: date | None = None
-    # A year, fiscal year or month said relative to today (去年, 今年度, 来月): ``day`` is its
-    # first day, ``last`` its last and ``label`` the words said with what they mean today:
-    # 去年（令和7年）.
+    # A span: a year, fiscal year or month said relative to today (去年, 今年度, 来月) or a year
+    # or fiscal year said alone (令和5年度): ``day`` is its first day, ``last`` its last and
+    # ``label`` the words said with what they mean: 去年（令和7年）, 2023年度（令和5年度）.
     last: date | None = None
     label: str = ""
+    year_only: bool = False  # a year or fiscal year said alone: it dates a day said next
 
 
 class DatesFound(NamedTuple):
@@ -219,27 +220,40 @@ _RELATIVE_WORDS = "|".join(sorted(_RELATIVE, key=len, reverse=True))
 # a month and day without a year (4月1日), not after a year or a fiscal year (8年4月1日,
 # 令和7年度の4月1日) or a number; and the relative words as words of their own (not 日本年金,
 # することしか), alone or before a month or day (去年の10月, 今年度の4月1日, 来月の5日).
+# An era said by its one kanji (令8年) counts only where no kanji comes before it: 最大3年 is not
+# 大正3年.
+_NOT_INSIDE_A_WORD = r"(?:(?<![\u3005\u4e00-\u9fff])|(?=令和|平成|昭和|大正|明治|[0-9a-z]))"
+
+# The same forms inside a sentence: not part of a longer number, era letters in either case;
+# a month and day without a year (4月1日), not after a year or a fiscal year (8年4月1日,
+# 令和7年度の4月1日) or a number; the relative words as words of their own (not 日本年金,
+# することしか), alone or before a month or day (去年の10月, 今年度の4月1日, 来月の5日); and a
+# year or fiscal year said alone, with its era or in four digits (令和5年度, 2023年; not 5年前,
+# 3年間, 2000年代, 2024年問題), or a fiscal year's month or day (令和7年度の2月, 令和7年度の4月1日).
 _DATE_IN_TEXT_RE = re.compile(
-    rf"(?<![0-9])(?:{_DATE_RE.pattern})(?![0-9])"
+    rf"(?<![0-9]){_NOT_INSIDE_A_WORD}(?:{_DATE_RE.pattern})(?![0-9])"
     r"|(?<![0-9年度./-])(?<!年の)(?<!度の)(?P<md_month>[0-9]{1,2})月(?P<md_day>[0-9]{1,2})日"
     r"|(?<![\u3005\u4e00-\u9fff])(?:(?<![\u3041-\u3096])|(?<=[はのもにでがをとや]))"
     rf"(?P<relative>{_RELATIVE_WORDS})(?!か(?!ら))"
     r"(?:の?(?P<rel_month>[0-9]{1,2})月(?:(?P<rel_day>[0-9]{1,2})日)?|の?(?P<rel_mday>[0-9]{1,2})日)?"
-    # a year or fiscal year said alone, with its era or in four digits (令和5年度, 2023年; not
-    # 5年前, 3年間: durations), or a fiscal year's month or day (令和7年度の2月, 令和7年度の4月1日)
-    rf"|(?<![0-9a-z])(?P<year_said>(?:{_ERA_ALTERNATIVES})(?:元|[0-9]{{1,2}})|(?:19|20)[0-9]{{2}})年"
-    r"(?:(?P<fiscal>度)(?:の?(?P<fy_month>[0-9]{1,2})月(?:(?P<fy_day>[0-9]{1,2})日)?)?)?"
-    r"(?![0-9]|前|間|後|目|以上|以内|ぶり|半|分|越し|ごと|毎)",
+    rf"|(?<![0-9a-z]){_NOT_INSIDE_A_WORD}(?P<year_said>(?P<y_era>{_ERA_ALTERNATIVES})"
+    r"(?P<y_era_year>元|[0-9]{1,2})|(?P<y_year>(?:19|20)[0-9]{2}))年"
+    r"(?:(?P<fiscal>度)(?:の?(?P<fy_month>[0-9]{1,2})月(?:(?P<fy_day>[0-9]{1,2})日)?)?(?![0-9])"
+    r"|(?![0-9度]|前|間|後|目|以上|以内|ぶり|半|分|越し|ごと|毎|代|問題))",
     re.VERBOSE | re.I,
 )
+# What may stand between a year said alone and the day it dates (令和5年 3月1日, 令和5年は3月1日).
+_YEAR_THEN_DAY_RE = re.compile(r"\s*(?:は|の|、|,)?\s*")
 
 
 def find_dates(text: str, today: date | None = None) -> DatesFound:
     """The dates said in ``text``, in one pass: full dates (令和8年4月1日に契約, R8.4.1から,
     2026/4/1, 令和7年の4月1日), years with a month (令和8年4月, as its 1st), days without a year
-    (4月1日: in the year of a full date said before it, 令和7年4月1日から4月30日まで; else its last
-    occurrence up to ``today`` or the next one) and years, fiscal years and months said
-    relative to ``today`` (去年, 今年度, 来月; 去年の10月, 来月の5日). An impossible date gives its
+    (4月1日: in the year of a full date said before it, 令和7年4月1日から4月30日まで, or of a
+    year said just before it, 令和5年 3月1日; else its last occurrence up to ``today`` or the
+    next one), years and fiscal years said alone (令和5年, 令和5年度, 2023年度; 令和7年度の2月)
+    and years, fiscal years and months said relative to ``today`` (去年, 今年度, 来月; 去年の10月,
+    来月の5日). An impossible date gives its
     error instead (「令和8年2月30日」は存在しない日付です（2月は28日まで）), except a bare
     8-digit number, which may be anything; an impossible month is skipped. Pass NFKC text for
     full-width digits (the spans index the text as given)."""
@@ -258,6 +272,16 @@ def find_dates(text: str, today: date | None = None) -> DatesFound:
                     dated = said[-1].day
             elif match["md_month"]:
                 month, day = int(match["md_month"]), int(match["md_day"])
+                year = said[-1] if said and said[-1].year_only else None
+                if year and _YEAR_THEN_DAY_RE.fullmatch(text, year.end, match.start()):
+                    # the year said just before dates the day: one date, from the year on
+                    in_year = year.day.year + (year.day.month == 4 and month < 4)
+                    shown = text[year.start : match.end()]
+                    said[-1] = DateMention(
+                        _checked(in_year, month, day, shown), year.start, match.end()
+                    )
+                    dated = said[-1].day
+                    continue
                 said.append(_without_year(match, month, day, dated, today))
             else:
                 month_only = not (match["kanji_day"] or match["sep_day"] or match["compact_day"])
@@ -302,7 +326,7 @@ def _relative(match: re.Match[str], today: date) -> DateMention:
         label = f"{word}（{name}{_era_year_text(era_year)}年{'度' if fiscal else ''}）"
     month_said, day_said = match["rel_month"], match["rel_day"] or match["rel_mday"]
     if month_said is None and (day_said is None or kind != "month"):
-        return DateMention(first, *match.span(), last=last, label=label)
+        return DateMention(first, *match.span(), last=last, label=label, year_only=kind != "month")
     month = int(month_said) if month_said else first.month
     year = first.year + (month < first.month)  # the year the month falls in, in the span
     if day_said is None:
@@ -311,18 +335,24 @@ def _relative(match: re.Match[str], today: date) -> DateMention:
 
 
 def _year(match: re.Match[str]) -> DateMention:
-    """The span a year or fiscal year says (令和5年: January to December; 令和5年度, 2023年度:
-    April to March), or the month or day of the fiscal year said after it (令和7年度の2月 is
-    February 2026)."""
-    said, fiscal, month = match["year_said"], bool(match["fiscal"]), match["fy_month"]
-    parts = _split(f"{said}年1月", "年", "")._replace(
-        shown=f"{said.upper()}年{'度' if fiscal else ''}"
+    """The span a year or fiscal year says (令和5年: January to December, from the era's first
+    day or to its last; 令和5年度, 2023年度: April to March), or the month or day of the fiscal
+    year said after it (令和7年度の2月 is February 2026)."""
+    fiscal, month = bool(match["fiscal"]), match["fy_month"]
+    era = _ERA_BY_ALIAS[match["y_era"].upper()] if match["y_era"] else None
+    said_year = match["y_era_year"] or match["y_year"]
+    parts = _Parts(
+        f"{match['year_said'].upper()}年{'度' if fiscal else ''}",
+        era,
+        1 if said_year == "元" else int(said_year),
+        1,
+        None,
     )
     year = _first_of_month(parts, "年").year
     first, last = date(year, 4 if fiscal else 1, 1), date(year + fiscal, 3 if fiscal else 12, 31)
     _check_era(parts, "年", first, last)
-    if parts.era is not None and not fiscal:  # 令和元年: from May 1st; 平成31年: to April 30th
-        first, last = max(first, parts.era.start), min(last, parts.era.end)
+    if era is not None and not fiscal:  # 令和元年: from May 1st; 平成31年: to April 30th
+        first, last = max(first, era.start), min(last, era.end)
     if month is not None:  # a fiscal year's month: January to March are in the next year
         in_year = year + (int(month) < 4)
         day = match["fy_day"]
@@ -334,7 +364,11 @@ def _year(match: re.Match[str]) -> DateMention:
     label = f"{name}{_era_year_text(era_year)}年{'度' if fiscal else ''}"
     shown = parts.shown
     return DateMention(
-        first, *match.span(), last=last, label=shown if label == shown else f"{shown}（{label}）"
+        first,
+        *match.span(),
+        last=last,
+        label=shown if label == shown else f"{shown}（{label}）",
+        year_only=True,
     )
 
 

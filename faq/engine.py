@@ -78,6 +78,7 @@ from faq.entities import (
     has_domain_cue,
     has_guarantee_cue,
     read_dates,
+    says_where_a_company_is,
 )
 from faq.index import FEATURES, GRAMS, Features, Field
 from faq.normalize import (
@@ -121,10 +122,10 @@ class DateCheck:
     """A date the question said, checked against one orderer's start (the 【…の案件】 line)."""
 
     orderer: str
-    said: str  # as shown: 令和8年4月1日, 令和8年4月 (a month), 4月1日 (no year)
+    said: str  # as shown: 令和8年4月1日, 令和8年4月 (a month), 4月1日 (no year), 令和5年度
     day: str  # ISO: the day; a month's 1st; a day without its year: its last occurrence
     next_time: str | None  # a day without its year: its next occurrence
-    last: str | None  # a span said relative to today (去年, 今年度, 来月): its last day
+    last: str | None  # a span (去年, 今年度, 来月, 令和5年度): its last day
     month: bool
     said_as: str | None  # 契約締結日 or 入札公告日 when the question said which
     eligible: bool | None  # None: the date alone does not decide (what to confirm is said)
@@ -321,9 +322,6 @@ _FIELD_LABELS = {"phone": "電話番号", "fax": "FAX番号", "address": "住所
 _OTHER_COMPANY_RE = re.compile(
     r"(東日本建設業?(?:信用)?保証|ひがしにほんけんせつ)|(北海道建設業?(?:信用)?保証|ほっかいどうけんせつ)"
 )
-
-
-_COMPANY_AFTER_RE = re.compile(r"の(?:保証|建設|工事)?(?:会社|企業)")
 
 
 class Assistant:
@@ -637,7 +635,7 @@ class Assistant:
         return replace(answer, answer=said + answer.answer)
 
     def _ask(self, question: str, top: int, dates: DatesSaid) -> Answer:
-        query = self.analyse(dates.rest if dates.cases or dates.errors else question)
+        query = self.analyse(dates.rest if dates.cut else question)
         if not query.cleaned:
             return Answer.none(NOT_FOUND, "")
         folded = fold(query.cleaned)
@@ -650,8 +648,7 @@ class Assistant:
         company = _OTHER_COMPANY_RE.search(folded)
         if company is not None:  # 北海道 in 北海道建設業信用保証 is not the orderer 北海道
             mentions = [m for m in mentions if m.end <= company.start() or m.start >= company.end()]
-        # 北海道の会社, 東京の保証会社: where a company is, not an orderer
-        mentions = [m for m in mentions if not _COMPANY_AFTER_RE.match(folded, m.end)]
+        mentions = [m for m in mentions if not says_where_a_company_is(folded, m.end)]
         domain = has_domain_cue(query.surface, query.reading)
         named_any = [m for m in mentions if m.orderers or m.unlisted]
         focus = self._focus(named_any)
@@ -663,7 +660,7 @@ class Assistant:
             else query
         )
         # What is asked, without the names (はまだし is not だし, 提出).
-        aspect, explicit = detect_aspect(masked.surface, masked.reading, dated=bool(dates.cases))
+        aspect, explicit = detect_aspect(masked.surface, masked.reading)
         asked = _Asked(aspect, explicit, tuple(dates.cases))
         ranked = self.rank(masked, focus, bool(named_any), bonus=domain)
         alternatives = self._alternatives(ranked, top)
@@ -891,7 +888,7 @@ class Assistant:
                 if about and asked.dates_matter:  # the entry about this orderer: the dates too
                     checks = _dated(orderer, asked)
                     answer = replace(
-                        answer, answer=_date_lines(checks, answer.answer), dates=checks
+                        answer, answer=_date_lines(checks, answer.answer, aspect), dates=checks
                     )
                 return answer
         return self._records_answer(query, [mention], asked, ranked, top)
@@ -909,7 +906,7 @@ class Assistant:
         orderer = mention.orderers[0]
         matched = f"{self._display(orderer)}／{ASPECTS[asked.aspect]}"
         checks = _dated(orderer, asked) if asked.dates_matter else ()
-        text = _date_lines(checks, render_orderer(orderer, asked.aspect))
+        text = _date_lines(checks, render_orderer(orderer, asked.aspect), asked.aspect)
         return _Record(text, orderer.source, orderer.as_of.isoformat(), matched, checks)
 
     @staticmethod
@@ -1099,11 +1096,21 @@ def _dated(orderer: Orderer, asked: _Asked) -> tuple[DateCheck, ...]:
     return tuple(checks)
 
 
-def _date_lines(checks: Sequence[DateCheck], text: str) -> str:
+# For a change of an old contract (pre_start) the date says whether the contract is old; what
+# its change may be is the record's to say.
+_OLD_CONTRACT_VERDICTS = {
+    True: "運用開始後の契約です（運用開始前の契約の扱いには当たりません）",
+    False: "運用開始前の契約です",
+    None: "",
+}
+
+
+def _date_lines(checks: Sequence[DateCheck], text: str, aspect: Aspect) -> str:
     """``text`` after one line a date check: 【令和8年4月1日の案件】, the check, the verdict."""
+    verdicts = _OLD_CONTRACT_VERDICTS if aspect == "pre_start" else _VERDICTS
     lines = []
     for check in checks:
-        verdict = _VERDICTS[check.eligible]
+        verdict = verdicts[check.eligible]
         lines.append(f"【{check.said}の案件】{check.reason}。{verdict}{'。' if verdict else ''}")
     return "\n".join([*lines, text])
 

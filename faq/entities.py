@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from core.dates import find_dates
 from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer, OrdererGroup
-from faq.normalize import Token, clean, fold, has_kanji, is_hiragana, readings
+from faq.normalize import Token, asks_of, clean, fold, has_kanji, is_hiragana, readings
 
 __all__ = [
     "ASPECTS",
@@ -43,6 +43,7 @@ __all__ = [
     "has_domain_cue",
     "has_guarantee_cue",
     "read_dates",
+    "says_where_a_company_is",
 ]
 
 Aspect = Literal["start", "coverage", "documents", "submission", "pre_start", "usage"]
@@ -294,7 +295,9 @@ class OrdererFinder:
         prefectures = [o for o in mention.orderers if o.category.value == "都道府県"]
         if len(mention.orderers) < 2 or len(prefectures) != 1:
             return mention
-        if not re.search(f"{prefectures[0].name[-1]}(?:内|下|全体|全域|庁)", folded):
+        kind = prefectures[0].name[-1]  # 県, 府, 都, 道
+        whole = re.search(f"{kind}(?:内|下|全体|全域)", folded)
+        if not (whole or re.match(f"の?{kind}庁", folded[mention.end :])):
             return mention
         return replace(mention, orderers=(prefectures[0],), namesakes=())
 
@@ -790,50 +793,39 @@ _ASPECT_CUES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
 )
 
 
+_FORM = r"(?:電子|紙|書面|でんし|かみ|しょめん)(?:の?(?:証書|しょうしょ))?"
 # 電子で出せますか, 紙の証書で出したい: asks about the form, not where to submit.
-_IN_FORM_RE = re.compile(
-    r"(?:電子|紙|書面|でんし|かみ|しょめん)(?:の?(?:証書|しょうしょ))?で(?:出|だ)(?=[さしすせそ])"
-)
-
-
-_IN_FORM_SUBMIT_RE = re.compile(
-    r"(?:電子|紙|書面|でんし|かみ|しょめん)(?:の?(?:証書|しょうしょ))?で(?:提出|ていしゅつ)"
+_IN_FORM_RE = re.compile(rf"{_FORM}で(?:出|だ)(?=[さしすせそ])")
+# 電子証書を出せますか, and 電子証書で提出できますか (with できる, 可能, いい…): whether the form
+# may be electronic, unless how the submission is made is asked as well.
+_IN_FORM_POTENTIAL_RE = re.compile(rf"{_FORM}を(?:出|だ)せ")
+_IN_FORM_CAN_RE = re.compile(rf"{_FORM}で(?:提出|ていしゅつ)")
+# How a submission is made, besides asks_of's where and how: to whom, in what form, by when.
+_SUBMIT_HOW_RE = re.compile(
+    r"誰|だれ|宛|あて|窓口|まどぐち|担当|たんとう|課|郵送|ゆうそう|持参|添付|てんぷ|原本|げんぽん|"
+    r"pdf|ふぁいる|めーる|あっぷろーど|期限|きげん|いつまで|必要|ひつよう"
 )
 
 # いつから asks the start even when a certificate is named (前払金もらう予定…いつから対応): the
-# start's answer lists the certificates too.
+# start's answer lists the certificates too; and 「いつから電子で出せる」 is no submission question.
 _WHEN_RE = re.compile(r"いつから|いつごろから|いつ頃から|何年から|なんねんから")
 
 
-# With a contract's date, 「電子で提出できる？」「電子証書を出せますか」 ask whether that contract
-# may have an electronic certificate (the start), unless they ask where, how or by when.
-_CAN_RE = re.compile(r"でき|出せ|だせ|いけ|可能|大丈夫|ok|使え|つかえ|認め|みとめ")
-_WHERE_HOW_RE = re.compile(
-    r"どこ|どちら|宛先|あてさき|先は|先を|方法|どうやって|どうすれ|どうしたら|どのように|やり方|"
-    r"やりかた|手順|てじゅん|あっぷろーど|めーる|期限|きげん|いつまで|何で|なにで|どの課|部署"
-)
-
-
-def detect_aspect(surface: str, reading: str, *, dated: bool = False) -> tuple[Aspect, bool]:
-    """The aspect asked and whether a cue said so (False: the default, 運用開始日); ``dated``:
-    the question says a date (a contract's), so a question whether it can be submitted
-    electronically asks the start."""
+def detect_aspect(surface: str, reading: str) -> tuple[Aspect, bool]:
+    """The aspect asked and whether a cue said so (False: the default, 運用開始日)."""
     surface, reading = _IN_FORM_RE.sub("で", surface), _IN_FORM_RE.sub("で", reading)
-    if not (_WHERE_HOW_RE.search(surface) or _WHERE_HOW_RE.search(reading)):
-        # 電子証書で提出できますか: whether the form may be electronic, not where to send it
-        surface = _IN_FORM_SUBMIT_RE.sub("で", surface)
-        reading = _IN_FORM_SUBMIT_RE.sub("で", reading)
+    asks = {*asks_of(surface), *asks_of(reading)}
+    how = bool(asks & {"where", "how"}) or any(map(_SUBMIT_HOW_RE.search, (surface, reading)))
+    if not how:
+        form = (
+            (_IN_FORM_POTENTIAL_RE, _IN_FORM_CAN_RE) if "can" in asks else (_IN_FORM_POTENTIAL_RE,)
+        )
+        for pattern in form:
+            surface, reading = pattern.sub("で", surface), pattern.sub("で", reading)
     for aspect, pattern in _ASPECT_CUES:
         if pattern.search(surface) or pattern.search(reading):
             when = _WHEN_RE.search(surface) or _WHEN_RE.search(reading)
-            if aspect in ("documents", "submission") and when:
-                return "start", True
-            if (
-                aspect == "submission"
-                and dated
-                and _CAN_RE.search(surface)
-                and not (_WHERE_HOW_RE.search(surface) or _WHERE_HOW_RE.search(reading))
-            ):
+            if when and (aspect == "documents" or (aspect == "submission" and not how)):
                 return "start", True
             return aspect, True
     return "start", False
@@ -864,6 +856,18 @@ _CONTRACT_SYSTEM_RE = re.compile(
 _GUARANTEE_RE = re.compile(r"保証|ほしょう|証書|しょうしょ|前払|まえばらい|認証キー|にんしょうきー")
 
 
+# A surety company said by where it is (北海道の保証会社; 東日本と北海道の会社 in a question about
+# the surety companies): not an orderer.
+_SURETY_COMPANY_RE = re.compile(r"保証(?:事業)?会社|ほしょう(?:じぎょう)?がいしゃ")
+
+
+def says_where_a_company_is(folded: str, end: int) -> bool:
+    """The name ending at ``end`` says where a surety company is, not an orderer."""
+    if _SURETY_COMPANY_RE.match(folded, end + 1) and folded.startswith("の", end):
+        return True
+    return folded.startswith("の会社", end) and _SURETY_COMPANY_RE.search(folded) is not None
+
+
 def asks_guarantee_only(surface: str, reading: str) -> bool:
     """The question speaks of guarantees (保証, 証書, 前払金) and not of an e-contract system
     (電子契約, 契約書, 署名): 鳥栖市の建コン業務、前払いの証書を電子でもらえる？"""
@@ -890,7 +894,9 @@ _DATE_ROLES: tuple[tuple[AppliesTo, re.Pattern[str]], ...] = (
 
 _CLAUSE_RE = re.compile(r"[、,。.;；]")
 # A date right before a change (令和7年の変更契約, 8月に増額変更): the change's, not the contract's.
-_CHANGE_DATE_RE = re.compile(r".{0,3}(?:変更|訂正|へんこう|ていせい)")
+_CHANGE_DATE_RE = re.compile(
+    r"(?:の|に|で|は)?(?:増額|減額|工期)?(?:の)?(?:変更|訂正|へんこう|ていせい)"
+)
 
 
 def _role(text: str) -> AppliesTo | None:
@@ -905,7 +911,7 @@ class DatedCase(NamedTuple):
     said_as: AppliesTo | None
     month: bool = False  # said to the month only (令和8年4月に契約)
     next_time: date | None = None  # said without its year (4月1日): day is the last occurrence
-    last: date | None = None  # a span said relative to today (去年): day is its first day
+    last: date | None = None  # a span (去年, 令和5年度): day is its first day
     label: str = ""  # such a span as said, with what it means today: 去年（令和7年）
 
 
@@ -917,6 +923,7 @@ class DatesSaid(NamedTuple):
     cases: list[DatedCase]
     errors: list[str]
     rest: str
+    cut: bool = False  # whether any date was cut out of ``rest`` (one not checked too)
 
 
 # A date typed in hiragana: れいわ8ねん4がつ1にち.
@@ -950,7 +957,7 @@ def read_dates(question: str, today: date | None = None) -> DatesSaid:
     for start, end in sorted([*((d.start, d.end) for d in dates), *refused]):
         kept.append(text[last:start])
         last = end
-    return DatesSaid(cases, errors, "".join([*kept, text[last:]]))
+    return DatesSaid(cases, errors, "".join([*kept, text[last:]]), bool(dates or refused))
 
 
 # What may stand beside an orderer's name in a question that asks only about its record

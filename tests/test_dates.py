@@ -519,7 +519,17 @@ def test_a_year_said_alone_is_its_span(text: str, first: date, last: date, label
 
 
 @pytest.mark.parametrize(
-    "text", ["5年前に契約", "3年間の工事", "2年目", "10年以上前", "平成35年度"]
+    "text",
+    [
+        "5年前に契約",
+        "3年間の工事",
+        "2年目",
+        "10年以上前",
+        "平成35年度",
+        "工期が最大3年でも",  # 大 inside 最大 is no 大正
+        "2024年問題",
+        "2000年代の工事",
+    ],
 )
 def test_durations_and_impossible_years_are_not_dates(text: str) -> None:
     found = find_dates(text, date(2026, 11, 23))
@@ -588,3 +598,25 @@ def test_months_in_sentences() -> None:
     found = [d for d in find_dates("令和8年4月に契約、R8.5.1に公告、2026/6").said if d.month]
     assert [d.day for d in found] == [APRIL_1_2026, date(2026, 6, 1)]  # not the full date
     assert find_dates("令和8年13月").said == []
+
+
+def test_a_fiscal_year_stays_one_before_other_words() -> None:
+    today = date(2026, 11, 23)
+    for text in ("令和5年度分の工事", "2023年度後半の契約"):
+        (found,) = find_dates(text, today).said
+        assert (found.day, found.last) == (date(2023, 4, 1), date(2024, 3, 31)), text
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("令和5年 3月1日契約", date(2023, 3, 1)),
+        ("令和5年は3月1日に契約", date(2023, 3, 1)),
+        ("令和5年度 2月1日", date(2024, 2, 1)),  # the fiscal year's February
+        ("去年 10月5日に契約", date(2025, 10, 5)),
+        ("本日令和5年4月1日に契約", date(2023, 4, 1)),  # a full era name after a kanji
+    ],
+)
+def test_a_year_said_just_before_a_day_dates_it(text: str, day: date) -> None:
+    (found,) = find_dates(text, date(2026, 11, 23)).said
+    assert (found.day, found.last, found.next_time) == (day, None, None)

@@ -101,7 +101,9 @@ def test_hiragana_fullwidth_and_kanji_questions_meet() -> None:
 def test_what_a_question_asks_for() -> None:
     assert asks_of("始まったのは何年くらい") == ("when",)
     assert asks_of("何月から") == ("when",)
-    assert "when" not in asks_of("何年間かかる") + asks_of("何年前の契約")
+    assert asks_of("何年からでしたっけ") == ("when",)
+    for duration in ("何年間かかる", "何年前の契約", "何年もつの", "何年か前"):
+        assert "when" not in asks_of(duration), duration
 
 
 def test_homophone_typos_read_like_the_right_word() -> None:
@@ -330,11 +332,16 @@ def test_a_place_before_a_company_is_not_an_orderer() -> None:
     answer = ask("保証事業会社は全部で３社？東日本と北海道の会社も電子証書ＯＫ？")
     assert answer.entry_id == "surety-companies"
     assert ask("北海道の工事は電子保証使える？").orderer == "北海道"
+    assert ask("熊本県の企業局の工事は電子保証？").orderer == "熊本県"  # 企業局: a public body
+    assert ask("北海道の保証会社でも電子証書は出せる？").entry_id == "surety-companies"
+    assert ask("鳥栖市の会社ですが、前払金の証書は電子でいける？").orderer == "鳥栖市"
 
 
 def test_a_prefectures_office_is_the_prefecture() -> None:
     assert mentions("京都の府庁の工事は電子？")[0][1] == ["京都府"]
     assert ask("佐賀の県庁の工事は電子？").orderer == "佐賀県"
+    # only right after the name: here 京都 is still either
+    assert mentions("京都の市役所の工事、府庁と同じで電子？")[0][1] == ["京都府", "京都市"]
 
 
 @pytest.mark.parametrize(
@@ -474,16 +481,26 @@ def test_with_a_contract_date_whether_it_can_be_submitted_asks_the_start() -> No
     assert answer.answer.startswith("【令和3年5月の案件】") and "対象外" in answer.answer
     answer = ask("鳥栖市で令和4年3月に契約した工事は電子証書を出せますか")
     assert answer.answer.startswith("【令和4年3月の案件】") and answer.dates[0].eligible is False
-    # where or how to submit stays a submission question, and no date is checked for it
-    answer = ask("福岡県で令和7年5月に契約したけど、どこに提出すればいい？")
-    assert (answer.aspect, answer.dates) == ("submission", ())
+    # where, how, to whom or in what form to submit stays a submission question, with no
+    # date checked for it
+    for question in (
+        "福岡県で令和7年5月に契約したけど、どこに提出すればいい？",
+        "熊本県、令和8年4月1日契約の工事。証書は郵送で出せる？",
+        "大分県の工事、電子で提出するにはどうする？",
+        "大分県の工事、電子で提出するのは誰宛て？",
+        "熊本県の証書の提出先、何年から変わった？",
+    ):
+        answer = ask(question)
+        assert (answer.aspect, answer.dates) == ("submission", ()), question
     # an old contract's change: the date says whether the contract is old at all
     answer = ask("佐賀県で令和5年に契約した工事の変更は電子にできる？")
     assert answer.aspect == "pre_start" and answer.dates[0].eligible is False
-    assert (
-        answer.answer.startswith("【令和5年の案件】")
-        and "運用開始前に契約した案件" in answer.answer
-    )
+    # the date says whether the contract is old; what its change may be is the record's
+    first, rest = answer.answer.split("\n", 1)
+    assert first.startswith("【令和5年の案件】") and first.endswith("運用開始前の契約です。")
+    assert "運用開始前に契約した案件" in rest
+    answer = ask("熊本県で令和5年3月1日契約の変更は電子証書でいける？")  # the contract's date
+    assert answer.aspect == "pre_start" and [d.said for d in answer.dates] == ["令和5年3月1日"]
 
 
 def test_a_question_of_names_and_record_words_needs_no_domain_word() -> None:
