@@ -798,12 +798,13 @@ _FORM = r"(?:電子|紙|書面|でんし|かみ|しょめん)(?:の?(?:証書|�
 _IN_FORM_RE = re.compile(rf"{_FORM}で(?:出|だ)(?=[さしすせそ])")
 # 電子証書を出せますか, and 電子証書で提出できますか (with できる, 可能, いい…): whether the form
 # may be electronic, unless how the submission is made is asked as well.
-_IN_FORM_POTENTIAL_RE = re.compile(rf"{_FORM}を(?:出|だ)せ")
+_IN_FORM_POTENTIAL_RE = re.compile(rf"{_FORM}を(?:出|だ)(?:せ|しても)")
 _IN_FORM_CAN_RE = re.compile(rf"{_FORM}で(?:提出|ていしゅつ)")
-# How a submission is made, besides asks_of's where and how: to whom, in what form, by when.
+# How a submission is made, besides asks_of's where and how: to whom, in what form, by when,
+# and what is sent (認証キーは電子で提出できる？ asks how the key is sent).
 _SUBMIT_HOW_RE = re.compile(
     r"誰|だれ|宛|あて|窓口|まどぐち|担当|たんとう|課|郵送|ゆうそう|持参|添付|てんぷ|原本|げんぽん|"
-    r"pdf|ふぁいる|めーる|あっぷろーど|期限|きげん|いつまで|必要|ひつよう"
+    r"pdf|ふぁいる|めーる|あっぷろーど|期限|きげん|いつまで|必要|ひつよう|認証キー|きー|お知らせ"
 )
 
 # いつから asks the start even when a certificate is named (前払金もらう予定…いつから対応): the

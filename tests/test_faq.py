@@ -634,6 +634,8 @@ def test_saying_the_form_is_not_asking_where_to_submit() -> None:
     # 電子証書で提出 is the form too, unless where, how or by when is asked
     assert detect_aspect("電子証書で提出することは可能", "") == ("start", False)
     assert detect_aspect("電子証書でどうやって提出", "")[0] == "submission"
+    assert detect_aspect("電子証書を出しても大丈夫", "") == ("start", False)
+    assert detect_aspect("認証キーは電子で提出できる", "")[0] == "submission"  # how it is sent
     # いつから with 出せる asks the start
     assert detect_aspect("証書をネットで出せるようになったのはいつ頃から", "") == ("start", True)
 
