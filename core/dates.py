@@ -216,10 +216,6 @@ _RELATIVE = {
 }
 _RELATIVE_WORDS = "|".join(sorted(_RELATIVE, key=len, reverse=True))
 
-# The same forms inside a sentence: not part of a longer number, era letters in either case;
-# a month and day without a year (4月1日), not after a year or a fiscal year (8年4月1日,
-# 令和7年度の4月1日) or a number; and the relative words as words of their own (not 日本年金,
-# することしか), alone or before a month or day (去年の10月, 今年度の4月1日, 来月の5日).
 # An era said by its one kanji (令8年) counts only where no kanji comes before it: 最大3年 is not
 # 大正3年.
 _NOT_INSIDE_A_WORD = r"(?:(?<![\u3005\u4e00-\u9fff])|(?=令和|平成|昭和|大正|明治|[0-9a-z]))"

@@ -817,12 +817,9 @@ def detect_aspect(surface: str, reading: str) -> tuple[Aspect, bool]:
     surface, reading = _IN_FORM_RE.sub("で", surface), _IN_FORM_RE.sub("で", reading)
     asks = {*asks_of(surface), *asks_of(reading)}
     how = bool(asks & {"where", "how"}) or any(map(_SUBMIT_HOW_RE.search, (surface, reading)))
-    if not how:
-        form = (
-            (_IN_FORM_POTENTIAL_RE, _IN_FORM_CAN_RE) if "can" in asks else (_IN_FORM_POTENTIAL_RE,)
-        )
-        for pattern in form:
-            surface, reading = pattern.sub("で", surface), pattern.sub("で", reading)
+    form = [] if how else [_IN_FORM_POTENTIAL_RE, *([_IN_FORM_CAN_RE] if "can" in asks else [])]
+    for pattern in form:
+        surface, reading = pattern.sub("で", surface), pattern.sub("で", reading)
     for aspect, pattern in _ASPECT_CUES:
         if pattern.search(surface) or pattern.search(reading):
             when = _WHEN_RE.search(surface) or _WHEN_RE.search(reading)
