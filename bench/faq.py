@@ -15,8 +15,8 @@ Rows:
 Accuracy and abstention come from tests/faq_eval/*.yaml (faq.evaluation). Latency is per
 question (all of them): the median of ``--repeat`` runs of each, after one warm-up question
 of each kind; p50/p99 are over the questions. "First pass" is each question once, in order,
-right after a build: a document's vector is made the first time a question scores it, so the
-first questions pay for those. The build is the median of three builds; "saved"
+right after a build (nothing warmed by earlier questions). The build is the median of three
+builds; "saved"
 is the median of three loads of the build that faq.cache keeps on disk (what `hosho ask` and the
 UI pay while the knowledge files and the code are unchanged). The
 Sudachi dictionary load and the knowledge-file load are timed separately from the index build,

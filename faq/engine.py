@@ -25,12 +25,13 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from itertools import chain
 from typing import Any, Literal, NamedTuple
+
+import numpy as np
 
 from core.dates import format_wareki, format_wareki_month
 from core.eligibility import (
@@ -80,7 +81,7 @@ from faq.entities import (
     read_dates,
     says_where_a_company_is,
 )
-from faq.index import FEATURES, GRAMS, Features, Field
+from faq.index import CHANNELS, Field, Occurrences, Terms, occurrences, query_features
 from faq.normalize import (
     Analysis,
     Token,
@@ -402,36 +403,38 @@ class Assistant:
         )
         lap("normalise")
         t = self.tuning
-        phrasing_features: dict[str, list[Features]] = {}
-        entry_features: dict[str, list[Features]] = {}
-        for name in _CHANNELS:
-            grams = GRAMS[name]
-            phrased = [grams(doc) for doc in phrasing_docs]
-            phrasing_features[name] = list(map(Counter, phrased))
+        self._terms = Terms()
+        entry_of = np.array(self._entry_of, dtype=np.int64)
+        phrasing_found: dict[str, Occurrences] = {}
+        entry_found: dict[str, Occurrences] = {}
+        for name, in_phrasing, in_entry in zip(CHANNELS, t.phrasing, t.entry, strict=True):
+            if in_phrasing <= 0 and in_entry <= 0:
+                continue
+            keys, docs = phrasing_found[name] = occurrences(name, phrasing_docs, self._terms)
             # An entry as a whole: its tags and all its phrasings.
-            entry_features[name] = [
-                Counter(chain(grams(doc), *(phrased[i] for i in self._phrasings_of[e])))
-                for e, doc in enumerate(tag_docs)
-            ]
+            tag_keys, tag_of = occurrences(name, tag_docs, self._terms)
+            entry_found[name] = (
+                np.concatenate([tag_keys, keys]),
+                np.concatenate([tag_of, entry_of[docs]]),
+            )
+        answer_found = {
+            name: occurrences(name, answer_docs, self._terms)
+            for name, w in zip(CHANNELS, t.answer, strict=True)
+            if w > 0
+        }
         lap("features")
+        size = len(questions)
         self._phrasing_field = Field(
-            list(zip(_CHANNELS, t.phrasing, strict=True)), phrasing_features
+            list(zip(CHANNELS, t.phrasing, strict=True)), phrasing_found, len(phrasings)
         )
-        self._entry_field = Field(list(zip(_CHANNELS, t.entry, strict=True)), entry_features)
-        self._answer_field = Field(
-            list(zip(_CHANNELS, t.answer, strict=True)),
-            {
-                name: [FEATURES[name](d) for d in answer_docs]
-                for name in _CHANNELS
-                if t.answer[_CHANNELS.index(name)] > 0
-            },
-        )
-        # Nearly every question scores the entries and answers: their vectors are made now,
-        # so the first questions after a build cost what later ones do (a phrasing's vector is
-        # made the first time it is a candidate).
-        self._entry_field.fill()
-        self._answer_field.fill()
-
+        self._entry_field = Field(list(zip(CHANNELS, t.entry, strict=True)), entry_found, size)
+        self._answer_field = Field(list(zip(CHANNELS, t.answer, strict=True)), answer_found, size)
+        # The phrasings are in entry order: where each entry's run starts, and its entry.
+        change = np.flatnonzero(np.diff(entry_of)) + 1
+        self._runs = np.concatenate([[0], change]).astype(np.int64) if len(entry_of) else entry_of
+        self._run_sizes = np.diff(np.append(self._runs, len(entry_of)))
+        self._run_entry = entry_of[self._runs]
+        self._entry_array = entry_of
         lap("indexes")
         self.finder.known_words = frozenset(x.surface for _c, toks in masked for x in toks)
         by_name = {normalize_name(o.name): o for o in orderers.orderers} if orderers else {}
@@ -537,61 +540,68 @@ class Assistant:
     ) -> list[_Ranked]:
         """The candidate entries, best first, scores in 0..1.
 
-        Candidates: the phrasings that share the most rare features with the question (and
-        their entries); each is then scored exactly.
+        Candidates: the phrasings that share the most rare features with the question, and
+        the entries whose wording as a whole or whose answer shares the most with it (with all
+        their phrasings). An entry's best candidate phrasing (plus a share of its second best)
+        picks the entries that are then scored as wholes and on their answers.
         """
         t = self.tuning
-        features: dict[str, Features] = {}
-        phr = self._phrasing_field.query(query, features)
-        hits = Counter(self._phrasing_field.hits(phr, t.rare))
-        ent = self._entry_field.query(query, features)
-        ans = self._answer_field.query(query, features)
-        chosen = [i for i, _n in hits.most_common(t.candidates)]
+        features = query_features(query, self._terms)
+        hits, met = self._phrasing_field.hits(features, t.rare)
+        # The candidates, in the order they are taken (their place: the first of equal scores
+        # in an entry is its best): the most hits first, among equals the one met first.
+        place = np.full(len(hits), len(hits), dtype=np.int64)
+        top = np.lexsort((met, -hits))[: t.candidates]
+        top = top[hits[top] > 0]
+        place[top] = np.arange(len(top))
+        taken = len(top)
         if t.entry_candidates:
-            # Entries whose wording as a whole or whose answer shares the most with the
-            # question join with all their phrasings.
-            whole = Counter(self._entry_field.hits(ent, t.rare))
-            whole.update(self._answer_field.hits(ans, t.rare))
-            seen = {self._entry_of[i] for i in chosen}
-            for e, _n in whole.most_common(t.entry_candidates):
-                if e not in seen:
-                    chosen.extend(self._phrasings_of[e])
-        if not chosen:
+            on_entry, entry_met = self._entry_field.hits(features, t.rare)
+            on_answer, answer_met = self._answer_field.hits(features, t.rare)
+            # Met on the wording first; those met on the answer alone after all of those.
+            met = np.where(on_entry > 0, entry_met, entry_met + answer_met)
+            whole = on_entry + on_answer
+            seen = np.zeros(len(whole), dtype=bool)
+            seen[self._entry_array[top]] = True
+            for e in np.lexsort((met, -whole))[: t.entry_candidates].tolist():
+                if whole[e] > 0 and not seen[e]:
+                    joined = np.flatnonzero(self._entry_array == e)
+                    place[joined] = np.arange(taken, taken + len(joined))
+                    taken += len(joined)
+        if not taken:
             return []
-        score_phrasing = self._phrasing_field.score
-        entry_of = self._entry_of
-        best: dict[int, tuple[float, int]] = {}
-        second: dict[int, float] = {}
-        for i in chosen:
-            s = score_phrasing(phr, i)
-            e = entry_of[i]
-            old = best.get(e)
-            if old is None:
-                best[e] = (s, i)
-            elif s > old[0]:
-                second[e] = old[0]
-                best[e] = (s, i)
-            elif s > second.get(e, 0.0):
-                second[e] = s
-        # The entries whose phrasings did best are scored as wholes and on their answers.
+        chosen = place < len(hits)
+        phrasing = np.where(chosen, self._phrasing_field.scores(features), -1.0)
+        # Each entry's phrasings, best first (the first taken of equals), in its run.
+        order = np.lexsort((place, -phrasing, self._entry_array))
+        ranked_scores = phrasing[order]
+        best = ranked_scores[self._runs]
+        second = np.where(
+            self._run_sizes > 1,
+            ranked_scores[np.minimum(self._runs + 1, len(order) - 1)],
+            0.0,
+        ).clip(0.0)
+        live = np.flatnonzero(best >= 0)  # entries with a candidate phrasing
         phrased = sorted(
-            (
-                (first + t.second_phrasing * second.get(e, 0.0), e, i)
-                for e, (first, i) in best.items()
+            zip(
+                (best[live] + t.second_phrasing * second[live]).tolist(),
+                self._run_entry[live].tolist(),
+                order[self._runs[live]].tolist(),
+                strict=True,
             ),
             reverse=True,
         )[: t.entries]
+        ent = self._entry_field.scores(features).tolist()
+        ans = self._answer_field.scores(features).tolist()
         w_entry = t.w_entry if self._entry_field.kinds else 0.0
         w_answer = t.w_answer if self._answer_field.kinds else 0.0
         weight = t.w_phrasing * (1 + t.second_phrasing) + w_entry + w_answer
         ranked: list[_Ranked] = []
         guarantee_only = asks_guarantee_only(query.surface, query.reading)
         for phrasing_score, e, i in phrased:
-            score = t.w_phrasing * phrasing_score + (
-                w_entry * self._entry_field.score(ent, e) if w_entry else 0.0
-            )
+            score = t.w_phrasing * phrasing_score + (w_entry * ent[e] if w_entry else 0.0)
             if e < len(self.entries):
-                answer = w_answer * self._answer_field.score(ans, e) if w_answer else 0.0
+                answer = w_answer * ans[e] if w_answer else 0.0
                 score = (score + answer) / weight
             else:  # an out-of-scope topic has no answer to match, only its name
                 score /= weight - w_answer

@@ -1,249 +1,256 @@
-"""Sparse TF-IDF cosines over features of three kinds (pure Python).
+"""Sparse TF-IDF cosines over features of three kinds, on numpy arrays.
 
 Features: character 2/3-grams (and single kanji) of the normalised surface, character bigrams
 of the reading, and Sudachi content words with their pairs, synonym groups and what the
-question asks for. The engine finds candidate documents through the rare features' posting
-lists (C-level counting), then computes exact cosines for those candidates only, so a question
-costs a millisecond or two with thousands of documents.
+question asks for. Every feature is a 64-bit key: an n-gram packs its characters' code points
+(21 bits each), a word is numbered by a :class:`Terms` list. So a build is a few sorts over
+arrays of (feature, document) occurrences, with no Python loop over the features, and a
+question scores every document in one pass over the posting lists of its features.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import chain, repeat
-from operator import add, mul
-from typing import Any, cast
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 from faq.normalize import Analysis
 
 __all__ = [
-    "FEATURES",
-    "GRAMS",
+    "CHANNELS",
+    "Channel",
     "Field",
-    "TfidfIndex",
-    "reading_ngrams",
-    "surface_ngrams",
-    "term_features",
+    "Occurrences",
+    "Query",
+    "Terms",
+    "occurrences",
+    "query_features",
+    "reading_occurrences",
+    "surface_occurrences",
+    "term_grams",
 ]
 
-_KANJI_RE = re.compile(r"[\u3005\u4e00-\u9fff]")
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+Occurrences = tuple[Ints, Ints]  # each feature occurrence's key and document, documents in order
+Query = tuple[Ints, Ints]  # a question's distinct feature keys (-1: unknown) and their counts
 
-Features = Counter[str]
-
-
-def _ngrams(text: str, sizes: tuple[int, ...]) -> Iterator[str]:
-    """Character n-grams of ``text``, not across spaces (words listed side by side, as tags are;
-    unspaced text takes the faster paths in the featurizers)."""
-    return (
-        gram
-        for n in sizes
-        for i in range(len(text) - n + 1)
-        if " " not in (gram := text[i : i + n])
-    )
+_SPACE = ord(" ")
+_BITS = 21  # every code point fits (U+10FFFF < 2**21); a trigram takes 63 bits
 
 
-def _bigrams(text: str) -> list[str]:
-    """The character bigrams of ``text`` in order, made in C (``text[i] + text[i + 1]``)."""
-    return list(map(add, text, text[1:]))
+def _codes(texts: Sequence[str]) -> tuple[Ints, Ints]:
+    """The code points of ``texts``, each followed by a space, and each one's document."""
+    joined = " ".join(texts) + " " if texts else ""
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+    return codes, np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
 
 
-# Each kind's featurizer comes in two forms: the list of a text's features, repeats included
-# (GRAMS), and their counts (FEATURES). An entry's counts are those of its phrasings' lists
-# chained, counted in one go (in C).
+def surface_occurrences(texts: Sequence[str]) -> Occurrences:
+    """Character 2- and 3-grams of each normalised surface, none across a space (tags are words
+    side by side), plus single kanji (紙, 市, 県)."""
+    codes, docs = _codes(texts)
+    space = codes == _SPACE
+    pair = ~(space[:-1] | space[1:])
+    triple = pair[:-1] & ~space[2:]
+    bigrams = (codes[:-1] << _BITS) | codes[1:]
+    trigrams = (bigrams[:-1] << _BITS) | codes[2:]
+    kanji = (codes == 0x3005) | ((codes >= 0x4E00) & (codes <= 0x9FFF))
+    keys = np.concatenate([bigrams[pair], trigrams[triple], codes[kanji]])
+    return keys, np.concatenate([docs[:-1][pair], docs[:-2][triple], docs[kanji]])
 
 
-def surface_grams(a: Analysis) -> list[str]:
-    """Character 2- and 3-grams of the normalised surface, plus single kanji (紙, 市, 県)."""
-    text = a.surface
-    if " " in text:  # tags: no n-gram across two words
-        return [*_ngrams(text, (2, 3)), *_KANJI_RE.findall(text)]
-    # All bigrams, then all trigrams (each a bigram and the next character), then the kanji.
-    bigrams = _bigrams(text)
-    return [*bigrams, *map(add, bigrams, text[2:]), *_KANJI_RE.findall(text)]
-
-
-def surface_ngrams(a: Analysis) -> Features:
-    return Counter(surface_grams(a))
-
-
-_KATAKANA = str.maketrans({c: c + 0x60 for c in range(ord("ぁ"), ord("ゖ") + 1)})
-
-
-def reading_grams(a: Analysis) -> list[str]:
-    """Character bigrams of the reading (homophone typos meet: 保障/保証), written in katakana
-    so they never collide with the surface's hiragana n-grams. (Trigrams added nothing on
-    the dev split and cost a third of the time.)"""
-    text = a.reading.translate(_KATAKANA)
-    return list(_ngrams(text, (2,))) if " " in text else _bigrams(text)
-
-
-def reading_ngrams(a: Analysis) -> Features:
-    return Counter(reading_grams(a))
+def reading_occurrences(texts: Sequence[str]) -> Occurrences:
+    """Character bigrams of each reading (homophone typos meet: 保障/保証). (Trigrams added
+    nothing on the dev split and cost a third of the time.)"""
+    codes, docs = _codes(texts)
+    pair = ~((codes[:-1] == _SPACE) | (codes[1:] == _SPACE))
+    return ((codes[:-1] << _BITS) | codes[1:])[pair], docs[:-1][pair]
 
 
 def term_grams(a: Analysis) -> list[str]:
     """Sudachi content words (normalized forms), adjacent pairs of them, the dictionary's
-    synonym groups (@831: 利点 = メリット) and what the question asks for (?what, ?where, …);
-    prefixed so they never collide with n-grams."""
-    words = list(map("#".__add__, a.terms))  # "#" + each term
+    synonym groups (@831: 利点 = メリット) and what the question asks for (?what, ?where, …)."""
     return [
-        *words,
-        *map(add, words, map("|".__add__, a.terms[1:])),  # "#x" + "|y"
-        *map("?".__add__, a.asks),
-        *map("@".__add__, map(str, a.groups)),
+        *a.terms,
+        *(f"{x}|{y}" for x, y in zip(a.terms, a.terms[1:], strict=False)),
+        *(f"?{x}" for x in a.asks),
+        *(f"@{g}" for g in a.groups),
     ]
 
 
-def term_features(a: Analysis) -> Features:
-    return Counter(term_grams(a))
+class Terms:
+    """Numbers for the word features (:func:`term_grams`), given as the knowledge is indexed."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def occurrences(self, docs: Sequence[Analysis]) -> Occurrences:
+        grams = [term_grams(a) for a in docs]
+        number = self.ids.setdefault
+        keys = [number(g, len(self.ids)) for said in grams for g in said]
+        lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        return (
+            np.array(keys, dtype=np.int64),
+            np.repeat(np.arange(len(docs), dtype=np.int64), lengths),
+        )
+
+    def query(self, a: Analysis) -> Query:
+        counts = Counter(term_grams(a))
+        get = self.ids.get
+        return (
+            np.fromiter((get(g, -1) for g in counts), dtype=np.int64, count=len(counts)),
+            np.fromiter(counts.values(), dtype=np.int64, count=len(counts)),
+        )
 
 
-GRAMS: dict[str, Callable[[Analysis], list[str]]] = {
-    "surface": surface_grams,
-    "reading": reading_grams,
-    "terms": term_grams,
-}
-FEATURES: dict[str, Callable[[Analysis], Features]] = {
-    "surface": surface_ngrams,
-    "reading": reading_ngrams,
-    "terms": term_features,
-}
+CHANNELS = ("surface", "reading", "terms")
 
 
-class TfidfIndex:
-    """TF-IDF vectors (log tf, smoothed idf, unit length) of documents, for cosines.
+def occurrences(name: str, docs: Sequence[Analysis], terms: Terms) -> Occurrences:
+    """The feature occurrences of kind ``name`` in ``docs``."""
+    if name == "surface":
+        return surface_occurrences([a.surface for a in docs])
+    if name == "reading":
+        return reading_occurrences([a.reading for a in docs])
+    return terms.occurrences(docs)
 
-    Features a query has and no document has keep the largest IDF in the query's norm, so an
-    off-topic question (天気, ランチ) scores low instead of matching on its one common word.
-    The index is the posting lists and the IDF; a document's vector is made when asked for
-    (:meth:`weights`).
+
+def query_features(a: Analysis, terms: Terms) -> dict[str, Query]:
+    """A question's features of every kind, as distinct keys (in the order they first occur:
+    bigrams, trigrams, kanji, each from the start) and counts."""
+    found: dict[str, Query] = {}
+    for name, featurize in (("surface", surface_occurrences), ("reading", reading_occurrences)):
+        keys, _docs = featurize([getattr(a, name)])
+        distinct, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        order = np.argsort(first)
+        found[name] = distinct[order], counts[order].astype(np.int64)
+    found["terms"] = terms.query(a)
+    return found
+
+
+def _tf(counts: Ints) -> Floats:
+    return 1.0 + np.log(counts.astype(np.float64))
+
+
+class Channel:
+    """TF-IDF vectors (log tf, smoothed idf, unit length) of the documents for one kind of
+    feature, kept as posting lists: the sorted keys, where each key's documents start, and the
+    documents with their weights in their unit vectors.
+
+    Features a question has and no document has keep the largest IDF in the question's norm, so
+    an off-topic question (天気, ランチ) scores low instead of matching on its one common word.
     """
 
-    def __init__(self, docs: Sequence[Features]) -> None:
-        n = len(docs)
-        # The plain double loop: counting the document frequencies in C first spares none of
-        # the lists, and deriving an entry's lists from its phrasings' was measured slower.
-        postings: defaultdict[str, list[int]] = defaultdict(list)
-        for i, doc in enumerate(docs):
-            for g in doc:
-                postings[g].append(i)
-        log, top = math.log, n + 1
-        # The idf of each document frequency and the tf factor of each count (up to the largest
-        # in a document), computed once (not once a feature).
-        idf_of_df = [log(top / (df + 1)) + 1.0 for df in range(n + 1)]
-        dfs = map(len, postings.values())
-        self._idf = dict(zip(postings, map(idf_of_df.__getitem__, dfs), strict=True))
-        self._oov_idf = log(top) + 1.0
-        most = max(map(max, map(dict.values, filter(None, docs))), default=1)
-        self._tf_factor = [1.0 + log(tf) if tf else 0.0 for tf in range(most + 1)]
-        self.postings = dict(postings)
-        self.size = n
+    def __init__(self, found: Occurrences, size: int) -> None:
+        keys, docs = found
+        order = np.lexsort((docs, keys))
+        keys, docs = keys[order], docs[order]
+        # One row per (key, document) pair, with its count; then one per key.
+        pair = np.ones(len(keys), dtype=bool)
+        pair[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
+        pair_at = np.flatnonzero(pair)
+        tf = np.diff(np.append(pair_at, len(keys)))
+        keys, docs = keys[pair_at], docs[pair_at]
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        starts = np.flatnonzero(first)
+        df = np.diff(np.append(starts, len(keys)))
+        self.size = size
+        self.keys: Ints = keys[starts]
+        self.starts: Ints = np.append(starts, len(keys))
+        self.idf: Floats = np.log((size + 1) / (df + 1)) + 1.0
+        self.oov_idf = float(np.log(size + 1) + 1.0)
+        weights = _tf(tf) * np.repeat(self.idf, df)
+        norms = np.sqrt(np.bincount(docs, weights=weights * weights, minlength=size))
+        norms[norms == 0] = 1.0
+        self.docs: Ints = docs
+        self.weights: Floats = weights / norms[docs]
 
-    def weights(self, features: Features) -> Iterator[tuple[str, float]]:
-        """The features of an indexed document, in order, with their weights in its unit
-        vector."""
-        if sum(features.values()) == len(features):  # every count is 1
-            values = list(map(self._idf.__getitem__, features))
-        else:  # (1 + log tf) * idf
-            factors = map(self._tf_factor.__getitem__, features.values())
-            values = list(map(mul, factors, map(self._idf.__getitem__, features)))
-        inverse = 1.0 / (math.hypot(*values) or 1.0)
-        return zip(features, map(mul, values, repeat(inverse)), strict=True)
+    def _rows(self, keys: Ints) -> tuple[Ints, npt.NDArray[np.bool_]]:
+        """The row of each key, and whether the documents have it at all."""
+        if not len(self.keys):
+            return np.zeros(len(keys), np.int64), np.zeros(len(keys), dtype=bool)
+        rows = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return rows, self.keys[rows] == keys
 
-    def vector(self, features: Features) -> dict[str, float]:
-        """The query's unit vector (unknown features included in the norm)."""
-        idf, oov = self._idf, self._oov_idf
-        weights = {
-            g: (1.0 if tf == 1 else 1.0 + math.log(tf)) * idf.get(g, oov)
-            for g, tf in features.items()
-        }
-        norm = math.sqrt(sum(w * w for w in weights.values()))
-        if not norm:
-            return {}
-        return {g: w / norm for g, w in weights.items() if g in idf}
+    def vector(self, query: Query) -> tuple[Ints, Floats]:
+        """The question's unit vector: which keys (their rows) it shares with the documents and
+        its weights there (unknown features count in the norm)."""
+        keys, counts = query
+        if not len(keys):
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        rows, known = self._rows(keys)
+        weights = _tf(counts) * np.where(known, self.idf[rows], self.oov_idf)
+        norm = float(np.sqrt(np.dot(weights, weights)))
+        return rows[known], weights[known] / norm
 
-    def hits(self, query: dict[str, float], rare: int) -> Iterable[int]:
-        """Documents sharing a rare feature (in at most ``rare`` documents) with the query,
-        once per shared feature; all sharing documents when no feature is rare. Features of
-        other kinds in ``query`` are ignored."""
-        postings = self.postings
-        lists = [postings[g] for g in query if g in postings]
-        return chain.from_iterable([p for p in lists if len(p) <= rare] or lists)
+    def hits(self, keys: Ints, rare: int) -> Ints:
+        """The documents of the rare ``keys`` (in at most ``rare`` documents; all ``keys`` when
+        none is rare), key after key, each key's documents in order."""
+        rows, known = self._rows(keys)
+        rows = rows[known]
+        df = self.starts[rows + 1] - self.starts[rows]
+        if (df <= rare).any():
+            rows = rows[df <= rare]
+        return self.docs[self._postings(rows)]
+
+    def _postings(self, rows: Ints) -> Ints:
+        """Where the postings of ``rows`` are, one row after the other (ragged ranges made in
+        one ``arange``)."""
+        starts = self.starts[rows]
+        lengths = self.starts[rows + 1] - starts
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        return offsets + np.arange(int(lengths.sum()))
+
+    def scores(self, rows: Ints, weights: Floats) -> Floats:
+        """Every document's cosine with the question's vector (see :meth:`vector`)."""
+        at = self._postings(rows)
+        lengths = self.starts[rows + 1] - self.starts[rows]
+        found = np.bincount(
+            self.docs[at],
+            weights=self.weights[at] * np.repeat(weights, lengths),
+            minlength=self.size,
+        )
+        return found.astype(np.float64, copy=False)
 
 
 class Field:
-    """Feature kinds over the same documents (a phrasing, an entry, an answer), merged.
-
-    Each kind has its own TF-IDF vectors. A document's unit vectors are merged as they are and
-    the question's are scaled by each kind's share of the weights, so one dot product gives the
-    weighted mean of the kinds' cosines (0..1). The kinds' features never collide (see the
-    featurizers).
-
-    A document's merged vector is made the first time it is scored (a question scores a few
-    dozen documents), or by :meth:`fill`; the documents' features are kept until then.
-    """
+    """Feature kinds over the same documents (a phrasing, an entry, an answer), weighted: the
+    score is the weighted mean of the kinds' cosines (0..1)."""
 
     def __init__(
-        self, weights: Sequence[tuple[str, float]], features: Mapping[str, Sequence[Features]]
+        self, weights: Sequence[tuple[str, float]], found: Mapping[str, Occurrences], size: int
     ) -> None:
         used = [(name, w) for name, w in weights if w > 0]
         total = sum(w for _n, w in used) or 1.0
-        self.size = len(features[used[0][0]]) if used else 0
-        self.kinds: list[tuple[str, float, TfidfIndex]] = [
-            (name, w / total, TfidfIndex(features[name])) for name, w in used
+        self.size = size
+        self.kinds: list[tuple[str, float, Channel]] = [
+            (name, w / total, Channel(found[name], size)) for name, w in used
         ]
-        self.vectors: list[dict[str, float] | None] = [None] * self.size
-        self._features = [features[name] for name, _w in used]  # by kind, as self.kinds
 
-    def query(
-        self, analysis: Analysis, features: dict[str, Features] | None = None
-    ) -> dict[str, float]:
-        """The question's merged vector; ``features`` are the question's features by kind
-        when already computed (the phrasing and entry fields share them)."""
-        merged: dict[str, float] = {}
-        for name, share, index in self.kinds:
-            found = features.get(name) if features is not None else None
-            if found is None:
-                found = FEATURES[name](analysis)
-                if features is not None:
-                    features[name] = found
-            merged.update({g: share * v for g, v in index.vector(found).items()})
-        return merged
+    def hits(self, query: Mapping[str, Query], rare: int) -> tuple[Ints, Ints]:
+        """How many rare features each document shares with the question over the kinds (see
+        :meth:`Channel.hits`), and when it was first met going through them (the question's
+        features in order, kind after kind; ``len`` of them all when never): candidates with
+        as many shared features are taken in that order."""
+        docs = np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [channel.hits(query[name][0], rare) for name, _share, channel in self.kinds]
+        )
+        first = np.full(self.size, len(docs), dtype=np.int64)
+        met, at = np.unique(docs, return_index=True)
+        first[met] = at
+        return np.bincount(docs, minlength=self.size), first
 
-    def hits(self, query: dict[str, float], rare: int) -> Iterable[int]:
-        """Documents sharing rare features with the question (see TfidfIndex.hits)."""
-        return chain.from_iterable(index.hits(query, rare) for _f, _s, index in self.kinds)
-
-    def score(self, query: dict[str, float], doc: int) -> float:
-        vector = self.vectors[doc]
-        if vector is None:  # two threads would make the same vector: no lock needed
-            vector = self.vectors[doc] = self._vector(doc)
-        if len(vector) < len(query):
-            get = query.get
-            return sum([w * q for g, w in vector.items() if (q := get(g)) is not None])
-        get = vector.get
-        return sum([w * d for g, w in query.items() if (d := get(g)) is not None])
-
-    def __getstate__(self) -> dict[str, Any]:
-        """A field is saved (faq.cache) with every vector made: they load faster than the
-        features they are made of, and questions after the load find them made."""
-        self.fill()
-        return self.__dict__
-
-    def fill(self) -> None:
-        """Make every document's vector now, and let go of the features they are made of."""
-        self.vectors = [v if v is not None else self._vector(i) for i, v in enumerate(self.vectors)]
-        self._features = []
-
-    def _vector(self, doc: int) -> dict[str, float]:
-        """Document ``doc``'s unit vectors of every kind, in one dict: a copy of the first
-        kind's counts, overwritten (faster than adding the keys one by one), then the others'."""
-        vector: dict[str, float] = {}
-        for (_name, _share, index), docs in zip(self.kinds, self._features, strict=True):
-            if not vector:
-                vector = cast("dict[str, float]", dict(docs[doc]))
-            vector.update(index.weights(docs[doc]))
-        return vector
+    def scores(self, query: Mapping[str, Query]) -> Floats:
+        """Every document's score for the question's features (see :func:`query_features`)."""
+        total = np.zeros(self.size)
+        for name, share, channel in self.kinds:
+            rows, weights = channel.vector(query[name])
+            if len(rows):
+                total += share * channel.scores(rows, weights)
+        return total

@@ -15,6 +15,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine
 
@@ -23,12 +24,13 @@ from core.knowledge import OutOfScope, load_faq
 from faq.engine import NOT_FOUND, Answer, Assistant, _without_tokens
 from faq.entities import asks_guarantee_only, detect_aspect
 from faq.index import (
-    GRAMS,
+    Channel,
     Field,
-    TfidfIndex,
-    reading_ngrams,
-    surface_ngrams,
-    term_features,
+    Terms,
+    query_features,
+    reading_occurrences,
+    surface_occurrences,
+    term_grams,
 )
 from faq.misses import is_miss, list_misses, record_miss
 from faq.normalize import (
@@ -1091,17 +1093,6 @@ def test_word_list_pattern_takes_the_longest_word_at_each_place() -> None:
     assert _any_of([]) == ""
 
 
-def test_entry_features_equal_counting_the_phrasings_one_after_the_other() -> None:
-    # The build counts an entry's features from its phrasings' feature lists chained.
-    parts = [Analysis("", "", s, "", (), ()) for s in ("電子保証の電子", "保証書", "", "電子")]
-    expected: Counter[str] = Counter()
-    for a in parts:
-        expected.update(surface_ngrams(a))
-    result = Counter(g for a in parts for g in GRAMS["surface"](a))
-    assert result == expected
-    assert list(result) == list(expected)  # same order: the same float sums in the index
-
-
 def test_cutting_a_name_shifts_the_tokens_after_it() -> None:
     cleaned, tokens = analyse_tokens("鳥栖市の認証キーの提出先")
     mentions = Assistant.load().finder.find(fold(cleaned), tokens)
@@ -1121,61 +1112,108 @@ def _grams(text: str, sizes: tuple[int, ...]) -> list[str]:
     ]
 
 
+def _decode(key: int) -> str:
+    """The characters an n-gram key packs (21 bits each)."""
+    chars = []
+    while key:
+        chars.append(chr(key & 0x1FFFFF))
+        key >>= 21
+    return "".join(reversed(chars))
+
+
 @pytest.mark.parametrize(
     ("surface", "reading"),
     [
         ("電子保証の認証キー", "でんしほしょうのにんしょうきー"),
         ("契約保証 入札ボンド", "けいやくほしょう にゅうさつぼんど"),  # tags: words side by side
         ("紙", "かみ"),
+        ("々", ""),
         ("", ""),
     ],
 )
-def test_features_are_the_ngrams_and_words_in_order(surface: str, reading: str) -> None:
+def test_features_are_the_ngrams_and_words(surface: str, reading: str) -> None:
     words = ("電子", "保証", "使う")
     a = Analysis("", "", surface, reading, words, (), ("can",), (831, 5))
-    kanji = [c for c in surface if "\u4e00" <= c <= "\u9fff"]
-    katakana = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in reading)
-    expected = {
-        "surface": Counter(_grams(surface, (2, 3)) + kanji),
-        "reading": Counter(_grams(katakana, (2,))),
-        "terms": Counter(
-            ["#電子", "#保証", "#使う", "#電子|保証", "#保証|使う", "?can", "@831", "@5"]
-        ),
+    kanji = [c for c in surface if c == "々" or "\u4e00" <= c <= "\u9fff"]
+    # Each text alone, and as the second of three documents (no n-gram across documents).
+    for texts, doc in (([surface], 0), (["保証書", surface, "電子"], 1)):
+        keys, docs = surface_occurrences(texts)
+        mine = [_decode(int(k)) for k, d in zip(keys, docs, strict=True) if d == doc]
+        assert Counter(mine) == Counter(_grams(surface, (2, 3)) + kanji)
+        keys, docs = reading_occurrences([r for r in (reading,) * len(texts)])
+        mine = [_decode(int(k)) for k, d in zip(keys, docs, strict=True) if d == doc]
+        assert Counter(mine) == Counter(_grams(reading, (2,)))
+    assert term_grams(a) == ["電子", "保証", "使う", "電子|保証", "保証|使う", "?can", "@831", "@5"]
+
+
+def test_channel_vectors_are_unit_tfidf() -> None:
+    # Three documents: ab ab bc / bc cd / nothing.
+    ab, bc, cd = 1, 2, 3
+    keys = np.array([ab, bc, ab, bc, cd], dtype=np.int64)
+    docs = np.array([0, 0, 0, 1, 1], dtype=np.int64)
+    channel = Channel((keys, docs), 3)
+    idf = {ab: math.log(4 / 2) + 1, bc: math.log(4 / 3) + 1, cd: math.log(4 / 2) + 1}
+    assert channel.keys.tolist() == [ab, bc, cd]
+    assert channel.idf.tolist() == pytest.approx([idf[ab], idf[bc], idf[cd]])
+    first = {ab: (1 + math.log(2)) * idf[ab], bc: idf[bc]}
+    second = {bc: idf[bc], cd: idf[cd]}
+    unit = [{k: w / math.hypot(*v.values()) for k, w in v.items()} for v in (first, second)]
+    # Posting lists: each key's documents, with their weights in the unit vectors.
+    postings = {
+        int(k): {
+            int(channel.docs[j]): float(channel.weights[j])
+            for j in range(channel.starts[i], channel.starts[i + 1])
+        }
+        for i, k in enumerate(channel.keys)
     }
-    for name, featurize in (
-        ("surface", surface_ngrams),
-        ("reading", reading_ngrams),
-        ("terms", term_features),
-    ):
-        found = featurize(a)
-        assert found == expected[name]
-        assert list(found) == list(expected[name])  # same order: the same float sums
+    assert postings == {
+        ab: {0: pytest.approx(unit[0][ab])},
+        bc: {0: pytest.approx(unit[0][bc]), 1: pytest.approx(unit[1][bc])},
+        cd: {1: pytest.approx(unit[1][cd])},
+    }
+    # The question "ab ab, and a feature no document has": the unknown one keeps the largest
+    # IDF in the question's norm, so the cosine is lower than for "ab ab" alone.
+    unknown = 99
+    rows, weights = channel.vector(
+        (np.array([ab, unknown], dtype=np.int64), np.array([2, 1], dtype=np.int64))
+    )
+    q_ab, q_unknown = (1 + math.log(2)) * idf[ab], math.log(4) + 1
+    assert rows.tolist() == [0]
+    assert weights.tolist() == pytest.approx([q_ab / math.hypot(q_ab, q_unknown)])
+    scores = channel.scores(rows, weights)
+    assert scores.tolist() == pytest.approx([unit[0][ab] * weights[0], 0.0, 0.0])
+    alone = channel.scores(*channel.vector((np.array([ab]), np.array([1]))))
+    assert alone[0] == pytest.approx(unit[0][ab]) and alone[0] > scores[0]
+    nothing = channel.vector((np.array([unknown]), np.array([1])))
+    assert channel.scores(*nothing).tolist() == [0.0, 0.0, 0.0]
 
 
-def test_index_vectors_are_unit_tfidf_and_merge_in_order() -> None:
-    docs = [Counter({"ab": 2, "bc": 1}), Counter({"bc": 1, "cd": 1}), Counter()]
-    alone = TfidfIndex(docs)
-    idf = {"ab": math.log(4 / 2) + 1, "bc": math.log(4 / 3) + 1, "cd": math.log(4 / 2) + 1}
-    first = {"ab": (1 + math.log(2)) * idf["ab"], "bc": idf["bc"]}
-    norm = math.hypot(*first.values())
-    assert dict(alone.weights(docs[0])) == pytest.approx({g: w / norm for g, w in first.items()})
-    assert dict(alone.weights(docs[2])) == {}
-    assert alone.postings == {"ab": [0], "bc": [0, 1], "cd": [1]}
-    # A second kind merged into the same vectors comes after the first, keys in document order;
-    # a vector is made when its document is first scored.
-    terms = [Counter({"#x": 1}), Counter(), Counter({"#y": 1, "#x": 1})]
-    field = Field([("surface", 1.0), ("terms", 1.0)], {"surface": docs, "terms": terms})
-    assert field.vectors == [None, None, None]
-    field.score({"ab": 1.0}, 1)
-    assert field.vectors[0] is None
-    assert list(field.vectors[1] or {}) == ["bc", "cd"]
-    field.fill()
-    assert [list(v or {}) for v in field.vectors] == [
-        ["ab", "bc", "#x"],
-        ["bc", "cd"],
-        ["#y", "#x"],
+def test_field_score_is_the_weighted_mean_of_its_kinds_cosines() -> None:
+    terms = Terms()
+    docs = [
+        Analysis("", "", "電子保証", "でんしほしょう", ("電子", "保証"), ()),
+        Analysis("", "", "紙の証書", "かみのしょうしょ", ("紙", "証書"), ()),
     ]
-    assert (field.vectors[0] or {})["ab"] == dict(alone.weights(docs[0]))["ab"]
+    found = {
+        "surface": surface_occurrences([d.surface for d in docs]),
+        "terms": terms.occurrences(docs),
+    }
+    field = Field([("surface", 3.0), ("reading", 0.0), ("terms", 1.0)], found, 2)
+    assert [(name, share) for name, share, _c in field.kinds] == [
+        ("surface", 0.75),
+        ("terms", 0.25),
+    ]
+    question = Analysis("", "", "電子証書", "でんししょうしょ", ("電子", "証書"), ())
+    features = query_features(question, terms)
+    expected = sum(
+        share * channel.scores(*channel.vector(features[name]))
+        for name, share, channel in field.kinds
+    )
+    assert field.scores(features).tolist() == pytest.approx(expected.tolist())
+    # Both share 電子 or 証書 in each kind; neither is a perfect match.
+    assert all(0 < s < 1 for s in field.scores(features))
+    same = query_features(docs[0], terms)
+    assert field.scores(same)[0] == pytest.approx(1.0)
 
 
 def test_tokenizing_many_texts_in_two_threads_gives_each_texts_tokens() -> None:
