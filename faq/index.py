@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from operator import add
 
 import numpy as np
 import numpy.typing as npt
@@ -76,9 +77,9 @@ def term_grams(a: Analysis) -> list[str]:
     synonym groups (@831: 利点 = メリット) and what the question asks for (?what, ?where, …)."""
     return [
         *a.terms,
-        *(f"{x}|{y}" for x, y in zip(a.terms, a.terms[1:], strict=False)),
-        *(f"?{x}" for x in a.asks),
-        *(f"@{g}" for g in a.groups),
+        *map(add, a.terms, map("|".__add__, a.terms[1:])),  # "x" + "|y", made in C
+        *map("?".__add__, a.asks),
+        *map("@".__add__, map(str, a.groups)),
     ]
 
 
