@@ -3,7 +3,7 @@
 Building the assistant (Sudachi over every phrasing, then the TF-IDF indexes) takes a few
 hundred milliseconds; loading a built one takes a fraction of that. The file's name is a digest
 of everything the build depends on: the knowledge files' bytes, the source of ``faq/`` and of
-``core/knowledge.py``, the tuning, and the versions of the analyser and its dictionary. An
+``core/knowledge.py``, the tuning, and the versions of the analyser, its dictionary and numpy. An
 edited file or an upgraded package therefore never meets a stale index. A missing, unreadable
 or damaged file is rebuilt; a folder that cannot be written is skipped (answers are the same).
 """
@@ -44,7 +44,7 @@ def cache_path(files: Sequence[Path], settings: str, folder: Path | None = None)
     cannot be read: the build then reports the problem)."""
     digest = hashlib.sha256(_FORMAT)
     digest.update(settings.encode())
-    for package in ("sudachipy", "sudachidict-core"):
+    for package in ("sudachipy", "sudachidict-core", "numpy"):
         digest.update(_version(package).encode())
     code = [*sorted(Path(__file__).parent.glob("*.py")), Path(knowledge.__file__)]
     try:
@@ -58,9 +58,9 @@ def cache_path(files: Sequence[Path], settings: str, folder: Path | None = None)
 
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile: building or loading the index makes hundreds of
-    thousands of small dicts and lists, none of them garbage, and the collector would scan
-    them again and again (a quarter of the build time)."""
+    """No cyclic garbage collection meanwhile: a build makes a hundred thousand small objects
+    (tokens, analyses), none of them garbage, and the collector would scan them again and
+    again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
