@@ -315,7 +315,6 @@ class _Laps:
         self._last = now
 
 
-_CHANNELS = ("surface", "reading", "terms")
 _KATAKANA_WORD = re.compile(r"^[\u3041-\u3096ー]{3,}$")
 _LATIN_WORD = re.compile(r"^[a-z][a-z0-9-]{2,}$")  # excel, e-tax (not id, pdf's 2 letters)
 _FIELD_LABELS = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}

@@ -97,7 +97,7 @@ _KANJI_RUN_RE = re.compile(r"[\u3005\u4e00-\u9fff]{2,5}")
 _BODY_RE = re.compile(
     r"([\u3005\u4e00-\u9fff]{1,10}?)"
     r"(大学|医大|高等専門学校|高専|省|庁|機構|公団|公社|事業団|病院|研究所|整備局|事務所)"
-    r"(?![\u3005\u4e00-\u9fff])"
+    r"(?:(?![\u3005\u4e00-\u9fff])|(?=発注|工事|案件))"  # 厚労省発注の工事
 )
 # Words that join names said one after another (鳥栖市と札幌市, 佐賀市や小城市).
 _JOIN_AFTER_RE = re.compile(r"と|や|、|とか|および|及び")
@@ -724,8 +724,14 @@ def asks_unnamed_branch(folded: str) -> BranchField | None:
     return detect_branch_field(asked.group(0)) if asked else None
 
 
+# Someone else's desk (GMOサインのサポート窓口, 市役所の窓口): its hours are not our branches'.
+_ELSEWHERE_RE = re.compile(r"gmo|さぽーと|へるぷ|こーるせんたー|役所|役場|庁|銀行|ぎんこう")
+
+
 def asks_branch_hours(folded: str) -> bool:
-    return bool(_HOURS_RE.search(folded) and _COUNTER_RE.search(folded))
+    return bool(
+        _HOURS_RE.search(folded) and _COUNTER_RE.search(folded) and not _ELSEWHERE_RE.search(folded)
+    )
 
 
 def detect_branch_field(folded: str) -> BranchField | None:

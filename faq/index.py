@@ -4,8 +4,8 @@ Features: character 2/3-grams (and single kanji) of the normalised surface, char
 of the reading, and Sudachi content words with their pairs, synonym groups and what the
 question asks for. Every feature is a 64-bit key: an n-gram packs its characters' code points
 (21 bits each), a word is numbered by a :class:`Terms` list. So a build is a few sorts over
-arrays of (feature, document) occurrences, with no Python loop over the features, and a
-question scores every document in one pass over the posting lists of its features.
+arrays of (feature, document) occurrences (only the words are numbered one by one in Python),
+and a question scores every document in one pass over the posting lists of its features.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = [
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Occurrences = tuple[Ints, Ints]  # each feature occurrence's key and document, documents in order
-Query = tuple[Ints, Ints]  # a question's distinct feature keys (-1: unknown) and their counts
+Query = tuple[Ints, Ints]  # a question's distinct keys and their counts (an unknown word: -1)
 
 _SPACE = ord(" ")
 _BITS = 21  # every code point fits (U+10FFFF < 2**21); a trigram takes 63 bits
@@ -90,6 +90,7 @@ class Terms:
         self.ids: dict[str, int] = {}
 
     def occurrences(self, docs: Sequence[Analysis]) -> Occurrences:
+        """The word features of ``docs``, numbered (new words get the next numbers)."""
         grams = [term_grams(a) for a in docs]
         number = self.ids.setdefault
         keys = [number(g, len(self.ids)) for said in grams for g in said]
@@ -100,6 +101,8 @@ class Terms:
         )
 
     def query(self, a: Analysis) -> Query:
+        """A question's word features and their counts; a word the knowledge never uses is -1
+        (it counts in the question's norm only). Nothing is numbered: questions change nothing."""
         counts = Counter(term_grams(a))
         get = self.ids.get
         return (
@@ -167,7 +170,6 @@ class Channel:
         self.oov_idf = float(np.log(size + 1) + 1.0)
         weights = _tf(tf) * np.repeat(self.idf, df)
         norms = np.sqrt(np.bincount(docs, weights=weights * weights, minlength=size))
-        norms[norms == 0] = 1.0
         self.docs: Ints = docs
         self.weights: Floats = weights / norms[docs]
 
@@ -182,7 +184,7 @@ class Channel:
         """The question's unit vector: which keys (their rows) it shares with the documents and
         its weights there (unknown features count in the norm)."""
         keys, counts = query
-        if not len(keys):
+        if not len(keys) or not len(self.keys):
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
         rows, known = self._rows(keys)
         weights = _tf(counts) * np.where(known, self.idf[rows], self.oov_idf)

@@ -181,28 +181,31 @@ def strip_courtesy(folded: str) -> str:
 # --------------------------------------------------------------------------- Sudachi
 
 _LOCK = threading.Lock()
-_TOKENIZER: Any = None
+_THREAD = threading.local()  # each thread's own tokenizer
 _DICTIONARY: Any = None
 _LOAD_SECONDS: float | None = None
 _POS: dict[int, tuple[str, str, str]] = {}
 
 
 def _tokenizer() -> Any:
-    global _TOKENIZER, _DICTIONARY, _LOAD_SECONDS
-    if _TOKENIZER is None:
+    """This thread's tokenizer: a tokenizer is not thread-safe (the UI may ask two questions
+    at once from worker threads); the dictionary they share is loaded once."""
+    global _DICTIONARY, _LOAD_SECONDS
+    tokenizer = getattr(_THREAD, "tokenizer", None)
+    if tokenizer is None:
         with _LOCK:
-            if _TOKENIZER is None:
+            if _DICTIONARY is None:
                 started = time.perf_counter()
                 from sudachipy import Dictionary
 
                 _DICTIONARY = Dictionary(dict="core")
-                _TOKENIZER = _new_tokenizer()
                 _LOAD_SECONDS = time.perf_counter() - started
-    return _TOKENIZER
+        tokenizer = _THREAD.tokenizer = _new_tokenizer()
+    return tokenizer
 
 
 def _new_tokenizer() -> Any:
-    """A tokenizer of the loaded dictionary (one a thread: a tokenizer is not thread-safe)."""
+    """A new tokenizer of the loaded dictionary."""
     from sudachipy import SplitMode
 
     fields = {"pos", "normalized_form", "reading_form", "synonym_group_ids"}
@@ -314,7 +317,7 @@ def tokenize_all(texts: Sequence[str]) -> list[list[Token]]:
 
 def _analysed(texts: Sequence[str]) -> list[Any]:
     """Sudachi's analysis of each text, by a tokenizer of this thread's own."""
-    tokenizer = _new_tokenizer()
+    tokenizer = _tokenizer()
     return [tokenizer.tokenize(text) for text in texts]
 
 

@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -769,6 +770,10 @@ def test_branch_hours_are_not_in_the_data() -> None:
         answer = ask(question)
         assert not answer.answered and "営業時間" in answer.answer, question
     assert ask("e-Netって何時まで使える？").entry_id == "enet-hours"  # e-Net's hours are known
+    # someone else's desk is not a branch: GMOサイン's support hours are in an entry
+    gmo = ask("ＧＭＯサインのサポート窓口は平日何時まで電話つながる？")
+    assert gmo.entry_id == "tosu-gmo-support"
+    assert "営業時間" not in ask("市役所の窓口は何時まで開いてる？").answer
 
 
 # --------------------------------------------------------------------------- FAQ, abstention
@@ -1205,11 +1210,31 @@ def test_field_score_is_the_weighted_mean_of_its_kinds_cosines() -> None:
     ]
     question = Analysis("", "", "電子証書", "でんししょうしょ", ("電子", "証書"), ())
     features = query_features(question, terms)
-    expected = sum(
-        share * channel.scores(*channel.vector(features[name]))
-        for name, share, channel in field.kinds
-    )
-    assert field.scores(features).tolist() == pytest.approx(expected.tolist())
+
+    def cosine(a: Counter[str], b: Counter[str], n: int, df: Counter[str]) -> float:
+        """The cosine the plain way (log tf, smoothed idf; unknown features in the norm)."""
+
+        def vector(c: Counter[str]) -> dict[str, float]:
+            return {
+                g: (1 + math.log(tf)) * (math.log((n + 1) / (df[g] + 1)) + 1) for g, tf in c.items()
+            }
+
+        va, vb = vector(a), vector(b)
+        dot = sum(w * vb.get(g, 0.0) for g, w in va.items())
+        return dot / (math.hypot(*va.values()) * math.hypot(*vb.values()))
+
+    surfaces = [Counter(_grams(d.surface, (2, 3)) + re.findall("[一-鿿]", d.surface)) for d in docs]
+    words = [Counter([*d.terms, "|".join(d.terms)]) for d in docs]
+    q_surface = Counter(_grams("電子証書", (2, 3)) + list("電子証書"))
+    q_words = Counter(["電子", "証書", "電子|証書"])
+    df_surface = Counter(g for c in surfaces for g in c)
+    df_words = Counter(g for c in words for g in c)
+    expected = [
+        0.75 * cosine(q_surface, surfaces[i], 2, df_surface)
+        + 0.25 * cosine(q_words, words[i], 2, df_words)
+        for i in range(2)
+    ]
+    assert field.scores(features).tolist() == pytest.approx(expected)
     # Both share 電子 or 証書 in each kind; neither is a perfect match.
     assert all(0 < s < 1 for s in field.scores(features))
     same = query_features(docs[0], terms)
@@ -1235,3 +1260,58 @@ def test_tokens_of_made_up_words_keep_their_own_reading() -> None:
     assert tokens[2].base == "使う" and tokens[2].groups  # the dictionary's synonym group
     assert all(type(t) is Token for t in tokens)
     assert tokens[2].shifted(4) == tokens[2]._replace(begin=0, end=3)
+
+
+def test_questions_asked_from_several_threads_at_once() -> None:
+    # The UI asks from worker threads; a Sudachi tokenizer is not thread-safe.
+    questions = [
+        "鳥栖市はどこに認証キーを出す？",
+        "紙契約でも電子証書は使える？",
+        "熊本支店のFAX",
+    ] * 20
+    expected = [ask(q).answer for q in questions]
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(lambda q: ask(q).answer, questions))
+    assert found == expected
+
+
+def test_field_hits_count_rare_features_in_the_order_met() -> None:
+    # Surface keys 1..4 and word keys 10..11 over four documents; rare: in at most 2 of them.
+    surface = (np.array([1, 1, 2, 3, 3, 3, 4], dtype=np.int64), np.array([0, 1, 2, 0, 2, 3, 3]))
+    words = (np.array([10, 11, 11], dtype=np.int64), np.array([3, 1, 2]))
+    field = Field([("surface", 1.0), ("terms", 1.0)], {"surface": surface, "terms": words}, 4)
+
+    def query(keys: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        return np.array(keys, dtype=np.int64), np.ones(len(keys), dtype=np.int64)
+
+    # 3 (in three documents) is not rare; 2 then 1 are met, then the words 11 and 10.
+    hits, first = field.hits({"surface": query([3, 2, 1]), "terms": query([11, 10, 99])}, 2)
+    assert hits.tolist() == [1, 2, 2, 1]
+    # met in order: 2 → doc 2; 1 → docs 0, 1; 11 → docs 1, 2; 10 → doc 3
+    assert first.tolist() == [1, 2, 0, 5]
+    # No rare feature: every shared one counts.
+    hits, _first = field.hits({"surface": query([3]), "terms": query([])}, 2)
+    assert hits.tolist() == [1, 0, 1, 1]
+
+
+def test_a_kind_no_document_has_scores_nothing() -> None:
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    field = Field([("surface", 1.0)], {"surface": empty}, 2)
+    question = Analysis("", "", "保証", "ほしょう", ("保証",), ())
+    assert field.scores(query_features(question, Terms())).tolist() == [0.0, 0.0]
+    # A knowledge with no content word at all: a question with one is still ranked.
+    entry = (
+        load_faq()
+        .entries[0]
+        .model_copy(update={"questions": ("ああ", "ええ"), "tags": (), "answer": "ああ"})
+    )
+    answer = Assistant([entry]).ask("ああ保証")  # no word of the question is known
+    assert not answer.answered and answer.alternatives[0].question == "ああ"
+
+
+def test_a_body_right_before_its_orders_is_named() -> None:
+    # 厚生労働省発注: the ending is followed by 発注, not by the rest of a longer word.
+    answer = ask("厚生労働省発注の工事について、電子証書での提出は可能でしょうか")
+    assert answer.listed is False and answer.matched == "厚生労働省（一覧に掲載なし）"
+    assert ask("九州大学発注の工事は電子？").orderer == "九州大学"
+    assert ask("県庁舎の工事は電子？").orderer is None  # 庁舎 is a building

@@ -5,8 +5,8 @@ Top-1 accuracy over the in-domain questions (the expected FAQ entry, orderer fac
 ones, printed for the dev and the holdout split (run pytest with -s to see them). The engine is
 tuned on dev only; holdout is never looked at to tune. The holdout of sessions 1-3 was opened in
 session 4 and is dev since; the holdout is now questions_fresh.yaml, written blind then.
-questions_s6.yaml and questions_s7.yaml (dev) were written blind in sessions 6 and 7; their
-first runs are in their headers.
+questions_s6.yaml, questions_s7.yaml and questions_s8.yaml (dev) were written blind in sessions
+6, 7 and 8; their first runs are in their headers.
 
 The target is 95% accuracy and 90% abstention, on the holdout as well as overall. In session 7
 both were reached on the holdout too (95.2% and 90.3%, one question above each target), having
@@ -49,6 +49,7 @@ def test_questions_file_is_as_described() -> None:
         "questions_fresh.yaml",
         "questions_s6.yaml",
         "questions_s7.yaml",
+        "questions_s8.yaml",
     }
     assert len(items) >= 1100
     assert {i.split for i in items if i.file == "questions_fresh.yaml"} == {"holdout"}
@@ -66,11 +67,11 @@ def test_questions_file_is_as_described() -> None:
 
 def test_overall_targets_and_floors() -> None:
     r = report()
-    assert r.abstention() >= 0.90, r.line()  # the target; measured 96.1% (223/232)
-    assert r.accuracy() >= 0.95, r.line()  # the target; measured 95.4% (1084/1136)
+    assert r.abstention() >= 0.90, r.line()  # the target; measured 96.4% (267/277)
+    assert r.accuracy() >= 0.95, r.line()  # the target; measured 95.2% (1252/1315)
     # regression floors, just under the measured figures
-    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.5% (886/928)
-    assert r.abstention("dev") >= 0.96, r.line("dev")  # 97.0% (195/201)
+    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.2% (1054/1107)
+    assert r.abstention("dev") >= 0.96, r.line("dev")  # 97.2% (239/246)
 
 
 def test_targets_on_the_holdout() -> None:
