@@ -385,7 +385,7 @@ class Assistant:
         else:
             answer_docs = [self.vocabulary.analyse_surface(text) for text in texts]
         self._phrasings = phrasings
-        self._entry_of = [d.entry for d in phrasings]
+        self._entry_of = np.array([d.entry for d in phrasings], dtype=np.int64)
         self._phrasings_of: list[list[int]] = [[] for _e in questions]
         for i, d in enumerate(phrasings):
             self._phrasings_of[d.entry].append(i)
@@ -403,7 +403,7 @@ class Assistant:
         lap("normalise")
         t = self.tuning
         self._terms = Terms()
-        entry_of = np.array(self._entry_of, dtype=np.int64)
+        entry_of = self._entry_of
         phrasing_found: dict[str, Occurrences] = {}
         entry_found: dict[str, Occurrences] = {}
         for name, in_phrasing, in_entry in zip(CHANNELS, t.phrasing, t.entry, strict=True):
@@ -433,7 +433,6 @@ class Assistant:
         self._runs = np.concatenate([[0], change]).astype(np.int64) if len(entry_of) else entry_of
         self._run_sizes = np.diff(np.append(self._runs, len(entry_of)))
         self._run_entry = entry_of[self._runs]
-        self._entry_array = entry_of
         lap("indexes")
         self.finder.known_words = frozenset(x.surface for _c, toks in masked for x in toks)
         by_name = {normalize_name(o.name): o for o in orderers.orderers} if orderers else {}
@@ -561,10 +560,10 @@ class Assistant:
             met = np.where(on_entry > 0, entry_met, entry_met + answer_met)
             whole = on_entry + on_answer
             seen = np.zeros(len(whole), dtype=bool)
-            seen[self._entry_array[top]] = True
+            seen[self._entry_of[top]] = True
             for e in np.lexsort((met, -whole))[: t.entry_candidates].tolist():
                 if whole[e] > 0 and not seen[e]:
-                    joined = np.flatnonzero(self._entry_array == e)
+                    joined = self._phrasings_of[e]
                     place[joined] = np.arange(taken, taken + len(joined))
                     taken += len(joined)
         if not taken:
@@ -572,7 +571,7 @@ class Assistant:
         chosen = place < len(hits)
         phrasing = np.where(chosen, self._phrasing_field.scores(features), -1.0)
         # Each entry's phrasings, best first (the first taken of equals), in its run.
-        order = np.lexsort((place, -phrasing, self._entry_array))
+        order = np.lexsort((place, -phrasing, self._entry_of))
         ranked_scores = phrasing[order]
         best = ranked_scores[self._runs]
         second = np.where(
