@@ -21,6 +21,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from core.dates import format_wareki, format_wareki_month
+from core.knowledge import cite
 from core.terms import CertKind, Channel, GType, Kind
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 # The newest general guide (佐賀支店, 令和8年2月26日); 000/001/002 say the same.
-GENERAL_SOURCE = "003_fa20bb5a45307e8d.txt"
+GENERAL_SOURCE = cite("saga-guide-2026")
 GENERAL_AS_OF = date(2026, 2, 26)
 
 # e-Net保証: 「前払金保証のお申込みをいただくと、お申込み毎に保証料が200円割引」,
@@ -165,13 +166,15 @@ def _channel_reason(channel: Channel) -> Reason:
 
 
 def not_listed_text(query_name: str | None, list_as_of: date, note: str | None = None) -> str:
-    """The honest answer for an orderer the documents do not name: never a guess.
-    ``note`` is the list's own caveat (data/orderers.yaml ``list_note``)."""
+    """The honest answer for a body the lists of adopted orderers do not name: never a guess,
+    and never "not adopted" as a fact. ``note`` is the list's own caveat (data/orderers.yaml
+    ``list_note``)."""
     name = query_name.strip() if query_name and query_name.strip() else "この発注者"
-    caveat = f"。{note.rstrip('。')}" if note else ""
+    caveat = f"（{note.rstrip('。')}）" if note else ""
     return (
-        f"{name}は資料に掲載なし（未導入または導入検討中の可能性。"
-        f"{format_wareki(list_as_of)}現在の一覧{caveat}）。導入状況は発注者に確認してください"
+        f"{name}は一覧（{format_wareki(list_as_of)}現在）に掲載なし。"
+        f"未導入か、一覧から読み取れなかった可能性があります{caveat}。"
+        "導入状況は発注者に確認してください"
     )
 
 
@@ -219,7 +222,7 @@ def _start_reason(orderer: Orderer, anchor: date, label: str) -> Reason:
     shown = f"{label}（{format_wareki(anchor)}）"
 
     def reason(text: str, ok: bool | None) -> Reason:
-        return Reason(text, ok, orderer.source, orderer.as_of)
+        return Reason(text, ok, orderer.citation, orderer.as_of)
 
     if start is None:
         return reason(f"{name}の運用開始日は資料に記載なし。発注者に確認", None)
@@ -261,12 +264,12 @@ def start_check(orderer: Orderer, day: date, said_as: str | None = None) -> Reas
                 f"{shown}は{name}の運用開始（{started}の入札公告分から）より前。"
                 "公告日でも契約日でも対象外"
             )
-            return Reason(text, False, orderer.source, orderer.as_of)
+            return Reason(text, False, orderer.citation, orderer.as_of)
         text = (
             f"{name}は入札公告日で判断します（{started}以降の公告分から）。{shown}が入札公告日なら"
             f"対象、契約締結日なら入札公告日を確認"
         )
-        return Reason(text, None, orderer.source, orderer.as_of)
+        return Reason(text, None, orderer.citation, orderer.as_of)
     if said_as is None or said_as == anchor or orderer.start_date is None:
         return _start_reason(orderer, day, said_as or anchor)
     name, said = orderer.name, f"{said_as}（{format_wareki(day)}）"
@@ -276,12 +279,12 @@ def start_check(orderer: Orderer, day: date, said_as: str | None = None) -> Reas
         text = (
             f"{said}が{name}の運用開始（{_start_text(orderer)}）より前のため、入札公告も運用開始前"
         )
-        return Reason(text, False, orderer.source, orderer.as_of)
+        return Reason(text, False, orderer.citation, orderer.as_of)
     if anchor == "契約締結日" and position == "after":
         text = f"{said}が{name}の運用開始（{_start_text(orderer)}）以降のため、契約締結も運用開始後"
-        return Reason(text, True, orderer.source, orderer.as_of)
+        return Reason(text, True, orderer.citation, orderer.as_of)
     text = f"{decides}。{said}だけでは決まらないため、{anchor}を発注者に確認"
-    return Reason(text, None, orderer.source, orderer.as_of)
+    return Reason(text, None, orderer.citation, orderer.as_of)
 
 
 def start_check_month(orderer: Orderer, month: date, said_as: str | None = None) -> Reason:
@@ -334,7 +337,7 @@ def _start_check_span(
         f"{orderer.name}の運用開始は{_start_text(orderer)}（{orderer.applies_to}で判断）。"
         f"{varies}によって異なるか資料から決まらないため、{orderer.applies_to}を確認"
     )
-    return Reason(text, None, orderer.source, orderer.as_of)
+    return Reason(text, None, orderer.citation, orderer.as_of)
 
 
 # --------------------------------------------------------------------------- coverage
@@ -344,7 +347,7 @@ def _coverage_reason(orderer: Orderer, kind: Kind, gtype: GType) -> Reason:
     name = orderer.name
 
     def reason(text: str, ok: bool | None) -> Reason:
-        return Reason(text, ok, orderer.source, orderer.as_of)
+        return Reason(text, ok, orderer.citation, orderer.as_of)
 
     coverage = orderer.coverage
     if coverage is None:
@@ -391,7 +394,7 @@ def _conditions(orderer: Orderer, kind: Kind) -> list[str]:
 def _doubt_reason(orderer: Orderer) -> Reason:
     detail = f"（{orderer.notes[0].rstrip('。')}）" if orderer.notes else ""
     return Reason(
-        f"資料の表記に疑義あり{detail}。発注者に確認", None, orderer.source, orderer.as_of
+        f"資料の表記に疑義あり{detail}。発注者に確認", None, orderer.citation, orderer.as_of
     )
 
 
@@ -424,7 +427,7 @@ def _orderer_reasons(
     name = orderer.name
 
     def reason(text: str, ok: bool | None) -> Reason:
-        return Reason(text, ok, orderer.source, orderer.as_of)
+        return Reason(text, ok, orderer.citation, orderer.as_of)
 
     actions = _actions(gtype, cert_kind)
     if orderer.applies_to == "入札公告日":
@@ -512,6 +515,12 @@ def evaluate(
     ``list_as_of``/``list_source`` the orderer list the absence of an orderer is judged on.
     """
     reasons: list[Reason] = [_type_reason(gtype), _channel_reason(channel)]
+    body = None  # a body of the register that no list names
+    if orderer is not None and not orderer.adopted:
+        pref = orderer.prefecture
+        body = orderer.name
+        query_name = f"{body}（{pref}）" if pref and pref != body else body
+        orderer = None
     if orderer is None:
         unlisted = _unlisted_reason(query_name, list_as_of, list_source, list_note)
         reasons.append(unlisted)
@@ -522,7 +531,7 @@ def evaluate(
             if only_unlisted
             else _PAPER
         )
-        return Verdict(eligible, tuple(reasons), submission, None, list_as_of, ())
+        return Verdict(eligible, tuple(reasons), submission, body, list_as_of, ())
     reasons.extend(
         _orderer_reasons(
             orderer,
@@ -535,7 +544,7 @@ def evaluate(
         )
     )
     conditions = _conditions(orderer, kind)
-    reasons.extend(Reason(f"条件: {c}", True, orderer.source, orderer.as_of) for c in conditions)
+    reasons.extend(Reason(f"条件: {c}", True, orderer.citation, orderer.as_of) for c in conditions)
     eligible = _combine(reasons)
     submission = _PAPER if eligible is False else submission_guidance(orderer, gtype)
     return Verdict(

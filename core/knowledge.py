@@ -25,8 +25,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     Strict,
+    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -86,9 +88,25 @@ class Category(StrEnum):
     PREFECTURE = "都道府県"
     DESIGNATED_CITY = "政令指定都市"
     MUNICIPALITY = "市町村"
+    SPECIAL_WARD = "特別区"
+    # Bodies staff add to the register (not in the municipality data set).
+    PARTNERSHIP = "一部事務組合"
+    UNION = "広域連合"
+    ENTERPRISE = "企業団"
+    CORPORATION = "公社"
 
 
-LOCAL_CATEGORIES = frozenset({Category.PREFECTURE, Category.DESIGNATED_CITY, Category.MUNICIPALITY})
+# Local public bodies: named after a place, with 市/町/村/区/県 readings.
+LOCAL_CATEGORIES = frozenset(
+    {Category.PREFECTURE, Category.DESIGNATED_CITY, Category.MUNICIPALITY, Category.SPECIAL_WARD}
+)
+# Categories that belong to one prefecture (it is required).
+REGIONAL_CATEGORIES = LOCAL_CATEGORIES | {
+    Category.PARTNERSHIP,
+    Category.UNION,
+    Category.ENTERPRISE,
+    Category.CORPORATION,
+}
 
 # day: exact date; month: only 令和X年Y月 known (stored as the 1st);
 # by: no start date given, adopted by this date at the latest (the list's as-of date).
@@ -107,7 +125,8 @@ PREFECTURES: tuple[str, ...] = (
     "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
 )  # fmt: skip
 
-_SOURCE_RE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+_URL_RE = re.compile(r"^https?://[^\s]+$")
+_CODE_RE = re.compile(r"^\d{6}$")
 _HIRAGANA_RE = re.compile(r"^[\u3041-\u3096\u309d\u309eー・ 　]+$")
 _FAQ_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _PHONE_RE = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
@@ -135,9 +154,28 @@ def _text(value: str) -> str:
     return value
 
 
-def _source(value: str) -> str:
-    if not _SOURCE_RE.fullmatch(value):
-        raise ValueError(f"{value} is not a source document name (like 003_fa20bb5a45307e8d.txt)")
+def _source_id(value: str, info: ValidationInfo) -> str:
+    known = (info.context or {}).get("sources")
+    if known is not None and value not in known:
+        raise ValueError(f"{value} is not a source in sources.yaml (like saga-guide-2026)")
+    return _faq_id(value)
+
+
+def _url(value: str) -> str:
+    if not _URL_RE.fullmatch(value):
+        raise ValueError(f"{value} is not a web address (like https://www.city.example.jp/...)")
+    return value
+
+
+def check_digit(code5: str) -> str:
+    """The check digit of a 全国地方公共団体コード (JIS X 0401/0402 code of five digits)."""
+    total = sum(int(d) * w for d, w in zip(code5, (6, 5, 4, 3, 2), strict=True))
+    return str((11 - total % 11) % 10)
+
+
+def _code(value: str) -> str:
+    if not _CODE_RE.fullmatch(value) or check_digit(value[:5]) != value[5]:
+        raise ValueError(f"{value} is not a 全国地方公共団体コード (six digits, like 412031)")
     return value
 
 
@@ -192,7 +230,9 @@ def _coverage_types(values: tuple[GType, ...]) -> tuple[GType, ...]:
 
 
 Text = Annotated[str, AfterValidator(_text)]
-Source = Annotated[str, AfterValidator(_source)]
+SourceId = Annotated[str, AfterValidator(_source_id)]
+Url = Annotated[str, AfterValidator(_url)]
+Code = Annotated[str, AfterValidator(_code)]
 Reading = Annotated[str, AfterValidator(_reading)]
 Prefecture = Annotated[str, AfterValidator(_prefecture)]
 FaqId = Annotated[str, AfterValidator(_faq_id)]
@@ -222,6 +262,81 @@ _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True)
 
 
 # --------------------------------------------------------------------------- models
+
+
+class SourceDoc(BaseModel):
+    """A document or page the knowledge rests on (data/sources.yaml)."""
+
+    model_config = _MODEL_CONFIG
+
+    id: FaqId
+    title: Text
+    issuer: Text
+    cite: Text | None = None  # shorter issuer for citations (佐賀支店)
+    date: YamlDate
+    date_precision: Literal["day", "month", "year"] = "day"
+    url: Url | None = None
+    note: Text | None = None
+
+    def citation(self) -> str:
+        """「電子保証のご案内（佐賀支店、令和8年2月26日）」."""
+        from core.dates import format_wareki, format_wareki_month
+
+        if self.date_precision == "month":
+            when = format_wareki_month(self.date)
+        elif self.date_precision == "year":
+            when = format_wareki(self.date).split("年")[0] + "年"
+        else:
+            when = format_wareki(self.date)
+        where = "、".join(x for x in (self.cite or self.issuer, self.url) if x)
+        return f"{self.title}（{where}、{when}）"
+
+
+class SourceFile(BaseModel):
+    """data/sources.yaml."""
+
+    model_config = _MODEL_CONFIG
+
+    sources: Annotated[tuple[SourceDoc, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> SourceFile:
+        issues: list[tuple[Loc, str]] = [
+            (("sources", index, "id"), f"{key} is also at sources[{first}]")
+            for index, first, key in _duplicates([d.id for d in self.sources])
+        ]
+        if issues:
+            raise _FieldIssues(issues)
+        return self
+
+
+class WebSource(BaseModel):
+    """A source staff recorded with a fact: an orderer's page, a notice, a flyer."""
+
+    model_config = _MODEL_CONFIG
+
+    title: Text
+    issuer: Text | None = None
+    url: Url | None = None
+    date: YamlDate | None = None
+
+    def citation(self) -> str:
+        from core.dates import format_wareki
+
+        when = format_wareki(self.date) if self.date else None
+        where = "、".join(x for x in (self.issuer, self.url, when) if x)
+        return f"{self.title}（{where}）" if where else self.title
+
+
+def _source_kind(value: Any) -> str:
+    return "page" if isinstance(value, dict | WebSource) else "document"
+
+
+# A document of data/sources.yaml by its id, or a page staff recorded (title, url, date).
+SourceRef = Annotated[
+    Annotated[SourceId, Tag("document")] | Annotated[WebSource, Tag("page")],
+    Discriminator(_source_kind),
+]
 
 
 class Submission(BaseModel):
@@ -266,18 +381,20 @@ class Usage(BaseModel):
 
 
 class Orderer(BaseModel):
-    """発注者: one body that accepts electronic guarantees."""
+    """発注者: one public body of the register and, once adopted, its electronic rules.
+
+    A body without ``start_date`` is not in the lists of adopted orderers: nothing is known
+    of its electronic certificates (``electronic`` is ``not_listed``, never "not adopted").
+    """
 
     model_config = _MODEL_CONFIG
 
     name: Text
-    reading: Reading
+    reading: Reading | Literal[""] = ""
     aliases: Texts = ()
-    # Other public bodies of the same name (府中市 for 府中町) that the documents do not list:
-    # said without its 市/町/村, the name asks which one is meant.
-    namesakes: Texts = ()
     category: Category
     prefecture: Prefecture | None = None
+    code: Code | None = None  # 全国地方公共団体コード (six digits), for local public bodies
     # start_precision comes first so the start_date check can see it.
     start_precision: StartPrecision = "day"
     start_date: YamlDate | None = None
@@ -288,8 +405,8 @@ class Orderer(BaseModel):
     department_limits: Texts = ()
     submission: tuple[Submission, ...] = ()
     usage: Usage | None = None
-    source: Source
-    as_of: YamlDate
+    source: SourceRef | None = None
+    as_of: YamlDate | None = None
     verified: Annotated[bool, Strict()] = True
     notes: tuple[Text, ...] = ()
 
@@ -306,7 +423,7 @@ class Orderer(BaseModel):
         if self.name in self.aliases:
             index = self.aliases.index(self.name)
             issues.append((("aliases", index), f"{self.name} is the name itself"))
-        if self.category in LOCAL_CATEGORIES and self.prefecture is None:
+        if self.category in REGIONAL_CATEGORIES and self.prefecture is None:
             issues.append((("prefecture",), f"required for category {self.category}"))
         if (
             self.category is Category.PREFECTURE
@@ -314,6 +431,11 @@ class Orderer(BaseModel):
             and self.name != self.prefecture
         ):
             issues.append((("prefecture",), f"{self.prefecture} differs from name {self.name}"))
+        if self.start_date is not None:
+            if self.source is None:
+                issues.append((("source",), "required when start_date is given"))
+            if self.as_of is None:
+                issues.append((("as_of",), "required when start_date is given"))
         if issues:
             raise _FieldIssues(issues)
         return self
@@ -322,6 +444,20 @@ class Orderer(BaseModel):
     def key(self) -> tuple[str, str | None]:
         """Identity within the file: (name, prefecture)."""
         return (self.name, self.prefecture)
+
+    @property
+    def adopted(self) -> bool:
+        """Whether a source says this body accepts electronic certificates."""
+        return self.start_date is not None
+
+    @property
+    def electronic(self) -> Literal["adopted", "not_listed"]:
+        return "adopted" if self.adopted else "not_listed"
+
+    @property
+    def citation(self) -> str:
+        """The source as staff recognise it (title, issuer, date), or "" when none."""
+        return cite(self.source)
 
 
 class OrdererGroup(BaseModel):
@@ -341,7 +477,7 @@ class OrdererFile(BaseModel):
     model_config = _MODEL_CONFIG
 
     list_as_of: YamlDate
-    list_source: Source
+    list_source: SourceId
     list_note: Text | None = None  # a caveat about the list itself, said with every absence
     orderers: Annotated[tuple[Orderer, ...], Field(min_length=1)]
     groups: tuple[OrdererGroup, ...] = ()
@@ -350,16 +486,56 @@ class OrdererFile(BaseModel):
     def _unique_orderers(self) -> OrdererFile:
         issues = _orderer_duplicates([(o.name, o.prefecture) for o in self.orderers])
         issues += _group_issues(self.orderers, self.groups)
-        # A namesake is written 府中市（広島県）; one that is listed itself is a mistake.
-        listed = {
-            unicodedata.normalize("NFKC", f"{o.name}（{o.prefecture}）" if o.prefecture else o.name)
-            for o in self.orderers
-        }
-        for index, o in enumerate(self.orderers):
-            for k, other in enumerate(o.namesakes):
-                if unicodedata.normalize("NFKC", other) in listed:
-                    where = ("orderers", index, "namesakes", k)
-                    issues.append((where, f"{other} is listed itself, not a namesake"))
+        if issues:
+            raise _FieldIssues(issues)
+        return self
+
+
+AmendableField = Literal[
+    "reading",
+    "aliases",
+    "category",
+    "code",
+    "start_precision",
+    "start_date",
+    "applies_to",
+    "coverage",
+    "before_start_paper",
+    "excluded_guarantors",
+    "department_limits",
+    "submission",
+    "usage",
+    "source",
+    "as_of",
+    "verified",
+    "notes",
+]
+
+
+class AmendedOrderer(Orderer):
+    """An orderer as staff amended it: the whole record, and which fields staff set
+    (``added``: staff added the body itself to the register)."""
+
+    amended: Annotated[tuple[AmendableField, ...], AfterValidator(_unique)] = ()
+    added: Annotated[bool, Strict()] = False
+
+
+class AmendmentFile(BaseModel):
+    """Staff amendments to the orderer register, exported by ``hosho orderer export
+    --amendments`` and loaded by ``hosho data load`` at another branch."""
+
+    model_config = _MODEL_CONFIG
+
+    exported_at: YamlDate
+    exported_by: Text | None = None
+    amendments: Annotated[tuple[AmendedOrderer, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_orderers(self) -> AmendmentFile:
+        issues = [
+            (("amendments", *loc[1:]), message)
+            for loc, message in _orderer_duplicates([(o.name, o.prefecture) for o in self.amendments])
+        ]
         if issues:
             raise _FieldIssues(issues)
         return self
@@ -373,7 +549,7 @@ class FaqEntry(BaseModel):
     id: FaqId
     questions: Annotated[tuple[Text, ...], Field(min_length=3)]
     answer: Text
-    source: Source
+    source: SourceId
     as_of: YamlDate
     tags: Texts = ()
 
@@ -426,7 +602,7 @@ class BranchFile(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    source: Source
+    source: SourceId
     as_of: YamlDate
     branches: Annotated[tuple[Branch, ...], Field(min_length=1)]
 
@@ -803,6 +979,8 @@ def _validation_problems(
                 problems.append(Problem(display, line, _field_path(full), sub_message))
             continue
         at_key = detail["type"] == "extra_forbidden"
+        # The tag of a union branch (source: a document id or a page) is not a field.
+        loc = tuple(part for part in loc if part not in ("document", "page"))
         if loc and loc[-1] == "[key]":
             loc = loc[:-1]
             at_key = True
@@ -933,8 +1111,10 @@ def _load_uncached(model: type[M], path: Path) -> M:
     root, data, problems = _parse(path, display)
     if root is None:
         raise KnowledgeError(_sorted(problems))
+    # Files that cite sources are checked against data/sources.yaml.
+    context = None if model is SourceFile else {"sources": source_ids()}
     try:
-        result = model.model_validate(data)
+        result = model.model_validate(data, context=context)
     except pydantic.ValidationError as exc:
         found, file_level = _validation_problems(exc, root, display)
         problems.extend(found)
@@ -947,6 +1127,14 @@ def _load_uncached(model: type[M], path: Path) -> M:
     if problems:
         raise KnowledgeError(_sorted(problems))
     return result
+
+
+def default_sources_path() -> Path:
+    return data_dir() / "sources.yaml"
+
+
+def default_municipalities_path() -> Path:
+    return data_dir() / "municipalities.csv"
 
 
 def default_orderers_path() -> Path:
@@ -963,6 +1151,37 @@ def default_branches_path() -> Path:
 
 def default_synonyms_path() -> Path:
     return data_dir() / "synonyms.yaml"
+
+
+def load_sources(path: Path | None = None) -> SourceFile:
+    """Load and validate ``data/sources.yaml``; raises :class:`KnowledgeError`."""
+    return _load(SourceFile, path or default_sources_path())
+
+
+def source_ids() -> frozenset[str]:
+    return frozenset(d.id for d in load_sources().sources)
+
+
+def source_doc(source_id: str) -> SourceDoc | None:
+    return next((d for d in load_sources().sources if d.id == source_id), None)
+
+
+def cite(source: SourceRef | dict[str, Any] | None) -> str:
+    """How staff recognise a source: 「電子保証のご案内（佐賀支店、令和8年2月26日）」 for a
+    document of data/sources.yaml, 「題名（発行元、URL、日付）」 for a page staff recorded."""
+    if source is None:
+        return ""
+    if isinstance(source, dict):
+        source = WebSource.model_validate(source)
+    if isinstance(source, WebSource):
+        return source.citation()
+    doc = source_doc(source)
+    return doc.citation() if doc is not None else source
+
+
+def load_amendments(path: Path) -> AmendmentFile:
+    """Load and validate an amendments file (``hosho orderer export --amendments``)."""
+    return _load(AmendmentFile, path)
 
 
 def load_orderers(path: Path | None = None) -> OrdererFile:
@@ -1007,6 +1226,9 @@ class CheckReport:
     out_of_scope: int = 0
     branches: int = 0
     synonym_groups: int = 0
+    sources: int = 0
+    municipalities: int = 0
+    amendments: int = 0
 
     @property
     def ok(self) -> bool:
@@ -1051,6 +1273,12 @@ class CheckReport:
             lines.append(f"支店: {self.branches}件")
         if self.synonym_groups:
             lines.append(f"同義語: {self.synonym_groups}組")
+        if self.sources:
+            lines.append(f"出典: {self.sources}件")
+        if self.municipalities:
+            lines.append(f"地方公共団体（都道府県・市区町村）: {self.municipalities}件")
+        if self.amendments:
+            lines.append(f"職員の修正: {self.amendments}件")
         if self.problems:
             lines.append(f"問題: {len(self.problems)}件")
             lines += [str(p) for p in self.problems]
@@ -1060,7 +1288,9 @@ class CheckReport:
 
 
 def _check_orderers(report: CheckReport, path: Path) -> None:
-    report.add_orderers(load_orderers(path).orderers)
+    orderers = load_orderers(path).orderers
+    report.add_orderers(orderers)
+    report.problems.extend(_register_problems(path, orderers, "orderers"))
 
 
 def _check_faq(report: CheckReport, path: Path) -> None:
@@ -1078,18 +1308,108 @@ def _check_synonyms(report: CheckReport, path: Path) -> None:
     report.synonym_groups += len(load_synonyms(path).groups)
 
 
+def _check_sources(report: CheckReport, path: Path) -> None:
+    report.sources += len(load_sources(path).sources)
+
+
+def _check_amendments(report: CheckReport, path: Path) -> None:
+    amendments = load_amendments(path).amendments
+    report.amendments += len(amendments)
+    report.problems.extend(_register_problems(path, amendments, "amendments"))
+
+
+def _check_municipalities(report: CheckReport, path: Path) -> None:
+    from core.municipalities import check_municipalities
+
+    problems = check_municipalities(path)
+    if problems:
+        raise KnowledgeError(problems)
+    from core.municipalities import load_municipalities
+
+    report.municipalities += len(load_municipalities(path))
+
+
+def _register_problems(path: Path, orderers: Sequence[Orderer], section: str) -> list[Problem]:
+    """Local bodies that the municipality register does not hold under that prefecture (a
+    misread name, a body put in the wrong prefecture's row)."""
+    from core.municipalities import load_municipalities
+
+    try:
+        known = {(m.prefecture, m.name): m for m in load_municipalities()}
+    except KnowledgeError:
+        return []  # reported for the register file itself
+    places = {m.name: m.prefecture for m in known.values()}
+    display = _display_path(path)
+    root: Node | None = None
+    problems = []
+    for index, o in enumerate(orderers):
+        if o.category not in LOCAL_CATEGORIES or (o.prefecture, o.name) in known:
+            continue
+        if root is None:
+            root = _parse(path, display)[0]
+        line = _line_of(root, (section, index, "name"), at_key=False) if root else None
+        elsewhere = f"（{places[o.name]}にはあります）" if o.name in places else ""
+        problems.append(
+            Problem(
+                display,
+                line,
+                f"{section}[{index}].name",
+                f"{o.name} is not a body of {o.prefecture} in the municipality register{elsewhere}",
+            )
+        )
+    return problems
+
+
 _SCHEMAS: tuple[tuple[str, Callable[[CheckReport, Path], None]], ...] = (
     ("orderers*.yaml", _check_orderers),
     ("faq*.yaml", _check_faq),
     ("branches*.yaml", _check_branches),
     ("synonyms*.yaml", _check_synonyms),
+    ("sources*.yaml", _check_sources),
+    ("municipalities*.csv", _check_municipalities),
 )
+# A file of another name is recognised by its first top-level key.
+_SCHEMAS_BY_KEY: dict[str, Callable[[CheckReport, Path], None]] = {
+    "amendments": _check_amendments,
+    "exported_at": _check_amendments,
+    "list_as_of": _check_orderers,
+    "orderers": _check_orderers,
+    "entries": _check_faq,
+    "branches": _check_branches,
+    "sources": _check_sources,
+}
+
+
+def _schema_of(path: Path) -> Callable[[CheckReport, Path], None] | None:
+    for pattern, check in _SCHEMAS:
+        if fnmatch.fnmatch(path.name, pattern):
+            return check
+    if path.suffix not in (".yaml", ".yml"):
+        return None
+    try:
+        with path.open(encoding="utf-8-sig") as f:
+            for line in f:
+                match = re.match(r"^([A-Za-z_]+):", line)
+                if match:
+                    return _SCHEMAS_BY_KEY.get(match.group(1))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def is_amendments_file(path: Path) -> bool:
+    """Whether ``path`` holds staff amendments (an export of ``hosho orderer export
+    --amendments``) rather than a shipped orderers file."""
+    return _schema_of(path) is _check_amendments
 
 
 def check_files(paths: Sequence[Path] | None = None) -> CheckReport:
-    """Validate the given knowledge files (schema chosen by file name), or the shipped ones."""
+    """Validate the given knowledge files (schema chosen by file name, else by its first
+    top-level key), or the shipped ones."""
     if paths is None:
         paths = [
+            default_sources_path(),
+            default_municipalities_path(),
             default_orderers_path(),
             default_faq_path(),
             default_branches_path(),
@@ -1099,17 +1419,15 @@ def check_files(paths: Sequence[Path] | None = None) -> CheckReport:
     for path in paths:
         display = _display_path(path)
         report.files.append(display)
-        check = next((c for pattern, c in _SCHEMAS if fnmatch.fnmatch(path.name, pattern)), None)
+        check = _schema_of(path)
         if check is None:
-            report.problems.append(
-                Problem(
-                    display,
-                    None,
-                    "",
-                    "unknown knowledge file (expected orderers*.yaml, faq*.yaml, branches*.yaml"
-                    " or synonyms*.yaml)",
-                )
+            message = (
+                "file not found"
+                if not path.exists()
+                else "unknown knowledge file (expected orderers*.yaml, faq*.yaml, branches*.yaml,"
+                " synonyms*.yaml, sources*.yaml, municipalities*.csv or an amendments file)"
             )
+            report.problems.append(Problem(display, None, "", message))
             continue
         try:
             check(report, path)

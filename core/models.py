@@ -49,7 +49,9 @@ class Customer(SQLModel, table=True):
 
 
 class Orderer(SQLModel, table=True):
-    """発注者, loaded from data/orderers.yaml; ``rules`` keeps the whole validated record."""
+    """発注者: one body of the register. ``shipped`` is its record as the shipped data gives it
+    (the municipality data set and data/orderers.yaml), ``amendment`` the fields staff set,
+    ``rules`` the record that stands (see core.orderers.effective)."""
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120, unique=True)  # "<prefecture>/<name>", "/<name>" for national
@@ -57,12 +59,30 @@ class Orderer(SQLModel, table=True):
     reading: str = Field(default="", max_length=120)
     prefecture: str | None = Field(default=None, max_length=10)
     category: str = Field(max_length=20)
+    code: str | None = Field(default=None, max_length=6, index=True)  # 全国地方公共団体コード
+    origin: str = Field(default="document", max_length=10)  # register / document / staff
     start_date: date | None = None
     start_precision: str | None = Field(default=None, max_length=10)
     rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    source: str = Field(default="", max_length=80)
+    shipped: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    amendment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    source: str = Field(default="", max_length=300)  # citation of the record that stands
     as_of: date | None = None
-    listed: bool = True  # false when the entry left the YAML but guarantees still refer to it
+    listed: bool = True  # false when the entry left the shipped data but guarantees refer to it
+
+
+class OrdererChange(SQLModel, table=True):
+    """One change to an orderer's record: by staff (add, adopt, edit, import) or by a newer
+    shipped file (load). ``changes`` maps each field to [before, after]."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    orderer_id: int = Field(foreign_key="orderer.id", index=True)
+    at: datetime
+    by: str = Field(max_length=100)
+    action: str = Field(max_length=20)
+    source: str | None = Field(default=None, max_length=500)
+    as_of: date | None = None
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class Guarantee(SQLModel, table=True):

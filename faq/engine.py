@@ -51,12 +51,15 @@ from core.knowledge import (
     SynonymGroup,
     default_branches_path,
     default_faq_path,
+    default_municipalities_path,
     default_orderers_path,
+    default_sources_path,
     default_synonyms_path,
     load_branches,
     load_faq,
     load_orderers,
     load_synonyms,
+    cite,
     normalize_name,
 )
 from faq import cache as index_cache
@@ -99,9 +102,19 @@ from faq.render import (
     render_branch_choice,
     render_orderer,
     render_region,
+    source_line,
 )
 
-__all__ = ["NOT_FOUND", "Alternative", "Answer", "Assistant", "Tuning"]
+__all__ = ["NOT_FOUND", "Alternative", "Answer", "Assistant", "Tuning", "register_file"]
+
+
+def register_file() -> OrdererFile:
+    """The shipped register as one orderers file: the documents' records and every other
+    public body of the municipality data set (not in the lists)."""
+    from core.orderers import shipped_register
+
+    records, data = shipped_register()
+    return data.model_copy(update={"orderers": tuple(o for o, _origin in records)})
 
 NOT_FOUND = "該当する回答が見つかりません"
 
@@ -435,14 +448,15 @@ class Assistant:
         self._run_entry = entry_of[self._runs]
         lap("indexes")
         self.finder.known_words = frozenset(x.surface for _c, toks in masked for x in toks)
-        by_name = {normalize_name(o.name): o for o in orderers.orderers} if orderers else {}
+        adopted = [o for o in orderers.orderers if o.adopted] if orderers else []
+        by_name = {normalize_name(o.name): o for o in adopted}
         self._entry_orderers = [self._orderers_of(e, by_name) for e in self.entries] + [
             frozenset() for _o in self.out_of_scope
         ]
         # Entries about an orderer's e-contract system (tagged 電子契約, not 電子保証).
         self._econtract = ["電子契約" in e.tags and "電子保証" not in e.tags for e in self.entries]
         self._in_prefecture: dict[str, list[Orderer]] = {}  # prefecture → the bodies in it
-        for o in orderers.orderers if orderers else ():
+        for o in adopted:
             if o.prefecture:
                 self._in_prefecture.setdefault(o.prefecture, []).append(o)
         self.stats.build_seconds = time.perf_counter() - started
@@ -462,6 +476,8 @@ class Assistant:
             default_orderers_path(),
             default_branches_path(),
             default_synonyms_path(),
+            default_municipalities_path(),
+            default_sources_path(),
         )
         where = index_cache.cache_path(files, repr(tuning)) if cache else None
         found = index_cache.load(where) if where is not None else None
@@ -479,7 +495,7 @@ class Assistant:
         built = cls(
             faq.entries,
             out_of_scope=faq.out_of_scope,
-            orderers=load_orderers(files[1]),
+            orderers=register_file(),
             branches=load_branches(files[2]),
             synonyms=load_synonyms(files[3]).groups,
             tuning=tuning,
@@ -687,13 +703,11 @@ class Assistant:
             several = self._several(named_any, named)
             if several:
                 return self._records_answer(query, several, asked, ranked, top)
-            answer = self._with_confidence(
+            if named.typo:
+                return self._asked_back(query, named, asked)
+            return self._with_confidence(
                 self._orderer_answer(query, named, asked, ranked, top), masked, ranked
             )
-            if named.typo and answer.answered and len(named.orderers) == 1:
-                note = f"（「{named.said}」は{named.orderers[0].name}として回答します）"
-                answer = replace(answer, answer=f"{note}\n{answer.answer}")
-            return answer
         answer = self._faq_answer(query, masked, ranked, alternatives)
         if named is not None and asks_contact(folded):
             # 唐津市役所の住所: an entry about that orderer may hold it (島根県の問い合わせ先);
@@ -754,8 +768,8 @@ class Assistant:
             True,
             text,
             0.9,
-            "、".join(dict.fromkeys(o.source for o in bodies)),
-            min(o.as_of for o in bodies).isoformat(),
+            "、".join(dict.fromkeys(o.citation for o in bodies)),
+            min(o.as_of for o in bodies if o.as_of).isoformat(),
             f"{region}内の発注者一覧",
             self._alternatives(ranked, top),
             "orderer",
@@ -842,7 +856,7 @@ class Assistant:
             True,
             text,
             best.score,
-            e.source,
+            cite(e.source),
             e.as_of.isoformat(),
             best.phrasing,
             alternatives,
@@ -860,10 +874,13 @@ class Assistant:
         top: int,
     ) -> Answer:
         t, aspect = self.tuning, asked.aspect
-        if mention.unlisted is not None:
+        if mention.unlisted is not None or not _adopted(mention):
             return self._records_answer(query, [mention], asked, ranked, top)
         if len(mention.orderers) > 1 or mention.namesakes:
-            names = [self._display(o) for o in mention.orderers]
+            names = [
+                self._display(o) if o.adopted else self._display(o)[:-1] + "、一覧に掲載なし）"
+                for o in mention.orderers
+            ]
             label = ASPECTS[aspect]
             # 府中市（広島県）→ 府中市（広島県、一覧に掲載なし）
             unlisted = [
@@ -901,21 +918,48 @@ class Assistant:
                 return answer
         return self._records_answer(query, [mention], asked, ranked, top)
 
+    def _asked_back(self, query: Analysis, mention: Mention, asked: _Asked) -> Answer:
+        """A name that is no body of the register (熊元県, 鳥巣市) is not answered as the body
+        it sounds like: the closest real ones are offered instead."""
+        names = [self._display(o) for o in mention.orderers]
+        label = ASPECTS[asked.aspect]
+        text = (
+            f"「{mention.said}」という発注者は登録簿にありません。"
+            f"{'・'.join(names)}のことでしたら、その名前でもう一度お尋ねください。"
+        )
+        return Answer(
+            False,
+            text,
+            0.5,
+            "",
+            "",
+            mention.said,
+            tuple(Alternative(f"{n}の{label}", 0.5) for n in names),
+            "orderer",
+            aspect=asked.aspect,
+            candidates=tuple(names),
+            normalized=query.surface,
+        )
+
     def _record(self, mention: Mention, asked: _Asked) -> _Record:
         """What the orderer's record (or the list's absence of one) says of the aspect asked,
         after the check of any dates said."""
         assert self.orderer_file is not None
-        if mention.unlisted is not None:
+        if mention.unlisted is not None or not _adopted(mention):
             lst = self.orderer_file
-            text = not_listed_text(mention.unlisted, lst.list_as_of, lst.list_note)
-            text += "。\n" + _source_line(lst.list_source, lst.list_as_of)
+            # A body of the register is said with its prefecture (阿蘇市（熊本県）).
+            said = mention.unlisted or self._display(mention.orderers[0])
+            text = not_listed_text(said, lst.list_as_of, lst.list_note)
+            source = cite(lst.list_source)
+            text += "。\n" + _source_line(source, lst.list_as_of)
             as_of = lst.list_as_of.isoformat()
-            return _Record(text, lst.list_source, as_of, f"{mention.unlisted}（一覧に掲載なし）")
+            return _Record(text, source, as_of, f"{said}（一覧に掲載なし）")
         orderer = mention.orderers[0]
         matched = f"{self._display(orderer)}／{ASPECTS[asked.aspect]}"
         checks = _dated(orderer, asked) if asked.dates_matter else ()
         text = _date_lines(checks, render_orderer(orderer, asked.aspect), asked.aspect)
-        return _Record(text, orderer.source, orderer.as_of.isoformat(), matched, checks)
+        assert orderer.as_of is not None
+        return _Record(text, orderer.citation, orderer.as_of.isoformat(), matched, checks)
 
     @staticmethod
     def _several(mentions: Sequence[Mention], named: Mention) -> list[Mention]:
@@ -942,9 +986,10 @@ class Assistant:
         「資料に掲載なし」): confidence 0.9 when the aspect was said and every listed name
         exactly, else 0.8."""
         records = [self._record(m, asked) for m in mentions]
-        listed = [m for m in mentions if m.unlisted is None]
+        listed = [m for m in mentions if m.unlisted is None and _adopted(m)]
         exact = asked.explicit and bool(listed) and all(m.exact for m in listed)
         names = tuple(m.unlisted or m.orderers[0].name for m in mentions)
+        first = mentions[0]
         return Answer(
             True,
             "\n\n".join(r.text for r in records),
@@ -956,7 +1001,7 @@ class Assistant:
             "orderer",
             orderer=names[0],
             aspect=asked.aspect,
-            listed=mentions[0].unlisted is None,
+            listed=first.unlisted is None and _adopted(first),
             orderers=names if len(names) > 1 else (),
             normalized=query.surface,
             dates=tuple(chain.from_iterable(r.dates for r in records)),
@@ -1013,7 +1058,7 @@ class Assistant:
             True,
             render_branch(b, what, bf.source, bf.as_of),
             0.95,
-            bf.source,
+            cite(bf.source),
             bf.as_of.isoformat(),
             f"{b.name}／{label}",
             (),
@@ -1123,6 +1168,12 @@ def _date_lines(checks: Sequence[DateCheck], text: str, aspect: Aspect) -> str:
     return "\n".join([*lines, text])
 
 
+def _adopted(mention: Mention) -> bool:
+    """Whether the body named is in the lists of adopted orderers (a shared name counts as
+    adopted when one of its bodies is: it is asked back, with the others marked)."""
+    return any(o.adopted for o in mention.orderers) or len(mention.orderers) > 1
+
+
 def _named(mentions: Sequence[Mention], folded: str) -> Mention | None:
     """The orderer the question is about: the first one named, except that a prefecture said
     next to one of its own bodies only says where (福岡の芦屋町, 芦屋町（福岡）), as it does
@@ -1143,8 +1194,7 @@ def _named(mentions: Sequence[Mention], folded: str) -> Mention | None:
                 o for o in body.orderers if o.prefecture in where and o not in place.orderers
             )
             if body is not place and inside:
-                namesakes = tuple(n for n in body.namesakes if any(p and p in n for p in where))
-                return replace(body, orderers=inside, namesakes=namesakes)
+                return replace(body, orderers=inside)
     return named[0] if named else None
 
 
@@ -1153,4 +1203,4 @@ def _key(orderer: Orderer) -> str:
 
 
 def _source_line(source: str, as_of: date) -> str:
-    return f"出典: {source}（{format_wareki(as_of)}時点）"
+    return source_line(source, as_of)

@@ -478,9 +478,7 @@ class OrdererFinder:
                 return Mention(said, i, stop, (), unlisted=stem + kanji_suffix)
         if not _AFTER_RE.match(rest):
             return None
-        picked = self._pick(candidates)
-        namesakes = tuple(n for o in picked for n in o.namesakes)
-        return Mention(key, i, end, picked, exact=False, namesakes=namesakes)
+        return Mention(key, i, end, self._pick(candidates), exact=False)
 
     def _pick(self, keys: Sequence[_Key]) -> tuple[Orderer, ...]:
         return tuple(self.orderers[x] for x in dict.fromkeys(k.index for k in keys))

@@ -84,7 +84,20 @@ def environment() -> jinja2.Environment:
     env.filters["gtype_label"] = _gtype_label
     env.filters["trim_period"] = _trim_period
     env.filters["anchor_verb"] = _anchor_verb
+    env.globals["source_line"] = source_line
     return env
+
+
+def source_line(source: Any, as_of: date | str | None) -> str:
+    """「出典: 電子保証のご案内（佐賀支店、令和8年2月26日）」, with the as-of date when the
+    fact's date is not the document's own (一覧の時点)."""
+    from core.knowledge import cite
+
+    text = cite(source)
+    if as_of is None:
+        return f"出典: {text}"
+    when = format_wareki(as_of if isinstance(as_of, date) else date.fromisoformat(as_of))
+    return f"出典: {text}" if when in text else f"出典: {text}（{when}時点）"
 
 
 def _tidy(text: str) -> str:
@@ -112,7 +125,8 @@ def render_region(region: str, orderers: list[Orderer], note: str | None) -> str
     itself first among equals), with each record's source once."""
     undated = date.max
     ordered = sorted(orderers, key=lambda o: (o.start_date or undated, o.name != region))
-    sources = {o.source: o.as_of for o in sorted(ordered, key=lambda o: o.as_of)}
+    dated = [o for o in ordered if o.as_of is not None]
+    sources = {o.citation: o.as_of for o in sorted(dated, key=lambda o: o.as_of or date.min)}
     template = environment().get_template("orderer_region.j2")
     return _tidy(
         template.render(region=region, orderers=ordered, note=note, sources=sources.items())

@@ -677,7 +677,7 @@ def test_orderer_template_details() -> None:
     assert "地域維持: 資料に記載なし" in kumamoto
     unknown = render_orderer(by_name["大阪府"], "submission")
     assert "資料に記載がありません" in unknown
-    doubtful = render_orderer(by_name["天童市"], "start")
+    doubtful = render_orderer(by_name["鳥栖市"].model_copy(update={"verified": False}), "start")
     assert "疑義" in doubtful
     for text in (tosu, start, shimane, coverage, documents):
         assert text.splitlines()[-1].startswith("出典: ")

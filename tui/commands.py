@@ -371,13 +371,19 @@ def data_load(a: argparse.Namespace) -> int:
                 "updated": r.updated,
                 "unchanged": r.unchanged,
                 "unlisted": r.unlisted,
+                "amendments": r.amendments,
             }
+        )
+    elif r.amendments:
+        print(
+            f"職員の修正を読み込みました: {r.amendments}件（新しい団体 {r.added}件、"
+            f"更新 {r.updated}件、変更なし {r.unchanged}件）"
         )
     else:
         print(
             f"発注者を読み込みました: 追加 {r.added}件、更新 {r.updated}件、"
             f"変更なし {r.unchanged}件、一覧から外れた {r.unlisted}件"
-            "（保証が参照するため削除はしません）"
+            "（保証が参照するため削除はしません。職員の修正はそのまま）"
         )
     return 0
 
@@ -387,35 +393,58 @@ def _orderer_label(o: dict[str, Any]) -> str:
     return f"{o['name']}（{pref}）" if pref and pref != o["name"] else o["name"]
 
 
+_ACTIONS = {"add": "登録", "adopt": "導入を記録", "edit": "修正", "load": "同梱データ", "import": "取込"}
+
+
 def _orderer_lines(o: dict[str, Any]) -> list[tuple[str, str]]:
     from core.orderers import rule_rows
 
-    lines = [("発注者", _orderer_label(o)), ("読み", o.get("reading", "")), *rule_rows(o)]
+    lines = [("発注者", _orderer_label(o)), ("読み", o.get("reading") or "—")]
+    if o.get("code"):
+        lines.append(("団体コード", o["code"]))
+    lines += rule_rows(o)
     if o.get("aliases"):
         lines.append(("別名", "・".join(o["aliases"])))
     lines += [("備考", note) for note in o.get("notes") or []]
     if not o.get("verified", True):
         lines.append(("注意", "資料の表記に疑義あり（要確認）"))
-    lines.append(("出典", f"{o['source']}（{wareki(dates.parse_date(o['as_of']))}時点）"))
+    if o.get("source"):
+        as_of = wareki(dates.parse_date(o["as_of"])) if o.get("as_of") else ""
+        when = f"（{as_of}時点）" if as_of and as_of not in o["source"] else ""
+        lines.append(("出典", f"{o['source']}{when}"))
+    standing = o.get("standing") or {}
+    if standing.get("note"):
+        lines.append(("記録", standing["note"]))
+    for h in o.get("history") or []:
+        at = dates.format_wareki(dates.parse_date(h["at"][:10]))
+        fields = "・".join(h["changes"]) or "—"
+        src = f"（出典: {h['source']}）" if h.get("source") else ""
+        lines.append(("履歴", f"{at} {h['by']} {_ACTIONS.get(h['action'], h['action'])}: {fields}{src}"))
     return lines
+
+
+def _print_orderer(o: dict[str, Any]) -> None:
+    for k, v in _orderer_lines(o):
+        print(f"{pad(k, 16)}{v}")
 
 
 def orderer_show(a: argparse.Namespace) -> int:
     from core.orderers import show_orderer
 
-    o = show_orderer(CTX.db, a.name)
+    o = show_orderer(CTX.db, a.name, a.prefecture)
     if a.json:
         emit(o)
         return 0
-    for k, v in _orderer_lines(o):
-        print(f"{pad(k, 16)}{v}")
+    _print_orderer(o)
     return 0
 
 
 def orderer_list(a: argparse.Namespace) -> int:
     from core.orderers import list_orderers, start_text
 
-    rows = list_orderers(CTX.db, prefecture=a.prefecture, category=a.category)
+    rows = list_orderers(
+        CTX.db, prefecture=a.prefecture, category=a.category, electronic=a.electronic
+    )
     if a.json:
         emit(rows)
         return 0
@@ -423,9 +452,115 @@ def orderer_list(a: argparse.Namespace) -> int:
         print("該当する発注者はありません")
         return 0
     print_table(
-        ["発注者", "都道府県", "区分", "運用開始"],
-        [[o["name"], o.get("prefecture") or "—", o["category"], start_text(o)] for o in rows],
+        ["発注者", "都道府県", "区分", "団体コード", "運用開始"],
+        [
+            [o["name"], o.get("prefecture") or "—", o["category"], o.get("code") or "—", start_text(o)]
+            for o in rows
+        ],
     )
+    return 0
+
+
+def _split(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [x for x in text.replace("、", ",").replace("・", ",").split(",") if x.strip()]
+
+
+def _done(a: argparse.Namespace, o: dict[str, Any], message: str) -> int:
+    if a.json:
+        emit(o)
+    else:
+        print(message)
+        _print_orderer(o)
+    return 0
+
+
+def orderer_add(a: argparse.Namespace) -> int:
+    from core.orderers import add_orderer
+
+    o = add_orderer(
+        CTX.db,
+        name=a.name,
+        prefecture=a.prefecture,
+        category=a.category,
+        reading=a.reading,
+        aliases=_split(a.aliases) or [],
+        operator=CTX.settings.operator,
+    )
+    return _done(a, o, f"発注者を登録しました: {_orderer_label(o)}")
+
+
+def orderer_adopt(a: argparse.Namespace) -> int:
+    from core.orderers import Adoption, adopt_orderer
+
+    adoption = Adoption(
+        start=a.start,
+        source=a.source or "",
+        as_of=a.as_of or "",
+        precision=a.precision,
+        applies_to=a.applies_to,
+        kinds=_split(a.kinds),
+        types=_split(a.types),
+        submission=a.submission,
+        submit_to=a.submit_to,
+        url=a.url,
+        issuer=a.issuer,
+    )
+    o = adopt_orderer(
+        CTX.db, a.name, adoption, prefecture=a.prefecture, operator=CTX.settings.operator
+    )
+    return _done(a, o, f"電子保証の導入を記録しました: {_orderer_label(o)}")
+
+
+def orderer_edit(a: argparse.Namespace) -> int:
+    from core.orderers import edit_orderer
+
+    changes = {
+        "reading": a.reading,
+        "aliases": _split(a.aliases),
+        "category": a.category,
+        "applies_to": a.applies_to,
+        "kinds": _split(a.kinds),
+        "submission": a.submission,
+        "submit_to": a.submit_to,
+        "notes": [a.note] if a.note else None,
+        "departments": _split(a.departments),
+        "excluded": _split(a.excluded),
+    }
+    o = edit_orderer(
+        CTX.db,
+        a.name,
+        changes,
+        source=a.source,
+        as_of=a.as_of,
+        url=a.url,
+        prefecture=a.prefecture,
+        operator=CTX.settings.operator,
+    )
+    return _done(a, o, f"発注者の記録を修正しました: {_orderer_label(o)}")
+
+
+def orderer_export(a: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.orderers import export_orderers
+
+    text, count = export_orderers(
+        CTX.db, amendments_only=a.amendments, operator=CTX.settings.operator
+    )
+    target = Path(a.output)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        from core.errors import HoshoError
+
+        raise HoshoError(f"{a.output} に書き込めません: {exc.strerror or exc}") from None
+    if a.json:
+        emit({"output": a.output, "amendments": a.amendments, "orderers": count})
+    else:
+        what = "職員の修正" if a.amendments else "発注者"
+        print(f"{what} {count}件を {a.output} に書き出しました（hosho data check で検査できます）")
     return 0
 
 
@@ -483,17 +618,78 @@ def register_knowledge(sub: Any) -> None:
     json_flag(p)
     p.set_defaults(handler=data_check)
     p = data.add_parser("load", help="発注者をデータベースへ読み込む（何度実行しても同じ結果）")
-    p.add_argument("path", nargs="?", help="orderers.yaml（省略時は同梱のもの）")
+    p.add_argument(
+        "path", nargs="?", help="orderers.yaml か職員の修正のファイル（省略時は同梱のもの）"
+    )
     json_flag(p)
     p.set_defaults(handler=data_load)
 
-    orderer = add_group(sub, "orderer", "発注者の電子保証ルール")
-    p = orderer.add_parser("show", help="発注者を名前・別名・読みで探して表示")
+    orderer = add_group(sub, "orderer", "発注者の登録簿と電子保証ルール")
+    p = orderer.add_parser("show", help="発注者を名前・別名・読みで探して表示（履歴つき）")
     p.add_argument("name", help="例: 鳥栖市 / とすし / 国交省")
+    p.add_argument("--prefecture", help="同名の団体があるとき都道府県で絞る")
     json_flag(p)
     p.set_defaults(handler=orderer_show)
     p = orderer.add_parser("list", help="発注者の一覧")
     p.add_argument("--prefecture", help="都道府県（例: 佐賀県・佐賀）")
     p.add_argument("--category", help="区分（国・都道府県・市町村 など）")
+    p.add_argument(
+        "--electronic", help="adopted（一覧に掲載あり）・not_listed（掲載なし）で絞る"
+    )
     json_flag(p)
     p.set_defaults(handler=orderer_list)
+
+    p = orderer.add_parser(
+        "add", help="登録簿にない団体（一部事務組合・企業団・公社・広域連合など）を登録"
+    )
+    p.add_argument("name", help="正式名称")
+    p.add_argument("--prefecture", required=True, help="都道府県（例: 佐賀県）")
+    p.add_argument("--category", required=True, help="区分（一部事務組合・広域連合・企業団・公社 など）")
+    p.add_argument("--reading", help="読み（ひらがな）")
+    p.add_argument("--aliases", help="別名（カンマ区切り）")
+    json_flag(p)
+    p.set_defaults(handler=orderer_add)
+
+    p = orderer.add_parser("adopt", help="発注者の電子保証の導入を出典つきで記録")
+    p.add_argument("name", help="発注者（名前・別名・読み）")
+    p.add_argument("--prefecture", help="同名の団体があるとき都道府県で絞る")
+    p.add_argument("--start", required=True, help="運用開始日（西暦・和暦）")
+    p.add_argument("--precision", default="day", help="day（日まで分かる）・month（月まで）")
+    p.add_argument("--source", help="出典（ページの題名・通知の名前。URLを含めてもよい）")
+    p.add_argument("--url", help="出典のURL")
+    p.add_argument("--issuer", help="出典の発行元（例: 鳥栖市 契約検査課）")
+    p.add_argument("--as-of", dest="as_of", help="出典の時点（ページの更新日・掲載日）")
+    p.add_argument("--applies-to", dest="applies_to", help="判定日: 契約締結日・入札公告日")
+    p.add_argument("--kinds", help="対象業務（工事,業務委託,地域維持）")
+    p.add_argument("--types", help="対象の保証（前払金,中間前払金,契約。既定はすべて）")
+    p.add_argument("--submission", help="認証キーの提出方法（例: 電子メール）")
+    p.add_argument("--submit-to", dest="submit_to", help="認証キーの提出先（例: 契約検査課）")
+    json_flag(p)
+    p.set_defaults(handler=orderer_adopt)
+
+    p = orderer.add_parser("edit", help="発注者の記録のその他の項目を修正（規則の変更は出典つき）")
+    p.add_argument("name", help="発注者（名前・別名・読み）")
+    p.add_argument("--prefecture", help="同名の団体があるとき都道府県で絞る")
+    p.add_argument("--reading", help="読み（ひらがな）")
+    p.add_argument("--aliases", help="別名（カンマ区切り。空文字で消去）")
+    p.add_argument("--category", help="区分")
+    p.add_argument("--applies-to", dest="applies_to", help="判定日: 契約締結日・入札公告日")
+    p.add_argument("--kinds", help="対象業務（工事,業務委託,地域維持）")
+    p.add_argument("--submission", help="認証キーの提出方法")
+    p.add_argument("--submit-to", dest="submit_to", help="認証キーの提出先")
+    p.add_argument("--departments", help="対象の部局（カンマ区切り）")
+    p.add_argument("--excluded", help="受け付けない保証（例: 銀行,保険会社）")
+    p.add_argument("--note", help="備考（1文）")
+    p.add_argument("--source", help="出典（規則を変えるときは必須）")
+    p.add_argument("--url", help="出典のURL")
+    p.add_argument("--as-of", dest="as_of", help="出典の時点（規則を変えるときは必須）")
+    json_flag(p)
+    p.set_defaults(handler=orderer_edit)
+
+    p = orderer.add_parser(
+        "export", help="発注者の記録をYAMLに書き出す（--amendments で職員の修正だけ）"
+    )
+    p.add_argument("--amendments", action="store_true", help="職員の修正だけ（他の支店へ渡す）")
+    p.add_argument("--output", required=True, help="書き出すファイル")
+    json_flag(p)
+    p.set_defaults(handler=orderer_export)
