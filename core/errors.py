@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class HoshoError(Exception):
     """An error the user can act on. ``str()`` is the message shown to staff."""
@@ -10,7 +12,7 @@ class HoshoError(Exception):
 class ValidationError(HoshoError):
     """Problems with what the user typed: every one of them, each tied to its field."""
 
-    def __init__(self, problems: list[str] | list[tuple[str | None, str]]) -> None:
+    def __init__(self, problems: Sequence[str | tuple[str | None, str]]) -> None:
         self.items: list[tuple[str | None, str]] = [
             p if isinstance(p, tuple) else (None, p) for p in problems
         ]

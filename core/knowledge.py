@@ -534,7 +534,9 @@ class AmendmentFile(BaseModel):
     def _unique_orderers(self) -> AmendmentFile:
         issues = [
             (("amendments", *loc[1:]), message)
-            for loc, message in _orderer_duplicates([(o.name, o.prefecture) for o in self.amendments])
+            for loc, message in _orderer_duplicates(
+                [(o.name, o.prefecture) for o in self.amendments]
+            )
         ]
         if issues:
             raise _FieldIssues(issues)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pydantic
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from core import knowledge
@@ -87,11 +87,31 @@ def shipped_paths(path: Path | None = None) -> tuple[Path, ...]:
     )
 
 
+_REGISTER_CACHE: dict[tuple[Path, ...], tuple[tuple[int, ...], Any]] = {}
+
+
 def shipped_register(
     path: Path | None = None,
 ) -> tuple[list[tuple[knowledge.Orderer, str]], knowledge.OrdererFile]:
     """Every body of the shipped data with its origin: the documents' records (with the code
-    of the municipality they name), then the municipalities they do not name."""
+    of the municipality they name), then the municipalities they do not name. Cached until
+    one of the files changes."""
+    paths = shipped_paths(path)
+    try:
+        stamp = tuple(x for p in paths for x in (p.stat().st_mtime_ns, p.stat().st_size))
+    except OSError:
+        return _shipped_register(path)
+    hit = _REGISTER_CACHE.get(paths)
+    if hit is None or hit[0] != stamp:
+        hit = (stamp, _shipped_register(path))
+        _REGISTER_CACHE[paths] = hit
+    result: tuple[list[tuple[knowledge.Orderer, str]], knowledge.OrdererFile] = hit[1]
+    return result
+
+
+def _shipped_register(
+    path: Path | None = None,
+) -> tuple[list[tuple[knowledge.Orderer, str]], knowledge.OrdererFile]:
     from core.municipalities import load_municipalities
 
     data = knowledge.load_orderers(path)
@@ -121,6 +141,20 @@ def shipped_register(
         )
         out.append((body, ORIGIN_REGISTER))
     return out, data
+
+
+_DUMPS: dict[int, tuple[knowledge.Orderer, str]] = {}
+
+
+def _dumped(record: knowledge.Orderer) -> dict[str, Any]:
+    """The record as JSON data (each shipped record, kept by the register's cache, is dumped
+    once per process)."""
+    hit = _DUMPS.get(id(record))
+    if hit is None or hit[0] is not record:
+        hit = (record, json.dumps(record.model_dump(mode="json"), ensure_ascii=False))
+        _DUMPS[id(record)] = hit
+    data: dict[str, Any] = json.loads(hit[1])
+    return data
 
 
 def effective(
@@ -153,17 +187,24 @@ def _amendment_stands(shipped: dict[str, Any], amendment: dict[str, Any]) -> boo
     return bool(ours) and (not theirs or str(ours) >= str(theirs))
 
 
-def _apply(row: Orderer, rules: dict[str, Any]) -> None:
+def _columns(model: knowledge.Orderer) -> dict[str, Any]:
+    """The row's columns that repeat the record (for lookups and the list's filters)."""
+    return {
+        "reading": model.reading,
+        "category": model.category.value,
+        "code": model.code,
+        "start_date": model.start_date,
+        "start_precision": model.start_precision if model.adopted else None,
+        "source": model.citation[:300],
+        "as_of": model.as_of,
+    }
+
+
+def _apply(row: Orderer, rules: dict[str, Any], model: knowledge.Orderer | None = None) -> None:
     """Copy the record that stands into the row's columns."""
-    model = _model(rules)
     row.rules = rules
-    row.reading = model.reading
-    row.category = model.category.value
-    row.code = model.code
-    row.start_date = model.start_date
-    row.start_precision = model.start_precision if model.adopted else None
-    row.source = model.citation[:300]
-    row.as_of = model.as_of
+    for key, value in _columns(model or _model(rules)).items():
+        setattr(row, key, value)
 
 
 @dataclass(frozen=True)
@@ -224,24 +265,31 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
     with db.session() as s:
         existing = {o.key: o for o in s.scalars(select(Orderer))}
         seen: set[str] = set()
-        new_rows: list[Orderer] = []
+        new_rows: list[dict[str, Any]] = []
         for record, origin in records:
             key = orderer_key(record.name, record.prefecture)
             seen.add(key)
-            shipped = record.model_dump(mode="json")
+            shipped = _dumped(record)
             row = existing.get(key)
             if row is None:
-                row = Orderer(key=key, name=record.name, prefecture=record.prefecture)
-                row.origin, row.shipped = origin, shipped
-                _apply(row, shipped)
-                s.add(row)
-                new_rows.append(row)
-                added += 1
+                new_rows.append(
+                    {
+                        "key": key,
+                        "name": record.name,
+                        "prefecture": record.prefecture,
+                        "origin": origin,
+                        "rules": shipped,
+                        "shipped": shipped,
+                        "amendment": None,
+                        "listed": True,
+                        **_columns(record),
+                    }
+                )
                 continue
-            before = dict(row.rules)
-            changed = row.shipped != shipped or not row.listed or row.origin != origin
+            if row.shipped == shipped and row.listed and row.origin in (origin, ORIGIN_STAFF):
+                unchanged += 1
+                continue
             if row.shipped is not None and row.shipped != shipped:
-                s.flush()
                 _history(
                     s,
                     row,
@@ -255,12 +303,12 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
                 row.origin = origin
             row.shipped = shipped
             row.listed = True
-            rules, _ = effective(shipped, row.amendment)
-            if rules != before or changed:
-                _apply(row, rules)
-                updated += 1
-            else:
-                unchanged += 1
+            rules, stands = effective(shipped, row.amendment)
+            _apply(row, rules, record if stands == "shipped" and rules is shipped else None)
+            updated += 1
+        if new_rows:
+            s.execute(insert(Orderer), new_rows)
+            added = len(new_rows)
         for key, row in existing.items():
             if key not in seen and row.listed and row.amendment is None:
                 row.listed = False
@@ -492,7 +540,9 @@ def rule_rows(rules: dict[str, Any], list_as_of: date | None = None) -> list[tup
 
     if not rules.get("start_date"):
         raw = rules.get("list_as_of")
-        when = list_as_of or (date.fromisoformat(raw) if raw else knowledge.load_orderers().list_as_of)
+        when = list_as_of or (
+            date.fromisoformat(raw) if raw else knowledge.load_orderers().list_as_of
+        )
         name, pref = rules["name"], rules.get("prefecture")
         said = f"{name}（{pref}）" if pref and pref != name else name
         return [
@@ -738,7 +788,9 @@ def add_orderer(
             raise ValidationError([("name", f"{display_name(row)}はすでに登録されています")])
         clean = _validated(record).model_dump(mode="json")
         if row is None:
-            row = Orderer(key=key, name=name, prefecture=pref, origin=ORIGIN_STAFF)
+            row = Orderer(
+                key=key, name=name, prefecture=pref, category=category, origin=ORIGIN_STAFF
+            )
             s.add(row)
         row.listed, row.amendment = True, clean
         _apply(row, effective(row.shipped, clean)[0])
@@ -791,12 +843,16 @@ def adopt_orderer(
     kinds = [k.strip() for k in a.kinds or [] if k.strip()]
     bad = [k for k in kinds if k not in {x.value for x in Kind}]
     if bad:
-        problems.append(("kinds", f"業務の種類「{'、'.join(bad)}」は使えません（工事・業務委託・地域維持）"))
+        problems.append(
+            ("kinds", f"業務の種類「{'、'.join(bad)}」は使えません（工事・業務委託・地域維持）")
+        )
     types = [t.strip() for t in a.types or [] if t.strip()]
     electronic = [g.value for g in GType if g is not GType.BID]
     bad = [t for t in types if t not in electronic]
     if bad:
-        problems.append(("types", f"保証の種類「{'、'.join(bad)}」は使えません（{'・'.join(electronic)}）"))
+        problems.append(
+            ("types", f"保証の種類「{'、'.join(bad)}」は使えません（{'・'.join(electronic)}）")
+        )
     if start and as_of is not None and a.precision == "month":
         start = start.replace(day=1)
     if problems:
@@ -814,7 +870,7 @@ def adopt_orderer(
     if kinds:
         fields["coverage"] = {k: types or electronic for k in kinds}
     if a.submission or a.submit_to:
-        line = {"types": [], "method": (a.submission or "発注者に確認").strip()}
+        line: dict[str, Any] = {"types": [], "method": (a.submission or "発注者に確認").strip()}
         if a.submit_to:
             line["to"] = a.submit_to.strip()
         fields["submission"] = [line]
@@ -870,7 +926,10 @@ def edit_orderer(
         kinds = [k.strip() for k in changes["kinds"] if k.strip()]
         rules["coverage"] = {k: ["前払金", "中間前払金", "契約"] for k in kinds} or None
     if changes.get("submission") or changes.get("submit_to"):
-        line = {"types": [], "method": (changes.get("submission") or "発注者に確認").strip()}
+        line: dict[str, Any] = {
+            "types": [],
+            "method": (changes.get("submission") or "発注者に確認").strip(),
+        }
         if changes.get("submit_to"):
             line["to"] = changes["submit_to"].strip()
         rules["submission"] = [line]
@@ -908,17 +967,19 @@ def _amend(
 ) -> dict[str, Any]:
     with db.session() as s:
         row = resolve_orderer(s, name, _prefecture(prefecture))
-        if any(k in ADOPTION_FIELDS for k in fields) and not row.rules.get("start_date"):
-            if "start_date" not in fields:
-                raise ValidationError(
-                    [
-                        (
-                            None,
-                            f"{display_name(row)}は一覧に掲載なしのため、先に"
-                            " hosho orderer adopt で運用開始を記録してください",
-                        )
-                    ]
-                )
+        rules_without_start = (
+            any(k in ADOPTION_FIELDS for k in fields) and "start_date" not in fields
+        )
+        if rules_without_start and not row.rules.get("start_date"):
+            raise ValidationError(
+                [
+                    (
+                        None,
+                        f"{display_name(row)}は一覧に掲載なしのため、先に"
+                        " hosho orderer adopt で運用開始を記録してください",
+                    )
+                ]
+            )
         amendment = {**(row.amendment or {}), **fields}
         if row.shipped is None:  # a body staff added: the amendment is the whole record
             amendment = {**row.rules, **fields}
@@ -970,7 +1031,9 @@ def export_orderers(db: Database, *, amendments_only: bool, operator: str) -> tu
                     record = {**row.shipped, **row.amendment}
                 record = _validated(record).model_dump(mode="json", exclude_defaults=True)
                 record["amended"] = [
-                    k for k in RECORD_FIELDS if k in row.amendment and k not in ("name", "prefecture")
+                    k
+                    for k in RECORD_FIELDS
+                    if k in row.amendment and k not in ("name", "prefecture")
                 ]
                 if row.origin == ORIGIN_STAFF:
                     record["added"] = True
@@ -1011,7 +1074,9 @@ def import_amendments(db: Database, path: Path) -> SyncResult:
             else:
                 fields = {k: record[k] for k in item.amended}
             if row is None:
-                row = Orderer(key=key, name=item.name, prefecture=item.prefecture)
+                row = Orderer(
+                    key=key, name=item.name, prefecture=item.prefecture, category=item.category
+                )
                 row.origin = ORIGIN_STAFF
                 s.add(row)
                 added += 1

@@ -49,6 +49,7 @@ from core.knowledge import (
     OrdererFile,
     OutOfScope,
     SynonymGroup,
+    cite,
     default_branches_path,
     default_faq_path,
     default_municipalities_path,
@@ -57,9 +58,7 @@ from core.knowledge import (
     default_synonyms_path,
     load_branches,
     load_faq,
-    load_orderers,
     load_synonyms,
-    cite,
     normalize_name,
 )
 from faq import cache as index_cache
@@ -115,6 +114,7 @@ def register_file() -> OrdererFile:
 
     records, data = shipped_register()
     return data.model_copy(update={"orderers": tuple(o for o, _origin in records)})
+
 
 NOT_FOUND = "該当する回答が見つかりません"
 
@@ -877,27 +877,28 @@ class Assistant:
         if mention.unlisted is not None or not _adopted(mention):
             return self._records_answer(query, [mention], asked, ranked, top)
         if len(mention.orderers) > 1 or mention.namesakes:
-            names = [
-                self._display(o) if o.adopted else self._display(o)[:-1] + "、一覧に掲載なし）"
-                for o in mention.orderers
+            names = [self._display(o) for o in mention.orderers]
+            # 府中市（広島県）→ 府中市（広島県、一覧に掲載なし）
+            shown = [
+                n
+                if o.adopted
+                else f"{n[:-1]}、一覧に掲載なし）"
+                if n.endswith("）")
+                else f"{n}（一覧に掲載なし）"
+                for o, n in zip(mention.orderers, names, strict=True)
             ]
             label = ASPECTS[aspect]
-            # 府中市（広島県）→ 府中市（広島県、一覧に掲載なし）
-            unlisted = [
-                f"{n[:-1]}、一覧に掲載なし）" if n.endswith("）") else f"{n}（一覧に掲載なし）"
-                for n in mention.namesakes
-            ]
             return Answer(
                 False,
-                render_ambiguous(mention.said, [*names, *unlisted], label),
+                render_ambiguous(mention.said, shown, label),
                 0.5,
                 "",
                 "",
                 mention.said,
-                tuple(Alternative(f"{n}の{label}", 0.5) for n in [*names, *mention.namesakes]),
+                tuple(Alternative(f"{n}の{label}", 0.5) for n in names),
                 "orderer",
                 aspect=aspect,
-                candidates=(*names, *mention.namesakes),
+                candidates=tuple(names),
                 normalized=query.surface,
             )
         orderer = mention.orderers[0]

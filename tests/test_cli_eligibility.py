@@ -62,7 +62,7 @@ def test_unknown_orderer_is_false_with_suggestions(
 ) -> None:
     v = verdict(capsys, "--orderer", "鳥栖巿", "--type", "前払金", "--contract-date", "R8.4.1")
     assert v["eligible"] is False and v["orderer"] is None
-    assert any("資料に掲載なし" in r and "令和8年2月2日" in r for r in v["reasons"])
+    assert any("に掲載なし" in r and "令和8年2月2日" in r for r in v["reasons"])
     assert "鳥栖市" in v["suggestions"]
     human = cli(
         capsys,
@@ -105,7 +105,7 @@ def test_guarantee_stores_verdict_discount_and_deadlines(
     assert shown["eligibility"] == g["eligibility"] and shown["deadlines"] == g["deadlines"]
     human = cli(capsys, "guarantee", "show", g["guarantee_number"])
     assert "電子証書: 電子証書にできます" in human.out and "期限:" in human.out
-    assert "出典: 003_fa20bb5a45307e8d.txt" in human.out
+    assert "出典: 電子保証のご案内（佐賀支店、令和8年2月26日）" in human.out
 
     paper = add_guarantee(capsys, cid, "--orderer", "広島県", "--contract-date", "R6.5.1",
                           "--channel", "窓口").json  # fmt: skip

@@ -228,7 +228,7 @@ def test_unlisted_orderer() -> None:
     assert v.orderer is None
     (blocker,) = texts(v, False)
     assert blocker.startswith(
-        "架空村は資料に掲載なし（未導入または導入検討中の可能性。令和8年2月2日現在の一覧"
+        "架空村は一覧（令和8年2月2日現在）に掲載なし。未導入か、一覧から読み取れなかった可能性があります"
     )
     assert "未導入または導入検討中" in blocker
     unlisted = v.reasons[-1]
@@ -244,10 +244,10 @@ def test_unlisted_orderer_without_a_name() -> None:
         gtype=GType.CONTRACT,
         contract_date=date(2026, 5, 1),
         list_as_of=date(2026, 2, 2),
-        list_source="003_fa20bb5a45307e8d.txt",
+        list_source="電子保証のご案内（佐賀支店、令和8年2月26日）",
     )
     assert v.eligible is False
-    assert texts(v, False)[0].startswith("この発注者は資料に掲載なし")
+    assert texts(v, False)[0].startswith("この発注者は一覧（令和8年2月2日現在）に掲載なし")
 
 
 # --------------------------------------------------------------------------- 広島県
@@ -537,7 +537,7 @@ def test_reasons_cite_their_documents() -> None:
     general = v.reasons[:2]
     assert {(r.source, r.as_of) for r in general} == {(GENERAL_SOURCE, GENERAL_AS_OF)}
     for r in v.reasons[2:]:
-        assert (r.source, r.as_of) == ("001_80870423fd063ee2.txt", date(2024, 5, 1))
+        assert (r.source, r.as_of) == ("電子保証について（広島支店、令和6年5月）", date(2024, 5, 1))
     assert v.orderer == "広島県"
     assert v.as_of == date(2024, 5, 1)
 
@@ -562,7 +562,7 @@ def test_verdict_json() -> None:
     assert question == {
         "text": "入札公告日を入力してください（鳥栖市は入札公告日で判定）",
         "ok": None,
-        "source": "003_fa20bb5a45307e8d.txt",
+        "source": "saga-guide-2026",
         "as_of": "2026-02-26",
     }
     assert out["conditions"] == []

@@ -223,7 +223,7 @@ def test_other_public_bodies_by_their_ending() -> None:
         assert all(m[2] is None for m in mentions(kinds)), kinds
     answer = ask("水産庁の工事で電子保証は使える？")
     assert answer.kind == "orderer" and answer.listed is False
-    assert "水産庁は資料に掲載なし" in answer.answer
+    assert "水産庁は一覧（令和8年2月2日現在）に掲載なし" in answer.answer
     # typed in hiragana: the place in the kanji of the listed bodies named after it
     assert mentions("ながさきだいがくってでんしほしょうどうにゅうしてる？") == [
         ("ながさきだいがく", [], "長崎大学")
@@ -257,7 +257,7 @@ def test_a_prefecture_beside_its_own_body_only_says_where() -> None:
     assert answer.orderer == "山都町"
     # a municipality the documents do not name, said after its prefecture
     answer = ask("兵庫県の芦屋市は電子保証に対応していますか")
-    assert answer.listed is False and "芦屋市は資料に掲載なし" in answer.answer
+    assert answer.listed is False and "芦屋市（兵庫県）は一覧（令和8年2月2日現在）に掲載なし" in answer.answer
     answer = ask("兵庫県と札幌市の電子保証")  # two bodies (と, not の): each one
     assert (answer.orderer, answer.orderers) == ("兵庫県", ("兵庫県", "札幌市"))
 
@@ -269,13 +269,13 @@ def test_several_orderers_named_are_each_answered() -> None:
     tosu, karatsu = answer.answer.split("\n\n")
     assert tosu.startswith("鳥栖市") and "令和8年3月1日" in tosu and "出典: 003_" in tosu
     assert karatsu.startswith("唐津市") and "令和6年4月" in karatsu and "出典: 003_" in karatsu
-    assert answer.source == "003_fa20bb5a45307e8d.txt" and answer.as_of == "2026-02-02"
+    assert answer.source == "電子保証のご案内（佐賀支店、令和8年2月26日）" and answer.as_of == "2026-02-02"
     assert ask("福岡の芦屋町は電子保証いつから？").orderers == ()  # a place, then one body
     assert not ask("大津と鳥栖市はいつから電子保証？").answered  # which 大津 first
     # a body the documents do not list, joined to a listed one, is answered too
     answer = ask("鳥栖市と札幌市はいつから？")
     assert answer.orderers == ("鳥栖市", "札幌市")
-    assert answer.answer.split("\n\n")[1].startswith("札幌市は資料に掲載なし")
+    assert answer.answer.split("\n\n")[1].startswith("札幌市（北海道）は一覧（令和8年2月2日現在）に掲載なし")
     assert ask("札幌市と鳥栖市はいつから？").orderers == ("札幌市", "鳥栖市")
     assert mentions("鳥栖市の市役所") == [("鳥栖市", ["鳥栖市"], None)]
 
@@ -548,7 +548,7 @@ def test_the_bodies_of_a_prefecture_are_listed() -> None:
     )
     assert lines[1] == "・山口県: 令和4年12月から（日は資料に記載なし）"  # the earliest first
     assert "導入済みでも載っていない場合があります" in answer.answer
-    assert lines[-1] == "出典: 003_fa20bb5a45307e8d.txt（令和8年2月2日時点）"
+    assert lines[-1] == "出典: 電子保証のご案内（佐賀支店、令和8年2月26日）（令和8年2月2日時点）"
     for question in (
         "宮崎県の市町村で電子保証使えるところ",
         "熊本県で電子保証が使える発注者を教えて",
@@ -577,9 +577,9 @@ def test_the_aspect_is_read_without_the_name() -> None:
 def test_orderer_the_documents_do_not_name() -> None:
     answer = ask("札幌市の工事って電子保証使える？")
     assert answer.answered and answer.kind == "orderer" and answer.listed is False
-    assert "札幌市は資料に掲載なし" in answer.answer
+    assert "札幌市（北海道）は一覧（令和8年2月2日現在）に掲載なし" in answer.answer
     assert "令和8年2月2日現在の一覧" in answer.answer
-    assert (answer.source, answer.as_of) == ("003_fa20bb5a45307e8d.txt", "2026-02-02")
+    assert (answer.source, answer.as_of) == ("電子保証のご案内（佐賀支店、令和8年2月26日）", "2026-02-02")
 
 
 def test_area_is_not_the_prefecture_itself() -> None:
@@ -654,7 +654,7 @@ def test_orderer_templates_by_precision_and_aspect() -> None:
     assert "373件のうち電子証書287件" in usage.answer and "76.9%" in usage.answer
     assert "令和8年1月31日現在" in usage.answer
     for answer in (month, by, usage):
-        assert "出典: 003_fa20bb5a45307e8d.txt" in answer.answer or "出典: 000_" in answer.answer
+        assert "出典: 電子保証のご案内（" in answer.answer
 
 
 def test_orderer_template_details() -> None:
@@ -711,7 +711,7 @@ def test_branch_answers(question: str, branch: str, field: str, value: str | Non
     assert (answer.branch, answer.field) == (branch, field)
     if value:
         assert value in answer.answer
-    assert answer.source == "002_394b2677d4251469.txt" and answer.as_of == "2022-05-01"
+    assert answer.source == "電子保証のご案内（令和4年5月運用開始）（西日本建設業保証、令和4年5月）" and answer.as_of == "2022-05-01"
 
 
 def test_another_surety_companys_branch_is_not_ours() -> None:
@@ -785,7 +785,7 @@ def test_faq_answer_carries_source_date_and_confidence() -> None:
     entry = next(e for e in load_faq().entries if e.id == "bid-bond")
     assert answer.source == entry.source and answer.as_of == entry.as_of.isoformat()
     assert answer.answer.startswith(entry.answer)
-    assert answer.answer.endswith("出典: 003_fa20bb5a45307e8d.txt（令和8年2月26日時点）")
+    assert answer.answer.endswith("出典: 電子保証のご案内（佐賀支店、令和8年2月26日）")
     assert 0 < answer.confidence <= 1
 
 
@@ -1009,7 +1009,7 @@ def test_ask_human_output(env_db: Database, capsys: pytest.CaptureFixture[str]) 
     r = cli(capsys, "ask", "入札ボンドも電子でもらえる？")
     assert r.code == 0
     lines = r.out.splitlines()
-    assert lines[-2] == "出典: 003_fa20bb5a45307e8d.txt（令和8年2月26日時点）"
+    assert lines[-2] == "出典: 電子保証のご案内（佐賀支店、令和8年2月26日）"
     assert lines[-1].startswith("確信度: ")
     r = cli(capsys, "ask", "保証料の振込先の口座ってどこ？", "--top", "2")
     assert r.code == 0

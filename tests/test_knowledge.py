@@ -24,7 +24,7 @@ from core.knowledge import (
     normalize_name,
 )
 
-SRC = "003_fa20bb5a45307e8d.txt"
+SRC = "saga-guide-2026"
 
 ORDERERS_HEAD = f"""\
 list_as_of: 2026-02-02
@@ -83,13 +83,13 @@ entries:
       - 契約書が紙なのですが電子保証にできますか
     answer: >-
       はい、利用できます。
-    source: 000_07b88043cb6054e8.txt
+    source: kumamoto-guide-2025
     as_of: 2025-02-27
     tags: [電子保証, 契約書]
 """
 
 BRANCHES_OK = """\
-source: 002_394b2677d4251469.txt
+source: company-flyer-2022
 as_of: 2022-05-01
 branches:
   - name: 熊本支店

@@ -393,7 +393,13 @@ def _orderer_label(o: dict[str, Any]) -> str:
     return f"{o['name']}（{pref}）" if pref and pref != o["name"] else o["name"]
 
 
-_ACTIONS = {"add": "登録", "adopt": "導入を記録", "edit": "修正", "load": "同梱データ", "import": "取込"}
+_ACTIONS = {
+    "add": "登録",
+    "adopt": "導入を記録",
+    "edit": "修正",
+    "load": "同梱データ",
+    "import": "取込",
+}
 
 
 def _orderer_lines(o: dict[str, Any]) -> list[tuple[str, str]]:
@@ -419,7 +425,9 @@ def _orderer_lines(o: dict[str, Any]) -> list[tuple[str, str]]:
         at = dates.format_wareki(dates.parse_date(h["at"][:10]))
         fields = "・".join(h["changes"]) or "—"
         src = f"（出典: {h['source']}）" if h.get("source") else ""
-        lines.append(("履歴", f"{at} {h['by']} {_ACTIONS.get(h['action'], h['action'])}: {fields}{src}"))
+        lines.append(
+            ("履歴", f"{at} {h['by']} {_ACTIONS.get(h['action'], h['action'])}: {fields}{src}")
+        )
     return lines
 
 
@@ -454,7 +462,13 @@ def orderer_list(a: argparse.Namespace) -> int:
     print_table(
         ["発注者", "都道府県", "区分", "団体コード", "運用開始"],
         [
-            [o["name"], o.get("prefecture") or "—", o["category"], o.get("code") or "—", start_text(o)]
+            [
+                o["name"],
+                o.get("prefecture") or "—",
+                o["category"],
+                o.get("code") or "—",
+                start_text(o),
+            ]
             for o in rows
         ],
     )
@@ -633,9 +647,7 @@ def register_knowledge(sub: Any) -> None:
     p = orderer.add_parser("list", help="発注者の一覧")
     p.add_argument("--prefecture", help="都道府県（例: 佐賀県・佐賀）")
     p.add_argument("--category", help="区分（国・都道府県・市町村 など）")
-    p.add_argument(
-        "--electronic", help="adopted（一覧に掲載あり）・not_listed（掲載なし）で絞る"
-    )
+    p.add_argument("--electronic", help="adopted（一覧に掲載あり）・not_listed（掲載なし）で絞る")
     json_flag(p)
     p.set_defaults(handler=orderer_list)
 
@@ -644,7 +656,9 @@ def register_knowledge(sub: Any) -> None:
     )
     p.add_argument("name", help="正式名称")
     p.add_argument("--prefecture", required=True, help="都道府県（例: 佐賀県）")
-    p.add_argument("--category", required=True, help="区分（一部事務組合・広域連合・企業団・公社 など）")
+    p.add_argument(
+        "--category", required=True, help="区分（一部事務組合・広域連合・企業団・公社 など）"
+    )
     p.add_argument("--reading", help="読み（ひらがな）")
     p.add_argument("--aliases", help="別名（カンマ区切り）")
     json_flag(p)
