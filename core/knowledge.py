@@ -185,6 +185,11 @@ def _reading(value: str) -> str:
     return value
 
 
+def _reading_or_empty(value: str) -> str:
+    """A reading, or "" for a body staff added without one."""
+    return value if value == "" else _reading(value)
+
+
 def _prefecture(value: str) -> str:
     if value not in PREFECTURES:
         raise ValueError(f"{value} is not a prefecture (like 佐賀県)")
@@ -390,7 +395,7 @@ class Orderer(BaseModel):
     model_config = _MODEL_CONFIG
 
     name: Text
-    reading: Reading | Literal[""] = ""
+    reading: Annotated[str, AfterValidator(_reading_or_empty)] = ""
     aliases: Texts = ()
     category: Category
     prefecture: Prefecture | None = None

@@ -23,7 +23,7 @@ from core.eligibility import (
     start_check_yearless,
     submission_guidance,
 )
-from core.knowledge import Orderer, OrdererFile, load_orderers
+from core.knowledge import Orderer, OrdererFile, cite, load_orderers
 from core.terms import CertKind, Channel, GType, Kind
 
 DATA: OrdererFile = load_orderers()
@@ -97,7 +97,7 @@ def test_exact_start_day(name: str, contract: date, expected: bool) -> None:
     assert v.eligible is expected
     start = next(r for r in v.reasons if "運用開始" in r.text)
     assert start.ok is expected
-    assert start.source == orderer(name).source
+    assert start.source == orderer(name).citation
     assert start.as_of == orderer(name).as_of
     if not expected:
         assert "より前" in start.text
@@ -230,9 +230,9 @@ def test_unlisted_orderer() -> None:
     assert blocker.startswith(
         "架空村は一覧（令和8年2月2日現在）に掲載なし。未導入か、一覧から読み取れなかった可能性があります"
     )
-    assert "未導入または導入検討中" in blocker
+    assert "未導入か、一覧から読み取れなかった可能性" in blocker
     unlisted = v.reasons[-1]
-    assert (unlisted.source, unlisted.as_of) == (DATA.list_source, DATA.list_as_of)
+    assert (unlisted.source, unlisted.as_of) == (cite(DATA.list_source), DATA.list_as_of)
     assert v.as_of == DATA.list_as_of
     assert "発注者に確認" in v.submission
     assert "認証キー等のお知らせ" in v.submission
@@ -562,7 +562,7 @@ def test_verdict_json() -> None:
     assert question == {
         "text": "入札公告日を入力してください（鳥栖市は入札公告日で判定）",
         "ok": None,
-        "source": "saga-guide-2026",
+        "source": "電子保証のご案内（佐賀支店、令和8年2月26日）",
         "as_of": "2026-02-26",
     }
     assert out["conditions"] == []
@@ -673,7 +673,7 @@ def test_fee_discount(gtype: GType, channel: Channel, amount: int, expected: int
 def test_start_check(name: str, day: date, said_as: str | None, expected: bool | None) -> None:
     reason = start_check(orderer(name), day, said_as)
     assert reason.ok is expected
-    assert reason.source == orderer(name).source
+    assert reason.source == orderer(name).citation
 
 
 def test_start_check_says_what_decides_when_the_date_cannot() -> None:

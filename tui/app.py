@@ -229,7 +229,8 @@ class HoshoApp(App[None]):
     def action_orderers(self) -> None:
         from tui.browse import OrderersScreen
 
-        self.push_screen(OrderersScreen())
+        if not isinstance(self.screen, OrderersScreen):  # o again: stay on it
+            self.push_screen(OrderersScreen())
 
     def action_audit(self) -> None:
         from tui.browse import AuditScreen

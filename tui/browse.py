@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -11,48 +12,161 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, ListItem, ListView, Static
 
 from core import dates, services
 from core.knowledge import PREFECTURES
-from core.orderers import list_orderers, rule_rows, start_text
+from core.orderers import list_orderers, rule_rows
 from tui.base import HoshoScreenMixin
 
 if TYPE_CHECKING:
     pass
 
-NATIONAL = "全国（国・独法・大学など）"
+PAGE = 100  # rows put in the table at a time: measuring 2,000 rows takes most of a second
+ALL = "すべて"
+COLUMNS = (("発注者", 30), ("運用開始", 24), ("都道府県", 8), ("区分", 12), ("団体コード", 10))
+NATIONAL = "国・独法・大学等"
+
+ACTIONS = {
+    "add": "登録",
+    "adopt": "導入を記録",
+    "edit": "修正",
+    "load": "同梱データの更新",
+    "import": "取込",
+}
+FIELD_LABELS = {
+    "name": "名称",
+    "prefecture": "都道府県",
+    "reading": "読み",
+    "aliases": "別名",
+    "category": "区分",
+    "code": "団体コード",
+    "start_date": "運用開始日",
+    "start_precision": "精度",
+    "applies_to": "判定日",
+    "coverage": "対象",
+    "before_start_paper": "開始前の契約",
+    "excluded_guarantors": "対象外の保証",
+    "department_limits": "対象部局",
+    "submission": "認証キーの提出",
+    "usage": "利用実績",
+    "source": "出典",
+    "as_of": "時点",
+    "verified": "確認",
+    "notes": "備考",
+}
+
+
+def start_cell(o: dict[str, Any]) -> Text:
+    """運用開始 in a table cell: the date (and 公告 when the 入札公告日 is compared), or
+    「掲載なし」 for a body the lists do not name."""
+    raw = o.get("start_date")
+    if not raw:
+        return Text("掲載なし", style="dim")
+    start = dates.parse_date(raw)
+    precision = o.get("start_precision") or "day"
+    if precision == "by":
+        text = "導入済み（開始日不明）"
+    elif precision == "month":
+        text = f"{dates.format_wareki(start).split('月')[0]}月〜"
+    else:
+        text = f"{dates.format_wareki(start)}〜"
+    if o.get("applies_to") == "入札公告日":
+        text += "（公告）"
+    return Text(text, style="green")
+
+
+def _label(label: str) -> str:
+    return f"{label:　<7} "
+
+
+def history_line(h: dict[str, Any]) -> str:
+    """令和8年5月1日 10:12 田中 導入を記録: 運用開始日・出典・時点（出典: …）"""
+    from datetime import datetime
+
+    at = datetime.fromisoformat(h["at"]).astimezone()
+    fields = "・".join(FIELD_LABELS.get(k, k) for k in h.get("changes") or {}) or "—"
+    source = f"（出典: {h['source']}）" if h.get("source") else ""
+    action = ACTIONS.get(h["action"], h["action"])
+    return f"{dates.format_wareki(at.date())} {at:%H:%M} {h['by']} {action}: {fields}{source}"
 
 
 def orderer_text(o: dict[str, Any]) -> Text:
-    """One orderer's rules, the way staff read them out on the phone."""
+    """One orderer's rules, the way staff read them out on the phone, then where they come
+    from and what was changed (newest last). Never markup: names are shown as typed."""
     text = Text()
-    pref = o.get("prefecture")
-    text.append(o["name"], style="bold")
-    text.append(f"（{o.get('reading', '')}）{'・' + pref if pref and pref != o['name'] else ''}\n")
+    name, pref = o["name"], o.get("prefecture")
+    text.append(name, style="bold")
+    if o.get("reading"):
+        text.append(f"（{o['reading']}）")
+    if pref and pref != name:
+        text.append(f"・{pref}")
+    if o.get("code"):
+        text.append(f"　団体コード {o['code']}", style="dim")
+    text.append("\n")
     for label, value in rule_rows(o):
-        text.append(f"{label:　<7} ", style="bold")
+        text.append(_label(label), style="bold")
         text.append(value + "\n")
+    if o.get("aliases"):
+        text.append(_label("別名"), style="bold")
+        text.append("・".join(o["aliases"]) + "\n")
     for note in o.get("notes") or []:
         text.append("・" + note + "\n", style="dim")
     if not o.get("verified", True):
         text.append("資料の表記に疑義あり（要確認）\n", style="bold yellow")
-    when = dates.format_wareki(dates.parse_date(o["as_of"]))
-    text.append(f"出典: {o['source']}（{when}時点）\n", style="italic")
+    if o.get("source"):
+        when = dates.format_wareki(dates.parse_date(o["as_of"])) if o.get("as_of") else ""
+        said = f"（{when}時点）" if when and when not in o["source"] else ""
+        text.append(f"出典: {o['source']}{said}\n", style="italic")
+    standing = o.get("standing") or {}
+    if standing.get("note"):
+        text.append(_label("記録"), style="bold")
+        text.append(standing["note"] + "\n")
+    history = o.get("history")
+    if history:
+        text.append("履歴\n", style="bold")
+        for h in history:
+            text.append(f"  {history_line(h)}\n")
+    elif history is None:
+        text.append("履歴を読み込み中…\n", style="dim")
     return text
 
 
+def _haystack(o: dict[str, Any]) -> str:
+    from core.knowledge import normalize_name
+
+    parts = [o["name"], o.get("reading") or "", *(o.get("aliases") or [])]
+    return "\n".join(normalize_name(p) for p in parts)
+
+
+def _order(o: dict[str, Any]) -> tuple[int, str, int]:
+    """National bodies first, then by prefecture and 団体コード (the prefecture itself, its
+    cities, towns and villages); bodies staff added last in their prefecture."""
+    pref = o.get("prefecture")
+    rank = PREFECTURES.index(pref) + 1 if pref in PREFECTURES else 0
+    return (rank, o.get("code") or "999999", o["id"])
+
+
 class OrderersScreen(HoshoScreenMixin, Screen[None]):
-    """By prefecture: start dates, rules and submission."""
+    """By prefecture: start dates, rules and submission; recording adoptions and edits."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "戻る", id="orderers.back"),
         Binding("slash", "focus_search", "検索", id="orderers.search"),
+        Binding("f", "toggle_adopted", "導入済みのみ/全件", id="orderers.adopted_only"),
+        Binding("a", "adopt", "導入を記録", id="orderers.adopt"),
+        Binding("e", "edit", "修正", id="orderers.edit"),
+        Binding("n", "add", "団体を登録", id="orderers.add"),
+        Binding("f5", "reload", "再読込", id="orderers.reload"),
     ]
     DEFAULT_CSS = """
-    #pref-list { width: 26; }
+    #orderer-bar { height: 3; }
+    #orderer-search { width: 1fr; }
+    #orderer-status { width: auto; max-width: 60%; padding: 1 1 0 1; color: $text-muted; }
+    #pref-list { width: 20; }
     #orderer-table { width: 1fr; }
-    #orderer-detail { height: 14; border-top: solid $accent; }
+    #orderer-detail { height: 40%; border-top: solid $accent; }
     """
 
     class Loaded(Message):
@@ -60,14 +174,32 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
             self.rows = rows
             super().__init__()
 
+    class Detail(Message):
+        def __init__(self, record: dict[str, Any]) -> None:
+            self.record = record
+            super().__init__()
+
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[dict[str, Any]] = []
-        self._pref_shown = "すべて"
+        self._rows: list[dict[str, Any]] = []  # every listed orderer, in _order
+        self._hay: dict[int, str] = {}  # id -> folded name, reading and aliases
+        self._full: dict[int, dict[str, Any]] = {}  # id -> record with its history
+        self._shown: list[dict[str, Any]] = []  # the rows the filters let through
+        self._loaded = 0  # how many of them are in the table
+        self._pref = ALL
+        self._adopted_only = False
+        self._select: int | None = None  # the orderer to put the cursor on after loading
+        self._current: int | None = None  # the orderer in the detail pane
+        self._search_timer: Timer | None = None
+        self._detail_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="発注者を検索（名前・読み・別名）", id="orderer-search")
+        with Horizontal(id="orderer-bar"):
+            yield Input(
+                placeholder="発注者を検索（名前・読み・別名・団体コード）", id="orderer-search"
+            )
+            yield Label("読み込み中…", id="orderer-status")
         with Horizontal():
             yield ListView(id="pref-list")
             yield DataTable(id="orderer-table", cursor_type="row", zebra_stripes=True)
@@ -78,77 +210,255 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "発注者一覧"
         table = self.query_one(DataTable)
-        # Fixed widths: the columns do not jump while 361 rows arrive.
-        for label, width in (("発注者", 30), ("都道府県", 10), ("区分", 18), ("運用開始", 52)):
+        # Fixed widths: the columns do not jump as pages of rows arrive.
+        for label, width in COLUMNS:
             table.add_column(label, width=width)
+        self.watch(table, "scroll_y", self._scrolled, init=False)
+        pref_list = self.query_one("#pref-list", ListView)
+        for name in [ALL, NATIONAL, *PREFECTURES]:
+            pref_list.append(ListItem(Label(name), name=name))
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    # --- loading -----------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self._select = self._current
+        self._load()
+
+    @work(thread=True, exclusive=True, group="orderers-load", exit_on_error=False)
     def _load(self) -> None:
         rows = self.hosho.fetch(list_orderers)
         if rows is not None:
+            rows.sort(key=_order)
             self.post_message(self.Loaded(rows))
 
     def on_orderers_screen_loaded(self, message: Loaded) -> None:
         self._rows = message.rows
-        prefs = [p for p in PREFECTURES if any(o.get("prefecture") == p for o in self._rows)]
+        self._hay = {o["id"]: _haystack(o) for o in self._rows}
+        self._full = {k: v for k, v in self._full.items() if k == self._select}
+        self._apply_filters()
+
+    # --- filters -----------------------------------------------------------------------
+
+    def _filtered(self) -> list[dict[str, Any]]:
+        from core.knowledge import normalize_name
+
+        query = normalize_name(self.query_one("#orderer-search", Input).value)
+        rows = self._rows
+        if query:  # a search looks in every prefecture
+            rows = [
+                o
+                for o in rows
+                if query in self._hay[o["id"]] or (o.get("code") or "").startswith(query)
+            ]
+        elif self._pref == NATIONAL:
+            rows = [o for o in rows if not o.get("prefecture")]
+        elif self._pref != ALL:
+            rows = [o for o in rows if o.get("prefecture") == self._pref]
+        if self._adopted_only:
+            rows = [o for o in rows if o.get("electronic") == "adopted"]
+        return rows
+
+    def _apply_filters(self) -> None:
+        rows = self._filtered()
+        if self._select is not None and not any(o["id"] == self._select for o in rows):
+            # The orderer just saved is not among them: show its prefecture, unfiltered.
+            target = next((o for o in self._rows if o["id"] == self._select), None)
+            if target is not None:
+                self._reset_filters(target)
+                rows = self._filtered()
+        self._show(rows)
+
+    def _reset_filters(self, target: dict[str, Any]) -> None:
+        search = self.query_one("#orderer-search", Input)
+        with search.prevent(Input.Changed):
+            search.value = ""
+        self._adopted_only = False
+        self._pref = target.get("prefecture") or NATIONAL
         pref_list = self.query_one("#pref-list", ListView)
-        pref_list.clear()
-        for name in ["すべて", NATIONAL, *prefs]:
-            pref_list.append(ListItem(Label(name), name=name))
-        self._show(self._rows)
+        names = [item.name for item in pref_list.query(ListItem).results(ListItem)]
+        if self._pref in names:
+            with pref_list.prevent(ListView.Highlighted):
+                pref_list.index = names.index(self._pref)
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for i, o in enumerate(rows):
-            table.add_row(
-                o["name"], o.get("prefecture") or "—", o["category"], start_text(o), key=str(i)
-            )
-        self._shown = rows
+        self._shown, self._loaded = rows, 0
+        at = 0
+        if self._select is not None:
+            at = next((i for i, o in enumerate(rows) if o["id"] == self._select), 0)
+            self._select = None
+        self._load_more(upto=at + 1)
         if rows:
-            self.query_one("#orderer-text", Static).update(orderer_text(rows[0]))
+            table.move_cursor(row=at, animate=False, scroll=True)
+            self._show_detail(rows[at])
+        else:
+            self._current = None
+            self.query_one("#orderer-text", Static).update(self._empty_text())
+        self._say()
+
+    def _load_more(self, upto: int = 0) -> None:
+        """Put the next page of rows in the table (at least ``upto`` rows in all)."""
+        table = self.query_one(DataTable)
+        end = min(len(self._shown), max(self._loaded + PAGE, upto))
+        if end <= self._loaded:
+            return
+        table.add_rows(
+            [
+                (
+                    Text(o["name"]),
+                    start_cell(o),
+                    Text(o.get("prefecture") or "—"),
+                    Text(o["category"]),
+                    Text(o.get("code") or "—"),
+                )
+                for o in self._shown[self._loaded : end]
+            ],
+        )
+        # add_rows gives its own keys; rows map to self._shown by index.
+        self._loaded = end
+
+    def _say(self) -> None:
+        where = {ALL: "全国", NATIONAL: "国・独法・大学等"}.get(self._pref, self._pref)
+        if self.query_one("#orderer-search", Input).value.strip():
+            where = "検索結果（全国）"
+        only = "・導入済みのみ" if self._adopted_only else ""
+        total = len(self._shown)
+        text = f"{where}{only}: {total:,}件"
+        if self._loaded < total:
+            text += f"（{self._loaded:,}件まで表示。下へ進むと続き）"
+        self.query_one("#orderer-status", Label).update(text)
+
+    def _empty_text(self) -> Text:
+        if not self._rows:
+            return Text("読み込み中…", style="dim")
+        text = Text("該当する発注者はありません。")
+        if self._adopted_only:
+            text.append("f で全件を表示。")
+        text.append("登録簿にない団体は n で登録できます")
+        return text
 
     @on(ListView.Highlighted, "#pref-list")
-    def _pref(self, event: ListView.Highlighted) -> None:
-        name = (event.item.name if event.item else None) or "すべて"
-        if name == self._pref_shown:
-            return  # the first highlight after loading: already shown
-        self._pref_shown = name
-        if name == "すべて":
-            self._show(self._rows)
-        elif name == NATIONAL:
-            self._show([o for o in self._rows if not o.get("prefecture")])
-        else:
-            self._show([o for o in self._rows if o.get("prefecture") == name])
+    def _pref_chosen(self, event: ListView.Highlighted) -> None:
+        name = (event.item.name if event.item else None) or ALL
+        if name == self._pref:
+            return  # the first highlight after mounting: already shown
+        self._pref = name
+        search = self.query_one("#orderer-search", Input)
+        if search.value:
+            with search.prevent(Input.Changed):
+                search.value = ""  # choosing a prefecture ends the search
+        self._apply_filters()
 
     @on(Input.Changed, "#orderer-search")
-    def _search(self, event: Input.Changed) -> None:
-        from core.knowledge import normalize_name
+    def _search(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(0.15, self._apply_filters)
 
-        q = normalize_name(event.value)
-        if not q:
-            self._show(self._rows)
-            return
-        self._show(
-            [
-                o
-                for o in self._rows
-                if q in normalize_name(o["name"])
-                or q in normalize_name(o.get("reading", ""))
-                or any(q in normalize_name(a) for a in o.get("aliases", []))
-            ]
-        )
-
-    @on(DataTable.RowHighlighted, "#orderer-table")
-    def _detail(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value is not None and self._shown:
-            self.query_one("#orderer-text", Static).update(
-                orderer_text(self._shown[int(event.row_key.value)])
-            )
+    @on(Input.Submitted, "#orderer-search")
+    def _to_table(self) -> None:
+        self.query_one(DataTable).focus()
 
     def action_focus_search(self) -> None:
         self.query_one("#orderer-search", Input).focus()
+
+    def action_toggle_adopted(self) -> None:
+        self._adopted_only = not self._adopted_only
+        self._select = self._current  # keep the cursor on it if it is still shown
+        if self._select is not None and not any(
+            o["id"] == self._select and o.get("electronic") == "adopted" for o in self._shown
+        ):
+            self._select = None if self._adopted_only else self._select
+        rows = self._filtered()
+        self._show(rows)
+        self.notify("導入済みの発注者だけを表示" if self._adopted_only else "全件を表示", timeout=2)
+
+    # --- paging and the detail ---------------------------------------------------------
+
+    def _scrolled(self, value: float) -> None:
+        table = self.query_one(DataTable)
+        if self._loaded < len(self._shown) and value >= table.max_scroll_y - 5:
+            self._load_more()
+            self._say()
+
+    @on(DataTable.RowHighlighted, "#orderer-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = event.cursor_row
+        if self._loaded < len(self._shown) and row >= self._loaded - 10:
+            self._load_more()
+            self._say()
+        if 0 <= row < len(self._shown):
+            self._show_detail(self._shown[row])
+
+    def _show_detail(self, o: dict[str, Any]) -> None:
+        """The row at once; its history (one query) when the cursor rests."""
+        self._current = o["id"]
+        full = self._full.get(o["id"])
+        self.query_one("#orderer-text", Static).update(orderer_text(full or o))
+        if full is None:
+            if self._detail_timer is not None:
+                self._detail_timer.stop()
+            self._detail_timer = self.set_timer(0.2, lambda: self._fetch_detail(o))
+
+    @work(thread=True, exclusive=True, group="orderer-detail", exit_on_error=False)
+    def _fetch_detail(self, o: dict[str, Any]) -> None:
+        from core.orderers import show_orderer
+
+        try:
+            record = show_orderer(self.hosho.database(), o["name"], o.get("prefecture"))
+        except Exception:  # the list's row stays shown, without its history
+            record = {**o, "history": []}
+        self.post_message(self.Detail(record))
+
+    def on_orderers_screen_detail(self, message: Detail) -> None:
+        record = message.record
+        self._full[record["id"]] = record
+        if record["id"] == self._current:
+            self.query_one("#orderer-text", Static).update(orderer_text(record))
+
+    def _selected(self) -> dict[str, Any] | None:
+        if self._current is None:
+            self.notify("発注者を選んでください", severity="warning", timeout=3)
+            return None
+        return self._full.get(self._current) or next(
+            (o for o in self._rows if o["id"] == self._current), None
+        )
+
+    # --- recording ---------------------------------------------------------------------
+
+    def action_adopt(self) -> None:
+        from tui.orderer_forms import AdoptOrdererForm
+
+        o = self._selected()
+        if o is not None:
+            self.app.push_screen(AdoptOrdererForm(o), partial(self._saved, "導入を記録しました"))
+
+    def action_edit(self) -> None:
+        from tui.orderer_forms import EditOrdererForm
+
+        o = self._selected()
+        if o is not None:
+            self.app.push_screen(EditOrdererForm(o), partial(self._saved, "修正しました"))
+
+    def action_add(self) -> None:
+        from tui.orderer_forms import AddOrdererForm
+
+        search = self.query_one("#orderer-search", Input).value.strip()
+        name = search if search and not self._shown else ""
+        pref = self._pref if self._pref in PREFECTURES else None
+        self.app.push_screen(AddOrdererForm(name, pref), partial(self._saved, "登録しました"))
+
+    def _saved(self, what: str, record: dict[str, Any] | None) -> None:
+        from tui.orderer_forms import display_name
+
+        if record is None:
+            return
+        self.notify(f"{display_name(record)}を{what}")
+        self._full[record["id"]] = record
+        self._select = record["id"]
+        self._load()
 
 
 class AuditScreen(HoshoScreenMixin, Screen[None]):

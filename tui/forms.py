@@ -50,8 +50,8 @@ class FormScreen(HoshoScreenMixin, ModalScreen[Any]):
 
     DEFAULT_CSS = """
     FormScreen { align: center middle; }
-    FormScreen > VerticalScroll { width: 96; max-height: 90%; border: thick $accent; padding: 0 1;
-        background: $surface; }
+    FormScreen > VerticalScroll { width: 96; max-width: 100%; max-height: 90%;
+        border: thick $accent; padding: 0 1; background: $surface; }
     FormScreen .form-title { text-style: bold; padding: 1 0 0 0; }
     FormScreen .form-buttons { height: auto; align: right middle; padding: 1 0; }
     FormScreen #form-error { color: $error; height: auto; }
@@ -207,7 +207,13 @@ class GuaranteeForm(FormScreen):
         column-span: 2; height: auto; max-height: 8; margin-left: 19; display: none;
     }
     #orderer-options.visible { display: block; }
+    #orderer-row { height: auto; }
+    #orderer-row OrdererInput { width: 1fr; }
+    #add-orderer { min-width: 14; }
     """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+o", "add_orderer", "団体を登録", id="form.add_orderer"),
+    ]
 
     def fields(self) -> list[Field]:
         def field(name: str, label: str, hint: str = "", placeholder: str = "") -> Field:
@@ -225,7 +231,12 @@ class GuaranteeForm(FormScreen):
             Field(
                 "orderer",
                 "発注者 *",
-                OrdererInput(id="input-orderer", placeholder="名前・読み（例: とすし）"),
+                Horizontal(
+                    OrdererInput(id="input-orderer", placeholder="名前・読み（例: とすし）"),
+                    Button("団体を登録", id="add-orderer"),
+                    id="orderer-row",
+                ),
+                "登録簿にない一部事務組合・企業団・公社などは「団体を登録」（Ctrl+O）",
             ),
             field("project", "工事名・業務名 *"),
             choice("kind", "契約の種類", ["工事", "業務委託", "地域維持"], "工事"),
@@ -242,13 +253,53 @@ class GuaranteeForm(FormScreen):
             field("bank", "前払金取扱金融機関"),
         ]
 
-    def compose(self) -> ComposeResult:
-        yield from super().compose()
-
     def on_mount(self) -> None:
-        super().on_mount()
+        # (FormScreen.on_mount runs after this one: Textual calls both.)
         field = self.query_one("#field-orderer", Field)
-        field.mount(OptionList(id="orderer-options"), after=field.query_one("#input-orderer"))
+        field.mount(OptionList(id="orderer-options"), after=field.query_one("#orderer-row"))
+
+    # --- a body the register does not hold ------------------------------------------
+
+    @on(Button.Pressed, "#add-orderer")
+    def _add_orderer_button(self) -> None:
+        self.action_add_orderer()
+
+    def action_add_orderer(self) -> None:
+        """団体を登録 with the name typed; the form keeps every value meanwhile."""
+        from tui.orderer_forms import AddOrdererForm
+
+        typed = self.query_one("#input-orderer", Input).value
+        self.app.push_screen(AddOrdererForm(typed), self._orderer_added)
+
+    def _orderer_added(self, record: dict[str, Any] | None) -> None:
+        if record is None:
+            return
+        self._name_for(record)
+
+    @work(thread=True, exclusive=True, group="complete", exit_on_error=False)
+    def _name_for(self, record: dict[str, Any]) -> None:
+        """The new body's name, with its prefecture when another body has the same name."""
+        name, pref = record["name"], record.get("prefecture")
+        text = name
+        if pref and pref != name:
+            qualified = f"{name}（{pref}）"
+            try:
+                if qualified in complete_orderers(self.hosho.database(), name):
+                    text = qualified
+            except Exception:
+                text = qualified
+        self.app.call_from_thread(self._take_orderer, text)
+
+    def _take_orderer(self, text: str) -> None:
+        orderer = self.query_one("#input-orderer", Input)
+        with orderer.prevent(Input.Changed):
+            orderer.value = text
+        self.query_one("#orderer-options", OptionList).remove_class("visible")
+        self.query_one("#error-orderer", Label).update("")
+        if not any(str(e.render()) for e in self.query(".field-error").results(Label)):
+            self.query_one("#form-error", Label).update("")
+        self.app.notify(f"発注者「{text}」を登録しました。保証の入力を続けてください", timeout=4)
+        self.query_one("#input-project", Input).focus()
 
     @on(Input.Changed)
     def _hint(self, event: Input.Changed) -> None:
@@ -302,9 +353,18 @@ class GuaranteeForm(FormScreen):
 
     def submit(self, values: dict[str, str]) -> services.GuaranteeView:
         draft = services.GuaranteeDraft(**values)
-        return services.add_guarantee(
-            self.hosho.database(),
-            draft,
-            operator=self.hosho.settings.operator,
-            number_prefix=self.hosho.settings.number_prefix,
-        )
+        try:
+            return services.add_guarantee(
+                self.hosho.database(),
+                draft,
+                operator=self.hosho.settings.operator,
+                number_prefix=self.hosho.settings.number_prefix,
+            )
+        except ValidationError as exc:
+            # The command line's way to add a body becomes this form's.
+            raise ValidationError(
+                [
+                    (name, text.replace("hosho orderer add で", "「団体を登録」（Ctrl+O）で"))
+                    for name, text in exc.items
+                ]
+            ) from None

@@ -85,8 +85,9 @@ class OrdererForm(FormScreen):
         self.dismiss(None)
 
     def refused(self, exc: ValidationError) -> ValidationError:
-        items = [(self.ALIASES.get(name or "", name), screen_text(text)) for name, text in exc.items]
-        return ValidationError(items)
+        return ValidationError(
+            [(self.ALIASES.get(name or "", name), screen_text(text)) for name, text in exc.items]
+        )
 
     @on(Input.Changed)
     def _date_hint(self, event: Input.Changed) -> None:
@@ -132,7 +133,7 @@ class AddOrdererForm(OrdererForm):
             id="input-category",
         )
         return [
-            Field("name", "名称 *", _input("name", self.initial_name), "正式名称（例: 有明広域行政事務組合）"),
+            Field("name", "名称 *", _input("name", self.initial_name), "正式名称"),
             Field("prefecture", "都道府県", prefectures, "一部事務組合・企業団・公社などは必須"),
             Field("category", "区分 *", category),
             Field("reading", "読み", _input("reading", placeholder="ひらがな")),
@@ -307,7 +308,9 @@ class EditOrdererForm(OrdererForm):
             else "変えるときは出典と時点が必要"
         )
         subs = self.orderer.get("submission") or []
-        sub_hint = f"{rules_hint}（いまは{len(subs)}件の記載。書き換えると1件に）" if len(subs) > 1 else rules_hint
+        sub_hint = rules_hint
+        if len(subs) > 1:
+            sub_hint += f"（いまは{len(subs)}件の記載。書き換えると1件に）"
         return [
             Field("reading", "読み", _input("reading", i["reading"], "ひらがな")),
             Field("aliases", "別名", _input("aliases", i["aliases"]), "、区切り（消すと別名なし）"),
