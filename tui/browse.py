@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -77,8 +78,39 @@ def start_cell(o: dict[str, Any]) -> Text:
     return Text(text, style="green")
 
 
+LABEL_CELLS = 15  # a label of up to 7 full-width characters and a space
+
+
 def _label(label: str) -> str:
     return f"{label:　<7} "
+
+
+_NO_LINE_START = set("、。，．）」』】・：ー")
+
+
+def _hanging(value: str, width: int | None) -> str:
+    """The value cut into lines that fit beside the labels, later lines indented under the
+    first: a long Japanese value (no spaces to wrap at) would otherwise start on a line of
+    its own below its label. No cut before a closing mark (、。）」)."""
+    if not width:
+        return value
+    avail = max(width - LABEL_CELLS, 12)
+    lines: list[str] = []
+    line, cells = "", 0
+    for ch in value:
+        w = cell_len(ch)
+        if cells + w > avail and line:
+            if ch in _NO_LINE_START and len(line) > 1:
+                lines.append(line[:-1])
+                line = line[-1]
+                cells = cell_len(line)
+            else:
+                lines.append(line)
+                line, cells = "", 0
+        line += ch
+        cells += w
+    lines.append(line)
+    return ("\n" + " " * LABEL_CELLS).join(lines)
 
 
 def history_line(h: dict[str, Any]) -> str:
@@ -92,9 +124,10 @@ def history_line(h: dict[str, Any]) -> str:
     return f"{dates.format_wareki(at.date())} {at:%H:%M} {h['by']} {action}: {fields}{source}"
 
 
-def orderer_text(o: dict[str, Any]) -> Text:
+def orderer_text(o: dict[str, Any], width: int | None = None) -> Text:
     """One orderer's rules, the way staff read them out on the phone, then where they come
-    from and what was changed (newest last). Never markup: names are shown as typed."""
+    from and what was changed (newest last). Never markup: names are shown as typed.
+    ``width``: the pane's, to indent long values under their first line."""
     text = Text()
     name, pref = o["name"], o.get("prefecture")
     text.append(name, style="bold")
@@ -107,10 +140,10 @@ def orderer_text(o: dict[str, Any]) -> Text:
     text.append("\n")
     for label, value in rule_rows(o):
         text.append(_label(label), style="bold")
-        text.append(value + "\n")
+        text.append(_hanging(value, width) + "\n")
     if o.get("aliases"):
         text.append(_label("別名"), style="bold")
-        text.append("・".join(o["aliases"]) + "\n")
+        text.append(_hanging("・".join(o["aliases"]), width) + "\n")
     for note in o.get("notes") or []:
         text.append("・" + note + "\n", style="dim")
     if not o.get("verified", True):
@@ -122,7 +155,7 @@ def orderer_text(o: dict[str, Any]) -> Text:
     standing = o.get("standing") or {}
     if standing.get("note"):
         text.append(_label("記録"), style="bold")
-        text.append(standing["note"] + "\n")
+        text.append(_hanging(standing["note"], width) + "\n")
     history = o.get("history")
     if history:
         text.append("履歴\n", style="bold")
@@ -166,7 +199,7 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
     #orderer-status { width: auto; max-width: 60%; padding: 1 1 0 1; color: $text-muted; }
     #pref-list { width: 20; }
     #orderer-table { width: 1fr; }
-    #orderer-detail { height: 40%; border-top: solid $accent; }
+    #orderer-detail { height: 40%; border-top: solid $accent; scrollbar-gutter: stable; }
     """
 
     class Loaded(Message):
@@ -192,6 +225,7 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
         self._current: int | None = None  # the orderer in the detail pane
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
+        self._detail_record: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -217,6 +251,7 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
         pref_list = self.query_one("#pref-list", ListView)
         for name in [ALL, NATIONAL, *PREFECTURES]:
             pref_list.append(ListItem(Label(name), name=name))
+        table.focus()  # a/e/n/f act on the row; / or a click goes to the search
         self._load()
 
     # --- loading -----------------------------------------------------------------------
@@ -325,9 +360,9 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
             where = "検索結果（全国）"
         only = "・導入済みのみ" if self._adopted_only else ""
         total = len(self._shown)
-        text = f"{where}{only}: {total:,}件"
+        text = f"{where}{only} {total:,}件"
         if self._loaded < total:
-            text += f"（{self._loaded:,}件まで表示。下へ進むと続き）"
+            text += f"・表示 {self._loaded:,}件（↓で続き）"
         self.query_one("#orderer-status", Label).update(text)
 
     def _empty_text(self) -> Text:
@@ -396,7 +431,7 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
         """The row at once; its history (one query) when the cursor rests."""
         self._current = o["id"]
         full = self._full.get(o["id"])
-        self.query_one("#orderer-text", Static).update(orderer_text(full or o))
+        self._render_detail(full or o)
         if full is None:
             if self._detail_timer is not None:
                 self._detail_timer.stop()
@@ -416,7 +451,17 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
         record = message.record
         self._full[record["id"]] = record
         if record["id"] == self._current:
-            self.query_one("#orderer-text", Static).update(orderer_text(record))
+            self._render_detail(record)
+
+    def _render_detail(self, o: dict[str, Any]) -> None:
+        self._detail_record = o
+        pane = self.query_one("#orderer-detail", VerticalScroll)
+        width = pane.scrollable_content_region.width or None
+        self.query_one("#orderer-text", Static).update(orderer_text(o, width))
+
+    def on_resize(self) -> None:
+        if self._detail_record is not None:
+            self.call_after_refresh(self._render_detail, self._detail_record)
 
     def _selected(self) -> dict[str, Any] | None:
         if self._current is None:
