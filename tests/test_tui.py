@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 
 from core import services
 from core.db import Database, open_database
@@ -165,6 +165,84 @@ async def test_orderer_field_completes_by_reading(
         assert orderer.value == "鳥栖市"
 
 
+async def test_guarantee_form_adds_a_missing_orderer_and_keeps_every_field(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
+    from tui.orderer_forms import AddOrdererForm
+
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        await pilot.press("n")
+        form = app.screen
+        assert isinstance(form, GuaranteeForm)
+        typed = {
+            "customer": "株式会社肥後建設",
+            "orderer": "有明広域行政事務組合",
+            "project": "ごみ処理施設改修工事",
+            "contract_amount": "1億",
+            "amount": "4000万",
+            "contract_date": "R8.4.10",
+            "bank": "肥後銀行",
+        }
+        for name, value in typed.items():
+            form.query_one(f"#input-{name}", Input).value = value
+        form.query_one("#input-delivery", Select).value = "書面"
+        await pilot.press("ctrl+s")
+        error = form.query_one("#error-orderer", Label)
+        await wait_for(pilot, lambda: "登録簿にありません" in str(error.render()), error)
+        assert "「団体を登録」（Ctrl+O）" in str(error.render())
+        assert "hosho orderer add" not in str(error.render())
+        await pilot.press("ctrl+o")
+        add = app.screen
+        assert isinstance(add, AddOrdererForm)
+        assert add.query_one("#input-name", Input).value == "有明広域行政事務組合"
+        add.query_one("#input-prefecture", Select).value = "熊本県"
+        await pilot.press("ctrl+s")
+        orderer = form.query_one("#input-orderer", Input)
+        await wait_for(pilot, lambda: app.screen is form and not str(error.render()))
+        assert orderer.value == "有明広域行政事務組合"
+        for name, value in typed.items():
+            assert form.query_one(f"#input-{name}", Input).value == value, name
+        assert form.query_one("#input-delivery", Select).value == "書面"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, GuaranteeDetailScreen))
+    db = open_database(db_url)
+    rows = services.search_guarantees(db, services.parse_filter(customer="肥後"))
+    db.dispose()
+    saved = [g for g in rows if g.project_name == "ごみ処理施設改修工事"]
+    assert saved and saved[0].orderer == "有明広域行政事務組合"
+    assert saved[0].orderer_prefecture == "熊本県"
+
+
+async def test_paper_guarantee_for_a_body_not_in_the_lists_saves(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        await pilot.press("n")
+        form = app.screen
+        for name, value in {
+            "customer": "佐賀土木株式会社",
+            "orderer": "札幌市",
+            "project": "市道改良工事",
+            "contract_amount": "2000万",
+            "amount": "800万",
+            "contract_date": "R8.4.1",
+        }.items():
+            form.query_one(f"#input-{name}", Input).value = value
+        form.query_one("#input-delivery", Select).value = "書面"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, GuaranteeDetailScreen))
+        verdict = app.screen.query_one("#verdict", Static)
+        await wait_for(pilot, lambda: "掲載なし" in str(verdict.render()))
+    db = open_database(db_url)
+    rows = services.search_guarantees(db, services.parse_filter(orderer="札幌市"))
+    db.dispose()
+    assert [(g.orderer, g.delivery) for g in rows] == [("札幌市", "書面")]
+
+
 async def test_closed_form_keeps_its_draft(db_url: str, book: list[services.GuaranteeView]) -> None:
     app = make_app(db_url)
     async with app.run_test(size=SIZE) as pilot:
@@ -179,27 +257,180 @@ async def test_closed_form_keeps_its_draft(db_url: str, book: list[services.Guar
         assert app.screen.query_one("#input-name", Input).value == "有限会社阿蘇組"
 
 
+async def open_orderers(app: HoshoApp, pilot: Any) -> OrderersScreen:
+    """The orderers browser with its first page of rows on screen."""
+    await pilot.press("o")
+    screen = app.screen
+    assert isinstance(screen, OrderersScreen)
+    status = screen.query_one("#orderer-status", Label)
+    await wait_for(pilot, lambda: "全国 " in str(status.render()), status)
+    return screen
+
+
+def detail_text(screen: OrderersScreen) -> str:
+    return str(screen.query_one("#orderer-text", Static).render())
+
+
+async def search_orderers(pilot: Any, screen: OrderersScreen, text: str, expect: str) -> None:
+    search = screen.query_one("#orderer-search", Input)
+    search.focus()
+    search.value = ""
+    await pilot.press(*text)
+    await wait_for(pilot, lambda: expect in detail_text(screen), screen.query_one("#orderer-text"))
+
+
 async def test_orderers_browser_and_help(db_url: str, book: list[services.GuaranteeView]) -> None:
+    from tui.browse import PAGE
+
     app = make_app(db_url)
     async with app.run_test(size=SIZE) as pilot:
         await wait_rows(app, pilot, 3)
-        await pilot.press("o")
-        assert isinstance(app.screen, OrderersScreen)
-        search = app.screen.query_one("#orderer-search", Input)
-        await wait_for(pilot, lambda: app.screen.query_one(DataTable).row_count > 300)
-        search.focus()
-        await pilot.press(*"とすし")
-        detail = app.screen.query_one("#orderer-text", Static)
-        await wait_for(pilot, lambda: "鳥栖市" in str(detail.render()))
-        assert "入札公告日" in str(detail.render()) and "契約検査課" in str(detail.render())
-        search.value = ""
-        await pilot.press(*"府中")
-        await wait_for(pilot, lambda: "府中町" in str(detail.render()))
-        assert "府中市（広島県）・府中市（東京都）（一覧に掲載なし）" in str(detail.render())
-        await pilot.press("escape", "escape")
+        screen = await open_orderers(app, pilot)
+        table = screen.query_one(DataTable)
+        status = str(screen.query_one("#orderer-status", Label).render())
+        total = int(status.split("全国 ")[1].split("件")[0].replace(",", ""))
+        assert total > 1700  # every prefecture, municipality and special ward
+        assert table.row_count == PAGE  # one page in the table, the rest as the cursor nears
+        table.focus()
+        await pilot.press("ctrl+end")
+        await wait_for(pilot, lambda: table.row_count >= 2 * PAGE)
+        await search_orderers(pilot, screen, "とすし", "鳥栖市")
+        assert "入札公告日" in detail_text(screen) and "契約検査課" in detail_text(screen)
+        assert "出典" in detail_text(screen)
+        await search_orderers(pilot, screen, "府中", "府中")
+        names = {
+            (str(table.get_row_at(i)[0]), str(table.get_row_at(i)[2]))
+            for i in range(table.row_count)
+        }
+        assert {("府中市", "東京都"), ("府中市", "広島県"), ("府中町", "広島県")} <= names
+        await search_orderers(pilot, screen, "さっぽろし", "札幌市")
+        text = detail_text(screen)
+        assert "011002" in text and "一覧（令和8年2月2日現在）に掲載なし" in text
+        assert str(table.get_row_at(0)[1]) == "掲載なし"
+        table.focus()
+        await pilot.press("f")  # 導入済みのみ
+        await wait_for(pilot, lambda: table.row_count == 0)
+        assert "f で全件" in detail_text(screen)
+        screen.query_one("#orderer-search", Input).value = ""
+        await wait_for(pilot, lambda: table.row_count > 50)
+        assert all(str(table.get_row_at(i)[1]) != "掲載なし" for i in range(table.row_count))
+        await pilot.press("f")  # 全件
+        await wait_for(pilot, lambda: str(table.get_row_at(table.row_count - 1)[1]) == "掲載なし")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
+        ids = {row[2] for row in app.screen.rows}
+        assert {"orderers.adopt", "orderers.edit", "orderers.add", "orderers.adopted_only"} <= ids
+        await pilot.press("escape", "escape")
+        await pilot.press("question_mark")
         assert any(row[2] == "list.new_guarantee" for row in app.screen.rows)
+
+
+async def test_adopt_from_the_browser(db_url: str, book: list[services.GuaranteeView]) -> None:
+    from core.orderers import show_orderer
+    from tui.orderer_forms import AdoptOrdererForm
+
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        screen = await open_orderers(app, pilot)
+        await search_orderers(pilot, screen, "あそし", "阿蘇市")
+        assert "掲載なし" in detail_text(screen)
+        await pilot.press("enter", "a")  # from the search to the table, then 導入を記録
+        form = app.screen
+        assert isinstance(form, AdoptOrdererForm)
+        await pilot.press(*"R8.4.1")
+        form.query_one("#input-submission", Input).value = "電子メール"
+        form.query_one("#input-submit_to", Input).value = "契約管理課"
+        form.query_one("#input-url", Input).value = "https://www.city.aso.example/denshi"
+        await pilot.press("ctrl+s")  # no source, no date: refused beside the fields
+        error = form.query_one("#error-source", Label)
+        await wait_for(pilot, lambda: "出典" in str(error.render()), error)
+        assert "時点" in str(form.query_one("#error-as_of", Label).render())
+        assert form.query_one("#input-start", Input).value == "R8.4.1"  # nothing typed is lost
+        assert form.query_one("#input-submit_to", Input).value == "契約管理課"
+        form.query_one("#input-source", Input).value = "電子契約・電子保証の導入について [お知らせ]"
+        form.query_one("#input-as_of", Input).value = "R8.3.15"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen and "導入を記録" in detail_text(screen))
+        text = detail_text(screen)
+        assert "令和8年4月1日以降の契約締結日分" in text
+        assert "電子メール → 契約管理課" in text
+        assert "電子契約・電子保証の導入について [お知らせ]" in text  # as typed, not markup
+        assert "テスト担当 導入を記録: 運用開始日" in text
+        table = screen.query_one(DataTable)
+        assert str(table.get_row_at(table.cursor_row)[1]) == "令和8年4月1日〜"
+    db = open_database(db_url)
+    record = show_orderer(db, "阿蘇市")
+    db.dispose()
+    assert record["electronic"] == "adopted" and record["history"][-1]["by"] == "テスト担当"
+
+
+async def test_adopt_known_to_the_month(db_url: str, book: list[services.GuaranteeView]) -> None:
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        screen = await open_orderers(app, pilot)
+        await search_orderers(pilot, screen, "あそし", "阿蘇市")
+        await pilot.press("enter", "a", *"R7.10")  # no day: the month is what is known
+        form = app.screen
+        assert "令和7年10月（月まで" in str(form.query_one("#hint-start", Label).render())
+        form.query_one("#input-source", Input).value = "電子入札・電子契約のお知らせ"
+        form.query_one("#input-as_of", Input).value = "令和8年3月15日"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen and "導入を記録" in detail_text(screen))
+        assert "令和7年10月（日は資料に記載なし）以降の契約締結日分" in detail_text(screen)
+
+
+async def test_edit_from_the_browser(db_url: str, book: list[services.GuaranteeView]) -> None:
+    from tui.orderer_forms import EditOrdererForm
+
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        screen = await open_orderers(app, pilot)
+        await search_orderers(pilot, screen, "とすし", "鳥栖市")
+        await pilot.press("enter", "e")
+        form = app.screen
+        assert isinstance(form, EditOrdererForm)
+        assert form.query_one("#input-reading", Input).value == "とすし"  # the record as it is
+        form.query_one("#input-aliases", Input).value = "鳥栖市役所"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen and "修正" in detail_text(screen))
+        assert "鳥栖市役所" in detail_text(screen)
+        assert "テスト担当 修正: 別名" in detail_text(screen)
+
+
+async def test_add_from_the_browser(db_url: str, book: list[services.GuaranteeView]) -> None:
+    from tui.orderer_forms import AddOrdererForm
+
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        screen = await open_orderers(app, pilot)
+        await pilot.press("n")
+        form = app.screen
+        assert isinstance(form, AddOrdererForm)
+        await pilot.press(*"[b]有明[/b]環境組合")
+        await pilot.press("ctrl+s")  # no prefecture for an 一部事務組合
+        error = form.query_one("#error-prefecture", Label)
+        await wait_for(pilot, lambda: "都道府県" in str(error.render()), error)
+        form.query_one("#input-prefecture", Select).value = "熊本県"
+        form.query_one("#input-reading", Input).value = "ありあけかんきょうくみあい"
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot, lambda: app.screen is screen and "[b]有明[/b]環境組合" in detail_text(screen)
+        )
+        table = screen.query_one(DataTable)
+        row = table.get_row_at(table.cursor_row)
+        assert [str(c) for c in row[:4]] == [
+            "[b]有明[/b]環境組合",
+            "掲載なし",
+            "熊本県",
+            "一部事務組合",
+        ]
+        assert "職員が登録した団体" in detail_text(screen)
+        assert "テスト担当 登録" in detail_text(screen)
+        await pilot.pause()  # painted without a markup error
 
 
 async def test_keys_can_be_remapped_from_settings(
@@ -264,11 +495,45 @@ def test_snapshot_orderers(snap_compare: Any, snapshot_db: str) -> None:
     async def open_orderers(pilot: Any) -> None:
         await _settle(pilot)
         await pilot.press("o")
-        table = pilot.app.screen.query_one(DataTable)
-        await wait_for(pilot, lambda: table.row_count > 300)
+        status = pilot.app.screen.query_one("#orderer-status", Label)
+        await wait_for(pilot, lambda: "全国 " in str(status.render()))
         await _settle(pilot)
 
     assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=open_orderers)
+
+
+def test_snapshot_orderers_search_small(snap_compare: Any, snapshot_db: str) -> None:
+    """At 80x24: a body not in the lists, found by its reading, with its 団体コード."""
+
+    async def search(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("o")
+        screen = pilot.app.screen
+        status = screen.query_one("#orderer-status", Label)
+        await wait_for(pilot, lambda: "全国 " in str(status.render()))
+        await pilot.press("slash", *"さっぽろし", "enter")
+        await wait_for(pilot, lambda: "札幌市" in detail_text(screen))
+        await _settle(pilot)
+
+    assert snap_compare(make_app(snapshot_db), terminal_size=(80, 24), run_before=search)
+
+
+def test_snapshot_orderer_adopt_form(snap_compare: Any, snapshot_db: str) -> None:
+    """The 導入を記録 form refused without a source: errors beside their fields."""
+
+    async def adopt(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("o")
+        screen = pilot.app.screen
+        status = screen.query_one("#orderer-status", Label)
+        await wait_for(pilot, lambda: "全国 " in str(status.render()))
+        await pilot.press("slash", *"あそし", "enter", "a")
+        await pilot.press(*"R8.4.1", "ctrl+s")
+        form = pilot.app.screen
+        await wait_for(pilot, lambda: "出典" in str(form.query_one("#error-source").render()))
+        await _settle(pilot)
+
+    assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=adopt)
 
 
 # --- certificates -----------------------------------------------------------------------

@@ -195,9 +195,9 @@ class HoshoApp(App[None]):
     def _after_save(self, what: str, result: Any) -> None:
         if result is None:
             return
-        self.notify(what)
+        self.notify(what, markup=False)  # names as typed
         for warning in getattr(result, "warnings", ()):
-            self.notify(warning, severity="warning", timeout=8)
+            self.notify(warning, severity="warning", timeout=8, markup=False)
         if (screen := self._list_screen()) is not None:
             screen.refresh_rows()
         number = getattr(result, "guarantee_number", None)
@@ -257,6 +257,7 @@ class HoshoApp(App[None]):
             if b.description and (b.id or key) not in seen:
                 seen.add(b.id or key)
                 rows.append((self.get_key_display(b), b.description, b.id or ""))
+        rows.sort(key=lambda row: not row[2])  # the app's own keys first, then the toolkit's
         rows.append(("Ctrl+P", "コマンドパレット（すべての操作）", "-"))
         self.push_screen(HelpScreen(rows))
 

@@ -255,5 +255,7 @@ class OutboxScreen(HoshoScreenMixin, Screen[None]):
         self.post_message(self.Sent(text, report.ok))
 
     def on_outbox_screen_sent(self, message: Sent) -> None:
-        self.app.notify(message.text, severity="information" if message.ok else "error")
+        self.app.notify(
+            message.text, severity="information" if message.ok else "error", markup=False
+        )
         self.action_reload()

@@ -9,9 +9,10 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.visual import VisualType
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 
 from core import dates, services
@@ -24,14 +25,32 @@ if TYPE_CHECKING:
     pass
 
 
-class Field(Grid):
-    """Label, input and the line for its error message."""
+class FieldLine(Label):
+    """A field's hint or error line: plain text (never markup: it may quote what staff
+    typed), and no room taken while empty, so that a form fits on a small terminal."""
+
+    def __init__(self, text: str, *, classes: str, id: str) -> None:
+        super().__init__(text, markup=False, classes=classes, id=id)
+        self.display = bool(text)
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        super().update(content, layout=layout)
+        self.display = bool(str(content))
+
+
+class Field(Vertical):
+    """Label and input on a row, then the lines for its hint and its error message.
+
+    (Not a Grid: a grid sizes a row spanning both columns by the first column's width, so
+    a long error message pushed the next line far down.)"""
 
     DEFAULT_CSS = """
-    Field { grid-size: 2; grid-columns: 18 1fr; height: auto; }
-    Field > .field-label { padding: 1 1 0 0; text-align: right; }
-    Field > .field-error { column-span: 2; color: $error; height: auto; padding-left: 19; }
-    Field > .field-hint { column-span: 2; color: $text-muted; height: auto; padding-left: 19; }
+    Field { height: auto; }
+    Field > .field-row { height: auto; }
+    Field > .field-row > .field-label { width: 20; padding: 1 1 0 0; }
+    Field > .field-row > .field-widget { width: 1fr; }
+    Field > .field-error { color: $error; width: 100%; height: auto; padding-left: 21; }
+    Field > .field-hint { color: $text-muted; width: 100%; height: auto; padding-left: 21; }
     """
 
     def __init__(self, name: str, label: str, widget: Any, hint: str = "") -> None:
@@ -39,10 +58,12 @@ class Field(Grid):
         self.field_name, self.label, self.widget, self.hint = name, label, widget, hint
 
     def compose(self) -> ComposeResult:
-        yield Label(self.label, classes="field-label")
-        yield self.widget
-        yield Label(self.hint, classes="field-hint", id=f"hint-{self.field_name}")
-        yield Label("", classes="field-error", id=f"error-{self.field_name}")
+        self.widget.add_class("field-widget")
+        with Horizontal(classes="field-row"):
+            yield Label(self.label, classes="field-label")
+            yield self.widget
+        yield FieldLine(self.hint, classes="field-hint", id=f"hint-{self.field_name}")
+        yield FieldLine("", classes="field-error", id=f"error-{self.field_name}")
 
 
 class FormScreen(HoshoScreenMixin, ModalScreen[Any]):
@@ -50,7 +71,7 @@ class FormScreen(HoshoScreenMixin, ModalScreen[Any]):
 
     DEFAULT_CSS = """
     FormScreen { align: center middle; }
-    FormScreen > VerticalScroll { width: 96; max-width: 100%; max-height: 90%;
+    FormScreen > VerticalScroll { width: 96; max-width: 100%; height: auto; max-height: 90%;
         border: thick $accent; padding: 0 1; background: $surface; }
     FormScreen .form-title { text-style: bold; padding: 1 0 0 0; }
     FormScreen .form-buttons { height: auto; align: right middle; padding: 1 0; }
@@ -157,6 +178,20 @@ class FormScreen(HoshoScreenMixin, ModalScreen[Any]):
         self.query_one("#form-error", Label).update(
             Text("\n".join([summary, *general]).strip(), style="bold red")
         )
+        self._show_first_error()
+
+    def _show_first_error(self) -> None:
+        """Go to the first field refused (on a small terminal it may be scrolled away)."""
+        for field in self.query(Field).results(Field):
+            if str(field.query_one(".field-error", Label).render()):
+                widget = field.widget
+                focusable = [widget, *widget.query("*")]
+                target = next((w for w in focusable if w.focusable), None)
+                if target is not None:
+                    target.focus(scroll_visible=False)
+                self.call_after_refresh(field.scroll_visible, animate=False)
+                return
+        self.query_one("#form-error", Label).scroll_visible(animate=False)
 
     def on_form_screen_saved(self, message: Saved) -> None:
         self.hosho.drafts.pop(self.DRAFT_KEY, None)
@@ -203,9 +238,7 @@ class GuaranteeForm(FormScreen):
     TITLE_TEXT = "保証の登録"
     DRAFT_KEY = "guarantee"
     DEFAULT_CSS = """
-    #orderer-options {
-        column-span: 2; height: auto; max-height: 8; margin-left: 19; display: none;
-    }
+    #orderer-options { height: auto; max-height: 8; margin-left: 21; display: none; }
     #orderer-options.visible { display: block; }
     #orderer-row { height: auto; }
     #orderer-row OrdererInput { width: 1fr; }
@@ -236,7 +269,7 @@ class GuaranteeForm(FormScreen):
                     Button("団体を登録", id="add-orderer"),
                     id="orderer-row",
                 ),
-                "登録簿にない一部事務組合・企業団・公社などは「団体を登録」（Ctrl+O）",
+                "登録簿にない団体（一部事務組合など）は「団体を登録」（Ctrl+O）",
             ),
             field("project", "工事名・業務名 *"),
             choice("kind", "契約の種類", ["工事", "業務委託", "地域維持"], "工事"),
@@ -256,7 +289,8 @@ class GuaranteeForm(FormScreen):
     def on_mount(self) -> None:
         # (FormScreen.on_mount runs after this one: Textual calls both.)
         field = self.query_one("#field-orderer", Field)
-        field.mount(OptionList(id="orderer-options"), after=field.query_one("#orderer-row"))
+        options = OptionList(id="orderer-options", markup=False)  # names as typed
+        field.mount(options, after=field.query_one(".field-row"))
 
     # --- a body the register does not hold ------------------------------------------
 
@@ -298,7 +332,9 @@ class GuaranteeForm(FormScreen):
         self.query_one("#error-orderer", Label).update("")
         if not any(str(e.render()) for e in self.query(".field-error").results(Label)):
             self.query_one("#form-error", Label).update("")
-        self.app.notify(f"発注者「{text}」を登録しました。保証の入力を続けてください", timeout=4)
+        self.app.notify(
+            f"発注者「{text}」を登録しました。保証の入力を続けてください", timeout=4, markup=False
+        )
         self.query_one("#input-project", Input).focus()
 
     @on(Input.Changed)

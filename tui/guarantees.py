@@ -394,7 +394,12 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
     # --- actions -----------------------------------------------------------------------
 
     def on_guarantee_detail_screen_done(self, message: Done) -> None:
-        self.app.notify(message.text, severity=message.severity, timeout=6)  # type: ignore[arg-type]
+        self.app.notify(
+            message.text,
+            severity=message.severity,  # type: ignore[arg-type]
+            timeout=6,
+            markup=False,  # errors quote names as typed
+        )
         if message.reload:
             self.action_reload()
 

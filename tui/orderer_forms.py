@@ -8,6 +8,7 @@ it (with its history), or None when closed.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, ClassVar
 
 from textual import on
@@ -94,11 +95,14 @@ class OrdererForm(FormScreen):
         name = (event.input.id or "").removeprefix("input-")
         if name not in self.DATE_FIELDS:
             return
-        hint = self.query_one(f"#hint-{name}", Label)
+        self.query_one(f"#hint-{name}", Label).update(self.hint_for(name, event.value))
+
+    def hint_for(self, name: str, value: str) -> str:
+        """→ 令和8年4月1日 under a date as it is typed, else the field's own hint."""
         try:
-            hint.update(f"→ {dates.format_wareki(dates.parse_date(event.value))}")
+            return f"→ {dates.format_wareki(dates.parse_date(value))}"
         except dates.DateError:
-            hint.update(self.default_hint(name))
+            return self.default_hint(name)
 
     def default_hint(self, name: str) -> str:
         return ""
@@ -181,6 +185,14 @@ class KindBoxes(Horizontal):
             box.value = box.name in chosen
 
 
+def _year_month(text: str) -> date | None:
+    """The 1st of the month for a year and month without a day, else None."""
+    try:
+        return dates.parse_year_month(text)
+    except dates.DateError:
+        return None
+
+
 class AdoptOrdererForm(OrdererForm):
     """導入を記録: the body accepts electronic certificates from a date, with its source."""
 
@@ -233,6 +245,12 @@ class AdoptOrdererForm(OrdererForm):
             ),
         ]
 
+    def hint_for(self, name: str, value: str) -> str:
+        month = _year_month(value) if name == "start" else None
+        if month is not None:  # R7.10, 令和7年10月: a start known to the month
+            return f"→ {dates.format_wareki_month(month)}（月まで。精度は「月まで」で記録）"
+        return super().hint_for(name, value)
+
     def default_hint(self, name: str) -> str:
         from core.orderers import start_text
 
@@ -253,11 +271,12 @@ class AdoptOrdererForm(OrdererForm):
         from core.orderers import Adoption, adopt_orderer
 
         kinds = split_list(values["kinds"])
+        month = _year_month(values["start"])
         adoption = Adoption(
-            start=values["start"],
+            start=month.isoformat() if month else values["start"],
             source=values["source"],
             as_of=values["as_of"],
-            precision=values["precision"] or "day",
+            precision="month" if month else values["precision"] or "day",
             # Only what staff changed: the rest of the record stays as it is.
             applies_to=values["applies_to"] if values["applies_to"] != self.applies_to else None,
             kinds=kinds if set(kinds) != self.kinds else None,
