@@ -13,8 +13,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.knowledge import PREFECTURES, KnowledgeError, Problem
-from core.paths import data_dir
+from core.knowledge import (
+    PREFECTURES,
+    KnowledgeError,
+    Problem,
+    check_digit,
+    default_municipalities_path,
+    display_path,
+)
 
 __all__ = [
     "CATEGORIES",
@@ -50,28 +56,6 @@ class Municipality:
     reading: str  # hiragana, of the name only (とうべつちょう)
     category: str  # one of CATEGORIES
     district: str  # the 郡 of a town or village (石狩郡), else ""
-
-
-def check_digit(code5: str) -> str:
-    """Check digit of a JIS X 0402 code (the first five digits of ``code5`` are read):
-    weights 6, 5, 4, 3, 2; 11 - (sum mod 11), its last digit (鳥栖市 41203 -> 1)."""
-    o = ord  # digits as code points: 48 * (6 + 5 + 4 + 3 + 2) = 960 too many
-    total = 6 * o(code5[0]) + 5 * o(code5[1]) + 4 * o(code5[2]) + 3 * o(code5[3]) + 2 * o(code5[4])
-    return "10987654321"[(total - 960) % 11]
-
-
-def default_municipalities_path() -> Path:
-    return data_dir() / "municipalities.csv"
-
-
-def _display_path(path: Path) -> str:
-    """The path as given, or relative to the current directory when it lies below it."""
-    if path.is_absolute():
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
-    return str(path)
 
 
 def _shown(value: str) -> str:
@@ -112,7 +96,7 @@ def _row_problems(fields: list[str]) -> list[tuple[str, str]]:
 
 def _read(path: Path) -> tuple[tuple[Municipality, ...], list[Problem]]:
     """The rows that are fine, and every problem of the file."""
-    display = _display_path(path)
+    display = display_path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

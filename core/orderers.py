@@ -416,11 +416,6 @@ def suggest_orderers(s: Session, text: str) -> list[str]:
     return _index(s)[0].suggest(text)
 
 
-def suggestion_text(s: Session, text: str) -> str:
-    close = suggest_orderers(s, text)
-    return f"。近い名前: {'、'.join(close)}" if close else ""
-
-
 def find_orderers(s: Session, text: str) -> list[Orderer]:
     index, ids = _index(s)
     found = index.find(text)

@@ -887,20 +887,8 @@ class Assistant:
                 else f"{n}（一覧に掲載なし）"
                 for o, n in zip(mention.orderers, names, strict=True)
             ]
-            label = ASPECTS[aspect]
-            return Answer(
-                False,
-                render_ambiguous(mention.said, shown, label),
-                0.5,
-                "",
-                "",
-                mention.said,
-                tuple(Alternative(f"{n}の{label}", 0.5) for n in names),
-                "orderer",
-                aspect=aspect,
-                candidates=tuple(names),
-                normalized=query.surface,
-            )
+            text = render_ambiguous(mention.said, shown, ASPECTS[aspect])
+            return self._choice(query, mention, names, text, aspect)
         orderer = mention.orderers[0]
         if ranked:
             best = ranked[0]
@@ -923,11 +911,18 @@ class Assistant:
         """A name that is no body of the register (熊元県, 鳥巣市) is not answered as the body
         it sounds like: the closest real ones are offered instead."""
         names = [self._display(o) for o in mention.orderers]
-        label = ASPECTS[asked.aspect]
         text = (
             f"「{mention.said}」という発注者は登録簿にありません。"
             f"{'・'.join(names)}のことでしたら、その名前でもう一度お尋ねください。"
         )
+        return self._choice(query, mention, names, text, asked.aspect)
+
+    @staticmethod
+    def _choice(
+        query: Analysis, mention: Mention, names: list[str], text: str, aspect: Aspect
+    ) -> Answer:
+        """Not answered: the bodies the caller may mean, each offered for the aspect asked."""
+        label = ASPECTS[aspect]
         return Answer(
             False,
             text,
@@ -937,7 +932,7 @@ class Assistant:
             mention.said,
             tuple(Alternative(f"{n}の{label}", 0.5) for n in names),
             "orderer",
-            aspect=asked.aspect,
+            aspect=aspect,
             candidates=tuple(names),
             normalized=query.surface,
         )

@@ -43,7 +43,8 @@ def test_orderer_show_unknown_suggests(
     r = cli(capsys, "orderer", "show", "鳥巣市")
     assert r.code == 1
     assert (
-        "に掲載なし。未導入か、一覧から読み取れなかった可能性" in r.err and "令和8年2月2日現在" in r.err
+        "に掲載なし。未導入か、一覧から読み取れなかった可能性" in r.err
+        and "令和8年2月2日現在" in r.err
     )
     assert "発注者に確認" in r.err and "近い名前:" in r.err and "鳥栖市" in r.err
     assert "Traceback" not in r.err

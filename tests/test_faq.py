@@ -257,7 +257,10 @@ def test_a_prefecture_beside_its_own_body_only_says_where() -> None:
     assert answer.orderer == "山都町"
     # a municipality the documents do not name, said after its prefecture
     answer = ask("兵庫県の芦屋市は電子保証に対応していますか")
-    assert answer.listed is False and "芦屋市（兵庫県）は一覧（令和8年2月2日現在）に掲載なし" in answer.answer
+    assert (
+        answer.listed is False
+        and "芦屋市（兵庫県）は一覧（令和8年2月2日現在）に掲載なし" in answer.answer
+    )
     answer = ask("兵庫県と札幌市の電子保証")  # two bodies (と, not の): each one
     assert (answer.orderer, answer.orderers) == ("兵庫県", ("兵庫県", "札幌市"))
 
@@ -269,13 +272,18 @@ def test_several_orderers_named_are_each_answered() -> None:
     tosu, karatsu = answer.answer.split("\n\n")
     assert tosu.startswith("鳥栖市") and "令和8年3月1日" in tosu and "出典: 003_" in tosu
     assert karatsu.startswith("唐津市") and "令和6年4月" in karatsu and "出典: 003_" in karatsu
-    assert answer.source == "電子保証のご案内（佐賀支店、令和8年2月26日）" and answer.as_of == "2026-02-02"
+    assert (
+        answer.source == "電子保証のご案内（佐賀支店、令和8年2月26日）"
+        and answer.as_of == "2026-02-02"
+    )
     assert ask("福岡の芦屋町は電子保証いつから？").orderers == ()  # a place, then one body
     assert not ask("大津と鳥栖市はいつから電子保証？").answered  # which 大津 first
     # a body the documents do not list, joined to a listed one, is answered too
     answer = ask("鳥栖市と札幌市はいつから？")
     assert answer.orderers == ("鳥栖市", "札幌市")
-    assert answer.answer.split("\n\n")[1].startswith("札幌市（北海道）は一覧（令和8年2月2日現在）に掲載なし")
+    assert answer.answer.split("\n\n")[1].startswith(
+        "札幌市（北海道）は一覧（令和8年2月2日現在）に掲載なし"
+    )
     assert ask("札幌市と鳥栖市はいつから？").orderers == ("札幌市", "鳥栖市")
     assert mentions("鳥栖市の市役所") == [("鳥栖市", ["鳥栖市"], None)]
 
@@ -579,7 +587,10 @@ def test_orderer_the_documents_do_not_name() -> None:
     assert answer.answered and answer.kind == "orderer" and answer.listed is False
     assert "札幌市（北海道）は一覧（令和8年2月2日現在）に掲載なし" in answer.answer
     assert "令和8年2月2日現在の一覧" in answer.answer
-    assert (answer.source, answer.as_of) == ("電子保証のご案内（佐賀支店、令和8年2月26日）", "2026-02-02")
+    assert (answer.source, answer.as_of) == (
+        "電子保証のご案内（佐賀支店、令和8年2月26日）",
+        "2026-02-02",
+    )
 
 
 def test_area_is_not_the_prefecture_itself() -> None:
@@ -711,7 +722,10 @@ def test_branch_answers(question: str, branch: str, field: str, value: str | Non
     assert (answer.branch, answer.field) == (branch, field)
     if value:
         assert value in answer.answer
-    assert answer.source == "電子保証のご案内（令和4年5月運用開始）（西日本建設業保証、令和4年5月）" and answer.as_of == "2022-05-01"
+    assert (
+        answer.source == "電子保証のご案内（令和4年5月運用開始）（西日本建設業保証、令和4年5月）"
+        and answer.as_of == "2022-05-01"
+    )
 
 
 def test_another_surety_companys_branch_is_not_ours() -> None:

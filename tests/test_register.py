@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import select
 
 from core import orderers
 from core.db import Database
@@ -153,21 +154,20 @@ def test_add_adopt_and_the_verdict_changes_at_the_start(capsys: pytest.CaptureFi
 def test_bad_input_is_refused_and_saves_nothing(
     capsys: pytest.CaptureFixture[str], db: Database, args: list[str], message: str
 ) -> None:
-    with db.reader() as s:
-        before = (
-            s.query(Orderer).count(),
-            [o.rules for o in s.query(Orderer).filter_by(name="下関市")],
-        )
+    before = _register_state(db)
     r = cli(capsys, "orderer", *args, "--json")
     assert r.code == 1
     assert message in r.err
     assert r.out == ""
-    with db.reader() as s:
-        after = (
-            s.query(Orderer).count(),
-            [o.rules for o in s.query(Orderer).filter_by(name="下関市")],
-        )
+    after = _register_state(db)
     assert after == before
+
+
+def _register_state(db: Database) -> tuple[int, list[dict[str, object]]]:
+    """How many bodies the register holds, and 下関市's record."""
+    with db.reader() as s:
+        rows = list(s.scalars(select(Orderer)))
+        return len(rows), [o.rules for o in rows if o.name == "下関市"]
 
 
 def _adopt_shimonoseki(capsys: pytest.CaptureFixture[str], as_of: str = "R8.9.15") -> None:
