@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     smtp_ca_file: str | None = Field(
         default=None, description="CA certificate(s) to trust for starttls/tls (PEM file)"
     )
+    smtp_helo_name: str | None = Field(
+        default=None,
+        description="the name given in EHLO (default: this machine's FQDN, which a slow DNS "
+        "can take seconds to find)",
+    )
     mail_from: str = "hosho@localhost"
 
     @property

@@ -944,7 +944,7 @@ class Assistant:
         if mention.unlisted is not None or not _adopted(mention):
             lst = self.orderer_file
             # A body of the register is said with its prefecture (阿蘇市（熊本県）).
-            said = mention.unlisted or self._display(mention.orderers[0])
+            said = mention.unlisted or "・".join(self._display(o) for o in mention.orderers)
             text = not_listed_text(said, lst.list_as_of, lst.list_note)
             source = cite(lst.list_source)
             text += "。\n" + _source_line(source, lst.list_as_of)
@@ -1166,8 +1166,9 @@ def _date_lines(checks: Sequence[DateCheck], text: str, aspect: Aspect) -> str:
 
 def _adopted(mention: Mention) -> bool:
     """Whether the body named is in the lists of adopted orderers (a shared name counts as
-    adopted when one of its bodies is: it is asked back, with the others marked)."""
-    return any(o.adopted for o in mention.orderers) or len(mention.orderers) > 1
+    adopted when one of its bodies is: it is asked back, with the others marked; when none is,
+    each is answered as not listed)."""
+    return any(o.adopted for o in mention.orderers)
 
 
 def _named(mentions: Sequence[Mention], folded: str) -> Mention | None:

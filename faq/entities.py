@@ -176,6 +176,10 @@ class _Key:
     stem: bool  # a name without its ending
     suffix: str  # the orderer's ending (市) for stems, else ""
     group: str = ""  # the group's name, for a group's name or alias
+    # A body no list names (the register's other municipalities): its stem counts only before
+    # an ending (中間 + 市) or where the analyser tags a place (札幌の工事), never inside a word
+    # (中間前払金, 国立大学); its reading only whole (さっぽろし).
+    weak: bool = False
 
 
 def _key_of(text: str) -> str:
@@ -213,16 +217,19 @@ class OrdererFinder:
         for i, o in enumerate(self.orderers):
             name = _key_of(o.name)
             reading = _key_of(o.reading)
+            weak = not o.adopted
             for alias in (name, *(_key_of(a) for a in o.aliases)):
                 self._add(self._keys, alias, _Key(i, False, ""))
-            self._add(self._reading_keys, reading, _Key(i, False, ""))
+            self._add(self._reading_keys, reading, _Key(i, False, "", weak=weak))
             suffix = _local_suffix(o)
             if suffix is None:
                 continue
             self._by_shape.setdefault((suffix, len(name)), []).append(i)
             stem = name[:-1]
             if len(stem) >= (3 if is_hiragana(stem) else 2):  # いの町's いの: see below
-                self._add(self._keys, stem, _Key(i, True, suffix))
+                self._add(self._keys, stem, _Key(i, True, suffix, weak=weak))
+            if weak:
+                continue
             for ending in _SUFFIXES[suffix]:
                 # A two-kana stem (いの, かみ) is too often part of another word: かみの契約.
                 if reading.endswith(ending) and len(reading) - len(ending) >= 3:
@@ -233,7 +240,12 @@ class OrdererFinder:
         spelled = [(i, a) for i, o in enumerate(self.orderers) for a in o.aliases if has_kanji(a)]
         for (i, _a), reading in zip(spelled, readings([a for _i, a in spelled]), strict=True):
             taken = any(k.index != i for k in self._reading_keys.get(reading, ()))
-            if len(reading) >= _MIN_ALIAS_READING and is_hiragana(reading) and not taken:
+            if (
+                self.orderers[i].adopted
+                and len(reading) >= _MIN_ALIAS_READING
+                and is_hiragana(reading)
+                and not taken
+            ):
                 self._add(self._reading_keys, reading, _Key(i, False, ""))
         lengths: dict[str, set[int]] = {}
         for k in [*self._keys, *self._reading_keys]:
@@ -290,14 +302,15 @@ class OrdererFinder:
     @staticmethod
     def _prefecture_meant(mention: Mention, folded: str) -> Mention:
         """A name a prefecture shares with its city (佐賀: 佐賀県, 佐賀市) is the prefecture when
-        the question speaks of the prefecture as a whole (県内の自治体ごとの件数) or of its
-        office (京都の府庁)."""
+        the question speaks of the prefecture as a whole (県内の自治体ごとの件数), of its
+        office (京都の府庁) or of it as such (広島の県の仕事)."""
         prefectures = [o for o in mention.orderers if o.category.value == "都道府県"]
         if len(mention.orderers) < 2 or len(prefectures) != 1:
             return mention
         kind = prefectures[0].name[-1]  # 県, 府, 都, 道
         whole = re.search(f"{kind}(?:内|下|全体|全域)", folded)
-        if not (whole or re.match(f"の?{kind}庁", folded[mention.end :])):
+        said = re.match(f"の?{kind}庁|の{kind}(?:の|で|は|が|から)", folded[mention.end :])
+        if not (whole or said):
             return mention
         return replace(mention, orderers=(prefectures[0],), namesakes=())
 
@@ -337,10 +350,17 @@ class OrdererFinder:
             reading_keys = self._reading_keys.get(key, [])
             if reading_keys and not is_hiragana(key):
                 reading_keys = []
-            if not keys and not reading_keys:
-                continue
             end = i + length
             rest = text[end:]
+            if any(k.weak and k.stem for k in keys):
+                first = by_begin.get(i)
+                # a proper name the analyser reads as a word of its own (札幌: 地名; 芦屋,
+                # 伊達: 人名, as surnames are often places)
+                place = first is not None and first.end == end and first.pos3 in ("地名", "人名")
+                ending = any(rest.startswith(s) for s in _ALL_SUFFIXES)
+                keys = [k for k in keys if not (k.weak and k.stem) or place or ending]
+            if not keys and not reading_keys:
+                continue
             if is_hiragana(key) and not self._kana_bounded(text, i, end):
                 continue
             # 捺印はまだ: a particle and the next word are not a name (はまだ → 浜田).
@@ -372,13 +392,17 @@ class OrdererFinder:
                 continue  # 熊本県立大学, and its stem 熊本 before 県立大学
             candidates = keys + reading_keys
             full = [k for k in candidates if not k.stem]
+            said_ending = rest[:1] in _SUFFIXES or any(
+                rest.startswith(e) and _PARTICLE_AFTER_RE.match(rest[len(e) :])
+                for e in _READING_SUFFIX
+            )  # 府中市, 下関しの
             if (
                 not full
                 and has_kanji(key)
-                and rest[:1] not in _SUFFIXES
+                and not said_ending
                 and any(t.begin < end < t.end for t in tokens)
             ):
-                continue  # 広島大学: the stem ends inside a word (府中市 does not)
+                continue  # 広島大学: the stem ends inside a word
             if full:
                 return Mention(
                     key,
@@ -502,7 +526,7 @@ class OrdererFinder:
                 if length < 4 or start + length > len(reading):
                     continue
                 keys = [k for k in self._reading_keys.get(reading[start : start + length], [])]
-                keys = [k for k in keys if not k.stem]
+                keys = [k for k in keys if not k.stem and not k.weak]
                 stop = start + length
                 if not keys or (stop not in offsets and stop != len(reading)):
                     continue

@@ -30,6 +30,7 @@ class SmtpConfig:
     timeout: float
     mail_from: str
     ca_file: str | None = None
+    helo_name: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> SmtpConfig:
@@ -43,6 +44,7 @@ class SmtpConfig:
             timeout=settings.smtp_timeout,
             mail_from=settings.mail_from,
             ca_file=settings.smtp_ca_file or None,
+            helo_name=settings.smtp_helo_name or None,
         )
 
     @property
@@ -127,6 +129,7 @@ class SmtpClient:
             start_tls=c.security == "starttls",
             tls_context=_tls_context(c),
             timeout=c.timeout,
+            local_hostname=c.helo_name,
         )
         try:
             await smtp.connect()

@@ -32,9 +32,13 @@ def test_orderer_show_by_reading_alias_and_name(
     human = cli(capsys, "orderer", "show", "島根県")
     assert "令和5年6月1日" in human.out and "業務委託（前払金）" in human.out
     assert "総務部・防災部・農林水産部・土木部" in human.out
-    fuchu = cli(capsys, "orderer", "show", "府中")  # the listed one, and who else is called so
-    assert "府中町（広島県）" in fuchu.out
-    assert "府中市（広島県）・府中市（東京都）（一覧に掲載なし）" in fuchu.out
+    fuchu = cli(capsys, "orderer", "show", "府中")  # three bodies: each named, none picked
+    assert fuchu.code == 1 and fuchu.out == ""
+    for name in ("府中町（広島県）", "府中市（広島県）", "府中市（東京都）"):
+        assert name in fuchu.err
+    picked = cli(capsys, "orderer", "show", "府中市（広島県）", "--json").json
+    assert (picked["name"], picked["prefecture"], picked["code"]) == ("府中市", "広島県", "342084")
+    assert picked["electronic"] == "not_listed"
 
 
 def test_orderer_show_unknown_suggests(
@@ -42,11 +46,8 @@ def test_orderer_show_unknown_suggests(
 ) -> None:
     r = cli(capsys, "orderer", "show", "鳥巣市")
     assert r.code == 1
-    assert (
-        "に掲載なし。未導入か、一覧から読み取れなかった可能性" in r.err
-        and "令和8年2月2日現在" in r.err
-    )
-    assert "発注者に確認" in r.err and "近い名前:" in r.err and "鳥栖市" in r.err
+    assert "「鳥巣市」は登録簿にありません" in r.err  # no such body: never answered as another
+    assert "近い名前:" in r.err and "鳥栖市" in r.err and "orderer add" in r.err
     assert "Traceback" not in r.err
 
 
@@ -116,16 +117,25 @@ def test_data_load_is_idempotent_and_never_orphans(
     assert edited["updated"] == 1 and edited["added"] == 0
     assert cli(capsys, "orderer", "show", "鳥栖市", "--json").json["start_date"] == "2026-04-01"
 
-    def drop_tosu(data: dict) -> None:  # type: ignore[type-arg]
-        data["orderers"] = [o for o in data["orderers"] if o["name"] != "鳥栖市"]
+    def drop(data: dict) -> None:  # type: ignore[type-arg]
+        gone = {"鳥栖市", "日本下水道事業団"}
+        data["orderers"] = [o for o in data["orderers"] if o["name"] not in gone]
 
-    dropped = cli(capsys, "data", "load", str(_orderer_file(tmp_path, drop_tosu)), "--json").json
-    assert dropped["unlisted"] == 1
-    shown = cli(capsys, "guarantee", "show", g.guarantee_number, "--json").json
-    assert shown["orderer"] == "鳥栖市"  # the guarantee keeps its orderer
-    assert cli(capsys, "orderer", "show", "鳥栖市").code == 1  # but it is no longer offered
+    agency = make_guarantee(env_db, customer.id, type="契約", orderer="日本下水道事業団")
+    dropped = cli(capsys, "data", "load", str(_orderer_file(tmp_path, drop)), "--json").json
+    # 鳥栖市 stays in the register (every municipality is), no longer adopted; the agency,
+    # which only the lists name, is kept for its guarantees but no longer offered
+    assert (dropped["unlisted"], dropped["updated"]) == (1, 1)
+    tosu = cli(capsys, "orderer", "show", "鳥栖市", "--json").json
+    assert tosu["electronic"] == "not_listed" and tosu["start_date"] is None
+    shown = cli(capsys, "guarantee", "show", agency.guarantee_number, "--json").json
+    assert shown["orderer"] == "日本下水道事業団"  # the guarantee keeps its orderer
+    assert cli(capsys, "orderer", "show", "日本下水道事業団").code == 1
+    assert (
+        cli(capsys, "guarantee", "show", g.guarantee_number, "--json").json["orderer"] == "鳥栖市"
+    )
     restored = cli(capsys, "data", "load", "--json").json
-    assert restored["updated"] == 1 and restored["added"] == 0  # same row, listed again
+    assert restored["updated"] == 2 and restored["added"] == 0  # same rows, listed again
 
 
 def test_malformed_yaml_on_load_is_a_clear_error(

@@ -46,7 +46,7 @@ def check(name: str | None, **kw: Any) -> Verdict:
     return evaluate(
         found[0] if found else None,
         list_as_of=DATA.list_as_of,
-        list_source=DATA.list_source,
+        list_source=cite(DATA.list_source),
         query_name=name,
         **kw,
     )

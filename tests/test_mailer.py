@@ -82,12 +82,15 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
     def start(**kwargs: Any) -> Server:
         handler, port = Handler(), free_port()
+        # server_hostname and HELO name given: no FQDN lookup, slow where DNS is
+        kwargs.setdefault("server_hostname", "localhost")
         controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
         controller.start()
         controllers.append(controller)
         monkeypatch.setenv("HOSHO_SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("HOSHO_SMTP_PORT", str(port))
         monkeypatch.setenv("HOSHO_SMTP_TIMEOUT", "5")
+        monkeypatch.setenv("HOSHO_SMTP_HELO_NAME", "desk.example.jp")
         monkeypatch.setenv("HOSHO_MAIL_FROM", "hosho@kumamoto.example.jp")
         get_settings.cache_clear()
         return Server(handler, port)
