@@ -23,9 +23,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The whole suite: lint, types, tests (PostgreSQL too when HOSHO_TEST_POSTGRES_URL is set).
+# The whole suite: lint, types, tests (PostgreSQL too when HOSHO_TEST_POSTGRES_URL is set),
+# one worker per core.
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 bench: $(STAMP)
 	$(BIN)/python bench/search.py

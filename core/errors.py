@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# How a body missing from the register is added, in words each front end replaces with its own
+# way (the command, the form's key).
+ADD_HINT = "、発注者の追加で登録できます"
+
 
 class HoshoError(Exception):
     """An error the user can act on. ``str()`` is the message shown to staff."""

@@ -30,7 +30,7 @@ from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from core import knowledge
-from core.errors import NotFoundError, ValidationError
+from core.errors import ADD_HINT, NotFoundError, ValidationError
 from core.models import AuditEvent, Meta, Orderer, OrdererChange
 
 if TYPE_CHECKING:
@@ -408,7 +408,7 @@ def not_found_message(s: Session, text: str) -> str:
     hint = f"。近い名前: {'、'.join(close)}" if close else ""
     return (
         f"発注者「{text}」は登録簿にありません{hint}。"
-        "一部事務組合・企業団・公社などは hosho orderer add で登録できます"
+        f"一部事務組合・企業団・公社など登録簿にない団体は{ADD_HINT}"
     )
 
 
@@ -826,7 +826,7 @@ def adopt_orderer(
     try:
         as_of = parse_date(a.as_of) if a.as_of and a.as_of.strip() else None
         if as_of is None:
-            problems.append(("as_of", "時点（--as-of: ページの更新日・掲載日など）が必要です"))
+            problems.append(("as_of", "時点（ページの更新日・掲載日など）が必要です"))
     except ValueError as exc:
         problems.append(("as_of", f"時点: {exc}"))
     if a.precision not in ("day", "month"):
@@ -929,15 +929,20 @@ def edit_orderer(
             line["to"] = changes["submit_to"].strip()
         rules["submission"] = [line]
     if not fields and not rules:
-        problems.append((None, "変更する項目を指定してください（--reading・--submission など）"))
+        problems.append((None, "変更する項目を指定してください（読み・提出先など）"))
     when = None
     if rules:
         if not source or not source.strip():
-            problems.append(("source", "電子保証の規則を変えるには出典（--source）が必要です"))
+            problems.append(("source", "電子保証の規則を変えるには出典が必要です"))
         try:
             when = parse_date(as_of) if as_of and as_of.strip() else None
             if when is None:
-                problems.append(("as_of", "電子保証の規則を変えるには時点（--as-of）が必要です"))
+                problems.append(
+                    (
+                        "as_of",
+                        "電子保証の規則を変えるには時点（ページの更新日・掲載日など）が必要です",
+                    )
+                )
         except ValueError as exc:
             problems.append(("as_of", f"時点: {exc}"))
     if problems:
@@ -970,8 +975,7 @@ def _amend(
                 [
                     (
                         None,
-                        f"{display_name(row)}は一覧に掲載なしのため、先に"
-                        " hosho orderer adopt で運用開始を記録してください",
+                        f"{display_name(row)}は一覧に掲載なしのため、先に運用開始（導入）を記録してください",
                     )
                 ]
             )

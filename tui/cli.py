@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from core import paths
-from core.errors import HoshoError
+from core.errors import ADD_HINT, HoshoError
 
 log = logging.getLogger("hosho")
 
@@ -145,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         code = run(argv)
     except HoshoError as exc:
         for line in str(exc).splitlines() or [type(exc).__name__]:
+            line = line.replace(ADD_HINT, "、hosho orderer add で登録できます")
             print(f"エラー: {line}", file=sys.stderr)
         code = 1
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ from textual.visual import VisualType
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 
 from core import dates, services
-from core.errors import ValidationError
+from core.errors import ADD_HINT, ValidationError
 from core.money import parse_yen
 from core.orderers import complete_orderers
 from tui.base import HoshoScreenMixin
@@ -400,7 +400,7 @@ class GuaranteeForm(FormScreen):
             # The command line's way to add a body becomes this form's.
             raise ValidationError(
                 [
-                    (name, text.replace("hosho orderer add で", "「団体を登録」（Ctrl+O）で"))
+                    (name, text.replace(ADD_HINT, "、「団体を登録」（Ctrl+O）で登録できます"))
                     for name, text in exc.items
                 ]
             ) from None
