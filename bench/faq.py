@@ -107,7 +107,7 @@ def synthetic_entries(count: int, seed: int = 7) -> list[FaqEntry]:
                 id=f"synthetic-{len(out) + 1:04d}",
                 questions=tuple(questions),
                 answer=f"{noun}の{action}は、担当支店でご案内します（合成データ）。",
-                source="003_fa20bb5a45307e8d.txt",
+                source="saga-guide-2026",
                 as_of=date(2026, 2, 26),
                 tags=("合成", noun),
             )

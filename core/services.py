@@ -799,7 +799,10 @@ def get_guarantee(db: Database, number: str) -> GuaranteeView:
             orderer.prefecture,
             deadlines=tuple(deadlines_for(model, award_date=g.award_date)),
         )
-        if view.eligibility is None:  # recorded without a verdict (imported or demo data)
+        # Until a certificate is issued the verdict follows the register (an adoption recorded
+        # since counts); an issued guarantee keeps the verdict it was issued under. Imported or
+        # demo rows have none stored.
+        if view.eligibility is None or g.status == Status.RECORDED.value:
             verdict = verdict_for(s, model, _terms_of(g), CertKind.NEW)
             view = dataclasses.replace(view, eligibility=verdict.to_json())
         return view

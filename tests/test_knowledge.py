@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -791,3 +792,13 @@ def test_shipped_files_validate(monkeypatch: pytest.MonkeyPatch) -> None:
     for orderer in orderers.orderers:
         assert orderer in index.find(orderer.name)
         assert orderer in index.find(orderer.reading)
+
+
+def test_shipped_text_names_documents_not_their_file_numbers() -> None:
+    """Notes and answers are shown to staff: a document is named (佐賀支店の案内), never by the
+    number of the file it was read from (003)."""
+    file_number = re.compile(r"(?<![0-9-])00[0-4](?![0-9])")
+    shown = [n for o in load_orderers().orderers for n in o.notes]
+    shown += [e.answer for e in load_faq().entries]
+    assert len(shown) > 300
+    assert [text for text in shown if file_number.search(text)] == []

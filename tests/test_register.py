@@ -91,6 +91,10 @@ def test_add_adopt_and_the_verdict_changes_at_the_start(capsys: pytest.CaptureFi
         return value
 
     assert eligible("R8.10.1") is False
+    customer = _customer(capsys)
+    before = _guarantee(capsys, customer, "有明地区清掃施設組合", "--contract-date", "R8.11.2")
+    assert before.code == 0 and before.json["eligibility"]["eligible"] is False
+    number = before.json["guarantee_number"]
     r = cli(
         capsys, "orderer", "adopt", "有明地区清掃施設組合", "--start", "令和8年10月1日",
         "--source", "電子保証の導入について https://www.example.lg.jp/denshi.html",
@@ -107,6 +111,9 @@ def test_add_adopt_and_the_verdict_changes_at_the_start(capsys: pytest.CaptureFi
     assert last["changes"]["start_date"] == [None, "2026-10-01"]
     assert eligible("R8.9.30") is False
     assert eligible("R8.10.1") is True
+    # a guarantee recorded before, still without a certificate, follows the adoption
+    after = cli(capsys, "guarantee", "show", number, "--json").json
+    assert after["eligibility"]["eligible"] is True
 
     shown = cli(capsys, "orderer", "show", "有明地区清掃施設組合")
     assert shown.code == 0
