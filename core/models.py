@@ -39,6 +39,7 @@ class Customer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, max_length=200)  # 商号
+    kana: str = Field(default="", max_length=200)  # 商号カナ (katakana, as typed)
     address: str = Field(default="", max_length=300)  # 所在地
     representative: str = Field(default="", max_length=100)  # 代表者
     contact_person: str = Field(default="", max_length=100)  # 担当者
@@ -46,6 +47,7 @@ class Customer(SQLModel, table=True):
     phone: str = Field(default="", max_length=40)
     enet_id: str | None = Field(default=None, max_length=40, unique=True)  # e-Net保証 ID
     created_at: datetime
+    updated_at: datetime | None = None
 
 
 class Orderer(SQLModel, table=True):
@@ -121,6 +123,9 @@ class Guarantee(SQLModel, table=True):
     fee_discount: int = 0
     original_contract_date: date | None = None  # for 変更/訂正/中間前払金 of an older contract
     eligibility: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # the limit and delivery warnings of the terms as they stand (checked again on each change)
+    warnings: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    closed_on: date | None = None  # 完了 / 解約: the day it ended
     created_at: datetime
     created_by: str = Field(max_length=100)
     updated_at: datetime
@@ -138,6 +143,8 @@ class Certificate(SQLModel, table=True):
     delivery: str = Field(max_length=4)  # 電子 / 書面
     auth_key: str | None = Field(default=None, max_length=10, repr=False)
     terms: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    change_date: date | None = None  # 変更契約日, for a 変更
+    warnings: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     issued_at: datetime
     issued_by: str = Field(max_length=100)
 
