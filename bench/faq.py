@@ -123,6 +123,7 @@ class WRatioBaseline:
 
     def __init__(self, entries: Sequence[FaqEntry], threshold: float = 0.0) -> None:
         self.threshold = threshold
+        self.memo: dict[str, list[tuple[str, float, int]]] | None = None
         self._owner: list[FaqEntry] = []
         self._choices: list[str] = []
         for e in entries:
@@ -134,8 +135,16 @@ class WRatioBaseline:
     def _process(text: str) -> str:
         return str(utils.default_process(unicodedata.normalize("NFKC", text)))
 
-    def ask(self, question: str) -> Answer:
+    def best(self, question: str) -> list[tuple[str, float, int]]:
+        if self.memo is not None and question in self.memo:
+            return self.memo[question]
         found = process.extract(self._process(question), self._choices, scorer=fuzz.WRatio, limit=3)
+        if self.memo is not None:
+            self.memo[question] = found
+        return found
+
+    def ask(self, question: str) -> Answer:
+        found = self.best(question)
         alternatives = tuple(Alternative(self._choices[i], s / 100) for _c, s, i in found)
         if found and found[0][1] >= self.threshold:
             e = self._owner[found[0][2]]
@@ -150,6 +159,7 @@ def choose_threshold(baseline: WRatioBaseline, dev: Sequence[EvalItem]) -> float
     """The threshold with the best accuracy + abstention on dev (abstention counted up to 0.9
     fully, beyond that at a tenth, so accuracy is not traded away for perfect abstention)."""
     best, best_score = 0.0, -1.0
+    baseline.memo = {}  # the scores once; only the threshold varies
     for t in range(30, 101, 2):
         baseline.threshold = float(t)
         r = evaluate(baseline.ask, dev)
@@ -157,6 +167,7 @@ def choose_threshold(baseline: WRatioBaseline, dev: Sequence[EvalItem]) -> float
         if score > best_score:
             best, best_score = float(t), score
     baseline.threshold = best
+    baseline.memo = None
     return best
 
 
