@@ -83,7 +83,9 @@ def seed(db: Database, count: int, settings: Settings) -> None:
             contract_date="2026-04-01",
             period_end="2027-03-31",
         )
-        g = services.add_guarantee(db, draft, operator="bench", number_prefix="207")
+        g = services.add_guarantee(
+            db, draft, operator="bench", number_prefix="207", confirmed=True  # look-alikes
+        )
         r = certificates.issue_certificate(
             db, g.guarantee_number, operator="bench", branch="熊本支店", mail_domain="bench.example"
         )

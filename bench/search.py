@@ -31,13 +31,13 @@ PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "hosho_bench"
 
 
-def postgres_url(base: str) -> str:
+def postgres_url(base: str, schema: str = SCHEMA) -> str:
     admin = create_engine(make_url(base).set(drivername="postgresql+psycopg"))
     with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
     admin.dispose()
     url = make_url(base).set(drivername="postgresql+psycopg")
-    return url.update_query_dict({"options": f"-csearch_path={SCHEMA}"}).render_as_string(
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
         hide_password=False
     )
 

@@ -25,20 +25,25 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from core import dates
 from core.db import Database
 from core.eligibility import Verdict, submission_guidance
 from core.errors import HoshoError, NotFoundError, ValidationError
 from core.knowledge import Orderer as OrdererModel
+from core.lifecycle import Action, ensure_allowed
 from core.models import AuditEvent, Certificate, Customer, Guarantee, Orderer, Outbox
 from core.numbering import AUTH_KEY_LENGTH, is_valid_number, new_auth_key
 from core.orderers import orderer_model
 from core.services import (
     GuaranteeDraft,
+    GuaranteeView,
     Terms,
     audit,
+    get_guarantee,
     json_value,
     now,
     parse_terms,
+    term_warnings,
     verdict_for,
 )
 from core.terms import CertKind, Delivery, GType, Status
@@ -69,6 +74,20 @@ class NeedsConfirmation(CertificateError):
     """The rules say 要確認: staff must check with the orderer, then issue with confirmed."""
 
 
+class NotIssuedYet(CertificateError):
+    """変更/訂正 of a guarantee with no certificate yet (a 訂正 then fixes the record only:
+    :func:`correct_record`)."""
+
+
+class MissingPaperFields(CertificateError):
+    """A 保証証書 (paper) cannot be made: fields it prints are empty. ``fields`` names them
+    (keys of :data:`CHANGEABLE`), so a front end can say where to fill them in."""
+
+    def __init__(self, message: str, fields: list[str]) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
 class VerifyThrottled(HoshoError):
     """Too many failed 認証キー checks for one number: wait before trying again."""
 
@@ -93,6 +112,7 @@ class IssueResult:
     verdict: dict[str, Any]
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    change_date: date | None = None  # 変更契約日 of a 変更
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +129,7 @@ class IssueResult:
             "verdict": self.verdict,
             "changes": {k: [json_value(a), json_value(b)] for k, (a, b) in self.changes.items()},
             "warnings": list(self.warnings),
+            "change_date": json_value(self.change_date),
         }
 
 
@@ -126,9 +147,12 @@ class CertificateView:
     issued_by: str
     notice_status: str | None  # outbox status, None when no notice was queued
     latest: bool
+    change_date: date | None = None  # 変更契約日 of a 変更
+    warnings: tuple[str, ...] = ()  # the limit and delivery warnings of this version's terms
 
     def to_json(self) -> dict[str, Any]:
         out = {k: json_value(v) for k, v in dataclasses.asdict(self).items()}
+        out["warnings"] = list(self.warnings)
         return out
 
 
@@ -362,7 +386,11 @@ def _write_version(
     operator: str,
     branch: str,
     mail_domain: str | None,
+    stored_warnings: list[str],
+    change_date: date | None = None,
 ) -> tuple[Certificate, Outbox | None, list[str]]:
+    """The certificate row of one version, and its notice queued when electronic (the one
+    place a notice is queued: every caller has checked the guarantee's state first)."""
     assert g.id is not None
     cert = Certificate(
         guarantee_id=g.id,
@@ -371,6 +399,8 @@ def _write_version(
         delivery=(Delivery.ELECTRONIC if electronic else Delivery.PAPER).value,
         auth_key=new_auth_key() if electronic else None,
         terms=_snapshot(g, c, o, branch),
+        change_date=change_date,
+        warnings=list(stored_warnings),
         issued_at=now(),
         issued_by=operator,
     )
@@ -394,6 +424,7 @@ def _result(
     changes: dict[str, tuple[Any, Any]] | None = None,
 ) -> IssueResult:
     assert cert.id is not None
+    warnings = list(dict.fromkeys(warnings))  # each once
     return IssueResult(
         certificate_id=cert.id,
         guarantee_number=g.number,
@@ -408,6 +439,58 @@ def _result(
         verdict=verdict.to_json(),
         changes=changes or {},
         warnings=tuple(warnings),
+        change_date=cert.change_date,
+    )
+
+
+# What a 保証証書 prints that can be left empty when a guarantee is recorded.
+PAPER_FIELDS = ("period_start", "period_end", "guarantee_end")
+
+
+def _terms_values(t: Terms) -> dict[str, Any]:
+    return {
+        "period_start": t.period_start,
+        "period_end": t.period_end,
+        "guarantee_end": t.guarantee_end,
+    }
+
+
+def _labels(fields: list[str]) -> str:
+    return "・".join(CHANGEABLE[f][2] for f in fields)
+
+
+def _check_paper(number: str, values: dict[str, Any], kind: CertKind | None) -> None:
+    """A 保証証書 is never made with an empty 工期 (it would print 「— から — まで」): refuse,
+    naming the fields to fill. ``kind``: the 変更/訂正 being recorded (they can be given with
+    it), None for the 新規 issue (the record is corrected first)."""
+    missing = [f for f in PAPER_FIELDS if not values.get(f)]
+    if not missing:
+        return
+    labels = _labels(missing)
+    if kind is None:
+        todo = f"訂正で{labels}を入力してから発行してください"
+    else:
+        todo = f"この{kind.value}と一緒に{labels}も指定してください"
+    raise MissingPaperFields(
+        f"保証契約番号 {number} の保証証書（書面）を作れません: {labels}が空です"
+        f"（保証証書に記載する項目）。{todo}",
+        missing,
+    )
+
+
+def paper_problem(doc: CertificateDocument) -> MissingPaperFields | None:
+    """Why this version's 保証証書 cannot be printed (a version issued before the check, with
+    an empty 工期), or None."""
+    values = {f: getattr(doc, f) for f in PAPER_FIELDS}
+    missing = [f for f in PAPER_FIELDS if not values[f]]
+    if not missing:
+        return None
+    labels = _labels(missing)
+    return MissingPaperFields(
+        f"保証契約番号 {doc.guarantee_number} 第{doc.version}版の保証証書を作れません: "
+        f"{labels}が空です（保証証書に記載する項目）。訂正で{labels}を入力すると、"
+        "記載した次の版を発行できます",
+        missing,
     )
 
 
@@ -439,13 +522,12 @@ def issue_certificate(
         with db.session() as s:
             g, c, o = _load(s, number, lock=True)
             assert g.id is not None
+            ensure_allowed(g, Action.ISSUE)
             if _versions(s, g.id):
                 raise CertificateError(
                     f"保証契約番号 {g.number} の証書は発行済みです"
                     "（変更・訂正は hosho guarantee change / correct）"
                 )
-            if g.status == Status.CANCELLED.value:
-                raise CertificateError(f"保証契約番号 {g.number} は取消済みです")
             terms = parse_terms(_draft_of(g))
             verdict = _evaluate(
                 s, orderer_model(o), terms, CertKind.NEW, terms.original_contract_date
@@ -455,6 +537,9 @@ def issue_certificate(
                 raise _refusal(verdict, g.number)
             if electronic and verdict.eligible is None and not confirmed:
                 raise _open_questions(verdict, g.number)
+            if not electronic:
+                _check_paper(g.number, _terms_values(terms), None)
+            stored = term_warnings(s, g.customer_id, g.orderer_id, terms, verdict)
             cert, outbox, warnings = _write_version(
                 s,
                 g,
@@ -466,8 +551,10 @@ def issue_certificate(
                 operator=operator,
                 branch=_branch(branch),
                 mail_domain=mail_domain,
+                stored_warnings=stored,
             )
             g.status = Status.ISSUED.value
+            g.warnings = stored
             g.eligibility = verdict.to_json()
             g.updated_at = cert.issued_at
             detail: dict[str, Any] = {
@@ -480,7 +567,7 @@ def issue_certificate(
                 detail["confirmed"] = True
                 detail["open_questions"] = [r.text for r in verdict.open_questions]
             audit(s, operator, "certificate.issue", f"guarantee:{g.number}", **detail)
-            result = _result(g, cert, outbox, verdict, warnings)
+            result = _result(g, cert, outbox, verdict, stored + warnings)
     except IntegrityError as exc:
         raise _conflict(number) from exc
     log.info("certificate issued: %s v1 %s", result.guarantee_number, result.delivery)
@@ -502,6 +589,71 @@ CHANGEABLE: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _given(kind: CertKind, changes: dict[str, str]) -> dict[str, str]:
+    """The fields typed, checked to be ones a 変更/訂正 can change."""
+    given = {k: v for k, v in changes.items() if v is not None and str(v).strip()}
+    unknown = sorted(set(given) - set(CHANGEABLE))
+    if unknown:
+        raise ValidationError([f"変更できない項目です: {'・'.join(unknown)}"])
+    if not given:
+        labels = "・".join(label for _, _, label in CHANGEABLE.values())
+        raise ValidationError([f"{kind.value}する項目を指定してください（{labels}）"])
+    return given
+
+
+def _apply(g: Guarantee, given: dict[str, str]) -> tuple[Terms, dict[str, tuple[Any, Any]]]:
+    """The guarantee's terms with ``given`` applied, checked like a new guarantee, and what
+    changes (column → (before, after)); nothing is written to ``g`` yet."""
+    draft = _draft_of(g)
+    # A 保証期限 that simply followed the 工期 keeps following it.
+    if "period_end" in given and "guarantee_end" not in given and g.guarantee_end == g.period_end:
+        draft.guarantee_end = ""
+    for flag, value in given.items():
+        setattr(draft, CHANGEABLE[flag][0], value)
+    terms = parse_terms(draft)
+    new_values = {
+        "amount": terms.amount,
+        "contract_amount": terms.contract_amount,
+        "contract_date": terms.contract_date,
+        "period_start": terms.period_start,
+        "period_end": terms.period_end,
+        "guarantee_end": terms.guarantee_end,
+        "project_name": terms.project,
+        "bank": terms.bank,
+    }
+    diff = {
+        column: (getattr(g, column), value)
+        for column, value in new_values.items()
+        if getattr(g, column) != value
+    }
+    if not diff:
+        raise ValidationError(["指定の内容は現在の内容と同じです（変わる項目がありません）"])
+    return terms, diff
+
+
+def _change_date(kind: CertKind, text: str | None, contract_date: date) -> date | None:
+    """変更契約日: only for a 変更, not before the 契約締結日 of the original contract."""
+    if text is None or not text.strip():
+        return None
+    if kind is not CertKind.CHANGE:
+        raise ValidationError([("change_date", "変更契約日は変更のときだけ指定できます")])
+    try:
+        day = dates.parse_date(text)
+    except dates.DateError as exc:
+        raise ValidationError([("change_date", f"変更契約日: {exc}")]) from None
+    if day < contract_date:
+        raise ValidationError(
+            [
+                (
+                    "change_date",
+                    f"変更契約日 {dates.format_wareki(day)} が契約締結日 "
+                    f"{dates.format_wareki(contract_date)} より前です",
+                )
+            ]
+        )
+    return day
+
+
 def change_guarantee(
     db: Database,
     number: str,
@@ -512,6 +664,7 @@ def change_guarantee(
     confirmed: bool = False,
     branch: str | None = None,
     mail_domain: str | None = None,
+    change_date: str | None = None,
 ) -> IssueResult:
     """Record a 変更 or 訂正 and issue the next version (a new key when electronic).
 
@@ -519,67 +672,39 @@ def change_guarantee(
     checked like a new guarantee (services.parse_terms). The new version's eligibility is
     judged with ``cert_kind`` = 変更/訂正 and the guarantee's original contract date, so a
     change to a contract concluded before the orderer's start stays paper where the rules
-    say so (広島県, 島根県). Older versions keep their terms in their snapshots.
+    say so (広島県, 島根県). Older versions keep their terms in their snapshots. A 変更 records
+    its 変更契約日 (``change_date``); the limit and delivery warnings are checked again and
+    stored with the version and the guarantee.
     """
     if kind is CertKind.NEW:
         raise ValidationError(["変更または訂正を指定してください"])
-    given = {k: v for k, v in changes.items() if v is not None and str(v).strip()}
-    unknown = sorted(set(given) - set(CHANGEABLE))
-    if unknown:
-        raise ValidationError([f"変更できない項目です: {'・'.join(unknown)}"])
-    if not given:
-        labels = "・".join(label for _, _, label in CHANGEABLE.values())
-        raise ValidationError([f"{kind.value}する項目を指定してください（{labels}）"])
+    given = _given(kind, changes)
     try:
         with db.session() as s:
             g, c, o = _load(s, number, lock=True)
             assert g.id is not None
+            ensure_allowed(g, Action.CHANGE if kind is CertKind.CHANGE else Action.CORRECT)
             versions = _versions(s, g.id)
             if not versions:
-                raise CertificateError(
+                raise NotIssuedYet(
                     f"保証契約番号 {g.number} はまだ証書を発行していません"
-                    "（先に hosho certificate issue）"
+                    "（発行は hosho certificate issue。発行前の記録の誤りは訂正で直せます）"
                 )
-            draft = _draft_of(g)
-            # A 保証期限 that simply followed the 工期 keeps following it.
-            if (
-                "period_end" in given
-                and "guarantee_end" not in given
-                and g.guarantee_end == g.period_end
-            ):
-                draft.guarantee_end = ""
-            for flag, value in given.items():
-                setattr(draft, CHANGEABLE[flag][0], value)
-            terms = parse_terms(draft)
-            new_values = {
-                "amount": terms.amount,
-                "contract_amount": terms.contract_amount,
-                "contract_date": terms.contract_date,
-                "period_start": terms.period_start,
-                "period_end": terms.period_end,
-                "guarantee_end": terms.guarantee_end,
-                "project_name": terms.project,
-                "bank": terms.bank,
-            }
-            diff = {
-                column: (getattr(g, column), value)
-                for column, value in new_values.items()
-                if getattr(g, column) != value
-            }
-            if not diff:
-                raise ValidationError(
-                    ["指定の内容は現在の内容と同じです（変わる項目がありません）"]
-                )
+            day = _change_date(kind, change_date, g.original_contract_date or g.contract_date)
+            terms, diff = _apply(g, given)
             original = g.original_contract_date or g.contract_date
             verdict = _evaluate(s, orderer_model(o), terms, kind, original)
             wants_electronic = g.delivery == Delivery.ELECTRONIC.value
             if wants_electronic and verdict.eligible is None and not confirmed:
                 raise _open_questions(verdict, g.number)
             electronic = wants_electronic and verdict.eligible is not False
+            if not electronic:
+                _check_paper(g.number, _terms_values(terms), kind)
             warnings: list[str] = []
             if wants_electronic and not electronic:
                 why = "／".join(r.text for r in verdict.blocking)
                 warnings.append(f"この{kind.value}は書面の保証証書になります: {why}")
+            stored = term_warnings(s, g.customer_id, g.orderer_id, terms, verdict)
             for column, (_old, new) in diff.items():
                 setattr(g, column, new)
             cert, outbox, more = _write_version(
@@ -593,11 +718,15 @@ def change_guarantee(
                 operator=operator,
                 branch=_branch(branch),
                 mail_domain=mail_domain,
+                stored_warnings=stored,
+                change_date=day,
             )
             warnings.extend(more)
             g.eligibility = verdict.to_json()
+            g.warnings = stored
             g.updated_at = cert.issued_at
             action = "certificate.change" if kind is CertKind.CHANGE else "certificate.correct"
+            extra: dict[str, Any] = {"change_date": day.isoformat()} if day else {}
             audit(
                 s,
                 operator,
@@ -607,8 +736,9 @@ def change_guarantee(
                 delivery=cert.delivery,
                 notice_queued=outbox is not None,
                 changes={k: [json_value(a), json_value(b)] for k, (a, b) in diff.items()},
+                **extra,
             )
-            result = _result(g, cert, outbox, verdict, warnings, diff)
+            result = _result(g, cert, outbox, verdict, stored + warnings, diff)
     except IntegrityError as exc:
         raise _conflict(number) from exc
     log.info(
@@ -619,6 +749,54 @@ def change_guarantee(
         result.delivery,
     )
     return result
+
+
+@dataclass(frozen=True)
+class RecordCorrection:
+    """A 訂正 of a guarantee with no certificate yet: the record is fixed, nothing issued."""
+
+    guarantee: GuaranteeView
+    changes: dict[str, tuple[Any, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return self.guarantee.to_json() | {
+            "changes": {k: [json_value(a), json_value(b)] for k, (a, b) in self.changes.items()},
+            "certificate_issued": False,
+        }
+
+
+def correct_record(
+    db: Database, number: str, changes: dict[str, str], *, operator: str
+) -> RecordCorrection:
+    """訂正 before the first issue (受付): the terms are fixed on the record, checked like a new
+    guarantee, and the warnings checked again; no certificate is issued (the 新規 issue
+    later prints the corrected terms). Audited as guarantee.correct."""
+    given = _given(CertKind.CORRECTION, changes)
+    with db.session() as s:
+        g, _c, o = _load(s, number, lock=True)
+        assert g.id is not None
+        ensure_allowed(g, Action.CORRECT)
+        if _versions(s, g.id):
+            raise CertificateError(
+                f"保証契約番号 {g.number} の証書は発行済みです。訂正は次の版の証書として発行します"
+                "（内容を確認してやり直してください）"
+            )
+        terms, diff = _apply(g, given)
+        verdict = _evaluate(s, orderer_model(o), terms, CertKind.NEW, terms.original_contract_date)
+        for column, (_old, new) in diff.items():
+            setattr(g, column, new)
+        g.warnings = term_warnings(s, g.customer_id, g.orderer_id, terms, verdict)
+        g.eligibility = verdict.to_json()
+        g.updated_at = now()
+        audit(
+            s,
+            operator,
+            "guarantee.correct",
+            f"guarantee:{g.number}",
+            changes={k: [json_value(a), json_value(b)] for k, (a, b) in diff.items()},
+        )
+        number = g.number
+    return RecordCorrection(get_guarantee(db, number), diff)
 
 
 # --- history and the key -----------------------------------------------------------------
@@ -661,6 +839,8 @@ def list_certificates(
                 issued_by=c.issued_by,
                 notice_status=statuses.get(c.id),
                 latest=c.version == last,
+                change_date=c.change_date,
+                warnings=tuple(c.warnings or ()),
             )
             for c in certs
         ]
@@ -749,9 +929,11 @@ def certificate_document(
     purpose: str = "",
 ) -> CertificateDocument:
     """The data of one version (default: latest) for rendering. Contains the 認証キー;
-    with ``operator`` the access is audited (staff rendering the お知らせ by hand)."""
+    with ``operator`` the access is audited (staff rendering the お知らせ by hand). Refused
+    for a cancelled guarantee (core.lifecycle)."""
     with db.session() if operator else db.reader() as s:
         g, c, o = _load(s, number)
+        ensure_allowed(g, Action.NOTICE)
         cert = _certificate(s, g, version)
         if operator:
             audit(
@@ -779,6 +961,49 @@ def document_for_certificate(s: Session, certificate_id: int) -> CertificateDocu
         raise NotFoundError(f"証書（id {certificate_id}）が見つかりません")
     cert, g, c, o = row
     return _document(s, g, c, o, cert)
+
+
+def document_title(delivery: str) -> str:
+    """What a version's document is: the お知らせ (電子) or the paper 保証証書 (書面)."""
+    return "認証キー等のお知らせ" if delivery == Delivery.ELECTRONIC.value else "保証証書"
+
+
+def document_filename(number: str, delivery: str, fmt: str = "pdf") -> str:
+    """The file staff hand out: 「保証証書_2070000001.pdf」 or 「認証キー等のお知らせ_….pdf」."""
+    ext = {"text": "txt"}.get(fmt, fmt)
+    return f"{document_title(delivery)}_{number}.{ext}"
+
+
+# The FAQ entry on what electronic delivery spares the contractor (merits-contractor) says what
+# a paper certificate asks of them; this is its source.
+_PAPER_SOURCE = "saga-guide-2026"
+
+
+def paper_guidance(g: GuaranteeView, latest_delivery: str | None) -> list[str]:
+    """What staff do with a paper 保証証書, for a guarantee delivered on paper (書面, or whose
+    latest version was issued on paper); empty for an electronic one."""
+    paper = Delivery.PAPER.value
+    if g.delivery != paper and latest_delivery != paper:
+        return []
+    from core.knowledge import KnowledgeError, cite
+
+    try:
+        source = cite(_PAPER_SOURCE)
+    except KnowledgeError:
+        source = ""
+    name = document_filename(g.guarantee_number, paper)
+    lines = [
+        "書面の保証証書で交付します（認証キーとお知らせメールはありません）。",
+        f"証書の発行後、保証証書のPDF（{name}）を作成して印刷し、受注者様に交付します。",
+        "受注者様は保証証書を郵送か来店で受け取り、発注者様へ郵送または持参して提出します。"
+        "提出まで証書を保管していただくので、紛失のないようお伝えください"
+        + (f"（出典: {source}）。" if source else "。"),
+        "変更・訂正のたびに次の版の保証証書を交付します。新しい版はそれまでの版に代わるもの"
+        "です（証書に記載）。",
+    ]
+    if g.status not in (Status.RECORDED.value, Status.ISSUED.value):
+        lines = [f"この保証は{g.status}済みのため、保証証書の新たな発行はありません。"]
+    return lines
 
 
 def submission_text(db: Database, number: str) -> str:

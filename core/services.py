@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from core import dates
+from core.customers import CustomerView as CustomerView  # customers live in core.customers
+from core.customers import add_customer as add_customer
+from core.customers import list_customers as list_customers
+from core.customers import resolve_customer as resolve_customer
 from core.db import Database
 from core.errors import NotFoundError, ValidationError
 from core.models import AuditEvent, Customer, Guarantee, Orderer
@@ -67,109 +70,6 @@ def json_value(value: Any) -> Any:
     return value
 
 
-# --- customers ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CustomerView:
-    id: int
-    name: str
-    address: str
-    representative: str
-    contact_person: str
-    email: str
-    phone: str
-    enet_id: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-def _customer_view(c: Customer) -> CustomerView:
-    assert c.id is not None
-    return CustomerView(
-        c.id, c.name, c.address, c.representative, c.contact_person, c.email, c.phone, c.enet_id
-    )
-
-
-def _check_email(email: str) -> str | None:
-    if email and ("@" not in email or " " in email or email.startswith("@") or email.endswith("@")):
-        return f"メールアドレス「{email}」の形式が正しくありません"
-    return None
-
-
-def add_customer(
-    db: Database,
-    *,
-    name: str,
-    email: str = "",
-    address: str = "",
-    representative: str = "",
-    contact_person: str = "",
-    phone: str = "",
-    enet_id: str | None = None,
-    operator: str,
-) -> CustomerView:
-    problems: list[tuple[str | None, str]] = []
-    name, email, enet_id = name.strip(), email.strip(), (enet_id or "").strip() or None
-    if not name:
-        problems.append(("name", "商号を入力してください"))
-    if (msg := _check_email(email)) is not None:
-        problems.append(("email", msg))
-    if enet_id is not None:
-        with db.reader() as s:
-            if s.exec(select(col(Customer.id)).where(col(Customer.enet_id) == enet_id)).first():  # type: ignore[call-overload]
-                problems.append(("enet_id", f"e-Net保証ID「{enet_id}」は既に登録されています"))
-    if problems:
-        raise ValidationError(problems)
-    with db.session() as s:
-        c = Customer(
-            name=name,
-            email=email,
-            address=address.strip(),
-            representative=representative.strip(),
-            contact_person=contact_person.strip(),
-            phone=phone.strip(),
-            enet_id=enet_id,
-            created_at=now(),
-        )
-        s.add(c)
-        s.flush()
-        audit(s, operator, "customer.add", f"customer:{c.id}", name=name)
-        return _customer_view(c)
-
-
-def list_customers(db: Database, query: str | None = None, limit: int = 200) -> list[CustomerView]:
-    with db.reader() as s:
-        stmt = select(Customer).order_by(col(Customer.id))
-        if query:
-            like = f"%{query.strip()}%"
-            stmt = stmt.where(
-                or_(col(Customer.name).like(like), col(Customer.enet_id) == query.strip())
-            )
-        return [_customer_view(c) for c in s.scalars(stmt.limit(limit))]
-
-
-def resolve_customer(s: Session, text: str) -> Customer:
-    """By id, e-Net保証 ID or exact 商号; otherwise say which names come closest."""
-    key = text.strip()
-    found: Customer | None = None
-    if key.isdigit():
-        found = s.get(Customer, int(key))
-    if found is None:
-        found = s.scalars(
-            select(Customer).where(or_(col(Customer.enet_id) == key, col(Customer.name) == key))
-        ).first()
-    if found is not None:
-        return found
-    names = list(s.scalars(select(col(Customer.name)).limit(50_000)))
-    close = [
-        m[0] for m in process.extract(key, names, scorer=fuzz.WRatio, limit=3, score_cutoff=50)
-    ]
-    hint = f"（近い名前: {'、'.join(close)}）" if close else ""
-    raise NotFoundError(f"受注者「{text}」が見つかりません{hint}")
-
-
 # --- guarantees --------------------------------------------------------------------------
 
 
@@ -203,6 +103,9 @@ class GuaranteeView:
     eligibility: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
+    closed_on: date | None = None  # 完了 / 解約: the day it ended
+    # the last 取消 / 完了 / 解約: {"status", "at", "by", "reason", "date"} (core.lifecycle)
+    status_change: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = {k: json_value(v) for k, v in dataclasses.asdict(self).items()}
@@ -216,9 +119,10 @@ def _guarantee_view(
     customer: str,
     orderer: str,
     prefecture: str | None,
-    warnings: tuple[str, ...] = (),
+    warnings: tuple[str, ...] | None = None,
     deadlines: tuple[Deadline, ...] = (),
 ) -> GuaranteeView:
+    """``warnings`` default to those stored with the guarantee's terms."""
     return GuaranteeView(
         guarantee_number=g.number,
         type=g.type,
@@ -246,8 +150,9 @@ def _guarantee_view(
         created_at=g.created_at,
         created_by=g.created_by,
         eligibility=g.eligibility,
-        warnings=warnings,
+        warnings=tuple(g.warnings or ()) if warnings is None else warnings,
         deadlines=deadlines,
+        closed_on=g.closed_on,
     )
 
 
@@ -445,11 +350,38 @@ def limit_warnings(t: Terms, existing_advance: int | None = None) -> list[str]:
     return out
 
 
+def term_warnings(
+    s: Session, customer_id: int, orderer_id: int, t: Terms, verdict: Verdict
+) -> list[str]:
+    """The limit and delivery warnings of these terms, as stored with the guarantee (on add
+    and on each 変更/訂正)."""
+    existing_advance = None
+    if t.type is GType.INTERIM:
+        existing_advance = s.scalar(
+            select(func.max(col(Guarantee.amount))).where(
+                col(Guarantee.customer_id) == customer_id,
+                col(Guarantee.orderer_id) == orderer_id,
+                col(Guarantee.project_name) == t.project,
+                col(Guarantee.type) == GType.ADVANCE.value,
+                col(Guarantee.status) != Status.CANCELLED.value,
+            )
+        )
+    return limit_warnings(t, existing_advance) + _delivery_warnings(t, verdict)
+
+
 def add_guarantee(
-    db: Database, draft: GuaranteeDraft, *, operator: str, number_prefix: str
+    db: Database,
+    draft: GuaranteeDraft,
+    *,
+    operator: str,
+    number_prefix: str,
+    confirmed: bool = False,
 ) -> GuaranteeView:
+    """Record a guarantee. One with the same customer, orderer, type, 工事名 and 契約締結日 as
+    one already recorded (not 取消) is refused unless ``confirmed`` (core.lifecycle)."""
     from core.calendar import deadlines_for
     from core.eligibility import fee_discount
+    from core.lifecycle import check_duplicates
     from core.numbering import reserve_numbers
 
     problems: list[tuple[str | None, str]] = []
@@ -476,22 +408,11 @@ def add_guarantee(
         if problems or terms is None or customer is None or orderer is None:
             raise ValidationError(problems)
         assert customer.id is not None and orderer.id is not None
-        existing_advance = None
-        if terms.type is GType.INTERIM:
-            existing_advance = s.scalar(
-                select(func.max(col(Guarantee.amount))).where(
-                    col(Guarantee.customer_id) == customer.id,
-                    col(Guarantee.orderer_id) == orderer.id,
-                    col(Guarantee.project_name) == terms.project,
-                    col(Guarantee.type) == GType.ADVANCE.value,
-                )
-            )
+        duplicates = check_duplicates(s, customer.id, orderer.id, terms, confirmed=confirmed)
         model = orderer_model(orderer)
         verdict = verdict_for(s, model, terms, CertKind.NEW)
         discount = fee_discount(terms.type, terms.channel, terms.amount)
-        warnings = tuple(
-            limit_warnings(terms, existing_advance) + _delivery_warnings(terms, verdict)
-        )
+        warnings = tuple(term_warnings(s, customer.id, orderer.id, terms, verdict))
         (number,) = reserve_numbers(s, number_prefix)
         stamp = now()
         g = Guarantee(
@@ -517,13 +438,23 @@ def add_guarantee(
             fee=None,
             fee_discount=discount,
             eligibility=verdict.to_json(),
+            warnings=list(warnings),
             created_at=stamp,
             created_by=operator,
             updated_at=stamp,
         )
         s.add(g)
         s.flush()
-        audit(s, operator, "guarantee.add", f"guarantee:{number}", type=g.type, amount=g.amount)
+        extra: dict[str, Any] = {"confirmed_duplicate_of": duplicates} if duplicates else {}
+        audit(
+            s,
+            operator,
+            "guarantee.add",
+            f"guarantee:{number}",
+            type=g.type,
+            amount=g.amount,
+            **extra,
+        )
         deadlines = tuple(deadlines_for(model, award_date=g.award_date))
         return _guarantee_view(
             g, customer.name, orderer.name, orderer.prefecture, warnings, deadlines
@@ -805,6 +736,10 @@ def get_guarantee(db: Database, number: str) -> GuaranteeView:
         if view.eligibility is None or g.status == Status.RECORDED.value:
             verdict = verdict_for(s, model, _terms_of(g), CertKind.NEW)
             view = dataclasses.replace(view, eligibility=verdict.to_json())
+        if g.status not in (Status.RECORDED.value, Status.ISSUED.value):
+            from core.lifecycle import last_status_change
+
+            view = dataclasses.replace(view, status_change=last_status_change(s, g.number))
         return view
 
 

@@ -37,9 +37,14 @@ class Delivery(StrEnum):
 
 
 class Status(StrEnum):
+    """Where a guarantee is in its life (core.lifecycle): 受付 → 発行済 → 完了 or 解約;
+    取消 for one entered in error."""
+
     RECORDED = "受付"  # recorded, no certificate yet
     ISSUED = "発行済"  # certificate issued
-    CANCELLED = "取消"
+    CANCELLED = "取消"  # entered in error
+    COMPLETED = "完了"  # the works finished or the 保証期限 passed
+    TERMINATED = "解約"  # the guarantee contract ended early
 
 
 class CertKind(StrEnum):
@@ -77,7 +82,9 @@ _DELIVERY_WORDS = {
 _STATUS_WORDS = {s: [s.value] for s in Status} | {
     Status.RECORDED: ["受付", "recorded"],
     Status.ISSUED: ["発行済", "発行済み", "issued"],
-    Status.CANCELLED: ["取消", "取り消し", "cancelled"],
+    Status.CANCELLED: ["取消", "取り消し", "cancelled", "取消済", "取消済み"],
+    Status.COMPLETED: ["完了", "completed", "完了済", "完了済み"],
+    Status.TERMINATED: ["解約", "terminated", "解約済", "解約済み"],
 }
 
 

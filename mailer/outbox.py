@@ -33,6 +33,7 @@ from sqlmodel import col
 from core.certificates import NOTICE, CertificateDocument, document_for_certificate
 from core.db import Database
 from core.errors import HoshoError, ValidationError
+from core.lifecycle import Action, statuses_refusing
 from core.models import Certificate, Guarantee, NoticeFile, Outbox
 from core.services import now
 from mailer.render import build_notice_message, render_notice_pdf
@@ -208,8 +209,19 @@ def _claim(db: Database, at: datetime, *, all_: bool, exclude: set[int], limit: 
         due = or_(col(Outbox.status).in_([PENDING, FAILED]), expired)
     else:
         due = or_(and_(col(Outbox.status) == PENDING, col(Outbox.next_attempt_at) <= at), expired)
+    # A cancelled guarantee's notices are never sent, not even with --all (core.lifecycle).
+    unmailable = (
+        select(col(Certificate.id))
+        .join(Guarantee, col(Guarantee.id) == col(Certificate.guarantee_id))
+        .where(col(Guarantee.status).in_(statuses_refusing(Action.MAIL)))
+    )
     with db.session() as s:
-        stmt = select(Outbox).where(due).order_by(col(Outbox.id)).limit(limit)
+        stmt = (
+            select(Outbox)
+            .where(due, col(Outbox.certificate_id).not_in(unmailable))
+            .order_by(col(Outbox.id))
+            .limit(limit)
+        )
         if exclude:
             stmt = stmt.where(col(Outbox.id).not_in(exclude))
         # PostgreSQL: concurrent senders skip each other's rows; SQLite: BEGIN IMMEDIATE

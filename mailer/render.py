@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import jinja2
 
-from core.certificates import COMPANY, CertificateDocument, header_problem
+from core.certificates import COMPANY, CertificateDocument, header_problem, paper_problem
 from core.dates import format_wareki
 from core.errors import HoshoError
 from core.money import format_yen
@@ -108,6 +108,8 @@ def document_blocks(doc: CertificateDocument) -> tuple[str, list[Block]]:
             raise RenderError(f"保証契約番号 {doc.guarantee_number} の認証キーがありません")
         name, title = "notice.j2", "認証キー等のお知らせ"
     else:
+        if (problem := paper_problem(doc)) is not None:
+            raise problem  # never a 保証証書 reading 「— から — まで」
         name, title = "certificate.j2", "保証証書"
     kinds: tuple[BlockKind, ...] = (
         "title",

@@ -36,8 +36,12 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
     return Result(code, out, err)
 
 
-def make_guarantee(db: Database, customer_id: int, **fields: str) -> services.GuaranteeView:
-    """Record a guarantee through the service, with sensible defaults for unnamed fields."""
+def make_guarantee(
+    db: Database, customer_id: int, *, confirmed: bool = True, **fields: str
+) -> services.GuaranteeView:
+    """Record a guarantee through the service, with sensible defaults for unnamed fields.
+    Look-alikes of one already recorded are confirmed (tests/test_lifecycle.py checks the
+    duplicate refusal itself)."""
     values = {
         "type": "前払金",
         "orderer": "熊本県",
@@ -47,4 +51,6 @@ def make_guarantee(db: Database, customer_id: int, **fields: str) -> services.Gu
         "contract_date": "2026-04-01",
     } | fields
     draft = services.GuaranteeDraft(customer=str(customer_id), **values)
-    return services.add_guarantee(db, draft, operator="テスト担当", number_prefix="207")
+    return services.add_guarantee(
+        db, draft, operator="テスト担当", number_prefix="207", confirmed=confirmed
+    )

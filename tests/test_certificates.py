@@ -77,7 +77,9 @@ def test_electronic_issue_queues_the_notice(db: Database) -> None:
 
 
 def test_paper_issue_has_no_key_and_no_notice(db: Database) -> None:
-    g = make_guarantee(db, customer(db), delivery="書面")
+    g = make_guarantee(
+        db, customer(db), delivery="書面", period_start="2026-04-02", period_end="2027-03-31"
+    )
     r = issue(db, g.guarantee_number)
     assert (r.delivery, r.auth_key, r.notice_queued) == ("書面", None, False)
     assert rows(db, Outbox) == []
@@ -236,7 +238,13 @@ def test_hiroshima_change_of_a_pre_start_contract_stays_paper(db: Database) -> N
     # 広島県: 令和6年6月1日 start; changes of contracts concluded before it stay on paper.
     cid = customer(db)
     g = make_guarantee(
-        db, cid, orderer="広島県", contract_date="2024-07-01", original_contract_date="2024-05-15"
+        db,
+        cid,
+        orderer="広島県",
+        contract_date="2024-07-01",
+        original_contract_date="2024-05-15",
+        period_start="2024-07-02",
+        period_end="2025-03-31",
     )
     v1 = issue(db, g.guarantee_number)
     assert v1.delivery == "電子"
@@ -246,7 +254,15 @@ def test_hiroshima_change_of_a_pre_start_contract_stays_paper(db: Database) -> N
     assert any("当初契約が運用開始前" in w for w in v2.warnings)
     assert len(rows(db, Outbox)) == 1  # only the 新規 notice
 
-    paper = make_guarantee(db, cid, orderer="広島県", contract_date="2024-05-15", delivery="書面")
+    paper = make_guarantee(
+        db,
+        cid,
+        orderer="広島県",
+        contract_date="2024-05-15",
+        delivery="書面",
+        period_start="2024-05-16",
+        period_end="2025-03-31",
+    )
     issue(db, paper.guarantee_number)
     p2 = change(db, paper.guarantee_number, CertKind.CORRECTION, bank="広島銀行 本店")
     assert p2.delivery == "書面" and p2.verdict["eligible"] is False
@@ -309,7 +325,11 @@ def test_verify_compares_in_constant_time_also_for_unknown_numbers(
     assert not certificates.verify(db, g.guarantee_number, "ABCDEFGHJK", operator=OP).ok
     assert not certificates.verify(db, "2079999999", "ABCDEFGHJK", operator=OP).ok
     paper = make_guarantee(
-        db, customer(db, email="b@example.jp", name="株式会社B"), delivery="書面"
+        db,
+        customer(db, email="b@example.jp", name="株式会社B"),
+        delivery="書面",
+        period_start="2026-04-02",
+        period_end="2027-03-31",
     )
     issue(db, paper.guarantee_number)
     assert not certificates.verify(db, paper.guarantee_number, "ABCDEFGHJK", operator=OP).ok

@@ -89,7 +89,10 @@ def test_numbers_are_unique_and_increasing(
     env_db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cid = add_customer(capsys)
-    numbers = [add_guarantee(capsys, cid).json["guarantee_number"] for _ in range(5)]
+    numbers = [
+        add_guarantee(capsys, cid, "--project", f"工事{i}").json["guarantee_number"]
+        for i in range(5)
+    ]
     assert numbers == sorted(numbers) and len(set(numbers)) == 5
 
 
@@ -146,7 +149,9 @@ def test_usual_limits_are_warnings(env_db: Database, capsys: pytest.CaptureFixtu
     assert over.json["warnings"] == [
         "前払金 45,000,000円 が請負金額の10分の4（40,000,000円）を超えています（工事の通例）"
     ]
-    services = add_guarantee(capsys, cid, "--kind", "業務委託", "--amount", "35,000,000")
+    services = add_guarantee(
+        capsys, cid, "--kind", "業務委託", "--amount", "35,000,000", "--project", "測量業務"
+    )
     assert "10分の3" in services.json["warnings"][0]
     interim = add_guarantee(capsys, cid, "--type", "中間前払金", "--amount", "25,000,000")
     assert any("中間前払金 25,000,000円" in w for w in interim.json["warnings"])

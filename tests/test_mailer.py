@@ -224,7 +224,7 @@ def test_pdf_kept_at_issue_is_the_one_sent(db: Database, smtp: Any) -> None:
 
 
 def test_paper_certificates_have_no_notice_file(db: Database) -> None:
-    paper = issue_one(db, delivery="書面")
+    paper = issue_one(db, delivery="書面", period_start="2026-04-02", period_end="2027-03-31")
     assert paper.auth_key is None and outbox.prepare_notice(db, paper.certificate_id) is False
 
 

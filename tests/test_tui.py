@@ -582,8 +582,8 @@ async def test_needs_confirmation_asks_first(
     from tui.certs import ConfirmScreen
 
     db = open_database(db_url)
-    customer = services.add_customer(
-        db, name="佐賀土木株式会社", email="saga@example.jp", operator="t"
+    customer = services.add_customer(  # another company of the same name, with an email
+        db, name="佐賀土木株式会社", email="saga@example.jp", confirmed=True, operator="t"
     )
     g = make_guarantee(
         db, customer.id, orderer="佐賀県", contract_date="R6.5.15"

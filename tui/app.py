@@ -45,9 +45,11 @@ class HoshoCommands(Provider):
             ("FAQアシスタント", "お客様の質問に答える（F1）", app.action_faq),
             ("新規保証の登録", "保証を登録する（n）", app.action_new_guarantee),
             ("新規受注者の登録", "受注者を登録する（u）", app.action_new_customer),
+            ("受注者一覧", "受注者の検索・表示・修正（j）", app.action_customers),
             ("保証一覧", "最初の画面に戻る", app.action_home),
             ("発注者一覧", "都道府県ごとの運用開始・対象・提出方法（o）", app.action_orderers),
             ("監査ログ", "だれが何をしたか（a）", app.action_audit),
+            ("月次集計", "利用実績: 月別の件数・金額・電子利用率（一覧で r）", app.action_report),
             ("送信待ちのお知らせ", "お知らせメールの送信・再送（x）", app.action_outbox),
             ("キー一覧", "この画面で使えるキー（?）", app.action_help),
             ("テーマの変更", "配色を選ぶ", app.action_change_theme),
@@ -85,6 +87,8 @@ class HoshoApp(App[None]):
         Binding("f1", "faq", "FAQ", id="app.faq", priority=True),
         Binding("question_mark", "help", "キー一覧", id="app.help"),
         Binding("o", "orderers", "発注者", id="app.orderers"),
+        # Not in the footer (it is full on a small terminal): in the key help and Ctrl+P.
+        Binding("j", "customers", "受注者一覧", id="app.customers", show=False),
         Binding("a", "audit", "監査ログ", id="app.audit"),
         Binding("x", "outbox", "送信待ち", id="app.outbox"),
     ]
@@ -231,6 +235,18 @@ class HoshoApp(App[None]):
 
         if not isinstance(self.screen, OrderersScreen):  # o again: stay on it
             self.push_screen(OrderersScreen())
+
+    def action_customers(self) -> None:
+        from tui.customers import CustomersScreen
+
+        if not isinstance(self.screen, CustomersScreen):  # j again: stay on it
+            self.push_screen(CustomersScreen())
+
+    def action_report(self) -> None:
+        from tui.reports import ReportScreen
+
+        if not isinstance(self.screen, ReportScreen):
+            self.push_screen(ReportScreen())
 
     def action_audit(self) -> None:
         from tui.browse import AuditScreen

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
 from core import certificates
+from core.errors import ValidationError
 from core.terms import CertKind
 from tui.base import HoshoScreenMixin
 from tui.forms import Field, FormScreen
@@ -78,33 +79,88 @@ class ConfirmScreen(HoshoScreenMixin, ModalScreen[bool]):
 
 
 class ChangeForm(FormScreen):
-    """変更 or 訂正: only the fields typed are changed; the next version gets a new key."""
+    """変更 or 訂正: only the fields typed are changed; the next version gets a new key.
 
-    def __init__(self, number: str, kind: CertKind, current: dict[str, str]) -> None:
+    Before the first issue (``issued`` False) a 訂正 fixes the record only. ``needed`` names
+    fields a paper 保証証書 needs that are empty: they are marked when the form opens."""
+
+    def __init__(
+        self,
+        number: str,
+        kind: CertKind,
+        current: dict[str, str],
+        *,
+        issued: bool = True,
+        needed: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.number, self.kind, self.current = number, kind, current
-        self.TITLE_TEXT = f"{kind.value}の記録（保証契約番号 {number}）— 変える項目だけ入力"
+        self.issued, self.needed = issued, needed or []
+        if issued:
+            self.TITLE_TEXT = f"{kind.value}の記録（保証契約番号 {number}）— 変える項目だけ入力"
+        else:
+            self.TITLE_TEXT = (
+                f"記録の訂正（保証契約番号 {number}・証書の発行前）— 直す項目だけ入力。"
+                "証書はまだ発行しません"
+            )
         self.DRAFT_KEY = f"{kind.value}:{number}"
 
     def fields(self) -> list[Field]:
-        return [
+        out = []
+        if self.kind is CertKind.CHANGE:
+            out.append(
+                Field(
+                    "change_date",
+                    "変更契約日",
+                    Input(id="input-change_date", placeholder="例: R8.10.1"),
+                    "変更契約を結んだ日（契約締結日以後）",
+                )
+            )
+        out += [
             Field(name, label, Input(id=f"input-{name}", placeholder=self.current.get(name, "")))
             for name, (_, _, label) in certificates.CHANGEABLE.items()
         ]
+        return out
 
-    def submit(self, values: dict[str, str]) -> certificates.IssueResult:
-        result: certificates.IssueResult = self.hosho.issue(
-            certificates.change_guarantee,
-            self.number,
-            {k: v for k, v in values.items() if v.strip()},
-            kind=self.kind,
-            confirmed=False,
-        )
-        return result
+    def on_mount(self) -> None:
+        # (FormScreen.on_mount runs after this one and focuses the first field; the first
+        # field needed is focused once both have run.)
+        for name in self.needed:
+            for line in self.query(f"#error-{name}").results(Label):
+                line.update("保証証書に記載するため入力してください")
+        if self.needed:
+            self.call_after_refresh(self.query_one(f"#input-{self.needed[0]}", Input).focus)
+
+    def submit(self, values: dict[str, str]) -> Any:
+        typed = {k: v for k, v in values.items() if v.strip()}
+        change_date = typed.pop("change_date", None)
+        try:
+            if not self.issued:
+                return certificates.correct_record(
+                    self.hosho.database(),
+                    self.number,
+                    typed,
+                    operator=self.hosho.settings.operator,
+                )
+            return self.hosho.issue(
+                certificates.change_guarantee,
+                self.number,
+                typed,
+                kind=self.kind,
+                confirmed=False,
+                change_date=change_date,
+            )
+        except certificates.MissingPaperFields as exc:
+            # Beside the fields to fill, and the whole sentence below.
+            items: list[tuple[str | None, str]] = [
+                (name, "保証証書に記載するため入力してください") for name in exc.fields
+            ]
+            raise ValidationError([*items, (None, str(exc))]) from None
 
 
 class NoticePreview(HoshoScreenMixin, ModalScreen[None]):
-    """The 認証キー等のお知らせ as text (key masked), and saving its PDF."""
+    """The 認証キー等のお知らせ (or the paper 保証証書) as text, key masked, and saving its PDF
+    under the name staff hand it out with."""
 
     DEFAULT_CSS = """
     NoticePreview { align: center middle; }
@@ -124,13 +180,13 @@ class NoticePreview(HoshoScreenMixin, ModalScreen[None]):
             self.text, self.ok = text, ok
             super().__init__()
 
-    def __init__(self, number: str, text: str, key: str | None) -> None:
+    def __init__(self, number: str, text: str, key: str | None, delivery: str = "電子") -> None:
         super().__init__()
-        self.number = number
+        self.number, self.delivery = number, delivery
         self.preview = text.replace(key, "＊" * len(key)) if key else text
 
     def compose(self) -> ComposeResult:
-        default = Path.home() / f"認証キー等のお知らせ_{self.number}.pdf"
+        default = Path.home() / certificates.document_filename(self.number, self.delivery)
         with Vertical():
             with VerticalScroll():
                 yield Static(self.preview)

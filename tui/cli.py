@@ -93,9 +93,12 @@ CTX = Context()
 # Command groups by the module that defines them; only the one asked for is imported (the
 # guarantee commands load SQLAlchemy and the rules: `hosho ask` needs neither).
 _GROUPS = {
-    "tui.commands": ("customer", "guarantee", "demo", "db", "data", "orderer", "eligibility"),
+    "tui.commands": ("guarantee", "demo", "db", "data", "orderer", "eligibility"),
+    "tui.customer_commands": ("customer",),
     "tui.mail_commands": ("certificate", "guarantee", "notice", "outbox"),
+    "tui.lifecycle_commands": ("guarantee",),  # cancel, close, overdue (after the group exists)
     "tui.faq_commands": ("ask", "faq"),
+    "tui.report_commands": ("report",),
 }
 
 

@@ -6,50 +6,14 @@ import argparse
 from typing import Any
 
 from core import dates, services
+from core.errors import ValidationError
+from core.lifecycle import status_text
 from core.money import format_yen
 from tui.cli import CTX, add_group, emit, json_flag, print_table
 
 
 def wareki(d: Any) -> str:
     return dates.format_wareki(d) if d else "—"
-
-
-# --- customer ----------------------------------------------------------------------------
-
-
-def customer_add(a: argparse.Namespace) -> int:
-    c = services.add_customer(
-        CTX.db,
-        name=a.name,
-        email=a.email,
-        address=a.address or "",
-        representative=a.representative or "",
-        contact_person=a.contact or "",
-        phone=a.phone or "",
-        enet_id=a.enet_id,
-        operator=CTX.settings.operator,
-    )
-    if a.json:
-        emit(c.to_json())
-    else:
-        print(f"受注者を登録しました: ID {c.id} {c.name}")
-    return 0
-
-
-def customer_list(a: argparse.Namespace) -> int:
-    rows = services.list_customers(CTX.db, a.query, limit=a.limit)
-    if a.json:
-        emit([c.to_json() for c in rows])
-        return 0
-    if not rows:
-        print("該当する受注者はありません")
-        return 0
-    print_table(
-        ["ID", "商号", "e-Net保証ID", "メール", "電話"],
-        [[str(c.id), c.name, c.enet_id or "—", c.email or "—", c.phone or "—"] for c in rows],
-        right={0},
-    )
-    return 0
 
 
 # --- guarantee ---------------------------------------------------------------------------
@@ -60,7 +24,7 @@ def guarantee_rows(g: services.GuaranteeView) -> list[tuple[str, str]]:
     rows = [
         ("保証契約番号", g.guarantee_number),
         ("種別", g.type),
-        ("状態", g.status),
+        ("状態", status_text(g.status, g.closed_on, g.status_change)),
         ("受注者", f"{g.customer}（ID {g.customer_id}）"),
         ("発注者", _orderer_label({"name": g.orderer, "prefecture": g.orderer_prefecture})),
         ("工事名・業務名", g.project_name),
@@ -136,9 +100,22 @@ def guarantee_add(a: argparse.Namespace) -> int:
         original_contract_date=a.original_contract_date or "",
         bank=a.bank or "",
     )
-    g = services.add_guarantee(
-        CTX.db, draft, operator=CTX.settings.operator, number_prefix=CTX.settings.number_prefix
-    )
+    from core.lifecycle import CONFIRM_HINT, DuplicateGuaranteeError
+
+    try:
+        g = services.add_guarantee(
+            CTX.db,
+            draft,
+            operator=CTX.settings.operator,
+            number_prefix=CTX.settings.number_prefix,
+            confirmed=a.confirmed,
+        )
+    except DuplicateGuaranteeError as exc:
+        how = (
+            "。二重登録ではなく別の保証として登録するときは --confirmed を付けて実行し直して"
+            "ください"
+        )
+        raise ValidationError([(f, m.replace(CONFIRM_HINT, how)) for f, m in exc.items]) from None
     if a.json:
         emit(g.to_json())
     else:
@@ -157,9 +134,13 @@ def guarantee_list(a: argparse.Namespace) -> int:
         max_amount=a.max_amount,
         type=a.type,
         status=a.status,
-        limit=a.limit,
+        limit=50 if a.limit is None else a.limit,
         offset=a.offset,
     )
+    if a.format or a.output:  # every matching row to a file
+        from tui.report_commands import export_list
+
+        return export_list(a, f)
     rows = services.search_guarantees(CTX.db, f)
     if a.json:
         emit([g.to_json() for g in rows])
@@ -192,7 +173,17 @@ def guarantee_show(a: argparse.Namespace) -> int:
         emit(g.to_json())
     else:
         _print_guarantee(g)
+        _print_paper_guidance(g)
     return 0
+
+
+def _print_paper_guidance(g: services.GuaranteeView) -> None:
+    from core import certificates
+
+    history = certificates.list_certificates(CTX.db, g.guarantee_number)
+    latest = history[-1].delivery if history else None
+    for line in certificates.paper_guidance(g, latest):
+        print(f"書面: {line}")
 
 
 # --- demo / db ---------------------------------------------------------------------------
@@ -253,23 +244,6 @@ def register(sub: Any) -> None:
     def group(name: str, help: str) -> Any:
         return add_group(sub, name, help)
 
-    cust = group("customer", "受注者（保証契約者）の登録と一覧")
-    p = cust.add_parser("add", help="受注者を登録")
-    p.add_argument("--name", required=True, help="商号")
-    p.add_argument("--email", default="", help="メールアドレス（お知らせの送付先）")
-    p.add_argument("--enet-id", help="e-Net保証のお客様ID")
-    p.add_argument("--address", help="所在地")
-    p.add_argument("--phone", help="電話番号")
-    p.add_argument("--representative", help="代表者")
-    p.add_argument("--contact", help="担当者")
-    json_flag(p)
-    p.set_defaults(handler=customer_add)
-    p = cust.add_parser("list", help="受注者の一覧")
-    p.add_argument("query", nargs="?", help="商号の一部またはe-Net保証ID")
-    p.add_argument("--limit", type=int, default=200)
-    json_flag(p)
-    p.set_defaults(handler=customer_list)
-
     gua = group("guarantee", "保証の登録・検索・表示")
     p = gua.add_parser("add", help="保証を登録")
     p.add_argument("--type", required=True, help="前払金・中間前払金・契約・契約保証予約")
@@ -289,6 +263,9 @@ def register(sub: Any) -> None:
     p.add_argument("--award-date", help="落札日（鳥栖市の電子契約の期限を計算）")
     p.add_argument("--original-contract-date", help="当初の契約締結日（変更・中間前払金のとき）")
     p.add_argument("--bank", help="前払金取扱金融機関")
+    p.add_argument(
+        "--confirmed", action="store_true", help="同じ内容の保証があっても別の保証として登録"
+    )
     json_flag(p)
     p.set_defaults(handler=guarantee_add)
 
@@ -300,9 +277,11 @@ def register(sub: Any) -> None:
     p.add_argument("--min-amount", help="保証金額の下限")
     p.add_argument("--max-amount", help="保証金額の上限")
     p.add_argument("--type", help="種別")
-    p.add_argument("--status", help="状態（受付・発行済・取消）")
-    p.add_argument("--limit", type=int, default=50, help="表示件数（既定: 50）")
+    p.add_argument("--status", help="状態（受付・発行済・完了・解約・取消）")
+    p.add_argument("--limit", type=int, help="表示件数（既定: 50。--format では既定ですべて）")
     p.add_argument("--offset", type=int, default=0, help="先頭から飛ばす件数")
+    p.add_argument("--format", choices=["csv", "xlsx"], help="該当する保証をすべて書き出す")
+    p.add_argument("--output", help="書き出すファイル（--format とともに）")
     json_flag(p)
     p.set_defaults(handler=guarantee_list)
 

@@ -199,16 +199,35 @@ class FormScreen(HoshoScreenMixin, ModalScreen[Any]):
 
 
 class CustomerForm(FormScreen):
+    """受注者の登録. A 商号 already registered is asked about: saved as another company only
+    when staff say so. The edit form (tui.customers) is this one, prefilled."""
+
     TITLE_TEXT = "受注者（保証契約者）の登録"
     DRAFT_KEY = "customer"
+    HINTS: ClassVar[dict[str, str]] = {
+        "kana": "カタカナ（ひらがなで入力してもカタカナで登録）",
+        "email": "電子証書・認証キー登録のお知らせの送付先",
+    }
+    confirmed = False  # staff said the same 商号 is another company
+
+    def initial(self) -> dict[str, str]:
+        """The values the form opens with."""
+        return {}
 
     def fields(self) -> list[Field]:
-        def field(name: str, label: str, hint: str = "") -> Field:
-            return Field(name, label, Input(id=f"input-{name}"), hint)
+        from core.customers import LIMITS
+
+        start = self.initial()
+
+        def field(name: str, label: str) -> Field:
+            widget = Input(start.get(name, ""), id=f"input-{name}")
+            widget.tooltip = f"{LIMITS[name]}文字まで"
+            return Field(name, label, widget, self.HINTS.get(name, ""))
 
         return [
             field("name", "商号 *"),
-            field("email", "メール", "電子証書・認証キー登録のお知らせの送付先"),
+            field("kana", "商号カナ"),
+            field("email", "メール"),
             field("enet_id", "e-Net保証ID"),
             field("address", "所在地"),
             field("representative", "代表者"),
@@ -216,18 +235,56 @@ class CustomerForm(FormScreen):
             field("phone", "電話"),
         ]
 
-    def submit(self, values: dict[str, str]) -> services.CustomerView:
+    @on(Input.Changed, "#input-kana")
+    def _kana_hint(self, event: Input.Changed) -> None:
+        """→ ヒゴケンセツ under the 商号カナ as hiragana is typed."""
+        from core.customers import to_katakana
+
+        shown = to_katakana(event.value)
+        text = f"→ {shown}" if shown != event.value.strip() else self.HINTS["kana"]
+        self.query_one("#hint-kana", Label).update(text)
+
+    def submit(self, values: dict[str, str]) -> Any:
+        from core.customers import CONFIRM_HINT, DuplicateCustomerError
+
+        try:
+            return self.save(values, confirmed=self.confirmed)
+        except DuplicateCustomerError as exc:
+            hint = "。別の会社なら、確認の画面で「はい」を選ぶと保存できます"
+            items = [(f, t.replace(CONFIRM_HINT, hint)) for f, t in exc.items]
+            raise DuplicateCustomerError(items, exc.duplicates) from None
+        finally:
+            self.confirmed = False
+
+    def save(self, values: dict[str, str], *, confirmed: bool) -> Any:
         return services.add_customer(
             self.hosho.database(),
             name=values["name"],
+            kana=values["kana"],
             email=values["email"],
             enet_id=values["enet_id"] or None,
             address=values["address"],
             representative=values["representative"],
             contact_person=values["contact_person"],
             phone=values["phone"],
+            confirmed=confirmed,
             operator=self.hosho.settings.operator,
         )
+
+    def on_form_screen_refused(self, message: FormScreen.Refused) -> None:
+        # (FormScreen's handler runs after this one and shows the errors beside the fields.)
+        from core.customers import DuplicateCustomerError
+        from tui.customers import SameNameScreen
+
+        error = message.error
+        if isinstance(error, DuplicateCustomerError) and error.only_duplicates:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.confirmed = True
+                    self.action_save()
+
+            self.app.push_screen(SameNameScreen(error.duplicates), answered)
 
 
 class OrdererInput(Input):
@@ -387,7 +444,11 @@ class GuaranteeForm(FormScreen):
         event.option_list.remove_class("visible")
         self.query_one("#input-project", Input).focus()
 
+    confirmed = False  # staff said it is another guarantee than the one it looks like
+
     def submit(self, values: dict[str, str]) -> services.GuaranteeView:
+        from core.lifecycle import DuplicateGuaranteeError
+
         draft = services.GuaranteeDraft(**values)
         try:
             return services.add_guarantee(
@@ -395,7 +456,11 @@ class GuaranteeForm(FormScreen):
                 draft,
                 operator=self.hosho.settings.operator,
                 number_prefix=self.hosho.settings.number_prefix,
+                confirmed=self.confirmed,
             )
+        except DuplicateGuaranteeError as exc:
+            hint = "。別の保証なら、確認の画面で「はい」を選ぶと登録できます"
+            raise DuplicateGuaranteeError(exc.duplicates, hint) from None
         except ValidationError as exc:
             # The command line's way to add a body becomes this form's.
             raise ValidationError(
@@ -404,3 +469,23 @@ class GuaranteeForm(FormScreen):
                     for name, text in exc.items
                 ]
             ) from None
+        finally:
+            self.confirmed = False
+
+    def on_form_screen_refused(self, message: FormScreen.Refused) -> None:
+        # (FormScreen's handler runs after this one and shows the message in the form.)
+        from core.lifecycle import DuplicateGuaranteeError
+        from tui.certs import ConfirmScreen
+
+        error = message.error
+        if isinstance(error, DuplicateGuaranteeError):
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.confirmed = True
+                    self.action_save()
+
+            self.app.push_screen(
+                ConfirmScreen("二重登録ではなく、別の保証として登録しますか？", str(error)),
+                answered,
+            )

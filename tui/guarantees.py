@@ -107,6 +107,8 @@ class GuaranteeListScreen(HoshoScreenMixin, Screen[None]):
         Binding("f5", "reload", "再読込", id="list.reload"),
         Binding("n", "new_guarantee", "新規保証", id="list.new_guarantee"),
         Binding("u", "new_customer", "新規受注者", id="list.new_customer"),
+        Binding("e", "export", "書き出し", id="list.export"),
+        Binding("r", "report", "集計", id="list.report"),
     ]
 
     class Page(Message):
@@ -280,20 +282,37 @@ class GuaranteeListScreen(HoshoScreenMixin, Screen[None]):
     def action_new_customer(self) -> None:
         self.hosho.action_new_customer()
 
+    def action_export(self) -> None:
+        """Every row the filter bar matches, to a CSV or Excel file (asks where)."""
+        from tui.reports import start_export
+
+        try:
+            f = services.parse_filter(limit=PAGE, **self.query_one(FilterBar).values())
+        except HoshoError as exc:
+            self.app.notify(str(exc), severity="error", markup=False)
+            return
+        start_export(self, f)
+
+    def action_report(self) -> None:
+        self.hosho.action_report()
+
 
 class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
-    """Every field, the eligibility verdict with its reasons, deadlines, the certificate
-    history, and the actions: issue, show/copy the 認証キー, the notice, 変更 and 訂正."""
+    """Every field, the eligibility verdict with its reasons, deadlines, warnings, what to do
+    with a paper certificate, the certificate history, and the actions: issue, show/copy the
+    認証キー, the notice, 変更 and 訂正, 取消 and 完了・解約."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "戻る", id="detail.back"),
         Binding("i", "issue", "証書発行", id="detail.issue"),
         Binding("k", "toggle_key", "認証キー表示", id="detail.reveal"),
         Binding("c", "copy_key", "キーをコピー", id="detail.copy"),
-        Binding("p", "preview", "お知らせ", id="detail.preview"),
+        Binding("p", "preview", "お知らせ・証書", id="detail.preview"),
         Binding("m", "send_mail", "メール送信", id="detail.send"),
         Binding("e", "change(True)", "変更", id="detail.change"),
         Binding("t", "change(False)", "訂正", id="detail.correct"),
+        Binding("d", "cancel_guarantee", "取消", id="detail.cancel"),
+        Binding("f", "close_guarantee", "完了・解約", id="detail.close"),
         Binding("f5", "reload", "再読込", id="detail.reload"),
     ]
     DEFAULT_CSS = """
@@ -307,8 +326,10 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
             view: services.GuaranteeView | None,
             history: list[Any] | None = None,
             error: str = "",
+            paper: list[str] | None = None,
         ) -> None:
             self.view, self.history, self.error = view, history or [], error
+            self.paper = paper or []
             super().__init__()
 
     class Done(Message):
@@ -328,10 +349,18 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
             self.screen = screen
             super().__init__()
 
+    class Correct(Message):
+        """Open the 訂正 form with ``needed`` fields marked (a 保証証書 needs them)."""
+
+        def __init__(self, needed: list[str]) -> None:
+            self.needed = needed
+            super().__init__()
+
     def __init__(self, number: str) -> None:
         super().__init__()
         self.number = number
         self.view: services.GuaranteeView | None = None
+        self.history: list[Any] = []
         self.revealed: dict[int, str] = {}  # version -> key, only while this screen is open
 
     def compose(self) -> ComposeResult:
@@ -339,6 +368,7 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
         with VerticalScroll(id="detail"):
             yield Static(id="fields")
             yield Static(id="verdict")
+            yield Static(id="paper")
             yield Label("証書の履歴", id="history-title")
             yield DataTable(id="history", cursor_type="row")
         yield Footer()
@@ -346,7 +376,7 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"保証契約番号 {self.number}"
         self.query_one("#history", DataTable).add_columns(
-            "版", "区分", "交付", "認証キー", "発行日時", "発行者", "お知らせ"
+            "版", "区分", "変更契約日", "交付", "認証キー", "発行日時", "発行者", "お知らせ"
         )
         self.action_reload()
 
@@ -361,18 +391,20 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
             db = self.hosho.database()
             view = services.get_guarantee(db, self.number)
             history = certificates.list_certificates(db, self.number)
+            paper = certificates.paper_guidance(view, history[-1].delivery if history else None)
         except Exception as exc:
             self.post_message(self.Loaded(None, error=self.hosho.describe_error(exc)))
             return
-        self.post_message(self.Loaded(view, history))
+        self.post_message(self.Loaded(view, history, paper=paper))
 
     def on_guarantee_detail_screen_loaded(self, message: Loaded) -> None:
         if message.view is None:
             self.query_one("#fields", Static).update(Text(message.error, style="bold red"))
             return
-        self.view = message.view
+        self.view, self.history = message.view, message.history
         self.query_one("#fields", Static).update(fields_text(message.view))
         self.query_one("#verdict", Static).update(verdict_text(message.view))
+        self.query_one("#paper", Static).update(paper_text(message.paper))
         table = self.query_one("#history", DataTable)
         table.clear()
         notice = {"pending": "送信待ち", "sending": "送信中", "sent": "送信済", "failed": "失敗"}
@@ -382,6 +414,7 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
             table.add_row(
                 f"第{c.version}版",
                 c.kind,
+                _wareki(c.change_date) if c.change_date else "—",
                 c.delivery,
                 key,
                 f"{dates.format_wareki(local.date())} {local:%H:%M}",
@@ -389,7 +422,7 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
                 notice.get(c.notice_status or "", "—"),
             )
         if not message.history:
-            table.add_row("—", "未発行", "", "", "", "", "")
+            table.add_row("—", "未発行", "", "", "", "", "", "")
 
     # --- actions -----------------------------------------------------------------------
 
@@ -426,6 +459,11 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
             r = self.hosho.issue(certificates.issue_certificate, self.number, confirmed=confirmed)
         except certificates.NeedsConfirmation as exc:
             self.post_message(self.Ask("発注者に確認済みとして電子証書を発行しますか？", str(exc)))
+            return
+        except certificates.MissingPaperFields as exc:
+            # Say which fields, and open the 訂正 of the record with them marked.
+            self.post_message(self.Done(str(exc), "error", reload=False))
+            self.post_message(self.Correct(exc.fields))
             return
         except Exception as exc:
             self.post_message(self.Done(self.hosho.describe_error(exc), "error", reload=False))
@@ -493,7 +531,7 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
         except Exception as exc:
             self.post_message(self.Done(self.hosho.describe_error(exc), "error", reload=False))
             return
-        self.post_message(self.Show(NoticePreview(self.number, text, doc.auth_key)))
+        self.post_message(self.Show(NoticePreview(self.number, text, doc.auth_key, doc.delivery)))
 
     def action_send_mail(self) -> None:
         self._send_mail()
@@ -513,11 +551,46 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
         self.post_message(self.Done(text, "information" if report.ok else "error"))
 
     def action_change(self, change: bool) -> None:
+        self._open_change(change)
+
+    def on_guarantee_detail_screen_correct(self, message: Correct) -> None:
+        self._open_change(False, message.needed)
+
+    def _refused(self, action: Any) -> bool:
+        """Say at once (no form) when the guarantee's state does not allow ``action``; core
+        refuses it anyway."""
+        from core import lifecycle
+
+        g = self.view
+        if g is None:
+            return True
+        try:
+            status = Status(g.status)
+        except ValueError:
+            return False
+        if action in lifecycle.ALLOWED[status]:
+            return False
+        error = lifecycle.refusal(g.guarantee_number, g.status, action, g.closed_on)
+        self.app.notify(str(error), severity="error", timeout=8, markup=False)
+        return True
+
+    def _open_change(self, change: bool, needed: list[str] | None = None) -> None:
+        from core import certificates
+        from core.lifecycle import Action
         from core.terms import CertKind
         from tui.certs import ChangeForm
 
         g = self.view
-        if g is None:
+        if g is None or self._refused(Action.CHANGE if change else Action.CORRECT):
+            return
+        issued = bool(self.history)
+        if change and not issued:
+            self.app.notify(
+                "まだ証書を発行していません。変更は発行した証書について記録します"
+                "（発行前の記録の誤りは t（訂正）で直せます）",
+                severity="error",
+                timeout=8,
+            )
             return
         current = {
             "amount": f"{g.amount:,}",
@@ -532,11 +605,54 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
         kind = CertKind.CHANGE if change else CertKind.CORRECTION
 
         def saved(result: Any) -> None:
-            if result is not None:
+            if result is None:
+                return
+            if isinstance(result, certificates.RecordCorrection):
+                self.app.notify("記録を訂正しました（証書はまだ発行していません。i で発行）")
+            else:
                 self.app.notify(f"{kind.value}を記録し、第{result.version}版を発行しました")
-                self.action_reload()
+            for w in getattr(result, "warnings", ()):
+                self.app.notify(w, severity="warning", timeout=8, markup=False)
+            self.action_reload()
 
-        self.app.push_screen(ChangeForm(self.number, kind, current), saved)
+        form = ChangeForm(self.number, kind, current, issued=issued, needed=needed)
+        self.app.push_screen(form, saved)
+
+    def action_cancel_guarantee(self) -> None:
+        from core.lifecycle import Action
+        from tui.lifecycle_forms import CancelForm
+
+        if self._refused(Action.CANCEL):
+            return
+
+        def saved(result: Any) -> None:
+            if result is not None:
+                self.app.notify(f"保証契約番号 {self.number} を取り消しました", markup=False)
+                self._changed_status()
+
+        self.app.push_screen(CancelForm(self.number), saved)
+
+    def action_close_guarantee(self) -> None:
+        from core.lifecycle import Action
+        from tui.lifecycle_forms import CloseForm
+
+        if self._refused(Action.CLOSE):
+            return
+
+        def saved(result: Any) -> None:
+            if result is not None:
+                self.app.notify(
+                    f"保証契約番号 {self.number} を{result.status}にしました", markup=False
+                )
+                self._changed_status()
+
+        self.app.push_screen(CloseForm(self.number), saved)
+
+    def _changed_status(self) -> None:
+        self.action_reload()
+        for screen in self.app.screen_stack:  # the list shows the new status too
+            if isinstance(screen, GuaranteeListScreen):
+                screen.refresh_rows()
 
 
 def _wareki(d: Any) -> str:
@@ -556,6 +672,17 @@ def fields_text(g: services.GuaranteeView) -> Text:
 
 _VERDICT = {True: ("電子証書にできます", "green"), False: ("電子証書にできません（書面）", "red")}
 _MARK = {True: ("○", "green"), False: ("×", "red"), None: ("△", "yellow")}
+
+
+def paper_text(lines: list[str]) -> Text:
+    """What to do with a paper certificate (core.certificates.paper_guidance)."""
+    text = Text()
+    if lines:
+        text.append("\n書面の保証証書\n", style="bold")
+    for line in lines:
+        text.append("  ・")
+        text.append(line + "\n")
+    return text
 
 
 def verdict_text(g: services.GuaranteeView) -> Text:

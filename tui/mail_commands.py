@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from core import certificates
+from core.errors import HoshoError
 from core.money import format_yen
 from core.terms import CertKind
 from tui.cli import CTX, add_group, emit, json_flag, print_table
@@ -46,9 +47,10 @@ def _print_issue(r: certificates.IssueResult, verb: str) -> None:
         else:
             print("お知らせメール: 送りません（下の注意を参照）")
     else:
+        name = certificates.document_filename(r.guarantee_number, r.delivery)
         print(
-            "保証証書を印刷して交付してください"
-            f"（hosho notice render {r.guarantee_number} --format pdf --output ファイル）"
+            f"保証証書を印刷して交付してください（hosho notice render {r.guarantee_number}"
+            f" --format pdf で {name} を作成）"
         )
     for w in r.warnings:
         print(f"注意: {w}")
@@ -57,15 +59,26 @@ def _print_issue(r: certificates.IssueResult, verb: str) -> None:
 # --- certificate ---------------------------------------------------------------------------
 
 
+def _paper_hint(exc: certificates.MissingPaperFields, number: str, with_change: bool) -> str:
+    """The command line's way to fill what a 保証証書 needs."""
+    flags = " ".join(f"--{f.replace('_', '-')} 日付" for f in exc.fields)
+    if with_change:
+        return f"{exc}（{flags} を付けて実行し直してください）"
+    return f"{exc}（hosho guarantee correct {number} {flags}）"
+
+
 def certificate_issue(a: argparse.Namespace) -> int:
-    r = certificates.issue_certificate(
-        CTX.db,
-        a.number,
-        operator=CTX.settings.operator,
-        confirmed=a.confirmed,
-        branch=CTX.settings.branch,
-        mail_domain=_mail_domain(),
-    )
+    try:
+        r = certificates.issue_certificate(
+            CTX.db,
+            a.number,
+            operator=CTX.settings.operator,
+            confirmed=a.confirmed,
+            branch=CTX.settings.branch,
+            mail_domain=_mail_domain(),
+        )
+    except certificates.MissingPaperFields as exc:
+        raise HoshoError(_paper_hint(exc, a.number, with_change=False)) from None
     return _issued(a, r, "証書を発行しました")
 
 
@@ -102,11 +115,23 @@ def certificate_list(a: argparse.Namespace) -> int:
         print(f"保証契約番号 {a.number} の証書はまだ発行されていません")
         return 0
     print_table(
-        ["版", "区分", "交付", "認証キー", "保証金額", "工事名", "発行", "発行者", "お知らせ"],
+        [
+            "版",
+            "区分",
+            "変更契約日",
+            "交付",
+            "認証キー",
+            "保証金額",
+            "工事名",
+            "発行",
+            "発行者",
+            "お知らせ",
+        ],
         [
             [
                 str(c.version) + ("（最新）" if c.latest else ""),
                 c.kind,
+                wareki(c.change_date) if c.change_date else "—",
                 c.delivery,
                 c.auth_key or "—",
                 format_yen(int(c.terms.get("amount", 0))),
@@ -117,8 +142,11 @@ def certificate_list(a: argparse.Namespace) -> int:
             ]
             for c in rows
         ],
-        right={4},
+        right={5},
     )
+    for c in rows:
+        for w in c.warnings:
+            print(f"第{c.version}版の注意: {w}")
     return 0
 
 
@@ -139,19 +167,52 @@ def certificate_verify(a: argparse.Namespace) -> int:
 def _change(kind: CertKind) -> Any:
     def handler(a: argparse.Namespace) -> int:
         changes = {flag: getattr(a, flag) for flag in certificates.CHANGEABLE}
-        r = certificates.change_guarantee(
-            CTX.db,
-            a.number,
-            {k: v for k, v in changes.items() if v is not None},
-            kind=kind,
-            operator=CTX.settings.operator,
-            confirmed=a.confirmed,
-            branch=CTX.settings.branch,
-            mail_domain=_mail_domain(),
-        )
+        given = {k: v for k, v in changes.items() if v is not None}
+        try:
+            r = certificates.change_guarantee(
+                CTX.db,
+                a.number,
+                given,
+                kind=kind,
+                operator=CTX.settings.operator,
+                confirmed=a.confirmed,
+                branch=CTX.settings.branch,
+                mail_domain=_mail_domain(),
+                change_date=getattr(a, "change_date", None),
+            )
+        except certificates.NotIssuedYet:
+            if kind is not CertKind.CORRECTION:
+                raise
+            return _corrected(a, certificates.correct_record(
+                CTX.db, a.number, given, operator=CTX.settings.operator
+            ))  # fmt: skip
+        except certificates.MissingPaperFields as exc:
+            raise HoshoError(_paper_hint(exc, a.number, with_change=True)) from None
         return _issued(a, r, f"{kind.value}を記録し、証書を発行しました")
 
     return handler
+
+
+def _corrected(a: argparse.Namespace, r: certificates.RecordCorrection) -> int:
+    """A 訂正 before the first issue: the record is fixed, no certificate yet."""
+    if a.json:
+        emit(r.to_json())
+        return 0
+    print(
+        f"保証契約番号 {r.guarantee.guarantee_number} の記録を訂正しました"
+        "（証書はまだ発行していません）"
+    )
+    for column, (old, new) in r.changes.items():
+        label = next((x[2] for x in certificates.CHANGEABLE.values() if x[1] == column), column)
+        if column in {"project_name", "bank"}:
+            shown = [str(old or "—"), str(new or "—")]
+        else:
+            shown = [format_yen(v) if isinstance(v, int) else wareki(v) for v in (old, new)]
+        print(f"  {label}: {shown[0]} → {shown[1]}")
+    for w in r.guarantee.warnings:
+        print(f"注意: {w}")
+    print(f"発行は hosho certificate issue {r.guarantee.guarantee_number}")
+    return 0
 
 
 def _change_flags(p: argparse.ArgumentParser) -> None:
@@ -178,12 +239,14 @@ def notice_render(a: argparse.Namespace) -> int:
         CTX.db, a.number, a.version, operator=CTX.settings.operator, purpose=a.format
     )
     data = render_document(doc, a.format)
-    out = Path(a.output)
+    out = Path(
+        a.output or certificates.document_filename(doc.guarantee_number, doc.delivery, a.format)
+    )
     # The お知らせ holds the 認証キー: readable by the staff member only.
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
-    what = "認証キー等のお知らせ" if doc.delivery == "電子" else "保証証書"
+    what = certificates.document_title(doc.delivery)
     if a.json:
         emit(
             {
@@ -314,8 +377,11 @@ def register(sub: Any) -> None:
     gua = _subcommands(sub, "guarantee", "保証の登録・検索・表示")
     p = gua.add_parser("change", help="変更を記録して次の版の証書を発行")
     _change_flags(p)
+    p.add_argument("--change-date", help="変更契約日（契約締結日以後）")
     p.set_defaults(handler=_change(CertKind.CHANGE))
-    p = gua.add_parser("correct", help="訂正を記録して次の版の証書を発行")
+    p = gua.add_parser(
+        "correct", help="訂正を記録して次の版の証書を発行（発行前なら記録だけを訂正）"
+    )
     _change_flags(p)
     p.set_defaults(handler=_change(CertKind.CORRECTION))
 
@@ -323,7 +389,10 @@ def register(sub: Any) -> None:
     p = notice.add_parser("render", help="お知らせ（電子）または保証証書（書面）をファイルに出力")
     p.add_argument("number", help="保証契約番号（10桁）")
     p.add_argument("--format", required=True, choices=["pdf", "html", "text"], help="出力形式")
-    p.add_argument("--output", required=True, help="出力ファイル")
+    p.add_argument(
+        "--output",
+        help="出力ファイル（省略時は 保証証書_番号.pdf または 認証キー等のお知らせ_番号.pdf）",
+    )
     p.add_argument("--version", type=int, help="版（省略時は最新）")
     json_flag(p)
     p.set_defaults(handler=notice_render)

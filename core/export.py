@@ -1,0 +1,293 @@
+"""Export of the guarantee book (every row a filter matches) to CSV or Excel.
+
+Rows are read with one streaming query (``yield_per``: a server-side cursor on PostgreSQL,
+SQLite's own row-by-row cursor) and written as they come, so memory stays bounded whatever
+the size of the book; the whole export reads one consistent snapshot. The file appears
+only when complete: it is written to a temporary file in the target folder and renamed over
+the target (an existing file is replaced atomically, never left half-written).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from core.db import Database
+from core.errors import HoshoError
+from core.models import Customer, Guarantee, Orderer
+from core.services import GuaranteeFilter, _filtered
+
+FORMATS = ("csv", "xlsx")
+CHUNK = 2_000  # rows fetched from the database at a time
+
+Progress = Callable[[int, int], None]  # (rows written, rows in all)
+Step = Callable[[int], None]  # rows written so far
+
+
+class ExportError(HoshoError):
+    """The export cannot be written where staff asked (one Japanese line)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    expr: Any
+    kind: str = "text"  # text / int (yen) / date
+    width: int = 12  # column width in Excel (characters)
+
+
+# The book's columns, in the order staff read a guarantee (``hosho guarantee show``).
+COLUMNS: tuple[Column, ...] = (
+    Column("保証契約番号", col(Guarantee.number), width=13),
+    Column("種別", col(Guarantee.type), width=12),
+    Column("状態", col(Guarantee.status), width=8),
+    Column("受注者", col(Customer.name), width=28),
+    Column("発注者", col(Orderer.name), width=20),
+    Column("都道府県", col(Orderer.prefecture), width=10),
+    Column("工事名・業務名", col(Guarantee.project_name), width=40),
+    Column("契約の種類", col(Guarantee.contract_kind), width=10),
+    Column("請負金額", col(Guarantee.contract_amount), "int", 15),
+    Column("保証金額", col(Guarantee.amount), "int", 15),
+    Column("契約締結日", col(Guarantee.contract_date), "date"),
+    Column("工期（自）", col(Guarantee.period_start), "date"),
+    Column("工期（至）", col(Guarantee.period_end), "date"),
+    Column("保証期限", col(Guarantee.guarantee_end), "date"),
+    Column("申込経路", col(Guarantee.channel), width=9),
+    Column("交付方法", col(Guarantee.delivery), width=9),
+    Column("入札公告日", col(Guarantee.announcement_date), "date"),
+    Column("落札日", col(Guarantee.award_date), "date"),
+    Column("当初の契約締結日", col(Guarantee.original_contract_date), "date", 16),
+    Column("前払金取扱金融機関", col(Guarantee.bank), width=18),
+    Column("e-Net割引", col(Guarantee.fee_discount), "int", 10),
+    Column("完了・解約日", col(Guarantee.closed_on), "date", 13),
+    Column("受注者ID", col(Guarantee.customer_id), width=9),
+)
+HEADERS = tuple(c.header for c in COLUMNS)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    format: str
+    rows: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"output": str(self.path), "format": self.format, "rows": self.rows}
+
+
+# --- where to write ------------------------------------------------------------------------
+
+
+def format_for(path: str | Path, fmt: str | None) -> str:
+    """The format asked for, or the one the file name says (``.csv``, ``.xlsx``)."""
+    if fmt:
+        folded = fmt.strip().lower().lstrip(".")
+        if folded not in FORMATS:
+            raise ExportError(f"形式「{fmt}」は使えません（csv・xlsx のいずれか）")
+        return folded
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    raise ExportError(
+        f"「{path}」の形式が分かりません。--format csv か --format xlsx を指定してください"
+    )
+
+
+def check_output(path: str | Path) -> Path:
+    """The file to write, checked before any work: not a folder, in a folder that exists and
+    that this user may write to."""
+    text = str(path).strip()
+    if not text:
+        raise ExportError("書き出すファイルを指定してください")
+    target = Path(text).expanduser()
+    if target.is_dir():
+        raise ExportError(f"「{text}」はフォルダです。ファイル名まで指定してください")
+    folder = target.parent
+    if not folder.exists():
+        raise ExportError(f"フォルダ「{folder}」がありません。先に作成してください")
+    if not folder.is_dir():
+        raise ExportError(f"「{folder}」はフォルダではありません")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"フォルダ「{folder}」に書き込む権限がありません")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise ExportError(f"「{text}」は書き込み禁止です（上書きできません）")
+    return target
+
+
+def _mode_for(target: Path) -> int:
+    """Permissions for the new file: the replaced file's, else the usual ones (umask)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """A temporary file beside ``target``, renamed over it once the body succeeds; removed
+    if it fails. Readers of ``target`` see the old file or the complete new one."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise ExportError(f"「{target}」に書き込めません（{exc.strerror or exc}）") from None
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+        os.chmod(temp, _mode_for(target))
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _statement(s: Any, f: GuaranteeFilter, limit: int | None) -> Any:
+    stmt = (
+        select(*(c.expr for c in COLUMNS))
+        .join(Customer, col(Customer.id) == col(Guarantee.customer_id))
+        .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
+    )
+    stmt = _filtered(s, stmt, f)
+    stmt = stmt.order_by(col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
+    if f.offset:
+        stmt = stmt.offset(f.offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return stmt.execution_options(yield_per=CHUNK)
+
+
+def count_rows(db: Database, f: GuaranteeFilter, limit: int | None = None) -> int:
+    with db.reader() as s:
+        total = int(s.scalar(_filtered(s, select(func.count()).select_from(Guarantee), f)) or 0)
+    total = max(0, total - f.offset)
+    return total if limit is None else min(total, limit)
+
+
+def iter_chunks(
+    db: Database, f: GuaranteeFilter, limit: int | None = None
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Every matching row, newest 契約締結日 first (the list's order), ``CHUNK`` at a time, in
+    the order of :data:`COLUMNS`. ``f.offset`` is honoured; ``f.limit`` (the page size) is not:
+    ``limit`` None means every row."""
+    with db.reader() as s:
+        result = s.execute(_statement(s, f, limit))
+        for part in result.partitions():
+            yield [tuple(row) for row in part]
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _write_csv(path: Path, chunks: Iterator[list[tuple[Any, ...]]], step: Step) -> int:
+    written = 0
+    # UTF-8 with a BOM: Excel opens it as UTF-8 (without, it guesses Shift_JIS); CRLF lines.
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADERS)
+        for chunk in chunks:
+            writer.writerows([[_csv_value(v) for v in row] for row in chunk])
+            written += len(chunk)
+            step(written)
+    return written
+
+
+YEN_FORMAT = "#,##0"
+DATE_FORMAT = "yyyy/mm/dd"
+
+
+def _write_xlsx(path: Path, chunks: Iterator[list[tuple[Any, ...]]], step: Step) -> int:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)  # rows go to a temporary file as they are appended
+    ws = wb.create_sheet("保証一覧")
+    ws.freeze_panes = "A2"
+    for i, c in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = c.width
+    bold = Font(bold=True)
+    header = []
+    for name in HEADERS:
+        title = WriteOnlyCell(ws, value=name)
+        title.font = bold
+        header.append(title)
+    ws.append(header)
+
+    # One styled cell per amount or date column, given each row's value in turn: a row is
+    # written out before the next is built, and a new cell per value would cost a third more.
+    styled: list[Any] = []
+    for c in COLUMNS:
+        if c.kind == "text":
+            styled.append(None)
+            continue
+        template = WriteOnlyCell(ws)
+        template.number_format = YEN_FORMAT if c.kind == "int" else DATE_FORMAT
+        styled.append(template)
+
+    def value_cell(value: Any, template: Any) -> Any:
+        if value is None or template is None:
+            return value
+        template.value = value
+        return template
+
+    written = 0
+    for chunk in chunks:
+        for row in chunk:
+            ws.append([value_cell(v, t) for v, t in zip(row, styled, strict=True)])
+        written += len(chunk)
+        step(written)
+    wb.save(path)
+    return written
+
+
+def export_guarantees(
+    db: Database,
+    f: GuaranteeFilter,
+    output: str | Path,
+    fmt: str | None = None,
+    *,
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Write every guarantee ``f`` matches (or the first ``limit`` after ``f.offset``) to
+    ``output`` as CSV (UTF-8 with BOM) or xlsx. ``progress(done, total)`` is called after each
+    chunk; the total is counted first only when ``progress`` is given."""
+    target = check_output(output)
+    kind = format_for(output, fmt)
+    total = count_rows(db, f, limit) if progress is not None else 0
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, max(total, done))
+
+    write = _write_csv if kind == "csv" else _write_xlsx
+    with atomic_file(target) as temp:
+        try:
+            rows = write(temp, iter_chunks(db, f, limit), step)
+        except OSError as exc:  # disk full, the folder removed meanwhile, ...
+            raise ExportError(f"「{target}」に書き込めません（{exc.strerror or exc}）") from None
+    return ExportResult(target, kind, rows)
