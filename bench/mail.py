@@ -84,7 +84,11 @@ def seed(db: Database, count: int, settings: Settings) -> None:
             period_end="2027-03-31",
         )
         g = services.add_guarantee(
-            db, draft, operator="bench", number_prefix="207", confirmed=True  # look-alikes
+            db,
+            draft,
+            operator="bench",
+            number_prefix="207",
+            confirmed=True,  # look-alikes
         )
         r = certificates.issue_certificate(
             db, g.guarantee_number, operator="bench", branch="熊本支店", mail_domain="bench.example"

@@ -71,7 +71,7 @@ class DuplicateCustomerError(ValidationError):
     @property
     def only_duplicates(self) -> bool:
         """Nothing else is wrong: confirming it is another company is enough to save."""
-        return all(field == "name" and CONFIRM_HINT in text for field, text in self.items)
+        return len(self.items) == 1  # the duplicate is one problem
 
 
 # --- views -------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def find_same_name(s: Session, name: str, exclude: int | None = None) -> list[Cu
     key = name_key(name)
     if not key:
         return []
-    stmt = select(Customer).order_by(col(Customer.id))
+    stmt = select(col(Customer.id), col(Customer.name))
     # Narrowed in SQL by the longest run of kanji and kana of the key (the same in every
     # width) in the 商号 without spaces; the comparison itself is name_key's.
     runs = sorted(_WIDE.findall(key), key=len, reverse=True)
@@ -257,7 +257,11 @@ def find_same_name(s: Session, name: str, exclude: int | None = None) -> list[Cu
         stmt = stmt.where(bare.contains(runs[0], autoescape=True))
     if exclude is not None:
         stmt = stmt.where(col(Customer.id) != exclude)
-    return [customer_view(c) for c in s.scalars(stmt) if name_key(c.name) == key]
+    ids = [i for i, n in s.execute(stmt) if name_key(n) == key]
+    if not ids:
+        return []
+    rows = s.scalars(select(Customer).where(col(Customer.id).in_(ids)).order_by(col(Customer.id)))
+    return [customer_view(c) for c in rows]
 
 
 def _duplicate_problem(found: Sequence[CustomerView]) -> str:

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ class ExportError(HoshoError):
 @dataclass(frozen=True)
 class Column:
     header: str
-    expr: Any
+    expr: Any  # a guarantee column, or "customer" / "orderer" / "prefecture" (looked up)
     kind: str = "text"  # text / int (yen) / date
     width: int = 12  # column width in Excel (characters)
 
@@ -51,9 +52,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("保証契約番号", col(Guarantee.number), width=13),
     Column("種別", col(Guarantee.type), width=12),
     Column("状態", col(Guarantee.status), width=8),
-    Column("受注者", col(Customer.name), width=28),
-    Column("発注者", col(Orderer.name), width=20),
-    Column("都道府県", col(Orderer.prefecture), width=10),
+    Column("受注者", "customer", width=28),
+    Column("発注者", "orderer", width=20),
+    Column("都道府県", "prefecture", width=10),
     Column("工事名・業務名", col(Guarantee.project_name), width=40),
     Column("契約の種類", col(Guarantee.contract_kind), width=10),
     Column("請負金額", col(Guarantee.contract_amount), "int", 15),
@@ -156,13 +157,32 @@ def atomic_file(target: Path) -> Iterator[Path]:
 # --- reading ---------------------------------------------------------------------------------
 
 
+# The query reads the guarantee table alone, walking (契約締結日, id) in the list's order, so
+# rows stream from the first one on: joined to the customers and orderers, SQLite would
+# rather sort the whole result first (in memory). Names are looked up per chunk instead.
+_DERIVED = ("customer", "orderer", "prefecture")
+_SELECTED = [col(Guarantee.customer_id), col(Guarantee.orderer_id)] + [
+    c.expr for c in COLUMNS if not isinstance(c.expr, str)
+]
+
+
+def _plan() -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """The columns in order, from a selected row with the looked-up names appended."""
+    plan, position = [], 2
+    for c in COLUMNS:
+        if isinstance(c.expr, str):
+            plan.append(len(_SELECTED) + _DERIVED.index(c.expr))
+        else:
+            plan.append(position)
+            position += 1
+    return itemgetter(*plan)
+
+
+_IN_ORDER = _plan()
+
+
 def _statement(s: Any, f: GuaranteeFilter, limit: int | None) -> Any:
-    stmt = (
-        select(*(c.expr for c in COLUMNS))
-        .join(Customer, col(Customer.id) == col(Guarantee.customer_id))
-        .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
-    )
-    stmt = _filtered(s, stmt, f)
+    stmt = _filtered(s, select(*_SELECTED), f)
     stmt = stmt.order_by(col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
     if f.offset:
         stmt = stmt.offset(f.offset)
@@ -185,9 +205,26 @@ def iter_chunks(
     the order of :data:`COLUMNS`. ``f.offset`` is honoured; ``f.limit`` (the page size) is not:
     ``limit`` None means every row."""
     with db.reader() as s:
-        result = s.execute(_statement(s, f, limit))
+        conn = s.connection()
+        orderers = {
+            i: (name, prefecture)
+            for i, name, prefecture in conn.execute(
+                select(col(Orderer.id), col(Orderer.name), col(Orderer.prefecture))
+            )
+        }  # the register: a couple of thousand bodies
+        result = conn.execute(_statement(s, f, limit))
         for part in result.partitions():
-            yield [tuple(row) for row in part]
+            ids = {row[0] for row in part}
+            names = {
+                i: name
+                for i, name in conn.execute(
+                    select(col(Customer.id), col(Customer.name)).where(col(Customer.id).in_(ids))
+                )
+            }
+            yield [
+                _IN_ORDER((*row, names.get(row[0], ""), *orderers.get(row[1], ("", None))))
+                for row in part
+            ]
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
     "modules",
     [
         "core.services, core.db, core.orderers, core.knowledge, core.dates, core.demo",
+        "core.lifecycle, core.certificates",
         "faq",
         "mailer",
     ],

@@ -557,10 +557,11 @@ async def test_issue_certificate_queues_the_notice(
             pilot, lambda: history.row_count == 1 and history.get_row_at(0)[0] == "第1版"
         )
         row = history.get_row_at(0)
-        assert row[1] == "新規" and row[2] == "電子" and "*" in row[3]  # masked until revealed
+        assert row[1] == "新規" and row[2] == "—"  # no 変更契約日 for a 新規
+        assert row[3] == "電子" and "*" in row[4]  # masked until revealed
         await pilot.press("k")
-        await wait_for(pilot, lambda: "*" not in str(history.get_row_at(0)[3]))
-        revealed = str(history.get_row_at(0)[3])
+        await wait_for(pilot, lambda: "*" not in str(history.get_row_at(0)[4]))
+        revealed = str(history.get_row_at(0)[4])
         assert len(revealed) == 10
         await pilot.press("escape", "x")
         assert isinstance(app.screen, OutboxScreen)

@@ -58,6 +58,7 @@ def customer_text(c: CustomerView) -> Text:
     for label, value in customer_rows(c):
         text.append(pad(label, 16), style="bold")
         text.append(f"{value}\n")
+    text.rstrip()
     return text
 
 
@@ -324,7 +325,9 @@ class CustomerDetailScreen(HoshoScreenMixin, Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"受注者 ID {self.customer_id}"
-        self.query_one(DataTable).add_columns(*GUARANTEE_COLUMNS)
+        table = self.query_one(DataTable)
+        table.add_columns(*GUARANTEE_COLUMNS)
+        table.focus()  # Enter opens the guarantee under the cursor
         self._load()
 
     def action_reload(self) -> None:

@@ -107,8 +107,8 @@ class GuaranteeListScreen(HoshoScreenMixin, Screen[None]):
         Binding("f5", "reload", "再読込", id="list.reload"),
         Binding("n", "new_guarantee", "新規保証", id="list.new_guarantee"),
         Binding("u", "new_customer", "新規受注者", id="list.new_customer"),
-        Binding("e", "export", "書き出し", id="list.export"),
-        Binding("r", "report", "集計", id="list.report"),
+        Binding("e", "export", "書き出し", id="list.export", show=False),
+        Binding("r", "report", "集計", id="list.report", show=False),
     ]
 
     class Page(Message):
@@ -678,7 +678,7 @@ def paper_text(lines: list[str]) -> Text:
     """What to do with a paper certificate (core.certificates.paper_guidance)."""
     text = Text()
     if lines:
-        text.append("\n書面の保証証書\n", style="bold")
+        text.append("書面の保証証書\n", style="bold")
     for line in lines:
         text.append("  ・")
         text.append(line + "\n")

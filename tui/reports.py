@@ -267,11 +267,10 @@ class ReportScreen(HoshoScreenMixin, Screen[None]):
             f"{t.count:,}件　保証金額 {t.amount:,}円　電子 {t.electronic:,}件"
             f"（{rate_text(t.electronic_rate)}）　取消 {t.cancelled:,}件　完了・解約 {t.closed:,}件"
         )
+        total.append("（件数・金額・電子は取消を除く）", style="dim")
         self.query_one("#report-total", Static).update(total)
         span = f"{period_text(f'{report.first:%Y-%m}')}〜{period_text(f'{report.last:%Y-%m}')}"
-        self._say(
-            f"{span}・{report.label}別 {len(report.rows):,}行（件数・金額・電子件数は取消を除く）"
-        )
+        self._say(f"{span}・{report.label}別 {len(report.rows):,}行")
         self._chart(report)
 
     def _add_rows(self) -> None:
