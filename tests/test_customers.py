@@ -46,7 +46,9 @@ def audits(db: Database, action: str) -> list[AuditEvent]:
     with db.reader() as s:
         return list(
             s.scalars(
-                select(AuditEvent).where(col(AuditEvent.action) == action).order_by(AuditEvent.id)
+                select(AuditEvent)
+                .where(col(AuditEvent.action) == action)
+                .order_by(col(AuditEvent.id))
             )
         )
 
@@ -462,7 +464,7 @@ def mail_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
 
 def outbox_rows(db: Database) -> list[Outbox]:
     with db.reader() as s:
-        return list(s.scalars(select(Outbox).order_by(Outbox.id)))
+        return list(s.scalars(select(Outbox).order_by(col(Outbox.id))))
 
 
 def test_new_email_resends_the_failed_notice_to_it(
@@ -549,3 +551,24 @@ def test_services_keeps_the_old_names(db: Database) -> None:
         services.add_customer(db, name="肥後建設", operator="t")
     assert caught.value.only_duplicates and [d.id for d in caught.value.duplicates] == [c.id]
     assert customers.CONFIRM_HINT in str(caught.value)  # each front end says how to go on
+
+
+def test_email_edit_readdresses_waiting_notices_but_not_one_being_sent(
+    env_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cid = add_id(capsys, HIGO, "--email", "info@higo.example.jp")
+    for project in ("一件目の工事", "二件目の工事"):
+        number = guarantee(capsys, str(cid), "--project", project).json["guarantee_number"]
+        assert cli(capsys, "certificate", "issue", number).code == 0
+    waiting, claimed = outbox_rows(env_db)
+    with env_db.session() as s:  # another desk's sender has just claimed the second
+        row = s.get(Outbox, claimed.id)
+        assert row is not None
+        row.status = "sending"
+    r = cli(capsys, "customer", "edit", str(cid), "--email", "keiri@higo.example.jp", "--json")
+    assert r.code == 0 and r.json["notices_requeued"] == 1
+    after = {row.id: (row.status, row.recipient) for row in outbox_rows(env_db)}
+    assert after == {
+        waiting.id: ("pending", "keiri@higo.example.jp"),
+        claimed.id: ("sending", "info@higo.example.jp"),
+    }

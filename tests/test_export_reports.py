@@ -165,7 +165,9 @@ def test_xlsx_export_types_and_layout(
             assert as_text(value) == as_text(want[key]), column
 
 
-def test_export_reads_in_bounded_chunks(big_book: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_reads_in_bounded_chunks(
+    big_book: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(export, "CHUNK", 7)
     chunks = list(export.iter_chunks(big_book, services.parse_filter()))
     assert [len(c) for c in chunks[:-1]] == [7] * (len(chunks) - 1)
@@ -376,7 +378,9 @@ def test_report_totals_and_table(small_book: Database, capsys: pytest.CaptureFix
     assert sum(1 for line in lines if "小計" in line) == 3
     # a month with nothing recorded is still shown
     empty = cli(capsys, "report", "monthly", "--from", "R7.11", "--to", "R7.11")
-    assert any(line.startswith("令和7年11月") and "（なし）" in line for line in empty.out.splitlines())
+    assert any(
+        line.startswith("令和7年11月") and "（なし）" in line for line in empty.out.splitlines()
+    )
 
 
 def test_report_files(
@@ -435,3 +439,15 @@ def test_same_names_are_told_apart(env_db: Database) -> None:
         make_guarantee(env_db, customer, contract_date="2026-01-05", project=f"工事{i}")
     report = monthly_report(env_db, date(2026, 1, 1), date(2026, 1, 1), "customer")
     assert sorted(r.label for r in report.rows) == [f"株式会社同名建設（ID {i}）" for i in ids]
+
+
+def test_export_and_reports_do_not_load_the_ui_or_excel_up_front() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import core.export, core.reports; "
+        "print('textual' in sys.modules, 'openpyxl' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

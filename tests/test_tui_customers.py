@@ -183,6 +183,7 @@ async def test_same_name_is_asked_before_saving(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, SameNameScreen))
         asked = app.screen
+        assert isinstance(asked, SameNameScreen)
         assert [c.id for c in asked.duplicates] == [people["higo"]]
         assert "同じ商号" in str(form.query_one("#error-name", Label).render())
         await pilot.press("n")  # the same company: not saved
@@ -243,3 +244,25 @@ def test_snapshot_customers(snap_compare: Any, snapshot_db: str) -> None:
         await _settle(pilot)
 
     assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=open_screen)
+
+
+async def test_new_email_says_how_many_notices_go_to_it(
+    db: Database, db_url: str, people: dict[str, int]
+) -> None:
+    from core import certificates
+
+    number = customers.show_customer(db, str(people["higo"])).guarantees[0].guarantee_number
+    issued = certificates.issue_certificate(db, number, operator="t", mail_domain="example.jp")
+    assert issued.notice_queued
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 2)
+        await app.push_screen(CustomerDetailScreen(people["higo"]))
+        fields = app.screen.query_one("#customer-fields", Static)
+        await wait_for(pilot, lambda: "E0012345" in str(fields.render()))
+        await pilot.press("e")
+        app.screen.query_one("#input-email", Input).value = "keiri@higo.example.jp"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "keiri@higo.example.jp" in str(fields.render()), fields)
+        said = [n.message for n in app._notifications]
+        assert any("お知らせ 1件を新しいアドレス keiri@higo.example.jp 宛てに" in m for m in said)

@@ -91,7 +91,9 @@ async def test_export_key_writes_every_filtered_row(
         await wait_for(pilot, lambda: isinstance(app.screen, GuaranteeListScreen))
         await wait_for(pilot, target.exists)
         await app.workers.wait_for_complete()
-        await wait_for(pilot, lambda: any("書き出しました" in n.message for n in app._notifications))
+        await wait_for(
+            pilot, lambda: any("書き出しました" in n.message for n in app._notifications)
+        )
     with open(target, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert sorted(r["契約締結日"] for r in rows) == sorted(b[2] for b in BOOK if b[1] == "熊本県")
