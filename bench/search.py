@@ -109,12 +109,17 @@ def main() -> None:
     ap.add_argument(
         "--postgres-url", default=os.environ.get("HOSHO_BENCH_POSTGRES_URL", PG_DEFAULT)
     )
+    ap.add_argument("--schema", default=SCHEMA, help="PostgreSQL schema of the seeded book")
     a = ap.parse_args()
     backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
     print(f"guarantee search, page of 50, {a.queries} random filter combinations")
     for backend in backends:
         print(f"[{backend}]")
-        url = f"sqlite:///{a.sqlite_path}" if backend == "sqlite" else postgres_url(a.postgres_url)
+        url = (
+            f"sqlite:///{a.sqlite_path}"
+            if backend == "sqlite"
+            else postgres_url(a.postgres_url, a.schema)
+        )
         db = open_database(url, auto_upgrade=True)
         try:
             ensure_seeded(db, a.count)

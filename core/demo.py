@@ -71,8 +71,72 @@ _PLACES = [
     "筑後",
     "豊前",
 ]
+# 商号カナ: the reading of each surname and place, and of each form's trade word (株式会社 and
+# the like are left out of a 商号カナ, as e-Net does).
+_READINGS = dict(
+    zip(
+        _SURNAMES + _PLACES,
+        [
+            "タナカ",
+            "ナカムラ",
+            "ヤマモト",
+            "マツモト",
+            "イノウエ",
+            "キムラ",
+            "ハヤシ",
+            "シミズ",
+            "ヤマグチ",
+            "モリ",
+            "イケダ",
+            "ハシモト",
+            "イシカワ",
+            "マエダ",
+            "フジタ",
+            "ゴトウ",
+            "オカダ",
+            "ムラカミ",
+            "ハセガワ",
+            "コンドウ",
+            "サカモト",
+            "エンドウ",
+            "アオキ",
+            "ニシムラ",
+            "フクダ",
+            "オオタ",
+            "ミウラ",
+            "フジイ",
+            "オカモト",
+            "マツダ",
+            "ナカガワ",
+            "ナカノ",
+            "ハラダ",
+            "オノ",
+            "タケウチ",
+            "ヒゴ",
+            "アソ",
+            "アマクサ",
+            "クマ",
+            "ヤツシロ",
+            "タマナ",
+            "キクチ",
+            "ウキ",
+            "サガ",
+            "カラツ",
+            "ヒロシマ",
+            "イズモ",
+            "マツエ",
+            "ビンゴ",
+            "チクゴ",
+            "ブゼン",
+        ],
+        strict=True,
+    )
+)
 _GIVEN = ["一郎", "健二", "誠", "茂", "浩", "聡"]
 _FORMS = ("株式会社{}建設", "{}土木株式会社", "有限会社{}組", "{}工業株式会社", "株式会社{}技建")
+_FORM_KANA = dict(
+    zip(_FORMS, ("{}ケンセツ", "{}ドボク", "{}グミ", "{}コウギョウ", "{}ギケン"), strict=True)
+)
 _WORKS = (
     "道路改良工事",
     "橋梁補修工事",
@@ -93,10 +157,12 @@ def _customers(rng: random.Random, n: int) -> list[dict[str, Any]]:
     stamp = now()
     rows = []
     for i in range(n):
-        name = rng.choice(_FORMS).format(rng.choice(_SURNAMES + _PLACES))
+        form, base = rng.choice(_FORMS), rng.choice(_SURNAMES + _PLACES)
+        name = form.format(base)
         rows.append(
             {
                 "name": f"{name}",
+                "kana": _FORM_KANA[form].format(_READINGS[base]),
                 "address": f"{rng.choice(_PLACES)}市中央{rng.randint(1, 9)}-{rng.randint(1, 30)}",
                 "representative": f"{rng.choice(_SURNAMES)} {rng.choice(_GIVEN)}",
                 "contact_person": rng.choice(_SURNAMES),
