@@ -172,6 +172,15 @@ def to_katakana(text: str) -> str:
     return _SPACE.sub("　", text.strip())
 
 
+def kana_query(text: str) -> str | None:
+    """What staff typed, when it is kana (hiragana, katakana, half-width), as full-width
+    katakana without spaces: what to look for in the 商号カナ, its spaces ignored. None when
+    it is not kana."""
+    kana = to_katakana(text)
+    bare = kana.replace("\u3000", "")
+    return bare if bare and _KANA_OK.fullmatch(kana) else None
+
+
 def _kana_problem(kana: str) -> str | None:
     if _KANA_OK.fullmatch(kana):
         return None
@@ -493,9 +502,8 @@ def list_customers(db: Database, query: str | None = None, limit: int = 200) -> 
                 col(Customer.name).contains(folded, autoescape=True),
                 func.upper(col(Customer.enet_id)) == folded.upper(),
             ]
-            kana = to_katakana(text)
-            bare = kana.replace("\u3000", "")
-            if bare and _KANA_OK.fullmatch(kana):  # kana in either script, spaces ignored
+            bare = kana_query(text)
+            if bare:  # kana in either script, spaces ignored
                 stored = func.replace(col(Customer.kana), "\u3000", "")
                 match.append(stored.contains(bare, autoescape=True))
             stmt = stmt.where(or_(*match))

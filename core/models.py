@@ -91,10 +91,18 @@ class Guarantee(SQLModel, table=True):
     """保証: one guarantee contract, with its current terms."""
 
     __table_args__ = (
-        # Pages are ordered by (contract_date, id); amount, type and status ride along so
-        # filters on them are checked inside the index while walking it in date order.
-        Index("ix_guarantee_date_cover", "contract_date", "id", "amount", "type", "status"),
-        Index("ix_guarantee_customer_date", "customer_id", "contract_date"),
+        # Pages are ordered by (contract_date, id); every other filtered column rides along
+        # so that filters are checked inside the index while walking it in date order, or
+        # while reading a few customers' guarantees (core.services._page_ids). The text
+        # indexes on 工事名 are outside the models (core.textsearch, migration 0006).
+        Index(
+            "ix_guarantee_date_cover",
+            *("contract_date", "id", "customer_id", "orderer_id", "amount", "type", "status"),
+        ),
+        Index(
+            "ix_guarantee_customer_cover",
+            *("customer_id", "contract_date", "id", "orderer_id", "amount", "type", "status"),
+        ),
         Index("ix_guarantee_orderer_date", "orderer_id", "contract_date"),
         Index("ix_guarantee_type_date", "type", "contract_date"),
         Index("ix_guarantee_status_date", "status", "contract_date"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from core import dates
@@ -587,7 +587,7 @@ class GuaranteeFilter:
 
     date_from: date | None = None
     date_to: date | None = None
-    customer: str | None = None
+    customer: str | None = None  # part of the 商号 or the カナ, an e-Net保証 ID or the ID
     orderer: str | None = None
     min_amount: int | None = None
     max_amount: int | None = None
@@ -595,6 +595,7 @@ class GuaranteeFilter:
     status: Status | None = None
     limit: int = 50
     offset: int = 0
+    project: str | None = None  # part of the 工事名・業務名
 
 
 def parse_filter(
@@ -609,6 +610,7 @@ def parse_filter(
     status: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    project: str | None = None,
 ) -> GuaranteeFilter:
     """Build a filter from typed text, reporting every bad value at once."""
     problems: list[tuple[str | None, str]] = []
@@ -635,6 +637,7 @@ def parse_filter(
         status=attempt("status", parse_status, status),
         limit=limit,
         offset=offset,
+        project=(project or "").strip() or None,
     )
     if f.date_from and f.date_to and f.date_from > f.date_to:
         problems.append(("date_to", "期間の終わりが始まりより前です"))
@@ -647,29 +650,59 @@ def parse_filter(
     return f
 
 
-# Which index finds a page of 50 fastest depends on how many customers the text matches.
-# A few: walk their (customer, date) index. Many ("建設"): check them while walking the date
-# index — "+ 0" keeps the planner off the per-customer index, whose row estimate for
-# LIKE '%…%' is poor on both SQLite and PostgreSQL (measured with bench/search.py).
-_FEW = 20
+# A page is found in two steps: the ids, from the guarantee table alone (its covering
+# indexes hold every filtered column, so no row is read to reject it), then those rows with
+# their names. Which index finds the ids fastest depends on the customer text. Few matching
+# customers: read all their guarantees through (customer_id, contract_date, …) and sort —
+# unless more than _PLAN_CAP pass the filters, when walking the date index finds a page
+# sooner. Many ("建設"): check the customer while walking the date (or orderer, type, status)
+# index — "+ 0" keeps the planner off the per-customer index. Measured with bench/search.py.
+_FEW_CUSTOMERS = 2000
+_PLAN_CAP = 20_000
 
 
-def _id_filter(s: Session, column: Any, matching: Any) -> Any:
-    ids = [i for i in s.scalars(matching.limit(_FEW + 1)) if i is not None]
-    return column.in_(ids) if len(ids) <= _FEW else (column + 0).in_(matching)
+@dataclass(frozen=True)
+class _Matches:
+    """The text filters resolved once: the matching customers (``ids`` when few, else None;
+    ``query`` selects them all) and the 工事名 condition (core.textsearch)."""
+
+    ids: list[int] | None = None
+    query: Any = None
+    project: Any = None
 
 
-def _search_statement(s: Session, f: GuaranteeFilter) -> Any:
-    stmt = (
-        select(Guarantee, col(Customer.name), col(Orderer.name), col(Orderer.prefecture))
-        .join(Customer, col(Customer.id) == col(Guarantee.customer_id))
-        .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
-    )
-    return _filtered(s, stmt, f)
+def _matches(s: Session, f: GuaranteeFilter) -> _Matches:
+    from core import textsearch
+    from core.customers import kana_query
+
+    query = project = ids = None
+    if f.customer:
+        text = f.customer
+        parts = textsearch.customers_containing(s, text, kana_query(text))
+        parts.append(select(col(Customer.id)).where(col(Customer.enet_id) == text))
+        if text.isdigit():
+            parts.append(select(col(Customer.id)).where(col(Customer.id) == int(text)))
+        union = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
+        found = union.subquery()
+        query = select(found.c[0])
+        ids = list(s.scalars(query.limit(_FEW_CUSTOMERS + 1)))
+        if len(ids) > _FEW_CUSTOMERS:
+            ids = None
+    if f.project:
+        project = textsearch.project_condition(s, f.project)
+    return _Matches(ids, query, project)
 
 
-def _filtered(s: Session, stmt: Any, f: GuaranteeFilter) -> Any:
-    """``stmt`` with every filter applied; conditions touch only the guarantee table."""
+def _filtered(
+    s: Session,
+    stmt: Any,
+    f: GuaranteeFilter,
+    matches: _Matches | None = None,
+    *,
+    walk: bool = False,
+) -> Any:
+    """``stmt`` with every filter applied; conditions touch only the guarantee table. A few
+    matching customers are looked up by the per-customer index unless ``walk``."""
     if f.date_from:
         stmt = stmt.where(col(Guarantee.contract_date) >= f.date_from)
     if f.date_to:
@@ -682,23 +715,52 @@ def _filtered(s: Session, stmt: Any, f: GuaranteeFilter) -> Any:
         stmt = stmt.where(col(Guarantee.type) == f.type.value)
     if f.status:
         stmt = stmt.where(col(Guarantee.status) == f.status.value)
-    if f.customer:
-        text = f.customer
-        match = or_(col(Customer.name).contains(text), col(Customer.enet_id) == text)
-        if text.isdigit():
-            match = or_(match, col(Customer.id) == int(text))
-        matching = select(col(Customer.id)).where(match)
-        stmt = stmt.where(_id_filter(s, col(Guarantee.customer_id), matching))
+    if f.customer or f.project:
+        m = matches or _matches(s, f)
+        customer = col(Guarantee.customer_id)
+        if f.customer and m.ids is not None:
+            stmt = stmt.where((customer + 0).in_(m.ids) if walk else customer.in_(m.ids))
+        elif f.customer:
+            stmt = stmt.where((customer + 0).in_(m.query))
+        if f.project:
+            stmt = stmt.where(m.project)
     if f.orderer:
         stmt = stmt.where(col(Guarantee.orderer_id).in_(search_orderer_ids(s, f.orderer)))
     return stmt
 
 
+def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
+    """The ids of the page, newest 契約締結日 first."""
+    m = _matches(s, f)
+    newest = (col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
+    if m.ids is not None and f.offset + f.limit <= _PLAN_CAP:
+        keys = select(col(Guarantee.id), col(Guarantee.contract_date))
+        capped = _filtered(s, keys, f, m).limit(_PLAN_CAP + 1).subquery()
+        counted = select(capped, func.count().over().label("n")).subquery()
+        rows = s.execute(
+            select(counted.c.id, counted.c.n)
+            .order_by(counted.c.contract_date.desc(), counted.c.id.desc())
+            .limit(f.limit)
+            .offset(f.offset)
+        ).all()
+        if not rows or rows[0].n <= _PLAN_CAP:  # every match was read: the page is exact
+            return [r.id for r in rows]
+    stmt = _filtered(s, select(col(Guarantee.id)), f, m, walk=True).order_by(*newest)
+    return list(s.scalars(stmt.limit(f.limit).offset(f.offset)))
+
+
 def search_guarantees(db: Database, f: GuaranteeFilter) -> list[GuaranteeView]:
     with db.reader() as s:
-        stmt = _search_statement(s, f)
-        stmt = stmt.order_by(col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
-        rows = s.execute(stmt.limit(f.limit).offset(f.offset)).all()
+        ids = _page_ids(s, f)
+        if not ids:
+            return []
+        rows = s.execute(
+            select(Guarantee, col(Customer.name), col(Orderer.name), col(Orderer.prefecture))
+            .join(Customer, col(Customer.id) == col(Guarantee.customer_id))
+            .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
+            .where(col(Guarantee.id).in_(ids))
+            .order_by(col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
+        ).all()
         return [_guarantee_view(g, c, o, p) for g, c, o, p in rows]
 
 

@@ -136,6 +136,7 @@ def guarantee_list(a: argparse.Namespace) -> int:
         status=a.status,
         limit=50 if a.limit is None else a.limit,
         offset=a.offset,
+        project=a.project,
     )
     if a.format or a.output:  # every matching row to a file
         from tui.report_commands import export_list
@@ -272,8 +273,9 @@ def register(sub: Any) -> None:
     p = gua.add_parser("list", help="保証を検索（条件はすべて組み合わせ可）")
     p.add_argument("--from", dest="date_from", help="契約締結日の始まり")
     p.add_argument("--to", dest="date_to", help="契約締結日の終わり")
-    p.add_argument("--customer", help="受注者（商号の一部・ID・e-Net保証ID）")
+    p.add_argument("--customer", help="受注者（商号・商号カナの一部・ID・e-Net保証ID）")
     p.add_argument("--orderer", help="発注者（名前・別名・読み）")
+    p.add_argument("--project", help="工事名・業務名の一部")
     p.add_argument("--min-amount", help="保証金額の下限")
     p.add_argument("--max-amount", help="保証金額の上限")
     p.add_argument("--type", help="種別")
