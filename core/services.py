@@ -651,13 +651,23 @@ def parse_filter(
 
 
 # A page is found in two steps: the ids, from the guarantee table alone (its covering
-# indexes hold every filtered column, so no row is read to reject it), then those rows with
-# their names. Which index finds the ids fastest depends on the customer text. Few matching
-# customers: read all their guarantees through (customer_id, contract_date, …) and sort —
-# unless more than _PLAN_CAP pass the filters, when walking the date index finds a page
-# sooner. Many ("建設"): check the customer while walking the date (or orderer, type, status)
-# index — "+ 0" keeps the planner off the per-customer index. Measured with bench/search.py.
+# indexes hold every filtered column, so no row is read to reject one), then those rows with
+# their names. With a text filter, planners cannot tell how many rows match, so the ids are
+# looked for in up to three ways (measured with bench/search.py):
+# 1. walking the newest _WALK_BUDGET guarantees of the date range in date order: a page
+#    found among them is the page (most texts match densely: "阿蘇", "建設", "工事");
+# 2. if matches were found there but not a page, and at that rate a page lies within
+#    _WALK_MAX, walking on;
+# 3. else, for a few matching customers, reading all their guarantees through
+#    (customer_id, contract_date, …) and sorting those that pass — exact unless more than
+#    _PLAN_CAP do; otherwise walking on.
+# Walking, "+ 0" keeps the planners off the per-customer index and "|| ''" off the
+# (type, date) and (status, date) ones, which would read each row to check the rest;
+# "IS TRUE" has PostgreSQL hash many matching customers once, as SQLite does, instead of
+# joining them in a nested loop.
 _FEW_CUSTOMERS = 2000
+_WALK_BUDGET = 5000
+_WALK_MAX = 40_000
 _PLAN_CAP = 20_000
 
 
@@ -682,10 +692,9 @@ def _matches(s: Session, f: GuaranteeFilter) -> _Matches:
         parts.append(select(col(Customer.id)).where(col(Customer.enet_id) == text))
         if text.isdigit():
             parts.append(select(col(Customer.id)).where(col(Customer.id) == int(text)))
-        union = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
-        found = union.subquery()
+        found = (parts[0] if len(parts) == 1 else parts[0].union_all(*parts[1:])).subquery()
         query = select(found.c[0])
-        ids = list(s.scalars(query.limit(_FEW_CUSTOMERS + 1)))
+        ids = list(dict.fromkeys(s.scalars(query.limit(_FEW_CUSTOMERS + 1))))
         if len(ids) > _FEW_CUSTOMERS:
             ids = None
     if f.project:
@@ -699,10 +708,11 @@ def _filtered(
     f: GuaranteeFilter,
     matches: _Matches | None = None,
     *,
-    walk: bool = False,
+    keys: str | None = None,
 ) -> Any:
-    """``stmt`` with every filter applied; conditions touch only the guarantee table. A few
-    matching customers are looked up by the per-customer index unless ``walk``."""
+    """``stmt`` with every filter applied; conditions touch only the guarantee table.
+    ``keys``: for a statement on the covering indexes, "walk" (in date order) or
+    "customers" (a few customers' guarantees); None leaves the choice to the planner."""
     if f.date_from:
         stmt = stmt.where(col(Guarantee.contract_date) >= f.date_from)
     if f.date_to:
@@ -712,20 +722,23 @@ def _filtered(
     if f.max_amount is not None:
         stmt = stmt.where(col(Guarantee.amount) <= f.max_amount)
     if f.type:
-        stmt = stmt.where(col(Guarantee.type) == f.type.value)
+        column = col(Guarantee.type) + "" if keys else col(Guarantee.type)
+        stmt = stmt.where(column == f.type.value)
     if f.status:
-        stmt = stmt.where(col(Guarantee.status) == f.status.value)
+        column = col(Guarantee.status) + "" if keys else col(Guarantee.status)
+        stmt = stmt.where(column == f.status.value)
+    if f.orderer:
+        stmt = stmt.where(col(Guarantee.orderer_id).in_(search_orderer_ids(s, f.orderer)))
     if f.customer or f.project:
         m = matches or _matches(s, f)
         customer = col(Guarantee.customer_id)
         if f.customer and m.ids is not None:
-            stmt = stmt.where((customer + 0).in_(m.ids) if walk else customer.in_(m.ids))
+            column = customer + 0 if keys == "walk" else customer
+            stmt = stmt.where(column.in_(m.ids))
         elif f.customer:
-            stmt = stmt.where((customer + 0).in_(m.query))
-        if f.project:
+            stmt = stmt.where((customer + 0).in_(m.query).is_(True))
+        if f.project:  # last: it may read the row
             stmt = stmt.where(m.project)
-    if f.orderer:
-        stmt = stmt.where(col(Guarantee.orderer_id).in_(search_orderer_ids(s, f.orderer)))
     return stmt
 
 
@@ -733,9 +746,30 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
     """The ids of the page, newest 契約締結日 first."""
     m = _matches(s, f)
     newest = (col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
+    walk = _filtered(s, select(col(Guarantee.id)), f, m, keys="walk").order_by(*newest)
+    walk = walk.limit(f.limit).offset(f.offset)
+    if not (f.customer or f.project):
+        return list(s.scalars(walk))
+    # 1. the newest guarantees of the date range, up to the day of the _WALK_BUDGET-th
+    dates_only = GuaranteeFilter(date_from=f.date_from, date_to=f.date_to)
+    edge = s.scalar(
+        _filtered(s, select(col(Guarantee.contract_date)), dates_only)
+        .order_by(*newest)
+        .offset(_WALK_BUDGET - 1)
+        .limit(1)
+    )
+    if edge is None:  # the range holds fewer: walk it all
+        return list(s.scalars(walk))
+    ids = list(s.scalars(walk.where(col(Guarantee.contract_date) >= edge)))
+    if len(ids) == f.limit:
+        return ids
+    # 2. walk on when, at the rate found, a page is near
+    if ids and _WALK_BUDGET * (f.offset + f.limit) <= _WALK_MAX * (f.offset + len(ids)):
+        return list(s.scalars(walk))
+    # 3. all the guarantees of a few customers
     if m.ids is not None and f.offset + f.limit <= _PLAN_CAP:
         keys = select(col(Guarantee.id), col(Guarantee.contract_date))
-        capped = _filtered(s, keys, f, m).limit(_PLAN_CAP + 1).subquery()
+        capped = _filtered(s, keys, f, m, keys="customers").limit(_PLAN_CAP + 1).subquery()
         counted = select(capped, func.count().over().label("n")).subquery()
         rows = s.execute(
             select(counted.c.id, counted.c.n)
@@ -745,8 +779,7 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
         ).all()
         if not rows or rows[0].n <= _PLAN_CAP:  # every match was read: the page is exact
             return [r.id for r in rows]
-    stmt = _filtered(s, select(col(Guarantee.id)), f, m, walk=True).order_by(*newest)
-    return list(s.scalars(stmt.limit(f.limit).offset(f.offset)))
+    return list(s.scalars(walk))
 
 
 def search_guarantees(db: Database, f: GuaranteeFilter) -> list[GuaranteeView]:

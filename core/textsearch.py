@@ -15,18 +15,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import column, func, literal_column, or_, select, table, text
+from sqlalchemy import column, func, literal_column, or_, select, table
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from core.models import Customer, Guarantee
 
 MIN_INDEXED = 3  # a trigram index finds texts of at least three characters
 
-# 工事名 matching more guarantees than this are checked row by row while the page is
-# walked (a broad text such as 道路改良 matches a tenth of the book) instead of listed.
+# How many guarantees a 工事名 text may match to be looked up by their ids; on SQLite, up to
+# SOME_PROJECTS are checked against the set of their ids; more (道路改良 matches a tenth of
+# the book) are checked row by row while the page is walked.
 FEW_PROJECTS = 1000
+SOME_PROJECTS = 20_000
 
 _FTS = table("customer_fts", column("rowid"), column("kana"), column("customer_fts"))
+_PROJECTS = table("guarantee_fts", column("rowid"), column("guarantee_fts"))
 _NO_SPACE_KANA = func.replace(col(Customer.kana), literal_column("'\u3000'"), literal_column("''"))
 
 
@@ -68,17 +72,35 @@ def customers_containing(s: Session, name: str, kana: str | None = None) -> list
 
 
 def project_condition(s: Session, needle: str) -> Any:
-    """The condition on ``guarantee`` that its 工事名 contains ``needle``."""
-    if not _sqlite(s):  # the planner weighs the trigram index against checking each row
-        return col(Guarantee.project_name).like(like_pattern(needle), escape="\\")
-    per_row = func.instr(col(Guarantee.project_name), needle) > 0
-    if len(needle) < MIN_INDEXED:
+    """The condition on ``guarantee`` that its 工事名 contains ``needle``: the matching ids
+    when there are few; else a check of each guarantee that passes the other conditions
+    (the 工事名 is read by id, so walking an index that holds the other columns reads no row
+    it rejects), or on SQLite, for a text matching some thousands, the set of their ids."""
+    mine = aliased(Guarantee, name="project_of")
+    text_of = select(col(mine.project_name)).where(col(mine.id) == col(Guarantee.id))
+    if _sqlite(s):
+        per_row = func.instr(text_of.scalar_subquery(), needle) > 0
+        if len(needle) < MIN_INDEXED:
+            return per_row
+        fts = select(_PROJECTS.c.rowid).where(
+            _PROJECTS.c.guarantee_fts.match(_phrase("project_name", needle))
+        )
+        ids = list(s.scalars(fts.limit(FEW_PROJECTS + 1)))
+        if len(ids) <= FEW_PROJECTS:
+            return col(Guarantee.id).in_(ids)
+        some = s.scalar(select(func.count()).select_from(fts.limit(SOME_PROJECTS + 1).subquery()))
+        if some is not None and some <= SOME_PROJECTS:  # "+ 0": checked, not walked
+            return (col(Guarantee.id) + 0).in_(fts)
+        return per_row
+    pattern = like_pattern(needle)
+    per_row = text_of.scalar_subquery().like(pattern, escape="\\")
+    if len(needle) < MIN_INDEXED:  # no trigram: finding even a few would read every row
         return per_row
     ids = list(
         s.scalars(
-            text(
-                "SELECT rowid FROM guarantee_fts WHERE guarantee_fts MATCH :q LIMIT :n"
-            ).bindparams(q=_phrase("project_name", needle), n=FEW_PROJECTS + 1)
+            select(col(Guarantee.id))
+            .where(col(Guarantee.project_name).like(pattern, escape="\\"))
+            .limit(FEW_PROJECTS + 1)
         )
     )
     return col(Guarantee.id).in_(ids) if len(ids) <= FEW_PROJECTS else per_row

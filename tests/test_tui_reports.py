@@ -205,7 +205,8 @@ def test_snapshot_report(snap_compare: Any, report_db: str) -> None:
         screen.query_one("#r-from", Input).value = "R8.1"
         screen.query_one("#r-to", Input).value = "R8.3"
         status = screen.query_one("#report-status", Label)
-        await wait_for(pilot, lambda: "令和8年1月〜" in str(status.render()), status)
+        await wait_for(pilot, lambda: "令和8年1月〜令和8年3月" in str(status.render()), status)
+        await wait_for(pilot, lambda: len(screen.shares) == 3)
         await _settle(pilot)
 
     assert snap_compare(make_app(report_db), terminal_size=SIZE, run_before=open_it)
