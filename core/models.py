@@ -92,9 +92,10 @@ class Guarantee(SQLModel, table=True):
 
     __table_args__ = (
         # Pages are ordered by (contract_date, id); every other filtered column rides along
-        # so that filters are checked inside the index while walking it in date order, or
-        # while reading a few customers' guarantees (core.services._page_ids). The text
-        # indexes on 工事名 are outside the models (core.textsearch, migration 0006).
+        # so that filters are checked inside the index while walking it in date order (type
+        # and status need no index of their own), or while reading a few customers'
+        # guarantees (core.services._page_ids). The text indexes on 工事名 are outside the
+        # models (core.textsearch, migration 0006).
         Index(
             "ix_guarantee_date_cover",
             *("contract_date", "id", "customer_id", "orderer_id", "amount", "type", "status"),
@@ -104,8 +105,6 @@ class Guarantee(SQLModel, table=True):
             *("customer_id", "contract_date", "id", "orderer_id", "amount", "type", "status"),
         ),
         Index("ix_guarantee_orderer_date", "orderer_id", "contract_date"),
-        Index("ix_guarantee_type_date", "type", "contract_date"),
-        Index("ix_guarantee_status_date", "status", "contract_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session, col
 
 from core import dates
@@ -661,10 +661,9 @@ def parse_filter(
 # 3. else, for a few matching customers, reading all their guarantees through
 #    (customer_id, contract_date, …) and sorting those that pass — exact unless more than
 #    _PLAN_CAP do; otherwise walking on.
-# Walking, "+ 0" keeps the planners off the per-customer index and "|| ''" off the
-# (type, date) and (status, date) ones, which would read each row to check the rest;
-# "IS TRUE" has PostgreSQL hash many matching customers once, as SQLite does, instead of
-# joining them in a nested loop.
+# Walking, "+ 0" keeps the planners off the per-customer index; "IS TRUE" has PostgreSQL
+# hash many matching customers once, as SQLite does, instead of joining them in a nested
+# loop.
 _FEW_CUSTOMERS = 2000
 _WALK_BUDGET = 5000
 _WALK_MAX = 40_000
@@ -673,19 +672,29 @@ _PLAN_CAP = 20_000
 
 @dataclass(frozen=True)
 class _Matches:
-    """The text filters resolved once: the matching customers (``ids`` when few, else None;
-    ``query`` selects them all) and the 工事名 condition (core.textsearch)."""
+    """The text filters resolved once (core.textsearch): the matching customers (``ids``
+    when few, else None; ``query`` selects them all) and the guarantees whose 工事名 matches
+    (``projects``: a list or a select of their ids; None: check each row)."""
 
     ids: list[int] | None = None
     query: Any = None
-    project: Any = None
+    projects: Any = None
+    orderers: list[int] | None = None
+
+
+def _ids(ids: list[int]) -> Any:
+    """A list of ids for ``in_``, written into the statement: a thousand bound parameters
+    cost PostgreSQL several milliseconds to receive."""
+    return bindparam("ids", ids, expanding=True, literal_execute=True, unique=True)
 
 
 def _matches(s: Session, f: GuaranteeFilter) -> _Matches:
     from core import textsearch
     from core.customers import kana_query
 
-    query = project = ids = None
+    query = projects = ids = orderers = None
+    if f.orderer:
+        orderers = search_orderer_ids(s, f.orderer)
     if f.customer:
         text = f.customer
         parts = textsearch.customers_containing(s, text, kana_query(text))
@@ -698,8 +707,8 @@ def _matches(s: Session, f: GuaranteeFilter) -> _Matches:
         if len(ids) > _FEW_CUSTOMERS:
             ids = None
     if f.project:
-        project = textsearch.project_condition(s, f.project)
-    return _Matches(ids, query, project)
+        projects = textsearch.project_ids(s, f.project)
+    return _Matches(ids, query, projects, orderers)
 
 
 def _filtered(
@@ -708,11 +717,12 @@ def _filtered(
     f: GuaranteeFilter,
     matches: _Matches | None = None,
     *,
-    keys: str | None = None,
+    walk: bool = False,
+    rows: bool = True,
 ) -> Any:
-    """``stmt`` with every filter applied; conditions touch only the guarantee table.
-    ``keys``: for a statement on the covering indexes, "walk" (in date order) or
-    "customers" (a few customers' guarantees); None leaves the choice to the planner."""
+    """``stmt`` with every filter applied; conditions touch only the guarantee table. A few
+    matching customers are looked up by the per-customer index unless ``walk``; ``rows``
+    False leaves out a 工事名 check that reads each row (the caller makes it)."""
     if f.date_from:
         stmt = stmt.where(col(Guarantee.contract_date) >= f.date_from)
     if f.date_to:
@@ -722,23 +732,28 @@ def _filtered(
     if f.max_amount is not None:
         stmt = stmt.where(col(Guarantee.amount) <= f.max_amount)
     if f.type:
-        column = col(Guarantee.type) + "" if keys else col(Guarantee.type)
-        stmt = stmt.where(column == f.type.value)
+        stmt = stmt.where(col(Guarantee.type) == f.type.value)
     if f.status:
-        column = col(Guarantee.status) + "" if keys else col(Guarantee.status)
-        stmt = stmt.where(column == f.status.value)
-    if f.orderer:
-        stmt = stmt.where(col(Guarantee.orderer_id).in_(search_orderer_ids(s, f.orderer)))
-    if f.customer or f.project:
+        stmt = stmt.where(col(Guarantee.status) == f.status.value)
+    if f.orderer or f.customer or f.project:
         m = matches or _matches(s, f)
+    if f.orderer:
+        stmt = stmt.where(col(Guarantee.orderer_id).in_(m.orderers))
+    if f.customer or f.project:
         customer = col(Guarantee.customer_id)
         if f.customer and m.ids is not None:
-            column = customer + 0 if keys == "walk" else customer
-            stmt = stmt.where(column.in_(m.ids))
+            column = customer + 0 if walk else customer
+            stmt = stmt.where(column.in_(_ids(m.ids)))
         elif f.customer:
             stmt = stmt.where((customer + 0).in_(m.query).is_(True))
-        if f.project:  # last: it may read the row
-            stmt = stmt.where(m.project)
+        if f.project and isinstance(m.projects, list):
+            stmt = stmt.where(col(Guarantee.id).in_(_ids(m.projects)))
+        elif f.project and m.projects is not None:  # "+ 0": a set to check, not to walk
+            stmt = stmt.where((col(Guarantee.id) + 0).in_(m.projects))
+        elif f.project and rows:  # last: it reads the row
+            from core.textsearch import project_contains
+
+            stmt = stmt.where(project_contains(s, col(Guarantee.id), f.project))
     return stmt
 
 
@@ -746,10 +761,10 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
     """The ids of the page, newest 契約締結日 first."""
     m = _matches(s, f)
     newest = (col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
-    walk = _filtered(s, select(col(Guarantee.id)), f, m, keys="walk").order_by(*newest)
-    walk = walk.limit(f.limit).offset(f.offset)
+    walked = _filtered(s, select(col(Guarantee.id)), f, m, walk=True).order_by(*newest)
+    walked = walked.limit(f.limit).offset(f.offset)
     if not (f.customer or f.project):
-        return list(s.scalars(walk))
+        return list(s.scalars(walked))
     # 1. the newest guarantees of the date range, up to the day of the _WALK_BUDGET-th
     dates_only = GuaranteeFilter(date_from=f.date_from, date_to=f.date_to)
     edge = s.scalar(
@@ -759,27 +774,39 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
         .limit(1)
     )
     if edge is None:  # the range holds fewer: walk it all
-        return list(s.scalars(walk))
-    ids = list(s.scalars(walk.where(col(Guarantee.contract_date) >= edge)))
+        return list(s.scalars(walked))
+    window = dataclasses.replace(f, date_from=edge)  # one bound: the index range ends there
+    near = _filtered(s, select(col(Guarantee.id)), window, m, walk=True).order_by(*newest)
+    ids = list(s.scalars(near.limit(f.limit).offset(f.offset)))
     if len(ids) == f.limit:
         return ids
     # 2. walk on when, at the rate found, a page is near
     if ids and _WALK_BUDGET * (f.offset + f.limit) <= _WALK_MAX * (f.offset + len(ids)):
-        return list(s.scalars(walk))
-    # 3. all the guarantees of a few customers
+        return list(s.scalars(walked))
+    # 3. all the guarantees of a few customers, sorted; a 工事名 to check row by row is
+    # checked on them in that order (the rows come out of the sorted subquery in order),
+    # until the page is full
     if m.ids is not None and f.offset + f.limit <= _PLAN_CAP:
         keys = select(col(Guarantee.id), col(Guarantee.contract_date))
-        capped = _filtered(s, keys, f, m, keys="customers").limit(_PLAN_CAP + 1).subquery()
-        counted = select(capped, func.count().over().label("n")).subquery()
-        rows = s.execute(
-            select(counted.c.id, counted.c.n)
-            .order_by(counted.c.contract_date.desc(), counted.c.id.desc())
-            .limit(f.limit)
-            .offset(f.offset)
-        ).all()
-        if not rows or rows[0].n <= _PLAN_CAP:  # every match was read: the page is exact
-            return [r.id for r in rows]
-    return list(s.scalars(walk))
+        theirs = _filtered(s, keys, f, m, rows=False)
+        capped = theirs.limit(_PLAN_CAP + 1).subquery()
+        ordered = (
+            select(capped, func.count().over().label("n"))
+            .order_by(capped.c.contract_date.desc(), capped.c.id.desc())
+            .limit(_PLAN_CAP + 1)
+            .subquery()
+        )
+        page = select(ordered.c.id, ordered.c.n)
+        if f.project and m.projects is None:
+            from core.textsearch import project_contains
+
+            page = page.where(project_contains(s, ordered.c.id, f.project))
+        found = s.execute(page.limit(f.limit).offset(f.offset)).all()
+        # how many candidates there were (counted again only when none is on the page)
+        n = found[0].n if found else s.scalar(select(func.count()).select_from(capped))
+        if (n or 0) <= _PLAN_CAP:  # every candidate was read: the page is exact
+            return [r.id for r in found]
+    return list(s.scalars(walked))
 
 
 def search_guarantees(db: Database, f: GuaranteeFilter) -> list[GuaranteeView]:

@@ -23,13 +23,16 @@ from core.models import Customer, Guarantee
 
 MIN_INDEXED = 3  # a trigram index finds texts of at least three characters
 
-# How many guarantees a 工事名 text may match to be looked up by their ids; on SQLite, up to
-# SOME_PROJECTS are checked against the set of their ids; more (道路改良 matches a tenth of
-# the book) are checked row by row while the page is walked.
+# A 工事名 text matching up to FEW_PROJECTS guarantees is looked up by their ids; on SQLite,
+# up to SOME_PROJECTS are checked against the set of their ids; more (道路改良 matches a
+# tenth of the book) are checked row by row.
 FEW_PROJECTS = 1000
 SOME_PROJECTS = 20_000
 
-_FTS = table("customer_fts", column("rowid"), column("kana"), column("customer_fts"))
+_CUSTOMERS = table("customer_fts", column("rowid"), column("customer_fts"))
+# customer_fts's own copy of the texts (FTS5 keeps a table's content in "<name>_content",
+# columns c0, c1, …): the narrowest rows to read through for a text too short for trigrams
+_CUSTOMER_TEXTS = table("customer_fts_content", column("id"), column("c0"), column("c1"))
 _PROJECTS = table("guarantee_fts", column("rowid"), column("guarantee_fts"))
 _NO_SPACE_KANA = func.replace(col(Customer.kana), literal_column("'\u3000'"), literal_column("''"))
 
@@ -58,49 +61,52 @@ def customers_containing(s: Session, name: str, kana: str | None = None) -> list
         if kana:
             match.append(_NO_SPACE_KANA.like(like_pattern(kana), escape="\\"))
         return [select(col(Customer.id)).where(or_(*match))]
-    phrases = [_phrase("name", name)] if len(name) >= MIN_INDEXED else []
-    if kana and len(kana) >= MIN_INDEXED:
-        phrases.append(_phrase("kana", kana))
+    texts = {"name": name, "kana": kana or ""}
+    phrases = [_phrase(c, t) for c, t in texts.items() if len(t) >= MIN_INDEXED]
+    short = [
+        func.instr(_CUSTOMER_TEXTS.c[c], t) > 0
+        for c, t in zip(("c0", "c1"), texts.values(), strict=True)
+        if 0 < len(t) < MIN_INDEXED
+    ]
     parts = []
     if phrases:
-        parts.append(select(_FTS.c.rowid).where(_FTS.c.customer_fts.match(" OR ".join(phrases))))
-    if len(name) < MIN_INDEXED:  # read through the index on 商号 (narrower than the rows)
-        parts.append(select(col(Customer.id)).where(func.instr(col(Customer.name), name) > 0))
-    if kana and len(kana) < MIN_INDEXED:  # customer_fts holds the カナ without spaces
-        parts.append(select(_FTS.c.rowid).where(func.instr(_FTS.c.kana, kana) > 0))
+        match = _CUSTOMERS.c.customer_fts.match(" OR ".join(phrases))
+        parts.append(select(_CUSTOMERS.c.rowid).where(match))
+    if short:
+        parts.append(select(_CUSTOMER_TEXTS.c.id).where(or_(*short)))
     return parts
 
 
-def project_condition(s: Session, needle: str) -> Any:
-    """The condition on ``guarantee`` that its 工事名 contains ``needle``: the matching ids
-    when there are few; else a check of each guarantee that passes the other conditions
-    (the 工事名 is read by id, so walking an index that holds the other columns reads no row
-    it rejects), or on SQLite, for a text matching some thousands, the set of their ids."""
-    mine = aliased(Guarantee, name="project_of")
-    text_of = select(col(mine.project_name)).where(col(mine.id) == col(Guarantee.id))
+def project_ids(s: Session, needle: str) -> Any:
+    """The guarantees whose 工事名 contains ``needle``, when they are not too many to be
+    checked by id: a list (at most FEW_PROJECTS), on SQLite a select (at most
+    SOME_PROJECTS), or None — then :func:`project_contains` checks each row."""
+    if len(needle) < MIN_INDEXED:  # no trigram: finding even a few would read every row
+        return None
     if _sqlite(s):
-        per_row = func.instr(text_of.scalar_subquery(), needle) > 0
-        if len(needle) < MIN_INDEXED:
-            return per_row
-        fts = select(_PROJECTS.c.rowid).where(
+        query = select(_PROJECTS.c.rowid).where(
             _PROJECTS.c.guarantee_fts.match(_phrase("project_name", needle))
         )
-        ids = list(s.scalars(fts.limit(FEW_PROJECTS + 1)))
-        if len(ids) <= FEW_PROJECTS:
-            return col(Guarantee.id).in_(ids)
-        some = s.scalar(select(func.count()).select_from(fts.limit(SOME_PROJECTS + 1).subquery()))
-        if some is not None and some <= SOME_PROJECTS:  # "+ 0": checked, not walked
-            return (col(Guarantee.id) + 0).in_(fts)
-        return per_row
-    pattern = like_pattern(needle)
-    per_row = text_of.scalar_subquery().like(pattern, escape="\\")
-    if len(needle) < MIN_INDEXED:  # no trigram: finding even a few would read every row
-        return per_row
-    ids = list(
-        s.scalars(
-            select(col(Guarantee.id))
-            .where(col(Guarantee.project_name).like(pattern, escape="\\"))
-            .limit(FEW_PROJECTS + 1)
+    else:
+        query = select(col(Guarantee.id)).where(
+            col(Guarantee.project_name).like(like_pattern(needle), escape="\\")
         )
-    )
-    return col(Guarantee.id).in_(ids) if len(ids) <= FEW_PROJECTS else per_row
+    ids = list(s.scalars(query.limit(FEW_PROJECTS + 1)))
+    if len(ids) <= FEW_PROJECTS:
+        return ids
+    if _sqlite(s):
+        some = select(func.count()).select_from(query.limit(SOME_PROJECTS + 1).subquery())
+        if (s.scalar(some) or 0) <= SOME_PROJECTS:
+            return query
+    return None
+
+
+def project_contains(s: Session, guarantee_id: Any, needle: str) -> Any:
+    """The condition that the 工事名 of the guarantee ``guarantee_id`` (a column) contains
+    ``needle``, read by id: a statement walking an index that holds the other filtered
+    columns reads the row only for the guarantees that passed them."""
+    mine = aliased(Guarantee, name="project_of")
+    text = select(col(mine.project_name)).where(col(mine.id) == guarantee_id).scalar_subquery()
+    if _sqlite(s):
+        return func.instr(text, needle) > 0
+    return text.like(like_pattern(needle), escape="\\")

@@ -92,6 +92,8 @@ def upgrade() -> None:
     with op.batch_alter_table('guarantee', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_guarantee_customer_date'))
         batch_op.drop_index(batch_op.f('ix_guarantee_date_cover'))
+        batch_op.drop_index(batch_op.f('ix_guarantee_status_date'))
+        batch_op.drop_index(batch_op.f('ix_guarantee_type_date'))
         batch_op.create_index('ix_guarantee_date_cover', ['contract_date', 'id', 'customer_id', 'orderer_id', 'amount', 'type', 'status'], unique=False)
         batch_op.create_index('ix_guarantee_customer_cover', ['customer_id', 'contract_date', 'id', 'orderer_id', 'amount', 'type', 'status'], unique=False)
 
@@ -116,5 +118,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_guarantee_date_cover')
         batch_op.create_index(batch_op.f('ix_guarantee_date_cover'), ['contract_date', 'id', 'amount', 'type', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_guarantee_customer_date'), ['customer_id', 'contract_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_guarantee_type_date'), ['type', 'contract_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_guarantee_status_date'), ['status', 'contract_date'], unique=False)
 
     # ### end Alembic commands ###
