@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session, col
 
 from core import dates
@@ -652,19 +652,21 @@ def parse_filter(
 
 # A page is found in two steps: the ids, from the guarantee table alone (its covering
 # indexes hold every filtered column, so no row is read to reject one), then those rows with
-# their names. With a text filter, planners cannot tell how many rows match, so the ids are
-# looked for in up to three ways (measured with bench/search.py):
-# 1. walking the newest _WALK_BUDGET guarantees of the date range in date order: a page
-#    found among them is the page (most texts match densely: "阿蘇", "建設", "工事");
+# their names. The ids are found walking an index in date order (the date index, or the
+# orderer's), checking the other filters on the way — unless the customer text matches a
+# few customers (up to _FEW_CUSTOMERS). Planners cannot tell how many of their guarantees
+# pass the other filters, so then (measured with bench/search.py):
+# 1. walk the newest _WALK_BUDGET guarantees of the date range: a page found among them is
+#    the page (a 商号 text often matches densely: "阿蘇", "田中");
 # 2. if matches were found there but not a page, and at that rate a page lies within
-#    _WALK_MAX, walking on;
-# 3. else, for a few matching customers, reading all their guarantees through
-#    (customer_id, contract_date, …) and sorting those that pass — exact unless more than
-#    _PLAN_CAP do; otherwise walking on.
+#    _WALK_MAX, walk on;
+# 3. else read all the guarantees of those customers through (customer_id, contract_date,
+#    …) and sort those that pass — exact unless more than _PLAN_CAP do; else walk on.
 # Walking, "+ 0" keeps the planners off the per-customer index; "IS TRUE" has PostgreSQL
 # hash many matching customers once, as SQLite does, instead of joining them in a nested
 # loop.
 _FEW_CUSTOMERS = 2000
+_FEW_ORDERERS = 20
 _WALK_BUDGET = 5000
 _WALK_MAX = 40_000
 _PLAN_CAP = 20_000
@@ -696,11 +698,11 @@ def _matches(s: Session, f: GuaranteeFilter) -> _Matches:
     if f.orderer:
         orderers = search_orderer_ids(s, f.orderer)
     if f.customer:
-        text = f.customer
-        parts = textsearch.customers_containing(s, text, kana_query(text))
-        parts.append(select(col(Customer.id)).where(col(Customer.enet_id) == text))
-        if text.isdigit():
-            parts.append(select(col(Customer.id)).where(col(Customer.id) == int(text)))
+        typed = f.customer
+        parts = textsearch.customers_containing(s, typed, kana_query(typed))
+        parts.append(select(col(Customer.id)).where(col(Customer.enet_id) == typed))
+        if typed.isdigit():
+            parts.append(select(col(Customer.id)).where(col(Customer.id) == int(typed)))
         found = (parts[0] if len(parts) == 1 else parts[0].union_all(*parts[1:])).subquery()
         query = select(found.c[0])
         ids = list(dict.fromkeys(s.scalars(query.limit(_FEW_CUSTOMERS + 1))))
@@ -763,8 +765,11 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
     newest = (col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
     walked = _filtered(s, select(col(Guarantee.id)), f, m, walk=True).order_by(*newest)
     walked = walked.limit(f.limit).offset(f.offset)
-    if not (f.customer or f.project):
+    if m.ids is None:  # no customer text, or one matching many customers
         return list(s.scalars(walked))
+    if m.orderers is not None and len(m.orderers) <= _FEW_ORDERERS:  # (orderer, date) index
+        by_orderer = _filtered(s, select(col(Guarantee.id)), f, m).order_by(*newest)
+        return list(s.scalars(by_orderer.limit(f.limit).offset(f.offset)))
     # 1. the newest guarantees of the date range, up to the day of the _WALK_BUDGET-th
     dates_only = GuaranteeFilter(date_from=f.date_from, date_to=f.date_to)
     edge = s.scalar(
@@ -786,7 +791,7 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
     # 3. all the guarantees of a few customers, sorted; a 工事名 to check row by row is
     # checked on them in that order (the rows come out of the sorted subquery in order),
     # until the page is full
-    if m.ids is not None and f.offset + f.limit <= _PLAN_CAP:
+    if f.offset + f.limit <= _PLAN_CAP:
         keys = select(col(Guarantee.id), col(Guarantee.contract_date))
         theirs = _filtered(s, keys, f, m, rows=False)
         capped = theirs.limit(_PLAN_CAP + 1).subquery()
@@ -809,8 +814,16 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
     return list(s.scalars(walked))
 
 
+def _no_jit(s: Session) -> None:
+    """PostgreSQL compiles a statement it expects to be costly (JIT) before running it: 50 to
+    100 ms, more than a page takes; these statements stop at a page, long before."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SET LOCAL jit = off"))
+
+
 def search_guarantees(db: Database, f: GuaranteeFilter) -> list[GuaranteeView]:
     with db.reader() as s:
+        _no_jit(s)
         ids = _page_ids(s, f)
         if not ids:
             return []
@@ -826,6 +839,7 @@ def search_guarantees(db: Database, f: GuaranteeFilter) -> list[GuaranteeView]:
 
 def count_guarantees(db: Database, f: GuaranteeFilter) -> int:
     with db.reader() as s:
+        _no_jit(s)
         stmt = _filtered(s, select(func.count()).select_from(Guarantee), f)
         return int(s.scalar(stmt) or 0)
 

@@ -146,3 +146,131 @@ def test_list_command_json(
     assert human.code == 0 and "条件に合う保証はありません" in human.out
     bad = cli(capsys, "guarantee", "list", "--from", "令和元年4月30日")
     assert bad.code == 1 and "令和元年4月30日" in bad.err
+
+
+# --- 工事名 and 商号カナ; the same substring semantics on both backends -------------------
+
+
+def test_project_filter(env_db: Database, book: list[services.GuaranteeView]) -> None:
+    assert numbers(run(env_db, project="工事1")) == {
+        g.guarantee_number for g in book if "工事1" in g.project_name
+    }
+    got = run(env_db, project="工事2", customer="阿蘇", type="契約")
+    expected = {
+        g.guarantee_number
+        for g in book
+        if "工事2" in g.project_name and g.customer == "有限会社阿蘇組" and g.type == "契約"
+    }
+    assert expected and numbers(got) == expected
+    assert run(env_db, project="存在しない工事") == []
+    assert services.count_guarantees(env_db, services.parse_filter(project="工事2")) == len(
+        [g for g in book if "工事2" in g.project_name]
+    )
+
+
+def test_customer_text_matches_the_kana(env_db: Database) -> None:
+    higo = services.add_customer(env_db, name="株式会社肥後建設", kana="ヒゴ　ケンセツ", operator="t")
+    aso = services.add_customer(env_db, name="有限会社阿蘇組", kana="あそぐみ", operator="t")
+    g1 = make_guarantee(env_db, higo.id).guarantee_number
+    g2 = make_guarantee(env_db, aso.id).guarantee_number
+    for typed, expected in [
+        ("ひごけんせつ", {g1}),  # hiragana typed, katakana stored, its space ignored
+        ("ヒゴケン", {g1}),
+        ("ｹﾝｾﾂ", {g1}),  # half-width
+        ("ひご けん", {g1}),
+        ("あそ", {g2}),  # two characters: no trigram
+        ("ぐ", {g2}),
+        ("アソグミ", {g2}),
+        ("そぐみ", {g2}),
+        ("ひごあそ", set()),
+        ("肥後", {g1}),  # the 商号 still
+    ]:
+        assert numbers(run(env_db, customer=typed)) == expected, typed
+
+
+NAMES = ["ＡＢＣ建設", "abc建設", "ABC土木", "50%組", "a_b工務店", "axb工務店", 'x"y組', "c\\d組", "組"]
+NEEDLES = [
+    "組",
+    "建設",
+    "50",
+    "%",
+    "_",
+    "\\",
+    '"',
+    "%組",
+    "50%",
+    "a_b",
+    "x_b",
+    "abc",
+    "ABC",
+    "ＡＢＣ",
+    "c\\d",
+    'x"y',
+    "BC土",
+    "工務店",
+    "ab",
+    "a%",
+]
+
+
+@pytest.fixture
+def odd_book(env_db: Database) -> dict[str, str]:
+    """A guarantee per odd name, its 工事名 the same text: number → text."""
+    made = {}
+    for name in NAMES:
+        c = services.add_customer(env_db, name=name, operator="t", confirmed=True)
+        g = make_guarantee(env_db, c.id, project=f"{name}の工事")
+        made[g.guarantee_number] = name
+    return made
+
+
+@pytest.mark.parametrize("needle", NEEDLES)
+def test_text_is_matched_as_typed(env_db: Database, odd_book: dict[str, str], needle: str) -> None:
+    """Exactly Python's ``in`` on both backends, however short the text (trigram indexes
+    need three characters): letter case and width as typed, %, _, \\ and " literal."""
+    expected = {n for n, text in odd_book.items() if needle in text}
+    assert numbers(run(env_db, customer=needle)) == expected
+    assert numbers(run(env_db, project=needle)) == expected
+    f = services.parse_filter(project=needle, customer=needle)
+    assert services.count_guarantees(env_db, f) == len(expected)
+
+
+def test_text_indexes_follow_edits(env_db: Database) -> None:
+    """The FTS5 tables (SQLite, kept by triggers) and the trigram indexes follow a customer
+    edit and a 工事名 corrected before the first issue."""
+    from core.certificates import correct_record
+    from core.customers import edit_customer
+
+    c = services.add_customer(env_db, name="株式会社球磨技建", kana="クマギケン", operator="t")
+    g = make_guarantee(env_db, c.id, project="球磨川護岸災害復旧工事").guarantee_number
+    assert numbers(run(env_db, customer="球磨技建")) == {g}
+    edit_customer(env_db, str(c.id), {"name": "株式会社人吉技建", "kana": "ひとよし　ぎけん"}, operator="t")
+    assert run(env_db, customer="球磨技建") == [] and run(env_db, customer="くまぎけん") == []
+    assert numbers(run(env_db, customer="人吉技建")) == {g}
+    assert numbers(run(env_db, customer="ひとよしぎ")) == {g}
+    assert numbers(run(env_db, project="護岸災害")) == {g}
+    correct_record(env_db, g, {"project": "人吉市道 舗装修繕工事"}, operator="t")
+    assert run(env_db, project="護岸災害") == [] and run(env_db, project="球磨川") == []
+    assert numbers(run(env_db, project="舗装修繕")) == {g}
+    assert numbers(run(env_db, project="人吉市道 舗装", customer="人吉")) == {g}
+
+
+def test_text_search_tables_stay_in_step(env_db: Database) -> None:
+    """Rows written or removed by SQL (a data fix, a delete) are found or forgotten too."""
+    from sqlalchemy import delete, update
+
+    from core.models import Customer, Guarantee
+
+    c = services.add_customer(env_db, name="株式会社八代建設", kana="ヤツシロケンセツ", operator="t")
+    g = make_guarantee(env_db, c.id, project="八代港臨港道路工事").guarantee_number
+    with env_db.session() as s:
+        s.execute(update(Customer).where(Customer.id == c.id).values(name="株式会社氷川建設"))
+        s.execute(update(Guarantee).where(Guarantee.number == g).values(project_name="氷川堤防"))
+    assert numbers(run(env_db, customer="氷川建")) == {g} and run(env_db, customer="八代建") == []
+    assert numbers(run(env_db, project="氷川堤")) == {g} and run(env_db, project="臨港道") == []
+    assert numbers(run(env_db, customer="やつしろけん")) == {g}
+    with env_db.session() as s:
+        s.execute(delete(Guarantee).where(Guarantee.number == g))
+        s.execute(delete(Customer).where(Customer.id == c.id))
+    assert run(env_db, project="氷川堤") == [] and run(env_db, customer="氷川建") == []
+    assert run(env_db, customer="やつしろけん") == []

@@ -199,10 +199,20 @@ def register(sub: Any) -> None:
         "monthly",
         help="契約締結日の月ごとの件数・保証金額・電子利用率（発注者・種別・受注者別）",
         description="契約締結日の月ごとに、件数・保証金額合計・電子件数・電子利用率・取消・"
-        "完了/解約を集計します。件数・金額・電子件数は取消を除きます。",
+        "完了・解約を集計します。件数・金額・電子件数は取消を除きます。",
     )
-    p.add_argument("--from", dest="date_from", help="最初の月（例: 2026-04 / R8.4 / 令和8年4月）")
-    p.add_argument("--to", dest="date_to", help="最後の月（省略時は最初の月から12か月）")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="MONTH",
+        help="最初の月（例: 2026-04 / R8.4 / 令和8年4月）",
+    )
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        metavar="MONTH",
+        help="最後の月（省略時は --from から12か月。両方省略で今月までの12か月）",
+    )
     p.add_argument(
         "--by",
         choices=list(GROUPINGS),
