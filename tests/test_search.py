@@ -148,6 +148,19 @@ def test_list_command_json(
     assert bad.code == 1 and "令和元年4月30日" in bad.err
 
 
+def test_list_command_project(
+    env_db: Database, book: list[services.GuaranteeView], capsys: pytest.CaptureFixture[str]
+) -> None:
+    r = cli(capsys, "guarantee", "list", "--project", "工事2", "--customer", "佐賀", "--json")
+    assert r.code == 0, r.err
+    assert {g["guarantee_number"] for g in r.json} == {
+        g.guarantee_number
+        for g in book
+        if "工事2" in g.project_name and g.customer == "佐賀土木株式会社"
+    }
+    assert all("工事2" in g["project_name"] for g in r.json)
+
+
 # --- 工事名 and 商号カナ; the same substring semantics on both backends -------------------
 
 
@@ -155,11 +168,11 @@ def test_project_filter(env_db: Database, book: list[services.GuaranteeView]) ->
     assert numbers(run(env_db, project="工事1")) == {
         g.guarantee_number for g in book if "工事1" in g.project_name
     }
-    got = run(env_db, project="工事2", customer="阿蘇", type="契約")
+    got = run(env_db, project="工事1", customer="阿蘇", type="契約")
     expected = {
         g.guarantee_number
         for g in book
-        if "工事2" in g.project_name and g.customer == "有限会社阿蘇組" and g.type == "契約"
+        if "工事1" in g.project_name and g.customer == "有限会社阿蘇組" and g.type == "契約"
     }
     assert expected and numbers(got) == expected
     assert run(env_db, project="存在しない工事") == []
@@ -169,7 +182,9 @@ def test_project_filter(env_db: Database, book: list[services.GuaranteeView]) ->
 
 
 def test_customer_text_matches_the_kana(env_db: Database) -> None:
-    higo = services.add_customer(env_db, name="株式会社肥後建設", kana="ヒゴ　ケンセツ", operator="t")
+    higo = services.add_customer(
+        env_db, name="株式会社肥後建設", kana="ヒゴ　ケンセツ", operator="t"
+    )
     aso = services.add_customer(env_db, name="有限会社阿蘇組", kana="あそぐみ", operator="t")
     g1 = make_guarantee(env_db, higo.id).guarantee_number
     g2 = make_guarantee(env_db, aso.id).guarantee_number
@@ -188,7 +203,17 @@ def test_customer_text_matches_the_kana(env_db: Database) -> None:
         assert numbers(run(env_db, customer=typed)) == expected, typed
 
 
-NAMES = ["ＡＢＣ建設", "abc建設", "ABC土木", "50%組", "a_b工務店", "axb工務店", 'x"y組', "c\\d組", "組"]
+NAMES = [
+    "ＡＢＣ建設",
+    "abc建設",
+    "ABC土木",
+    "50%組",
+    "a_b工務店",
+    "axb工務店",
+    'x"y組',
+    "c\\d組",
+    "組",
+]
 NEEDLES = [
     "組",
     "建設",
@@ -244,7 +269,9 @@ def test_text_indexes_follow_edits(env_db: Database) -> None:
     c = services.add_customer(env_db, name="株式会社球磨技建", kana="クマギケン", operator="t")
     g = make_guarantee(env_db, c.id, project="球磨川護岸災害復旧工事").guarantee_number
     assert numbers(run(env_db, customer="球磨技建")) == {g}
-    edit_customer(env_db, str(c.id), {"name": "株式会社人吉技建", "kana": "ひとよし　ぎけん"}, operator="t")
+    edit_customer(
+        env_db, str(c.id), {"name": "株式会社人吉技建", "kana": "ひとよし　ぎけん"}, operator="t"
+    )
     assert run(env_db, customer="球磨技建") == [] and run(env_db, customer="くまぎけん") == []
     assert numbers(run(env_db, customer="人吉技建")) == {g}
     assert numbers(run(env_db, customer="ひとよしぎ")) == {g}
@@ -261,7 +288,9 @@ def test_text_search_tables_stay_in_step(env_db: Database) -> None:
 
     from core.models import Customer, Guarantee
 
-    c = services.add_customer(env_db, name="株式会社八代建設", kana="ヤツシロケンセツ", operator="t")
+    c = services.add_customer(
+        env_db, name="株式会社八代建設", kana="ヤツシロケンセツ", operator="t"
+    )
     g = make_guarantee(env_db, c.id, project="八代港臨港道路工事").guarantee_number
     with env_db.session() as s:
         s.execute(update(Customer).where(Customer.id == c.id).values(name="株式会社氷川建設"))
@@ -274,3 +303,99 @@ def test_text_search_tables_stay_in_step(env_db: Database) -> None:
         s.execute(delete(Customer).where(Customer.id == c.id))
     assert run(env_db, project="氷川堤") == [] and run(env_db, customer="氷川建") == []
     assert run(env_db, customer="やつしろけん") == []
+
+
+def test_every_way_of_finding_a_page_gives_the_same_rows(
+    env_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page is looked for in several ways, chosen by how many rows the texts match
+    (core.services._page_ids, core.textsearch); with the thresholds made tiny, a small demo
+    book goes through all of them. Each page, and each count, is what filtering every row
+    in Python gives."""
+    import random
+
+    from sqlalchemy import select
+
+    from core import textsearch
+    from core.customers import kana_query
+    from core.demo import seed
+    from core.models import Customer, Guarantee, Orderer
+    from core.orderers import search_orderer_ids
+
+    seed(env_db, 600, seed=3)
+    for name, value in [
+        ("_FEW_CUSTOMERS", 6),
+        ("_WALK_BUDGET", 60),
+        ("_WALK_MAX", 150),
+        ("_PLAN_CAP", 25),
+        ("_FEW_ORDERERS", 2),
+    ]:
+        monkeypatch.setattr(services, name, value)
+    monkeypatch.setattr(textsearch, "FEW_PROJECTS", 3)
+    monkeypatch.setattr(textsearch, "SOME_PROJECTS", 40)
+    with env_db.reader() as s:
+        customers = {c.id: c for c in s.scalars(select(Customer))}
+        rows = list(s.scalars(select(Guarantee)))
+        orderer_names = sorted(
+            set(s.scalars(select(Orderer.name).where(Orderer.id.in_({g.orderer_id for g in rows}))))
+        )
+
+    def expected(f: services.GuaranteeFilter) -> list[str]:
+        with env_db.reader() as s:
+            orderers = set(search_orderer_ids(s, f.orderer)) if f.orderer else set()
+
+        def customer_ok(c: Customer) -> bool:
+            text = f.customer or ""
+            kana = kana_query(text)
+            return (
+                text in c.name
+                or (kana is not None and kana in c.kana.replace("\u3000", ""))
+                or c.enet_id == text
+                or (text.isdigit() and c.id == int(text))
+            )
+
+        found = [
+            g
+            for g in rows
+            if (not f.date_from or g.contract_date >= f.date_from)
+            and (not f.date_to or g.contract_date <= f.date_to)
+            and (f.min_amount is None or g.amount >= f.min_amount)
+            and (f.max_amount is None or g.amount <= f.max_amount)
+            and (not f.type or g.type == f.type.value)
+            and (not f.status or g.status == f.status.value)
+            and (not f.orderer or g.orderer_id in orderers)
+            and (not f.customer or customer_ok(customers[g.customer_id]))
+            and (not f.project or f.project in g.project_name)
+        ]
+        found.sort(key=lambda g: (g.contract_date, g.id), reverse=True)
+        return [g.number for g in found]
+
+    rng = random.Random(11)
+    some = sorted(customers.values(), key=lambda c: c.id or 0)[::4]
+    names = ["阿蘇", "田中", "建設", "株式会社", "あそ", "けんせつ", "組", "E", "7"]
+    projects = ["道路", "工事", "道路改良", "阿蘇線", "県道阿蘇線 ", "業務委託", "橋梁補修工事"]
+    pool = {
+        "customer": names + [c.name[-5:] for c in some] + [c.kana[:4] for c in some],
+        "project": projects + [g.project_name[2:9] for g in rows[::97]],
+        "orderer": orderer_names[:5],
+        "type": ["前払金", "契約", "中間前払金"],
+        "status": ["受付", "発行済"],
+        "date_from": ["2023-01-01", "2025-06-01", "2026-11-01"],
+        "min_amount": ["1000000", "100000000"],
+    }
+    dense = [  # a page among the newest; all of a few customers' guarantees, too many
+        ({"customer": "土木株式会社"}, 3, 0),
+        ({"customer": "ドボク"}, 3, 3),
+        ({"customer": "土木株式会社", "project": "測量業務委託"}, 5, 0),
+        ({"customer": "ドボク", "project": "業務委託", "type": "前払金"}, 5, 0),
+    ]
+    for _ in range(200):
+        kw = {k: rng.choice(pool[k]) for k in rng.sample(sorted(pool), rng.randint(1, 4))}
+        limit, offset = rng.choice([3, 5, 50]), rng.choice([0, 0, 3, 40])
+        if dense:
+            kw, limit, offset = dense.pop()
+        f = services.parse_filter(limit=limit, offset=offset, **kw)
+        want = expected(f)
+        got = [g.guarantee_number for g in services.search_guarantees(env_db, f)]
+        assert got == want[f.offset : f.offset + f.limit], kw
+        assert services.count_guarantees(env_db, f) == len(want), kw
