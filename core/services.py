@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, func, or_, select, text
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from core import dates
@@ -674,12 +675,14 @@ _PLAN_CAP = 20_000
 
 @dataclass(frozen=True)
 class _Matches:
-    """The text filters resolved once (core.textsearch): the matching customers (``ids``
-    when few, else None; ``query`` selects them all) and the guarantees whose 工事名 matches
-    (``projects``: a list or a select of their ids; None: check each row)."""
+    """The text filters resolved once (core.textsearch): the matching customers (``query``
+    selects them all; ``ids`` lists them when ``listed`` and few, else None) and the
+    guarantees whose 工事名 matches (``projects``: a list or a select of their ids; None:
+    check each row)."""
 
-    ids: list[int] | None = None
     query: Any = None
+    ids: list[int] | None = None
+    listed: bool = False
     projects: Any = None
     orderers: list[int] | None = None
 
@@ -690,27 +693,36 @@ def _ids(ids: list[int]) -> Any:
     return bindparam("ids", ids, expanding=True, literal_execute=True, unique=True)
 
 
-def _matches(s: Session, f: GuaranteeFilter) -> _Matches:
+def _matches(s: Session, f: GuaranteeFilter, *, lazy: bool = False) -> _Matches:
+    """``lazy``: the matching customers are listed only when an index finds them; a text
+    too short for the trigram indexes reads every customer, which a page may not need."""
     from core import textsearch
     from core.customers import kana_query
 
-    query = projects = ids = orderers = None
+    m = _Matches()
     if f.orderer:
-        orderers = search_orderer_ids(s, f.orderer)
+        m = dataclasses.replace(m, orderers=search_orderer_ids(s, f.orderer))
+    if f.project:
+        m = dataclasses.replace(m, projects=textsearch.project_ids(s, f.project))
     if f.customer:
         typed = f.customer
-        parts = textsearch.customers_containing(s, typed, kana_query(typed))
+        kana = kana_query(typed)
+        parts = textsearch.customers_containing(s, typed, kana)
         parts.append(select(col(Customer.id)).where(col(Customer.enet_id) == typed))
         if typed.isdigit():
             parts.append(select(col(Customer.id)).where(col(Customer.id) == int(typed)))
         found = (parts[0] if len(parts) == 1 else parts[0].union_all(*parts[1:])).subquery()
-        query = select(found.c[0])
-        ids = list(dict.fromkeys(s.scalars(query.limit(_FEW_CUSTOMERS + 1))))
-        if len(ids) > _FEW_CUSTOMERS:
-            ids = None
-    if f.project:
-        projects = textsearch.project_ids(s, f.project)
-    return _Matches(ids, query, projects, orderers)
+        m = dataclasses.replace(m, query=select(found.c[0]))
+        if not lazy or textsearch.indexed(typed, kana):
+            m = _listed(s, m)
+    return m
+
+
+def _listed(s: Session, m: _Matches) -> _Matches:
+    """``m`` with the matching customers listed, when there are few."""
+    found = s.connection().execute(m.query.limit(_FEW_CUSTOMERS + 1)).scalars().all()
+    ids = list(dict.fromkeys(found))
+    return dataclasses.replace(m, ids=ids if len(ids) <= _FEW_CUSTOMERS else None, listed=True)
 
 
 def _filtered(
@@ -720,11 +732,14 @@ def _filtered(
     matches: _Matches | None = None,
     *,
     walk: bool = False,
+    by_row: bool = False,
     rows: bool = True,
 ) -> Any:
     """``stmt`` with every filter applied; conditions touch only the guarantee table. A few
-    matching customers are looked up by the per-customer index unless ``walk``; ``rows``
-    False leaves out a 工事名 check that reads each row (the caller makes it)."""
+    matching customers are looked up by the per-customer index unless ``walk``; many are
+    checked against the set of them, or with ``by_row`` on each guarantee's customer (for
+    a few rows). ``rows`` False leaves out a 工事名 check that reads each row (the caller
+    makes it)."""
     if f.date_from:
         stmt = stmt.where(col(Guarantee.contract_date) >= f.date_from)
     if f.date_to:
@@ -740,12 +755,14 @@ def _filtered(
     if f.orderer or f.customer or f.project:
         m = matches or _matches(s, f)
     if f.orderer:
-        stmt = stmt.where(col(Guarantee.orderer_id).in_(m.orderers))
+        stmt = stmt.where(col(Guarantee.orderer_id).in_(m.orderers or []))
     if f.customer or f.project:
         customer = col(Guarantee.customer_id)
         if f.customer and m.ids is not None:
             column = customer + 0 if walk else customer
             stmt = stmt.where(column.in_(_ids(m.ids)))
+        elif f.customer and by_row:
+            stmt = stmt.where(_customer_of_row(s, f.customer))
         elif f.customer:
             stmt = stmt.where((customer + 0).in_(m.query).is_(True))
         if f.project and isinstance(m.projects, list):
@@ -759,35 +776,56 @@ def _filtered(
     return stmt
 
 
+def _customer_of_row(s: Session, typed: str) -> Any:
+    """The condition that the guarantee's customer matches ``typed``, read by id."""
+    from core import textsearch
+    from core.customers import kana_query
+
+    c = aliased(Customer, name="customer_of")
+    match = [textsearch.customer_contains(s, c, typed, kana_query(typed))]
+    match.append(col(c.enet_id) == typed)
+    if typed.isdigit():
+        match.append(col(c.id) == int(typed))
+    row = select(or_(*match)).where(col(c.id) == col(Guarantee.customer_id))
+    return row.scalar_subquery().is_(True)
+
+
 def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
     """The ids of the page, newest 契約締結日 first."""
-    m = _matches(s, f)
+    conn = s.connection()  # plain rows: the ORM's loading costs more than these statements
+
+    def ids_of(stmt: Any) -> list[int]:
+        return list(conn.execute(stmt.limit(f.limit).offset(f.offset)).scalars().all())
+
+    m = _matches(s, f, lazy=True)
     newest = (col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
     walked = _filtered(s, select(col(Guarantee.id)), f, m, walk=True).order_by(*newest)
-    walked = walked.limit(f.limit).offset(f.offset)
-    if m.ids is None:  # no customer text, or one matching many customers
-        return list(s.scalars(walked))
+    if not f.customer:
+        return ids_of(walked)
     if m.orderers is not None and len(m.orderers) <= _FEW_ORDERERS:  # (orderer, date) index
-        by_orderer = _filtered(s, select(col(Guarantee.id)), f, m).order_by(*newest)
-        return list(s.scalars(by_orderer.limit(f.limit).offset(f.offset)))
+        by_orderer = _filtered(s, select(col(Guarantee.id)), f, m, by_row=True)
+        return ids_of(by_orderer.order_by(*newest))
     # 1. the newest guarantees of the date range, up to the day of the _WALK_BUDGET-th
     dates_only = GuaranteeFilter(date_from=f.date_from, date_to=f.date_to)
-    edge = s.scalar(
+    edge = conn.scalar(
         _filtered(s, select(col(Guarantee.contract_date)), dates_only)
         .order_by(*newest)
         .offset(_WALK_BUDGET - 1)
         .limit(1)
     )
-    if edge is None:  # the range holds fewer: walk it all
-        return list(s.scalars(walked))
-    window = dataclasses.replace(f, date_from=edge)  # one bound: the index range ends there
-    near = _filtered(s, select(col(Guarantee.id)), window, m, walk=True).order_by(*newest)
-    ids = list(s.scalars(near.limit(f.limit).offset(f.offset)))
-    if len(ids) == f.limit:
+    window = dataclasses.replace(f, date_from=edge or f.date_from)  # one bound: the range
+    near = _filtered(s, select(col(Guarantee.id)), window, m, walk=True, by_row=True)
+    ids = ids_of(near.order_by(*newest))
+    if len(ids) == f.limit or edge is None:  # a page, or the range held no more
         return ids
+    if not m.listed:
+        m = _listed(s, m)
+        walked = _filtered(s, select(col(Guarantee.id)), f, m, walk=True).order_by(*newest)
+    if m.ids is None:  # many customers: walk on, against the set of them
+        return ids_of(walked)
     # 2. walk on when, at the rate found, a page is near
     if ids and _WALK_BUDGET * (f.offset + f.limit) <= _WALK_MAX * (f.offset + len(ids)):
-        return list(s.scalars(walked))
+        return ids_of(walked)
     # 3. all the guarantees of a few customers, sorted; a 工事名 to check row by row is
     # checked on them in that order (the rows come out of the sorted subquery in order),
     # until the page is full
@@ -806,12 +844,12 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
             from core.textsearch import project_contains
 
             page = page.where(project_contains(s, ordered.c.id, f.project))
-        found = s.execute(page.limit(f.limit).offset(f.offset)).all()
+        found = conn.execute(page.limit(f.limit).offset(f.offset)).all()
         # how many candidates there were (counted again only when none is on the page)
-        n = found[0].n if found else s.scalar(select(func.count()).select_from(capped))
+        n = found[0].n if found else conn.scalar(select(func.count()).select_from(capped))
         if (n or 0) <= _PLAN_CAP:  # every candidate was read: the page is exact
             return [r.id for r in found]
-    return list(s.scalars(walked))
+    return ids_of(walked)
 
 
 def _no_jit(s: Session) -> None:

@@ -34,7 +34,6 @@ _CUSTOMERS = table("customer_fts", column("rowid"), column("customer_fts"))
 # columns c0, c1, …): the narrowest rows to read through for a text too short for trigrams
 _CUSTOMER_TEXTS = table("customer_fts_content", column("id"), column("c0"), column("c1"))
 _PROJECTS = table("guarantee_fts", column("rowid"), column("guarantee_fts"))
-_NO_SPACE_KANA = func.replace(col(Customer.kana), literal_column("'\u3000'"), literal_column("''"))
 
 
 def like_pattern(needle: str) -> str:
@@ -52,15 +51,36 @@ def _sqlite(s: Session) -> bool:
     return s.get_bind().dialect.name == "sqlite"
 
 
+def indexed(name: str, kana: str | None = None) -> bool:
+    """Whether the customers matching are found through the indexes, without reading
+    every customer (:func:`customers_containing`)."""
+    return len(name) >= MIN_INDEXED and (not kana or len(kana) >= MIN_INDEXED)
+
+
+def customer_contains(s: Session, customer: Any, name: str, kana: str | None = None) -> Any:
+    """The condition that the row ``customer`` (the model or an alias) has ``name`` in its
+    商号 or ``kana`` (katakana, no spaces) in its 商号カナ, full-width spaces left out —
+    checked on the row, for a few rows."""
+    text_of_kana = func.replace(
+        col(customer.kana), literal_column("'\u3000'"), literal_column("''")
+    )
+    if _sqlite(s):
+        match = [func.instr(col(customer.name), name) > 0]
+        if kana:
+            match.append(func.instr(text_of_kana, kana) > 0)
+    else:
+        match = [col(customer.name).like(like_pattern(name), escape="\\")]
+        if kana:
+            match.append(text_of_kana.like(like_pattern(kana), escape="\\"))
+    return or_(*match)
+
+
 def customers_containing(s: Session, name: str, kana: str | None = None) -> list[Any]:
     """Selects of the ids of customers whose 商号 contains ``name``, or whose 商号カナ
     (full-width spaces left out) contains ``kana`` (katakana, no spaces); their union is
     the match."""
-    if not _sqlite(s):
-        match = [col(Customer.name).like(like_pattern(name), escape="\\")]
-        if kana:
-            match.append(_NO_SPACE_KANA.like(like_pattern(kana), escape="\\"))
-        return [select(col(Customer.id)).where(or_(*match))]
+    if not _sqlite(s):  # the trigram indexes are on these very expressions
+        return [select(col(Customer.id)).where(customer_contains(s, Customer, name, kana))]
     texts = {"name": name, "kana": kana or ""}
     phrases = [_phrase(c, t) for c, t in texts.items() if len(t) >= MIN_INDEXED]
     short = [
@@ -70,8 +90,8 @@ def customers_containing(s: Session, name: str, kana: str | None = None) -> list
     ]
     parts = []
     if phrases:
-        match = _CUSTOMERS.c.customer_fts.match(" OR ".join(phrases))
-        parts.append(select(_CUSTOMERS.c.rowid).where(match))
+        found = _CUSTOMERS.c.customer_fts.match(" OR ".join(phrases))
+        parts.append(select(_CUSTOMERS.c.rowid).where(found))
     if short:
         parts.append(select(_CUSTOMER_TEXTS.c.id).where(or_(*short)))
     return parts
@@ -91,12 +111,12 @@ def project_ids(s: Session, needle: str) -> Any:
         query = select(col(Guarantee.id)).where(
             col(Guarantee.project_name).like(like_pattern(needle), escape="\\")
         )
-    ids = list(s.scalars(query.limit(FEW_PROJECTS + 1)))
+    ids = list(s.connection().execute(query.limit(FEW_PROJECTS + 1)).scalars().all())
     if len(ids) <= FEW_PROJECTS:
         return ids
     if _sqlite(s):
         some = select(func.count()).select_from(query.limit(SOME_PROJECTS + 1).subquery())
-        if (s.scalar(some) or 0) <= SOME_PROJECTS:
+        if (s.connection().scalar(some) or 0) <= SOME_PROJECTS:
             return query
     return None
 
