@@ -653,36 +653,37 @@ def parse_filter(
 
 # A page is found in two steps: the ids, from the guarantee table alone (its covering
 # indexes hold every filtered column, so no row is read to reject one), then those rows with
-# their names. The ids are found walking an index in date order (the date index, or the
-# orderer's), checking the other filters on the way — unless the customer text matches a
-# few customers (up to _FEW_CUSTOMERS). Planners cannot tell how many of their guarantees
-# pass the other filters, so then (measured with bench/search.py):
-# 1. walk the newest _WALK_BUDGET guarantees of the date range: a page found among them is
-#    the page (a 商号 text often matches densely: "阿蘇", "田中");
-# 2. if matches were found there but not a page, and at that rate a page lies within
-#    _WALK_MAX, walk on;
-# 3. else read all the guarantees of those customers through (customer_id, contract_date,
-#    …) and sort those that pass — exact unless more than _PLAN_CAP do; else walk on.
-# Walking, "+ 0" keeps the planners off the per-customer index; "IS TRUE" has PostgreSQL
-# hash many matching customers once, as SQLite does, instead of joining them in a nested
-# loop.
+# their names. Without a customer text, the ids are found walking an index in date order
+# (the date index, or the orderer's), checking the other filters on the way. Planners
+# cannot tell how many guarantees a customer text matches, so with one (measured with
+# bench/search.py):
+# 0. an orderer filter naming up to _FEW_ORDERERS bodies: their (orderer, date) index;
+# 1. else walk the newest _WALK_BUDGET guarantees of the date range: a page found among
+#    them is the page (a 商号 text often matches densely: "阿蘇", "建設");
+# 2. else, when the text matches many customers (over _FEW_CUSTOMERS), or matches were
+#    found there and at that rate a page lies within _WALK_MAX, walk on;
+# 3. else read all the guarantees of those few customers through (customer_id,
+#    contract_date, …) and sort those that pass — exact unless more than _PLAN_CAP do;
+#    else walk on.
+# "+ 0" keeps the planners off the per-customer index while walking; many customers are
+# checked on each guarantee's customer row for a few rows, else against the set of them
+# ("IS TRUE" has PostgreSQL hash the set once, as SQLite does, instead of joining it in a
+# nested loop).
 _FEW_CUSTOMERS = 2000
 _FEW_ORDERERS = 20
 _WALK_BUDGET = 5000
-_WALK_MAX = 40_000
+_WALK_MAX = 100_000
 _PLAN_CAP = 20_000
 
 
 @dataclass(frozen=True)
 class _Matches:
     """The text filters resolved once (core.textsearch): the matching customers (``query``
-    selects them all; ``ids`` lists them when ``listed`` and few, else None) and the
-    guarantees whose 工事名 matches (``projects``: a list or a select of their ids; None:
-    check each row)."""
+    selects them all; ``ids`` lists them when few, else None) and the guarantees whose
+    工事名 matches (``projects``: a list or a select of their ids; None: check each row)."""
 
     query: Any = None
     ids: list[int] | None = None
-    listed: bool = False
     projects: Any = None
     orderers: list[int] | None = None
 
@@ -693,9 +694,7 @@ def _ids(ids: list[int]) -> Any:
     return bindparam("ids", ids, expanding=True, literal_execute=True, unique=True)
 
 
-def _matches(s: Session, f: GuaranteeFilter, *, lazy: bool = False) -> _Matches:
-    """``lazy``: the matching customers are listed only when an index finds them; a text
-    too short for the trigram indexes reads every customer, which a page may not need."""
+def _matches(s: Session, f: GuaranteeFilter) -> _Matches:
     from core import textsearch
     from core.customers import kana_query
 
@@ -706,23 +705,16 @@ def _matches(s: Session, f: GuaranteeFilter, *, lazy: bool = False) -> _Matches:
         m = dataclasses.replace(m, projects=textsearch.project_ids(s, f.project))
     if f.customer:
         typed = f.customer
-        kana = kana_query(typed)
-        parts = textsearch.customers_containing(s, typed, kana)
+        parts = textsearch.customers_containing(s, typed, kana_query(typed))
         parts.append(select(col(Customer.id)).where(col(Customer.enet_id) == typed))
         if typed.isdigit():
             parts.append(select(col(Customer.id)).where(col(Customer.id) == int(typed)))
         found = (parts[0] if len(parts) == 1 else parts[0].union_all(*parts[1:])).subquery()
-        m = dataclasses.replace(m, query=select(found.c[0]))
-        if not lazy or textsearch.indexed(typed, kana):
-            m = _listed(s, m)
+        query = select(found.c[0])
+        listed = s.connection().execute(query.limit(_FEW_CUSTOMERS + 1)).scalars().all()
+        ids = list(dict.fromkeys(listed))
+        m = dataclasses.replace(m, query=query, ids=ids if len(ids) <= _FEW_CUSTOMERS else None)
     return m
-
-
-def _listed(s: Session, m: _Matches) -> _Matches:
-    """``m`` with the matching customers listed, when there are few."""
-    found = s.connection().execute(m.query.limit(_FEW_CUSTOMERS + 1)).scalars().all()
-    ids = list(dict.fromkeys(found))
-    return dataclasses.replace(m, ids=ids if len(ids) <= _FEW_CUSTOMERS else None, listed=True)
 
 
 def _filtered(
@@ -767,12 +759,14 @@ def _filtered(
             stmt = stmt.where((customer + 0).in_(m.query).is_(True))
         if f.project and isinstance(m.projects, list):
             stmt = stmt.where(col(Guarantee.id).in_(_ids(m.projects)))
-        elif f.project and m.projects is not None:  # "+ 0": a set to check, not to walk
-            stmt = stmt.where((col(Guarantee.id) + 0).in_(m.projects))
-        elif f.project and rows:  # last: it reads the row
+        elif f.project and m.projects is not None:  # walking, "+ 0": a set to check
+            guarantee = col(Guarantee.id) + 0 if walk else col(Guarantee.id)
+            stmt = stmt.where(guarantee.in_(m.projects))
+        elif f.project and rows:  # last: it reads the row (walking, by id)
             from core.textsearch import project_contains
 
-            stmt = stmt.where(project_contains(s, col(Guarantee.id), f.project))
+            by_id = col(Guarantee.id) if walk else None
+            stmt = stmt.where(project_contains(s, f.project, by_id))
     return stmt
 
 
@@ -797,7 +791,7 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
     def ids_of(stmt: Any) -> list[int]:
         return list(conn.execute(stmt.limit(f.limit).offset(f.offset)).scalars().all())
 
-    m = _matches(s, f, lazy=True)
+    m = _matches(s, f)
     newest = (col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
     walked = _filtered(s, select(col(Guarantee.id)), f, m, walk=True).order_by(*newest)
     if not f.customer:
@@ -818,9 +812,6 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
     ids = ids_of(near.order_by(*newest))
     if len(ids) == f.limit or edge is None:  # a page, or the range held no more
         return ids
-    if not m.listed:
-        m = _listed(s, m)
-        walked = _filtered(s, select(col(Guarantee.id)), f, m, walk=True).order_by(*newest)
     if m.ids is None:  # many customers: walk on, against the set of them
         return ids_of(walked)
     # 2. walk on when, at the rate found, a page is near
@@ -830,8 +821,14 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
     # checked on them in that order (the rows come out of the sorted subquery in order),
     # until the page is full
     if f.offset + f.limit <= _PLAN_CAP:
+        from core.textsearch import project_contains, project_indexed
+
         keys = select(col(Guarantee.id), col(Guarantee.contract_date))
         theirs = _filtered(s, keys, f, m, rows=False)
+        per_row = bool(f.project) and m.projects is None
+        indexed = project_indexed(s, f.project) if f.project and per_row else None
+        if indexed is not None:
+            theirs, per_row = theirs.where(indexed), False
         capped = theirs.limit(_PLAN_CAP + 1).subquery()
         ordered = (
             select(capped, func.count().over().label("n"))
@@ -840,10 +837,8 @@ def _page_ids(s: Session, f: GuaranteeFilter) -> list[int]:
             .subquery()
         )
         page = select(ordered.c.id, ordered.c.n)
-        if f.project and m.projects is None:
-            from core.textsearch import project_contains
-
-            page = page.where(project_contains(s, ordered.c.id, f.project))
+        if f.project and per_row:
+            page = page.where(project_contains(s, f.project, ordered.c.id))
         found = conn.execute(page.limit(f.limit).offset(f.offset)).all()
         # how many candidates there were (counted again only when none is on the page)
         n = found[0].n if found else conn.scalar(select(func.count()).select_from(capped))

@@ -51,12 +51,6 @@ def _sqlite(s: Session) -> bool:
     return s.get_bind().dialect.name == "sqlite"
 
 
-def indexed(name: str, kana: str | None = None) -> bool:
-    """Whether the customers matching are found through the indexes, without reading
-    every customer (:func:`customers_containing`)."""
-    return len(name) >= MIN_INDEXED and (not kana or len(kana) >= MIN_INDEXED)
-
-
 def customer_contains(s: Session, customer: Any, name: str, kana: str | None = None) -> Any:
     """The condition that the row ``customer`` (the model or an alias) has ``name`` in its
     商号 or ``kana`` (katakana, no spaces) in its 商号カナ, full-width spaces left out —
@@ -121,12 +115,26 @@ def project_ids(s: Session, needle: str) -> Any:
     return None
 
 
-def project_contains(s: Session, guarantee_id: Any, needle: str) -> Any:
-    """The condition that the 工事名 of the guarantee ``guarantee_id`` (a column) contains
-    ``needle``, read by id: a statement walking an index that holds the other filtered
-    columns reads the row only for the guarantees that passed them."""
-    mine = aliased(Guarantee, name="project_of")
-    text = select(col(mine.project_name)).where(col(mine.id) == guarantee_id).scalar_subquery()
+def project_contains(s: Session, needle: str, guarantee_id: Any = None) -> Any:
+    """The condition that the 工事名 contains ``needle``: of the row itself, or with
+    ``guarantee_id`` (a column), of that guarantee read by id — then a statement walking an
+    index that holds the other filtered columns reads the row only for the guarantees that
+    passed them."""
+    text: Any = col(Guarantee.project_name)
+    if guarantee_id is not None:
+        mine = aliased(Guarantee, name="project_of")
+        text = select(col(mine.project_name)).where(col(mine.id) == guarantee_id)
+        text = text.scalar_subquery()
     if _sqlite(s):
         return func.instr(text, needle) > 0
     return text.like(like_pattern(needle), escape="\\")
+
+
+def project_indexed(s: Session, needle: str) -> Any:
+    """On PostgreSQL, the condition on ``guarantee.project_name`` itself: the planner may
+    answer it with the trigram index, combined with the per-customer index (a bitmap AND)
+    when a few customers' guarantees are read. None on SQLite (where it would read each
+    row) and for a text too short for trigrams."""
+    if _sqlite(s) or len(needle) < MIN_INDEXED:
+        return None
+    return col(Guarantee.project_name).like(like_pattern(needle), escape="\\")

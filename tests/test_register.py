@@ -65,7 +65,7 @@ def test_paper_guarantee_for_a_body_outside_the_lists(
     assert verdict["eligible"] is False
     assert any("一覧（令和8年2月2日現在）に掲載なし" in text for text in verdict["reasons"])
     # Electronic delivery is refused by the rules, not by a missing orderer: a warning.
-    r = _guarantee(capsys, customer, orderer, "--delivery", "電子")
+    r = _guarantee(capsys, customer, orderer, "--delivery", "電子", "--project", "橋梁補修工事")
     assert r.code == 0 and any("電子証書にできません" in w for w in r.json["warnings"])
 
 
