@@ -762,11 +762,17 @@ def _filtered(
         elif f.project and m.projects is not None:  # walking, "+ 0": a set to check
             guarantee = col(Guarantee.id) + 0 if walk else col(Guarantee.id)
             stmt = stmt.where(guarantee.in_(m.projects))
-        elif f.project and rows:  # last: it reads the row (walking, by id)
-            from core.textsearch import project_contains
+        elif f.project and rows:  # last: it reads the row
+            from core import textsearch
 
-            by_id = col(Guarantee.id) if walk else None
-            stmt = stmt.where(project_contains(s, f.project, by_id))
+            if walk:
+                stmt = stmt.where(
+                    textsearch.project_walked(
+                        s, f.project, col(Guarantee.id), with_customer=m.ids is not None
+                    )
+                )
+            else:
+                stmt = stmt.where(textsearch.project_contains(s, f.project))
     return stmt
 
 

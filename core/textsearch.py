@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import column, func, literal_column, or_, select, table
+from sqlalchemy import Text, cast, column, func, literal_column, or_, select, table
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -23,8 +24,8 @@ from core.models import Customer, Guarantee
 
 MIN_INDEXED = 3  # a trigram index finds texts of at least three characters
 
-# A 工事名 text matching up to FEW_PROJECTS guarantees is looked up by their ids; on SQLite,
-# up to SOME_PROJECTS are checked against the set of their ids; more (道路改良 matches a
+# On SQLite, a 工事名 text matching up to FEW_PROJECTS guarantees is looked up by their ids,
+# up to SOME_PROJECTS are checked against the set of their ids, more (道路改良 matches a
 # tenth of the book) are checked row by row.
 FEW_PROJECTS = 1000
 SOME_PROJECTS = 20_000
@@ -51,13 +52,16 @@ def _sqlite(s: Session) -> bool:
     return s.get_bind().dialect.name == "sqlite"
 
 
+def _kana_of(customer: Any) -> Any:
+    """The 商号カナ without its full-width spaces, as it is matched (and indexed)."""
+    return func.replace(col(customer.kana), literal_column("'\u3000'"), literal_column("''"))
+
+
 def customer_contains(s: Session, customer: Any, name: str, kana: str | None = None) -> Any:
     """The condition that the row ``customer`` (the model or an alias) has ``name`` in its
     商号 or ``kana`` (katakana, no spaces) in its 商号カナ, full-width spaces left out —
     checked on the row, for a few rows."""
-    text_of_kana = func.replace(
-        col(customer.kana), literal_column("'\u3000'"), literal_column("''")
-    )
+    text_of_kana = _kana_of(customer)
     if _sqlite(s):
         match = [func.instr(col(customer.name), name) > 0]
         if kana:
@@ -69,12 +73,24 @@ def customer_contains(s: Session, customer: Any, name: str, kana: str | None = N
     return or_(*match)
 
 
+def _bigram_or_like(text: Any, needle: str) -> Any:
+    """PostgreSQL: ``text`` contains ``needle``, in a form an index answers — its
+    two-character pieces (migration 0006) for two characters, else trigrams (LIKE)."""
+    if len(needle) == 2:
+        pieces = cast(postgresql.array([needle]), postgresql.ARRAY(Text))
+        return func.hosho_bigrams(text).op("@>")(pieces)
+    return text.like(like_pattern(needle), escape="\\")
+
+
 def customers_containing(s: Session, name: str, kana: str | None = None) -> list[Any]:
     """Selects of the ids of customers whose 商号 contains ``name``, or whose 商号カナ
     (full-width spaces left out) contains ``kana`` (katakana, no spaces); their union is
     the match."""
-    if not _sqlite(s):  # the trigram indexes are on these very expressions
-        return [select(col(Customer.id)).where(customer_contains(s, Customer, name, kana))]
+    if not _sqlite(s):  # the indexes are on these very expressions
+        match = [_bigram_or_like(col(Customer.name), name)]
+        if kana:
+            match.append(_bigram_or_like(_kana_of(Customer), kana))
+        return [select(col(Customer.id)).where(or_(*match))]
     texts = {"name": name, "kana": kana or ""}
     phrases = [_phrase(c, t) for c, t in texts.items() if len(t) >= MIN_INDEXED]
     short = [
@@ -92,26 +108,22 @@ def customers_containing(s: Session, name: str, kana: str | None = None) -> list
 
 
 def project_ids(s: Session, needle: str) -> Any:
-    """The guarantees whose 工事名 contains ``needle``, when they are not too many to be
-    checked by id: a list (at most FEW_PROJECTS), on SQLite a select (at most
-    SOME_PROJECTS), or None — then :func:`project_contains` checks each row."""
-    if len(needle) < MIN_INDEXED:  # no trigram: finding even a few would read every row
+    """On SQLite, the guarantees whose 工事名 contains ``needle``, when they are not too
+    many to be checked by id: a list (at most FEW_PROJECTS) or a select (at most
+    SOME_PROJECTS); else None, and :func:`project_contains` checks each row. On PostgreSQL
+    always None: the planner weighs the trigram index itself (finding the first ids of a
+    broad text would build the index's whole bitmap first)."""
+    if not _sqlite(s) or len(needle) < MIN_INDEXED:  # no trigram: it would read every row
         return None
-    if _sqlite(s):
-        query = select(_PROJECTS.c.rowid).where(
-            _PROJECTS.c.guarantee_fts.match(_phrase("project_name", needle))
-        )
-    else:
-        query = select(col(Guarantee.id)).where(
-            col(Guarantee.project_name).like(like_pattern(needle), escape="\\")
-        )
+    query = select(_PROJECTS.c.rowid).where(
+        _PROJECTS.c.guarantee_fts.match(_phrase("project_name", needle))
+    )
     ids = list(s.connection().execute(query.limit(FEW_PROJECTS + 1)).scalars().all())
     if len(ids) <= FEW_PROJECTS:
         return ids
-    if _sqlite(s):
-        some = select(func.count()).select_from(query.limit(SOME_PROJECTS + 1).subquery())
-        if (s.connection().scalar(some) or 0) <= SOME_PROJECTS:
-            return query
+    some = select(func.count()).select_from(query.limit(SOME_PROJECTS + 1).subquery())
+    if (s.connection().scalar(some) or 0) <= SOME_PROJECTS:
+        return query
     return None
 
 
@@ -128,6 +140,16 @@ def project_contains(s: Session, needle: str, guarantee_id: Any = None) -> Any:
     if _sqlite(s):
         return func.instr(text, needle) > 0
     return text.like(like_pattern(needle), escape="\\")
+
+
+def project_walked(s: Session, needle: str, guarantee_id: Any, *, with_customer: bool) -> Any:
+    """The 工事名 condition for a statement walking the date index: read by id (so only for
+    the guarantees passing the other filters) — except on PostgreSQL unless a few customers
+    are walked for, where the plain condition lets the planner take the trigram index
+    instead when the text is rare (県道阿蘇線: one guarantee in a hundred)."""
+    if _sqlite(s) or with_customer:
+        return project_contains(s, needle, guarantee_id)
+    return project_contains(s, needle)
 
 
 def project_indexed(s: Session, needle: str) -> Any:

@@ -14,8 +14,8 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 # The text search objects of migration 0006 (core.textsearch) are not in the models: the FTS5
-# tables on SQLite with their shadow tables, the pg_trgm indexes on PostgreSQL.
-_TEXT_SEARCH = re.compile(r"(customer|guarantee)_fts(_\w+)?|ix_\w+_trgm")
+# tables on SQLite with their shadow tables, the pg_trgm and bigram indexes on PostgreSQL.
+_TEXT_SEARCH = re.compile(r"(customer|guarantee)_fts(_\w+)?|ix_\w+_(trgm|bigram)")
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
