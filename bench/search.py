@@ -3,7 +3,7 @@
     .venv/bin/python bench/search.py        # 1,000,000 guarantees, SQLite and PostgreSQL
     .venv/bin/python bench/search.py --count 100000 --backend sqlite
 
-The database is seeded once (core.demo) and reused on later runs. Target: p95 <= 50 ms.
+The database is seeded once (core.demo) and reused on later runs. Target: p95 <= 20 ms.
 """
 
 from __future__ import annotations

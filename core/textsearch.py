@@ -3,12 +3,14 @@
 SQLite: FTS5 tables with the trigram tokenizer (case-sensitive) — ``customer_fts`` holds each
 customer's 商号 and its カナ without spaces, ``guarantee_fts`` indexes ``guarantee.project_name``
 (external content) — kept in step by triggers. PostgreSQL: pg_trgm GIN indexes on the same
-texts. This module is the only place where the SQL differs.
+texts, and on the customers' texts by their two-character pieces (``hosho_bigrams``). This
+module is the only place where the text search differs between the two.
 
 Both backends answer the same question: does the text contain what was typed, exactly as
 typed — letter case and width as they are, ``%``, ``_`` and ``\\`` literal. Trigram indexes
-only find texts of three characters or more; one or two characters are matched by reading
-every customer (tens of thousands, a few milliseconds) or, for 工事名, checked row by row.
+only find texts of three characters or more: a shorter 商号 or カナ text reads every customer
+(tens of thousands, a few milliseconds) on SQLite, and on PostgreSQL when it is a single
+character; a shorter 工事名 text is checked row by row.
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ customers' texts are also indexed by their two-character pieces (hosho_bigrams),
 trigrams cannot find.
 None of these objects is in the models; core/migrations/env.py leaves them out of the
 comparison. Queries: core/textsearch.py.
+
+The guarantee indexes (契約締結日, id) and (customer, 契約締結日) become covering — every
+filtered column rides along (core.services._page_ids) — and (type, 契約締結日) and (status,
+契約締結日) go: the covering date index checks type and status while it is walked.
 """
 from __future__ import annotations
 
