@@ -462,8 +462,11 @@ def snapshot_db(tmp_path: Path) -> Iterator[str]:
 
 
 async def _settle(pilot: Any) -> None:
-    await pilot.pause(0.3)
-    await pilot.app.workers.wait_for_complete()
+    # Workers start one another (rows, then the count; a loaded machine is slow to start them):
+    # wait until a pause starts none.
+    for _ in range(3):
+        await pilot.pause(0.3)
+        await pilot.app.workers.wait_for_complete()
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False  # a blinking cursor would make the picture random
     await pilot.pause(0.1)
