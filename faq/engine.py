@@ -28,6 +28,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from functools import partial
 from itertools import chain
 from typing import Any, Literal, NamedTuple
 
@@ -62,6 +63,7 @@ from core.knowledge import (
     normalize_name,
 )
 from faq import cache as index_cache
+from faq.cues import Cues, default_cues_path, load_cues
 from faq.entities import (
     ASPECTS,
     Aspect,
@@ -74,6 +76,7 @@ from faq.entities import (
     asks_contact,
     asks_for_region,
     asks_guarantee_only,
+    asks_of,
     asks_only_record,
     asks_unnamed_branch,
     detect_aspect,
@@ -331,10 +334,6 @@ class _Laps:
 _KATAKANA_WORD = re.compile(r"^[\u3041-\u3096ー]{3,}$")
 _LATIN_WORD = re.compile(r"^[a-z][a-z0-9-]{2,}$")  # excel, e-tax (not id, pdf's 2 letters)
 _FIELD_LABELS = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}
-# The other two surety companies: their branches are not ours (東日本建設業保証の東京支店).
-_OTHER_COMPANY_RE = re.compile(
-    r"(東日本建設業?(?:信用)?保証|ひがしにほんけんせつ)|(北海道建設業?(?:信用)?保証|ほっかいどうけんせつ)"
-)
 
 
 class Assistant:
@@ -349,8 +348,10 @@ class Assistant:
         branches: BranchFile | None = None,
         synonyms: Sequence[SynonymGroup] = (),
         tuning: Tuning | None = None,
+        cues: Cues | None = None,
     ) -> None:
         self.tuning = tuning or Tuning()
+        self.cues = cues if cues is not None else load_cues()
         self.stats = BuildStats(sudachi_seconds=load_sudachi())
         with index_cache.paused_gc():
             self._build(entries, out_of_scope, orderers, branches, synonyms)
@@ -388,7 +389,9 @@ class Assistant:
         # other words pick the entry.
         masked = [self._masked(c, toks) for c, toks in tokenized]
         self.vocabulary = Vocabulary(
-            [(g.term, g.variants) for g in synonyms], [t for _c, t in masked]
+            [(g.term, g.variants) for g in synonyms],
+            [t for _c, t in masked],
+            asks=partial(asks_of, self.cues),
         )
         analyse = self.vocabulary.analyse
         phrasing_docs = [analyse(d.text, c, t) for d, (c, t) in zip(phrasings, masked, strict=True)]
@@ -478,6 +481,7 @@ class Assistant:
             default_synonyms_path(),
             default_municipalities_path(),
             default_sources_path(),
+            default_cues_path(),
         )
         where = index_cache.cache_path(files, repr(tuning)) if cache else None
         found = index_cache.load(where) if where is not None else None
@@ -611,7 +615,7 @@ class Assistant:
         w_answer = t.w_answer if self._answer_field.kinds else 0.0
         weight = t.w_phrasing * (1 + t.second_phrasing) + w_entry + w_answer
         ranked: list[_Ranked] = []
-        guarantee_only = asks_guarantee_only(query.surface, query.reading)
+        guarantee_only = asks_guarantee_only(self.cues, query.surface, query.reading)
         for phrasing_score, e, i in phrased:
             score = t.w_phrasing * phrasing_score + (w_entry * ent[e] if w_entry else 0.0)
             if e < len(self.entries):
@@ -651,7 +655,7 @@ class Assistant:
         words relative to it (去年, 今年度, 来月). An
         impossible date (令和8年2月30日) is pointed out first, whatever the answer."""
         question = question[:500]
-        dates = read_dates(question, today)
+        dates = read_dates(self.cues, question, today)
         answer = self._ask(question, max(0, top), dates)
         if not dates.errors:
             return answer
@@ -669,11 +673,15 @@ class Assistant:
             return branch
 
         mentions = self.finder.find(folded, query.tokens)
-        company = _OTHER_COMPANY_RE.search(folded)
-        if company is not None:  # 北海道 in 北海道建設業信用保証 is not the orderer 北海道
-            mentions = [m for m in mentions if m.end <= company.start() or m.start >= company.end()]
-        mentions = [m for m in mentions if not says_where_a_company_is(folded, m.end)]
-        domain = has_domain_cue(query.surface, query.reading)
+        for _name, other in self.cues.family("other_company"):
+            # 北海道 in 北海道建設業信用保証 is not the orderer 北海道
+            if company := other.search(folded):
+                mentions = [
+                    m for m in mentions if m.end <= company.start() or m.start >= company.end()
+                ]
+        cues = self.cues
+        mentions = [m for m in mentions if not says_where_a_company_is(cues, folded, m.end)]
+        domain = has_domain_cue(cues, query.surface, query.reading)
         named_any = [m for m in mentions if m.orderers or m.unlisted]
         focus = self._focus(named_any)
         masked = (
@@ -684,14 +692,14 @@ class Assistant:
             else query
         )
         # What is asked, without the names (はまだし is not だし, 提出).
-        aspect, explicit = detect_aspect(masked.surface, masked.reading)
+        aspect, explicit = detect_aspect(cues, masked.surface, masked.reading)
         asked = _Asked(aspect, explicit, tuple(dates.cases))
         ranked = self.rank(masked, focus, bool(named_any), bonus=domain)
         alternatives = self._alternatives(ranked, top)
         # Questions about orderers' records: with a word about guarantees, or with nothing but
         # the names and what a record says (大分県の業務委託は対象？).
-        records = (domain and has_guarantee_cue(query.surface, query.reading)) or (
-            bool(named_any) and asks_only_record(self._rest(folded, named_any))
+        records = (domain and has_guarantee_cue(cues, query.surface, query.reading)) or (
+            bool(named_any) and asks_only_record(cues, self._rest(folded, named_any))
         )
         region = self._region(folded, named_any, asked) if records else None
         if region is not None:
@@ -709,7 +717,7 @@ class Assistant:
                 self._orderer_answer(query, named, asked, ranked, top), masked, ranked
             )
         answer = self._faq_answer(query, masked, ranked, alternatives)
-        if named is not None and asks_contact(folded):
+        if named is not None and asks_contact(cues, folded):
             # 唐津市役所の住所: an entry about that orderer may hold it (島根県の問い合わせ先);
             # otherwise say that the records have none, rather than a form's 住所 field.
             keys = {_key(o) for o in named.orderers}
@@ -745,7 +753,7 @@ class Assistant:
         place = m.orderers[0] if len(m.orderers) == 1 else None
         if place is None or place.category.value != "都道府県":
             return None
-        return place if m.area or asks_for_region(folded[m.end :]) else None
+        return place if m.area or asks_for_region(self.cues, folded[m.end :]) else None
 
     def _region_answer(
         self, query: Analysis, place: Orderer, ranked: Sequence[_Ranked], top: int
@@ -802,7 +810,7 @@ class Assistant:
             (best - runner) * 10,
             min(self.vocabulary.known_terms(query.terms), 6) / 3,
             self.unknown_share(query),
-            float(has_domain_cue(query.surface, query.reading)),
+            float(has_domain_cue(self.cues, query.surface, query.reading)),
             min(len(query.terms), 10) / 5,
         )
 
@@ -1015,21 +1023,24 @@ class Assistant:
             # 鹿児島視点: a word that sounds like 支店 stands for it.
             folded = "".join("支店" if t.reading == "してん" else t.surface for t in query.tokens)
         hit = self.branch_finder.find(folded)
-        what = detect_branch_field(folded)
-        other = _OTHER_COMPANY_RE.search(folded)
-        if other is not None and what is not None and ("支店" in folded or "してん" in folded):
-            company = "東日本建設業保証" if other.group(1) else "北海道建設業信用保証"
-            text = f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
-            return Answer.none(text, query.surface)
+        cues = self.cues
+        what = detect_branch_field(cues, folded)
+        said_branch = cues["branch.word"].search(folded) is not None
+        for company, other in cues.family("other_company"):
+            if other.search(folded) and what is not None and said_branch:
+                text = (
+                    f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
+                )
+                return Answer.none(text, query.surface)
         # The hours, when no branch's field is (支店の電話受付は何時まで: not a number).
-        if asks_branch_hours(folded) and (what is None or hit is None):
+        if asks_branch_hours(cues, folded) and (what is None or hit is None):
             text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
             return Answer.none(text, query.surface)
         if what is None:
             return None
         if hit is None:
             # 支店の電話番号は？, 御社の住所: which branch is asked back, with the list.
-            what = asks_unnamed_branch(folded)
+            what = asks_unnamed_branch(cues, folded)
             if what is None:
                 return None
             label = _FIELD_LABELS[what]

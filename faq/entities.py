@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, cast
 
 from rapidfuzz.distance import Levenshtein
 
 from core.dates import find_dates
 from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer, OrdererGroup
-from faq.normalize import Token, asks_of, clean, fold, has_kanji, is_hiragana, readings
+from faq.cues import Cues
+from faq.normalize import Token, clean, fold, has_kanji, is_hiragana, readings
 
 __all__ = [
     "ASPECTS",
@@ -36,6 +37,7 @@ __all__ = [
     "asks_contact",
     "asks_for_region",
     "asks_guarantee_only",
+    "asks_of",
     "asks_only_record",
     "asks_unnamed_branch",
     "detect_aspect",
@@ -700,234 +702,110 @@ class BranchFinder:
         return BranchHit(self.branches[self._keys[best[2]]], best[2])
 
 
-_FAX_RE = re.compile(r"fax|ふぁっくす|ふぁくす|ふぁっくす|ふぁくしみり|ふぁーくす")
-_PHONE_RE = re.compile(r"電話|でんわ|tel|番号|ばんごう|番合|連絡先")
-_ADDRESS_RE = re.compile(
-    r"住所|じゅうしょ|所在地|しょざいち|場所|ばしょ|郵便番号|どこにある|どこにあり|行き方|地図|"
-    r"びる|建物|たてもの|最寄|もより|あくせす|何階"
-)
+def asks_contact(cues: Cues, folded: str) -> bool:
+    """An orderer's own contact details (唐津市役所の住所, 鳥栖市の電話番号): not in the records."""
+    return cues["contact"].search(folded) is not None
 
 
-# Opening hours of a branch or its counter: not in the branch file (e-Net's hours are an FAQ
-# entry; they are asked without 支店 or 窓口).
-_HOURS_RE = re.compile(r"何時|なんじ|営業時間|受付時間|えいぎょうじかん|開いて|あいて")
-_COUNTER_RE = re.compile(r"支店|してん|窓口|まどぐち")
-
-
-# An orderer's own contact details (唐津市役所の住所, 鳥栖市の電話番号): not in the records.
-_CONTACT_WORDS = r"tel|fax|ふぁっくす|ふぁくす|住所|じゅうしょ|所在地|しょざいち|連絡先"
-_CONTACT_RE = re.compile(rf"電話|でんわ|郵便番号|{_CONTACT_WORDS}")
-
-# Our branches said without naming one (支店 with no name before it, 御社, そちらの会社: not
-# 札幌支店, 銀行の支店), and what is asked of them right after (支店の電話番号, 御社の住所; not
-# 御社の発注者一覧 … どこにも, 貴社の口座番号, 支店に電話したけど).
-_OURS_RE = re.compile(
-    r"(?<![\u3005\u4e00-\u9fff\u30a1-\u30fa\u30fc])(?:支店|してん)|御社|おんしゃ|貴社|きしゃ|"
-    r"そちらの会社|そっちの会社|おたくの会社"
-)
-_NOT_OURS_RE = re.compile(r"銀行|金庫|信金|信組|農協|郵便局|証券|損保|生命|ぎんこう")
-_OUR_FIELD_RE = re.compile(
-    r"電話(?:番号)?(?![しすさせをがでにかも])|でんわ(?:ばんごう)?(?![しすさせをがでにかも])|"
-    rf"{_CONTACT_WORDS}|場所|ばしょ"
-)
-
-
-def asks_contact(folded: str) -> bool:
-    return _CONTACT_RE.search(folded) is not None
-
-
-def asks_unnamed_branch(folded: str) -> BranchField | None:
+def asks_unnamed_branch(cues: Cues, folded: str) -> BranchField | None:
     """What is asked of one of our branches said without its name (支店の電話番号, 御社の住所,
     最寄りの支店の電話番号: the field said right after it), or None."""
-    ours = _OURS_RE.search(folded)
-    if ours is None or _NOT_OURS_RE.search(folded):
+    ours = cues["ours"].search(folded)
+    if ours is None or cues["not_ours"].search(folded):
         return None
-    asked = _OUR_FIELD_RE.search(folded, ours.end(), ours.end() + 8)
-    return detect_branch_field(asked.group(0)) if asked else None
+    asked = cues["our_field"].search(folded, ours.end(), ours.end() + 8)
+    return detect_branch_field(cues, asked.group(0)) if asked else None
 
 
-# Someone else's desk (GMOサインのサポート窓口, 市役所の窓口): its hours are not our branches'.
-_ELSEWHERE_RE = re.compile(r"gmo|さぽーと|へるぷ|こーるせんたー|役所|役場|庁|銀行|ぎんこう")
-
-
-def asks_branch_hours(folded: str) -> bool:
+def asks_branch_hours(cues: Cues, folded: str) -> bool:
+    """Opening hours of a branch or its counter (not in the branch file); not someone else's
+    desk (GMOサインのサポート窓口, 市役所の窓口)."""
     return bool(
-        _HOURS_RE.search(folded) and _COUNTER_RE.search(folded) and not _ELSEWHERE_RE.search(folded)
+        cues["branch.hours"].search(folded)
+        and cues["branch.counter"].search(folded)
+        and not cues["branch.elsewhere"].search(folded)
     )
 
 
-def detect_branch_field(folded: str) -> BranchField | None:
-    """What is asked of a branch: FAX before phone (a FAX番号 is a number too)."""
-    if _FAX_RE.search(folded):
-        return "fax"
-    if _ADDRESS_RE.search(folded):
-        return "address"
-    if _PHONE_RE.search(folded):
-        return "phone"
-    if "どこ" in folded:
-        return "address"  # 兵庫支店ってどこ？
-    return None
+def detect_branch_field(cues: Cues, folded: str) -> BranchField | None:
+    """What is asked of a branch: the first field in the cue file's order (FAX before phone:
+    a FAX番号 is a number too); 「どこ」 alone asks where it is."""
+    for field, cue in cues.family("branch_field"):
+        if cue.search(folded):
+            return cast(BranchField, field)
+    return "address" if "どこ" in folded else None
 
 
-# --------------------------------------------------------------------------- aspects
+def detect_aspect(cues: Cues, surface: str, reading: str) -> tuple[Aspect, bool]:
+    """The aspect asked and whether a cue said so (False: the default, 運用開始日).
 
-# Cues on the normalised surface (synonyms applied, folded) and on the reading; the first
-# aspect in this order with a cue wins (利用率 over 提出, 提出 over 業務, 業務 over 証書: the
-# coverage answer gives each kind of work's certificates too).
-_ASPECT_CUES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
-    (
-        "usage",
-        re.compile(
-            r"利用率|どれくらい|どのくらい|どれぐらい|どのぐらい|何件|件数|割合|普及|何割|"
-            r"りようりつ|でんしかりつ"
-        ),
-    ),
-    (
-        "pre_start",
-        re.compile(
-            r"変更|訂正|旧契約|古い|ふるい|以前|前から|当初|開始前|続いて|既存|前の契約|"
-            r"へんこう|ていせい|いぜん"
-        ),
-    ),
-    (
-        "submission",
-        re.compile(
-            r"提出|出す|出せ|出し|だす|だせ|だし|送る|送り|送っ|送付|送れ|おくる|おくり|"
-            r"宛先|あてさき|提出先|アップロード|あっぷろーど|電子めーる|めーる|どこの課|"
-            r"ていしゅつ"
-        ),
-    ),
-    (
-        "coverage",
-        re.compile(
-            r"業務委託|委託|測量|設計|こんさる|地域維持|工事以外|対象業務|契約の種類|案件の種類|"
-            r"ぎょうむいたく|いたく|そくりょう|せっけい|ちいきいじ"
-        ),
-    ),
-    (
-        "documents",
-        re.compile(
-            r"中間前払金|前払金|契約保証|証書の種類|保証の種類|どの証書|どの保証|対象の証書|"
-            r"ちゅうかんまえばらい|まえばらい|けいやくほしょう"
-        ),
-    ),
-    (
-        "start",
-        re.compile(
-            r"運用開始日|始ま|はじま|開始|導入|すたーと|から|使え|つかえ|いけ|でき|対応|"
-            r"たいおう|どうにゅう|かいし"
-        ),
-    ),
-)
-
-
-_FORM = r"(?:電子|紙|書面|でんし|かみ|しょめん)(?:の?(?:証書|しょうしょ))?"
-# 電子で出せますか, 紙の証書で出したい: asks about the form, not where to submit.
-_IN_FORM_RE = re.compile(rf"{_FORM}で(?:出|だ)(?=[さしすせそ])")
-# 電子証書を出せますか, and 電子証書で提出できますか (with できる, 可能, いい…): whether the form
-# may be electronic, unless how the submission is made is asked as well.
-_IN_FORM_POTENTIAL_RE = re.compile(rf"{_FORM}を(?:出|だ)(?:せ|しても)")
-_IN_FORM_CAN_RE = re.compile(rf"{_FORM}で(?:提出|ていしゅつ)")
-# How a submission is made, besides asks_of's where and how: to whom, in what form, by when,
-# and what is sent (認証キーは電子で提出できる？ asks how the key is sent).
-_SUBMIT_HOW_RE = re.compile(
-    r"誰|だれ|宛|あて|窓口|まどぐち|担当|たんとう|課|郵送|ゆうそう|持参|添付|てんぷ|原本|げんぽん|"
-    r"pdf|ふぁいる|めーる|あっぷろーど|期限|きげん|いつまで|必要|ひつよう|認証キー|きー|お知らせ"
-)
-
-# いつから asks the start even when a certificate is named (前払金もらう予定…いつから対応): the
-# start's answer lists the certificates too; and 「いつから電子で出せる」 is no submission question.
-_WHEN_RE = re.compile(r"いつから|いつごろから|いつ頃から|何年から|なんねんから")
-
-
-def detect_aspect(surface: str, reading: str) -> tuple[Aspect, bool]:
-    """The aspect asked and whether a cue said so (False: the default, 運用開始日)."""
-    surface, reading = _IN_FORM_RE.sub("で", surface), _IN_FORM_RE.sub("で", reading)
-    asks = {*asks_of(surface), *asks_of(reading)}
-    how = bool(asks & {"where", "how"}) or any(map(_SUBMIT_HOW_RE.search, (surface, reading)))
-    form = [] if how else [_IN_FORM_POTENTIAL_RE, *([_IN_FORM_CAN_RE] if "can" in asks else [])]
-    for pattern in form:
-        surface, reading = pattern.sub("で", surface), pattern.sub("で", reading)
-    for aspect, pattern in _ASPECT_CUES:
-        if pattern.search(surface) or pattern.search(reading):
-            when = _WHEN_RE.search(surface) or _WHEN_RE.search(reading)
+    The first ``aspect.*`` cue in the file's order wins. 「電子で出せますか」 asks about the
+    form, not where to submit; so does 「電子証書を出せますか」, and 「電子証書で提出できますか」,
+    unless how the submission is made is asked as well. 「いつから」 asks the start even when a
+    certificate is named."""
+    texts = [cues["submission.in_form"].sub("で", t) for t in (surface, reading)]
+    asks = {*asks_of(cues, texts[0]), *asks_of(cues, texts[1])}
+    how = bool(asks & {"where", "how"}) or cues["submission.how"].in_any(*texts)
+    if not how:
+        form = [
+            "submission.in_form_potential",
+            *(["submission.in_form_can"] if "can" in asks else []),
+        ]
+        for name in form:
+            texts = [cues[name].sub("で", t) for t in texts]
+    for aspect, cue in cues.family("aspect"):
+        if cue.in_any(*texts):
+            when = cues["when_started"].in_any(*texts)
             if when and (aspect == "documents" or (aspect == "submission" and not how)):
                 return "start", True
-            return aspect, True
+            return cast(Aspect, aspect), True
     return "start", False
 
 
-# Words that put a question in the electronic-guarantee domain.
-# 電子 alone is too broad: 電子入札, 電子印鑑, 電子レンジ are other things.
-_OTHER_ELECTRONIC = (
-    r"(?!入札|にゅうさつ|印鑑|いんかん|れんじ|申請|しんせい|署名|しょめい|書籍|しょせき)"
-)
-_DOMAIN_RE = re.compile(
-    rf"電子{_OTHER_ELECTRONIC}|でんし{_OTHER_ELECTRONIC}|保証|ほしょう|証書|しょうしょ|認証|きー|"
-    r"e-net|d-sure|利用率|前払|提出|運用開始日|導入|どうにゅう"
-)
+def asks_of(cues: Cues, folded: str) -> tuple[str, ...]:
+    """What kind of question (what, much, where, when, how, which, cost, can), from its
+    interrogative words."""
+    return tuple(name for name, cue in cues.family("asks") if cue.search(folded))
 
 
-def has_domain_cue(surface: str, reading: str) -> bool:
-    return bool(_DOMAIN_RE.search(surface) or _DOMAIN_RE.search(reading))
+def has_domain_cue(cues: Cues, surface: str, reading: str) -> bool:
+    """A word that puts the question in the electronic-guarantee domain."""
+    return cues["domain"].in_any(surface, reading)
 
 
-# 電子契約 alone is an orderer's contract system, not its guarantees (長崎県の電子契約システム).
-_E_CONTRACT_RE = re.compile(r"電子契約|でんしけいやく")
-# What an orderer's e-contract system is about: the contract, its signing and its files.
-_CONTRACT_SYSTEM_RE = re.compile(
-    r"契約書|けいやくしょ|署名|しょめい|gmo|承諾書|しょうだくしょ|だうんろーど|印紙|いんし|"
-    r"随意契約|随契|ずいけい"
-)
-_GUARANTEE_RE = re.compile(r"保証|ほしょう|証書|しょうしょ|前払|まえばらい|認証キー|にんしょうきー")
-
-
-# A surety company said by where it is (北海道の保証会社; 東日本と北海道の会社 in a question about
-# the surety companies): not an orderer.
-_SURETY_COMPANY_RE = re.compile(r"保証(?:事業)?会社|ほしょう(?:じぎょう)?がいしゃ")
-
-
-def says_where_a_company_is(folded: str, end: int) -> bool:
-    """The name ending at ``end`` says where a surety company is, not an orderer."""
-    if _SURETY_COMPANY_RE.match(folded, end + 1) and folded.startswith("の", end):
+def says_where_a_company_is(cues: Cues, folded: str, end: int) -> bool:
+    """The name ending at ``end`` says where a surety company is (北海道の保証会社; 東日本と
+    北海道の会社 in a question about the surety companies), not an orderer."""
+    company = cues["surety_company"]
+    if company.match(folded, end + 1) and folded.startswith("の", end):
         return True
-    return folded.startswith("の会社", end) and _SURETY_COMPANY_RE.search(folded) is not None
+    return folded.startswith("の会社", end) and company.search(folded) is not None
 
 
-def asks_guarantee_only(surface: str, reading: str) -> bool:
+def asks_guarantee_only(cues: Cues, surface: str, reading: str) -> bool:
     """The question speaks of guarantees (保証, 証書, 前払金) and not of an e-contract system
     (電子契約, 契約書, 署名): 鳥栖市の建コン業務、前払いの証書を電子でもらえる？"""
-    said = surface + "\n" + reading
     return (
-        _GUARANTEE_RE.search(said) is not None
-        and _E_CONTRACT_RE.search(said) is None
-        and _CONTRACT_SYSTEM_RE.search(said) is None
+        cues["guarantee"].in_any(surface, reading)
+        and not cues["e_contract"].in_any(surface, reading)
+        and not cues["contract_system"].in_any(surface, reading)
     )
 
 
-def has_guarantee_cue(surface: str, reading: str) -> bool:
-    """:func:`has_domain_cue`, 電子契約 aside: the question is about guarantees."""
-    return has_domain_cue(_E_CONTRACT_RE.sub("", surface), _E_CONTRACT_RE.sub("", reading))
-
-
-# What a date in a question is: the tender announcement or the contract (said after the
-# date, 令和8年4月1日に契約; or before it, 公告日は令和8年3月2日).
-_DATE_ROLES: tuple[tuple[AppliesTo, re.Pattern[str]], ...] = (
-    ("入札公告日", re.compile(r"公告|こうこく")),
-    ("契約締結日", re.compile(r"契約|締結|けいやく")),
-)
+def has_guarantee_cue(cues: Cues, surface: str, reading: str) -> bool:
+    """:func:`has_domain_cue`, 電子契約 aside (an orderer's contract system, not its
+    guarantees): the question is about guarantees."""
+    e_contract = cues["e_contract"]
+    return has_domain_cue(cues, e_contract.sub("", surface), e_contract.sub("", reading))
 
 
 _CLAUSE_RE = re.compile(r"[、,。.;；]")
-# A date right before a change (令和7年の変更契約, 8月に増額変更): the change's, not the contract's.
-_CHANGE_DATE_RE = re.compile(
-    r"(?:の|に|で|は)?(?:増額|減額|工期)?(?:の)?(?:変更|訂正|へんこう|ていせい)"
-)
 
 
-def _role(text: str) -> AppliesTo | None:
-    found = [(m.start(), role) for role, p in _DATE_ROLES if (m := p.search(text))]
-    return min(found)[1] if found else None
+def _role(cues: Cues, text: str) -> AppliesTo | None:
+    """What a date is (入札公告日, 契約締結日) by the first ``date_role.*`` cue in ``text``."""
+    found = [(m.start(), role) for role, cue in cues.family("date_role") if (m := cue.search(text))]
+    return cast(AppliesTo, min(found)[1]) if found else None
 
 
 class DatedCase(NamedTuple):
@@ -957,7 +835,7 @@ _KANA_DATE_RE = re.compile(r"(れいわ|へいせい)?([0-9]{1,4}|元)ねん([0-
 _KANA_ERAS = {"れいわ": "令和", "へいせい": "平成"}
 
 
-def read_dates(question: str, today: date | None = None) -> DatesSaid:
+def read_dates(cues: Cues, question: str, today: date | None = None) -> DatesSaid:
     """The dates a question says (令和8年4月1日, R8.4.1, ２０２６/４/１, れいわ8ねん4がつ1にち; a
     month alone: 令和8年4月; a day without its year, as of ``today``: 4月1日), each with what it
     is when the words right after it, or else right before it, say so."""
@@ -974,9 +852,11 @@ def read_dates(question: str, today: date | None = None) -> DatesSaid:
         # the same clause only: up to the next comma, from the last one
         after, before = _CLAUSE_RE.split(after[:12])[0], _CLAUSE_RE.split(before[-8:])[-1]
         last = d.end
-        if _CHANGE_DATE_RE.match(after):  # 令和7年の変更契約: when a change is made, not checked
+        if cues["date.change"].match(
+            after
+        ):  # 令和7年の変更契約: when a change is made, not checked
             continue
-        role = _role(after) or _role(before)
+        role = _role(cues, after) or _role(cues, before)
         cases.append(DatedCase(d.day, role, d.month, d.next_time, d.last, d.label))
     # The question without its dates, impossible ones too.
     kept, last = [], 0
@@ -986,36 +866,20 @@ def read_dates(question: str, today: date | None = None) -> DatesSaid:
     return DatesSaid(cases, errors, "".join([*kept, text[last:]]), bool(dates or refused))
 
 
-# What may stand beside an orderer's name in a question that asks only about its record
-# (大分県の業務委託は対象？, R8.4.1から契約の鳥栖市の工事は？): particles, words for the case, dates
-# and endings. Aspect cues are taken out first.
-_RECORD_ONLY_RE = re.compile(
-    r"(?:は|が|の|も|って|では|で|に|を|と|から|より|以降|以後|まで|へ|や|"
-    r"工事|案件|契約|締結|業務|発注|公告|入札|対象|分|する|した|して|予定|場合|なら|だと|"
-    r"内|発注者|発注機関|自治体|市町村|市区町村|市町|ところ|とこ|一覧|いつ|前|後|頃|ごろ|"
-    r"ですか|でしょうか|ですかね|でしたっけ|だっけ|なの|なん|か|ね|よ|ます|ません|る|た|ない|ん|"
-    r"(?:令和|平成|r)?[0-9元]{1,8}(?:年[0-9]{0,2}月?(?:[0-9]{0,2}日)?)?|\s)*"
-)
-
-
-def asks_only_record(rest: str) -> bool:
+def asks_only_record(cues: Cues, rest: str) -> bool:
     """``rest``, a folded question without the orderers' names, asks nothing but what their
-    records say: an aspect cue, and nothing else but particles, dates and endings."""
-    for _aspect, pattern in _ASPECT_CUES:
-        rest = pattern.sub("", rest)
-    return _RECORD_ONLY_RE.fullmatch(rest) is not None
+    records say (大分県の業務委託は対象？): aspect cues, and nothing else but the words of
+    ``record_only`` (particles, words for the case, dates, endings)."""
+    for _aspect, cue in cues.family("aspect"):
+        rest = cue.sub("", rest)
+    return cues["record_only"].made_of(rest)
 
 
-# The bodies of a prefecture rather than the prefecture itself (what follows its name):
-# 宮崎県の市町村, 山口県の自治体, 福岡県で電子保証が使えるところ, 熊本県内で導入しているのはどこ.
-_REGION_RE = re.compile(
-    r"^(?:内|ない|の?機関|.*?(?:市町村|市区町村|市町|市や町|自治体|発注者|発注機関|役所|役場|団体|"
-    r"ところ|とこ|一覧|いちらん|どの(?:市|町|自治体|発注者)|"
-    r"(?:使え|つかえ|導入|どうにゅう|対応|始め|はじめ|いけ).*どこ))"
-)
-
-
-def asks_for_region(after: str) -> bool:
+def asks_for_region(cues: Cues, after: str) -> bool:
     """``after``, the folded question after a prefecture's name, asks which bodies in it
-    (its municipalities, agencies, …) use electronic guarantees."""
-    return _REGION_RE.match(after) is not None
+    (its municipalities, agencies, …) use electronic guarantees: 宮崎県の市町村, 熊本県内で
+    導入しているのはどこ."""
+    if cues["region.right_after"].match(after) or cues["region"].search(after):
+        return True
+    can = cues["region.can"].search(after)
+    return can is not None and "どこ" in after[can.end() :]

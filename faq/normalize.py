@@ -24,7 +24,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
@@ -36,6 +36,7 @@ __all__ = [
     "Token",
     "Vocabulary",
     "analyse_tokens",
+    "any_of",
     "clean",
     "content_terms",
     "courtesy_bounds",
@@ -110,7 +111,7 @@ def _mostly_kana(folded: str) -> bool:
 _Trie = dict[str, "_Trie"]
 
 
-def _any_of(words: Iterable[str]) -> str:
+def any_of(words: Iterable[str]) -> str:
     """A regex matching any of ``words``, the longest where several start at one place.
 
     Written as a trie (保証(?:書|金)?…): the regex engine follows the next character instead
@@ -157,7 +158,7 @@ _ENDINGS = (
     "ぜよ", "きに", "のう", "なあ", "かのう", "んかのう", "とですか", "っちゃ", "とね",
 )  # fmt: skip
 _FILLER_RE = re.compile("^(?:" + "|".join(map(re.escape, _FILLERS)) + ")+")
-_ENDING = _any_of(_ENDINGS)
+_ENDING = any_of(_ENDINGS)
 # Endings up to the end: one, then any more. (Not (?:…)+$: a pattern that starts with the
 # words themselves lets the regex engine skip to the places where one may start.)
 _ENDING_RE = re.compile(f"{_ENDING}(?:{_ENDING})*$")
@@ -400,46 +401,11 @@ class Analysis:
     groups: tuple[int, ...] = ()  # Sudachi synonym groups of the content words
 
 
-# What a question asks for, from its interrogative words (on the folded text): a definition
-# (何/とは), a place (どこ), a time (いつ), a way (どうやって), a yes/no (できる), a price.
-_ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "what",
-        re.compile(
-            r"って(?:何|なに|なん)(?![件人日時割回個年円番%])|とは|意味|どういう|どんなもの|"
-            r"何のこと|なんなの"
-        ),
-    ),
-    (
-        "much",
-        re.compile(r"何件|件数|どれくらい|どのくらい|どれぐらい|どのぐらい|どの程度|何割|割合"),
-    ),
-    ("where", re.compile(r"どこ|どちら|どの画面|どのめにゅー|送り先|提出先|宛先|送付先")),
-    ("when", re.compile(r"いつ|何日|何時|何年(?![間目分前先も]|か(?!ら))|何月|期限|運用開始日")),
-    (
-        "how",
-        re.compile(
-            r"どうやって|どうすれば|どうしたら|方法|手順|やり方|やりかた|流れ|仕組み|どのように"
-        ),
-    ),
-    ("which", re.compile(r"どれ|どの|種類|対象")),
-    ("cost", re.compile(r"いくら|費用|料金|手数料|お金|有料|無料|かかる|かかり")),
-    (
-        "can",
-        re.compile(r"できる|できま|でき[なる]|可能|いける|いけま|使え|つかえ|よい|いい|大丈夫|ok"),
-    ),
-)
-
-
-def asks_of(folded: str) -> tuple[str, ...]:
-    return tuple(name for name, pattern in _ASKS if pattern.search(folded))
-
-
 def _longest_first(words: Iterable[str]) -> re.Pattern[str] | None:
     unique = {w for w in words if w}
     if not unique:
         return None
-    return re.compile(_any_of(unique))
+    return re.compile(any_of(unique))
 
 
 _MIN_KANA_WORD = 3  # shorter readings (かみ, きー) are too ambiguous to rewrite
@@ -462,7 +428,9 @@ class Vocabulary:
         self,
         synonyms: Sequence[tuple[str, Sequence[str]]],
         texts: Iterable[Sequence[Token]],
+        asks: Callable[[str], tuple[str, ...]] = lambda _folded: (),
     ) -> None:
+        self._asks = asks  # what kind of question a folded text is (faq.entities.asks_of)
         to_term: dict[str, str] = {}
         for term, variants in synonyms:
             term_f = fold(clean(term))
@@ -565,7 +533,7 @@ class Vocabulary:
         # Sudachi splits unbroken hiragana badly: take the words of the rewritten text.
         content = tokenize(surface) if kana and surface else tokens
         words = [t for t in content if t.pos in _CONTENT_POS and t.base not in _STOP]  # content
-        asks = asks_of(self.kana_to_kanji(folded) if kana else folded)
+        asks = self._asks(self.kana_to_kanji(folded) if kana else folded)
         groups = tuple(chain.from_iterable(map(_GROUPS, words)))
         terms = self._terms(words)
         for t, term in zip(words, terms, strict=True):

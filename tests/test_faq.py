@@ -22,8 +22,9 @@ from sqlalchemy import create_engine
 
 from core.db import Database
 from core.knowledge import OutOfScope, cite, load_faq
+from faq.cues import load_cues
 from faq.engine import NOT_FOUND, Answer, Assistant, _without_tokens
-from faq.entities import asks_guarantee_only, detect_aspect
+from faq.entities import asks_guarantee_only, asks_of, detect_aspect
 from faq.index import (
     Channel,
     Field,
@@ -37,9 +38,8 @@ from faq.misses import is_miss, list_misses, record_miss
 from faq.normalize import (
     Analysis,
     Token,
-    _any_of,
     analyse_tokens,
-    asks_of,
+    any_of,
     clean,
     fold,
     strip_courtesy,
@@ -48,6 +48,8 @@ from faq.normalize import (
 )
 from faq.render import TEMPLATES_DIR
 from tests.helpers import cli
+
+CUES = load_cues()
 
 TODAY = date(2026, 11, 23)  # for a day said without its year (4月1日)
 
@@ -102,11 +104,11 @@ def test_hiragana_fullwidth_and_kanji_questions_meet() -> None:
 
 
 def test_what_a_question_asks_for() -> None:
-    assert asks_of("始まったのは何年くらい") == ("when",)
-    assert asks_of("何月から") == ("when",)
-    assert asks_of("何年からでしたっけ") == ("when",)
+    assert asks_of(CUES, "始まったのは何年くらい") == ("when",)
+    assert asks_of(CUES, "何月から") == ("when",)
+    assert asks_of(CUES, "何年からでしたっけ") == ("when",)
     for duration in ("何年間かかる", "何年前の契約", "何年もつの", "何年か前"):
-        assert "when" not in asks_of(duration), duration
+        assert "when" not in asks_of(CUES, duration), duration
 
 
 def test_homophone_typos_read_like_the_right_word() -> None:
@@ -355,7 +357,9 @@ def test_e_contract_entries_lose_when_only_guarantees_are_asked() -> None:
     assert ask(question).entry_id == "tosu-eguarantee-scope"
     question = "鳥栖市の指名で草刈りとか側溝清掃みたいな維持の仕事も受けてるんですが、ああいう業務も電子契約の対象になるんでしょうか"
     assert ask(question).entry_id == "tosu-econtract-scope"
-    assert asks_guarantee_only("前払金の証書", "") and not asks_guarantee_only("契約書の保証", "")
+    assert asks_guarantee_only(CUES, "前払金の証書", "") and not asks_guarantee_only(
+        CUES, "契約書の保証", ""
+    )
 
 
 def test_a_place_before_a_company_is_not_an_orderer() -> None:
@@ -660,16 +664,21 @@ def test_aspect_detection(question: str, aspect: str) -> None:
 
 def test_saying_the_form_is_not_asking_where_to_submit() -> None:
     for said in ("紙の証書で出したい", "でんしでだせますか", "書面で出しても"):
-        assert detect_aspect(said, "") == ("start", False), said
-    assert detect_aspect("認証キーはどこに出せば", "")[0] == "submission"
-    assert detect_aspect("電子で出した認証キーの宛先", "")[0] == "submission"
+        assert detect_aspect(CUES, said, "") == ("start", False), said
+    assert detect_aspect(CUES, "認証キーはどこに出せば", "")[0] == "submission"
+    assert detect_aspect(CUES, "電子で出した認証キーの宛先", "")[0] == "submission"
     # 電子証書で提出 is the form too, unless where, how or by when is asked
-    assert detect_aspect("電子証書で提出することは可能", "") == ("start", False)
-    assert detect_aspect("電子証書でどうやって提出", "")[0] == "submission"
-    assert detect_aspect("電子証書を出しても大丈夫", "") == ("start", False)
-    assert detect_aspect("認証キーは電子で提出できる", "")[0] == "submission"  # how it is sent
+    assert detect_aspect(CUES, "電子証書で提出することは可能", "") == ("start", False)
+    assert detect_aspect(CUES, "電子証書でどうやって提出", "")[0] == "submission"
+    assert detect_aspect(CUES, "電子証書を出しても大丈夫", "") == ("start", False)
+    assert (
+        detect_aspect(CUES, fold("認証キーは電子で提出できる"), "")[0] == "submission"
+    )  # how it is sent
     # いつから with 出せる asks the start
-    assert detect_aspect("証書をネットで出せるようになったのはいつ頃から", "") == ("start", True)
+    assert detect_aspect(CUES, "証書をネットで出せるようになったのはいつ頃から", "") == (
+        "start",
+        True,
+    )
 
 
 def test_orderer_templates_by_precision_and_aspect() -> None:
@@ -1124,10 +1133,10 @@ def test_every_command_is_registered_by_the_module_named_for_it() -> None:
 
 
 def test_word_list_pattern_takes_the_longest_word_at_each_place() -> None:
-    pattern = re.compile(_any_of(["保証", "保証書", "保証金", "書", "e-net", "a.b"]))
+    pattern = re.compile(any_of(["保証", "保証書", "保証金", "書", "e-net", "a.b"]))
     assert pattern.findall("保証書と保証金と保証と書") == ["保証書", "保証金", "保証", "書"]
     assert pattern.findall("e-netとaxbとa.b") == ["e-net", "a.b"]  # metacharacters are literal
-    assert _any_of([]) == ""
+    assert any_of([]) == ""
 
 
 def test_cutting_a_name_shifts_the_tokens_after_it() -> None:

@@ -1,0 +1,196 @@
+"""Cue words as data: ``data/cues.yaml`` loaded, validated and applied by one matcher.
+
+Each cue is a vocabulary (words, written as staff would) with, where words cannot say it, a few
+regular expressions, and exceptions (``unless``: where a word is not the cue). Words are folded
+the way questions are (NFKC, lower case, katakana as hiragana) and a word with kanji also
+matches its reading (提出 → ていしゅつ), so a cue is never typed twice. Compiled once into one
+regular expression per cue (a trie of the words, then the patterns).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from core.knowledge import _load
+from core.paths import data_dir
+from faq.normalize import any_of, fold, has_kanji, readings
+
+__all__ = ["Cue", "CueFile", "Cues", "default_cues_path", "load_cues"]
+
+_MIN_READING = 2  # a one-kana reading (課 → か) would match inside any word
+
+
+class CueSpec(BaseModel):
+    """One entry of ``data/cues.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    note: str = ""
+    words: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    unless: dict[str, tuple[str, ...]] = {}  # word → what, right after it, makes it no cue
+    reading: bool = True
+    readings: dict[str, str] = {}  # a word's reading where the analyser's is wrong; "": none
+
+    @field_validator("words")
+    @classmethod
+    def _words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for word in value:
+            if not word.strip():
+                raise ValueError("空の語があります")
+        return value
+
+    @model_validator(mode="after")
+    def _exceptions_of_words(self) -> CueSpec:
+        for word, after in self.unless.items():
+            if word not in self.words:
+                raise ValueError(f"unless の「{word}」が words にありません")
+            if not after or not all(a.strip() for a in after):
+                raise ValueError(f"unless の「{word}」に空の語があります")
+        return self
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"正規表現「{pattern}」が読めません（{exc}）") from None
+        return value
+
+
+class CueFile(BaseModel):
+    """``data/cues.yaml``: cue name → its words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cues: dict[str, CueSpec]
+
+    @field_validator("cues")
+    @classmethod
+    def _not_empty(cls, value: dict[str, CueSpec]) -> dict[str, CueSpec]:
+        for name, spec in value.items():
+            if not spec.words and not spec.patterns:
+                raise ValueError(f"{name}: words も patterns もありません")
+        return value
+
+
+def _folded(word: str) -> str:
+    return fold(unicodedata.normalize("NFKC", word).lower())
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One compiled cue: ``words`` (folded, readings added) and the pattern that finds them."""
+
+    name: str
+    words: frozenset[str]
+    pattern: re.Pattern[str]
+    repeated: re.Pattern[str]  # the cue any number of times, for :meth:`made_of`
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        return self.pattern.search(text, pos, len(text) if endpos is None else endpos)
+
+    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return self.pattern.match(text, pos)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        return self.pattern.fullmatch(text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text)
+
+    def sub(self, repl: str, text: str) -> str:
+        return self.pattern.sub(repl, text)
+
+    def made_of(self, text: str) -> bool:
+        """``text`` is nothing but this cue's words (or empty)."""
+        return self.repeated.fullmatch(text) is not None
+
+    def in_any(self, *texts: str) -> bool:
+        return any(self.pattern.search(t) for t in texts)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.words
+
+
+def compile_cue(name: str, spec: CueSpec) -> Cue:
+    """The cue's words and their readings as one trie; a word with exceptions (電子, unless
+    入札 follows) on its own, with a negative lookahead; then the patterns."""
+    said = [*spec.words, *(a for after in spec.unless.values() for a in after)]
+    read: dict[str, str] = {}
+    if spec.reading:
+        kanji = [w for w in dict.fromkeys(said) if has_kanji(w)]
+        found = readings([unicodedata.normalize("NFKC", w) for w in kanji])
+        for word, reading in zip(kanji, found, strict=True):
+            reading = _folded(spec.readings.get(word, reading))
+            if len(reading) >= _MIN_READING:
+                read[word] = reading
+
+    def forms(word: str) -> list[str]:
+        return [_folded(word), *([read[word]] if word in read else [])]
+
+    plain = [f for w in spec.words if w not in spec.unless for f in forms(w)]
+    alternatives = [any_of(dict.fromkeys(plain))] if plain else []
+    for word, after in spec.unless.items():
+        not_after = any_of(dict.fromkeys(f for a in after for f in forms(a)))
+        alternatives.append(f"{any_of(dict.fromkeys(forms(word)))}(?!{not_after})")
+    alternatives += spec.patterns
+    body = "|".join(f"(?:{a})" for a in alternatives) if len(alternatives) > 1 else alternatives[0]
+    words = frozenset(f for w in spec.words for f in forms(w))
+    return Cue(name, words, re.compile(body), re.compile(f"(?:{body})*"))
+
+
+class Cues(Mapping[str, Cue]):
+    """Every cue of a cue file, by name; ``family("aspect")`` the cues named ``aspect.*`` in
+    the file's order (their order of precedence)."""
+
+    def __init__(self, specs: Mapping[str, CueSpec]) -> None:
+        self._cues = {name: compile_cue(name, spec) for name, spec in specs.items()}
+
+    def __getitem__(self, name: str) -> Cue:
+        try:
+            return self._cues[name]
+        except KeyError:
+            raise KeyError(f"data/cues.yaml に {name} がありません") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cues)
+
+    def __len__(self) -> int:
+        return len(self._cues)
+
+    def family(self, prefix: str) -> list[tuple[str, Cue]]:
+        head = prefix + "."
+        return [(n[len(head) :], c) for n, c in self._cues.items() if n.startswith(head)]
+
+
+def default_cues_path() -> Path:
+    return data_dir() / "cues.yaml"
+
+
+def load_cue_file(path: Path | None = None) -> CueFile:
+    """Load and validate ``data/cues.yaml``; raises :class:`core.knowledge.KnowledgeError`."""
+    return _load(CueFile, path or default_cues_path())
+
+
+_LOADED: dict[Path, tuple[CueFile, Cues]] = {}
+
+
+def load_cues(path: Path | None = None) -> Cues:
+    """The compiled cues of ``path`` (default: the shipped file), compiled once per content."""
+    path = path or default_cues_path()
+    spec = load_cue_file(path)
+    hit = _LOADED.get(path)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    cues = Cues(spec.cues)
+    _LOADED[path] = (spec, cues)
+    return cues
