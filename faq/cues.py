@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -94,6 +94,7 @@ class Cue:
     words: frozenset[str]
     pattern: re.Pattern[str]
     repeated: re.Pattern[str]  # the cue any number of times, for :meth:`made_of`
+    reading_of: dict[str, str] = field(default_factory=dict)  # word (folded) → its reading
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         return self.pattern.search(text, pos, len(text) if endpos is None else endpos)
@@ -145,7 +146,8 @@ def compile_cue(name: str, spec: CueSpec) -> Cue:
     alternatives += spec.patterns
     body = "|".join(f"(?:{a})" for a in alternatives) if len(alternatives) > 1 else alternatives[0]
     words = frozenset(f for w in spec.words for f in forms(w))
-    return Cue(name, words, re.compile(body), re.compile(f"(?:{body})*"))
+    reading_of = {_folded(w): read[w] for w in spec.words if w in read}
+    return Cue(name, words, re.compile(body), re.compile(f"(?:{body})*"), reading_of)
 
 
 class Cues(Mapping[str, Cue]):

@@ -89,6 +89,7 @@ from faq.entities import (
 from faq.index import CHANNELS, Field, Occurrences, Terms, occurrences, query_features
 from faq.normalize import (
     Analysis,
+    Courtesy,
     Token,
     Vocabulary,
     analyse_tokens,
@@ -377,7 +378,9 @@ class Assistant:
 
         lap = _Laps(self.stats.extra)
         self.finder = OrdererFinder(
-            orderers.orderers if orderers else (), orderers.groups if orderers else ()
+            orderers.orderers if orderers else (),
+            orderers.groups if orderers else (),
+            cues=self.cues,
         )
         self.branch_finder = BranchFinder(branches.branches) if branches else None
         lap("finders")
@@ -392,6 +395,12 @@ class Assistant:
             [(g.term, g.variants) for g in synonyms],
             [t for _c, t in masked],
             asks=partial(asks_of, self.cues),
+            courtesy=Courtesy.of(
+                self.cues["courtesy.fillers"].pattern.pattern,
+                self.cues["courtesy.endings"].pattern.pattern,
+            ),
+            stop=self.cues["words.no_topic"].words,
+            not_words=self.cues["words.not_kana_words"].words,
         )
         analyse = self.vocabulary.analyse
         phrasing_docs = [analyse(d.text, c, t) for d, (c, t) in zip(phrasings, masked, strict=True)]

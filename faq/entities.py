@@ -14,15 +14,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
 from typing import Literal, NamedTuple, cast
 
 from rapidfuzz.distance import Levenshtein
 
 from core.dates import find_dates
 from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer, OrdererGroup
-from faq.cues import Cues
-from faq.normalize import Token, clean, fold, has_kanji, is_hiragana, readings
+from faq.cues import Cues, load_cues
+from faq.normalize import Token, any_of, clean, fold, has_kanji, is_hiragana, readings
 
 __all__ = [
     "ASPECTS",
@@ -85,65 +84,12 @@ _MIN_ALIAS_READING = 5
 # prefecture or city.
 _OWN_UNIVERSITY_RE = re.compile(r"^[都道府県市町村区]?立[\u3005\u4e00-\u9fff]{0,8}?(?:大学|医大)")
 _PARTICLE_AFTER_RE = re.compile(r"^(?:$|は|の|って|で|に|が|も|へ|と|から)")
-# Words made of the endings themselves, or generic, that are never a body's name.
-_NOT_A_NAME = frozenset(
-    {
-        "市町", "市町村", "市区町村", "都道府", "都道府県", "各", "他", "同", "当", "本", "全",
-        "都", "政令", "県", "市", "町", "村", "府", "区", "道", "地方", "近隣", "隣", "新",
-        "都市", "城下", "下", "上", "中", "東", "西", "南", "北", "大", "小",
-    }
-)  # fmt: skip
 _KANJI_RUN_RE = re.compile(r"[\u3005\u4e00-\u9fff]{2,5}")
-# Other public bodies by their ending (広島大学, 厚労省, 国立病院機構); the kinds themselves
-# (国立大学, 省庁, 官公庁) are not names.
-_BODY_RE = re.compile(
-    r"([\u3005\u4e00-\u9fff]{1,10}?)"
-    r"(大学|医大|高等専門学校|高専|省|庁|機構|公団|公社|事業団|病院|研究所|整備局|事務所)"
-    r"(?:(?![\u3005\u4e00-\u9fff])|(?=発注|工事|案件))"  # 厚労省発注の工事
-)
-# Words that join names said one after another (鳥栖市と札幌市, 佐賀市や小城市).
-_JOIN_AFTER_RE = re.compile(r"と|や|、|とか|および|及び")
-_JOIN_BEFORE_RE = re.compile(r"(?:と|や|、|とか|および|及び)$")
-# The same typed in hiragana (ながさきだいがく), with endings that are hardly anything else.
-_KANA_BODY_ENDINGS = {
-    "だいがく": "大学",
-    "こうせん": "高専",
-    "きこう": "機構",
-    "せいびきょく": "整備局",
-    "じむしょ": "事務所",
-    "びょういん": "病院",
-}
-# An ending after at least two kana, followed by a particle, the end or a non-kana.
-_KANA_BODY_RE = re.compile(
-    rf"(?<=[\u3041-\u3096ー]{{2}})({'|'.join(_KANA_BODY_ENDINGS)})"
-    r"(?=$|って|は|の|で|に|が|も|へ|と|や|[^\u3041-\u3096ー])"
-)
+_KANA = "\u3041-\u3096ー"
 _KANA_RUN_END_RE = re.compile(r"[\u3041-\u3096ー]{2,10}$")
 # What a kana name before an ending starts after: the last particle (が and な, inside too many
 # names, excepted).
 _AFTER_PARTICLE_RE = re.compile(r"(?:.*(?:って|は|の|も|で|に|へ|と|や))?(.{2,})$")
-
-# Companies ordering works, which the documents never list: by a Latin name the knowledge never
-# uses with a region (jr九州, ntt西日本) or before 「の発注」「が発注」, or by a company's ending
-# (九州電力, 西日本鉄道).
-_COMPANY_RE = re.compile(
-    r"(?<![0-9a-z\-])(?P<latin>[a-z][a-z&]{1,9})"
-    r"(?P<region>北海道|東日本|東海|中日本|西日本|四国|九州|関西|中部|東京)?"
-    r"|[\u3005\u4e00-\u9fff]{1,8}(?:電力|鉄道|電鉄|株式会社)(?![\u3005\u4e00-\u9fff])"
-)
-# not 「の工事」 (JVの工事, PFIの工事, WTOの案件) nor 「の発注方式」 (PFI, DB, CM: ways of ordering)
-_ORDERS_AFTER_RE = re.compile(r"(?:の|が)?発注(?!方式|形態|方法|者|案件|の仕方)")
-# Bodies of these endings are named after their place (兵庫県住宅供給公社); without a place
-# the words are a kind (住宅供給公社, 土地開発公社).
-_KIND_ENDINGS = frozenset({"公社", "公団", "事業団"})
-_OWNER_OF_KIND = frozenset({"県の", "市の", "町の", "村の", "都の", "府の", "国の", "道の"})
-_GENERIC_BODY = frozenset(
-    {
-        "国立", "公立", "私立", "県立", "市立", "府立", "都立", "町立", "村立", "国公立", "省",
-        "官公", "中央", "関係", "行政", "独立行政法人", "国", "県", "市", "町", "村", "地方",
-        "国の", "官", "役", "同", "当", "本", "全", "各", "他", "別", "ほかの", "国土",
-    }
-)  # fmt: skip
 
 
 def _names_place(tokens: Sequence[Token], start: int, end: int) -> bool:
@@ -196,17 +142,44 @@ def _local_suffix(orderer: Orderer) -> str | None:
     return suffix if suffix in _SUFFIXES else None
 
 
-@cache
-def _generic_kana() -> frozenset[str]:
-    """The readings of the generic stems (こくりつ, けんりつ): こくりつだいがく is a kind."""
-    return frozenset(readings(sorted(_GENERIC_BODY)))
-
-
 class OrdererFinder:
     """Finds the orderers a question names (see the module docstring)."""
 
-    def __init__(self, orderers: Sequence[Orderer], groups: Sequence[OrdererGroup] = ()) -> None:
+    def __init__(
+        self,
+        orderers: Sequence[Orderer],
+        groups: Sequence[OrdererGroup] = (),
+        *,
+        cues: Cues | None = None,
+    ) -> None:
         self.orderers = tuple(orderers)
+        self._cues = cues = cues if cues is not None else load_cues()
+        kanji = "\u3005\u4e00-\u9fff"
+        # Other public bodies by their ending (広島大学, 厚労省, 国立病院機構, 厚労省発注の工事);
+        # the kinds themselves (国立大学, 省庁, 官公庁) are not names.
+        endings, followed = cues["body.endings"].pattern.pattern, cues["body.followed_by"]
+        self._body_re = re.compile(
+            f"([{kanji}]{{1,10}}?)({endings})(?:(?![{kanji}])|(?={followed.pattern.pattern}))"
+        )
+        # The same typed in hiragana (ながさきだいがく): an ending after at least two kana,
+        # followed by a particle, the end or a non-kana.
+        kana_endings = cues["body.kana_endings"].reading_of
+        self._kana_ending = {r: w for w, r in kana_endings.items()}
+        self._kana_body_re = re.compile(
+            f"(?<=[{_KANA}]{{2}})({any_of(self._kana_ending)})"
+            f"(?=$|って|は|の|で|に|が|も|へ|と|や|[^{_KANA}])"
+        )
+        # Companies ordering works, which the documents never list: by a Latin name the
+        # knowledge never uses with a region (jr九州, ntt西日本) or before 「の発注」「が発注」,
+        # or by a company's ending (九州電力, 西日本鉄道).
+        regions, company_endings = cues["company.regions"], cues["company.endings"]
+        self._company_re = re.compile(
+            f"(?<![0-9a-z\\-])(?P<latin>[a-z][a-z&]{{1,9}})(?P<region>{regions.pattern.pattern})?"
+            f"|[{kanji}]{{1,8}}(?:{company_endings.pattern.pattern})(?![{kanji}])"
+        )
+        # Words that join names said one after another (鳥栖市と札幌市, 佐賀市や小城市).
+        self._join_after = cues["join"].pattern
+        self._join_before = re.compile(f"(?:{self._join_after.pattern})$")
         self._keys: dict[str, list[_Key]] = {}
         index_of = {o.name: i for i, o in enumerate(self.orderers)}
         for g in groups:
@@ -324,9 +297,9 @@ class OrdererFinder:
         unknown place name is more often something else (鳥栖市の市役所)."""
         starts, ends = set(), set()  # where such a body may start, or end
         for m in found:
-            if after := _JOIN_AFTER_RE.match(folded, m.end):
+            if after := self._join_after.match(folded, m.end):
                 starts.add(after.end())
-            if before := _JOIN_BEFORE_RE.search(folded[: m.start]):
+            if before := self._join_before.search(folded[: m.start]):
                 ends.add(before.start())
         extra = self._unlisted(folded, tokens, found)
         return [m for m in extra if m.start in starts or m.end in ends]
@@ -559,20 +532,23 @@ class OrdererFinder:
                 if has_kanji(nxt.surface) or _PARTICLE_AFTER_RE.match(folded[nxt.end :]):
                     said = name + nxt.surface
                     return [Mention(said, t.begin, nxt.end, (), unlisted=name + suffix)]
-        for m in _BODY_RE.finditer(folded):
+        cues = self._cues
+        generic = cues["body.generic"]
+        for m in self._body_re.finditer(folded):
             stem = m.group(1)
-            # 県の住宅供給公社: a kind of body, not one by name.
-            kind = folded[max(0, m.start() - 2) : m.start()] in _OWNER_OF_KIND or (
-                m.group(2) in _KIND_ENDINGS and not _names_place(tokens, m.start(), m.end())
+            # 県の住宅供給公社: a kind of body, not one by name; so is 住宅供給公社 without a place.
+            kind = folded[max(0, m.start() - 2) : m.start()] in cues["body.owner_of_kind"] or (
+                m.group(2) in cues["body.kind_endings"]
+                and not _names_place(tokens, m.start(), m.end())
             )
-            if free(m.start(), m.end()) and stem not in _GENERIC_BODY and not kind:
+            if free(m.start(), m.end()) and stem not in generic and not kind:
                 return [Mention(m.group(0), m.start(), m.end(), (), unlisted=m.group(0))]
-        for m in _KANA_BODY_RE.finditer(folded):
+        for m in self._kana_body_re.finditer(folded):
             before = _KANA_RUN_END_RE.search(folded, 0, m.start())
             stem = self._kana_place(before.group(0)) if before else None
             start = m.start() - len(stem or "")
-            if stem and free(start, m.end()) and stem not in _generic_kana():
-                name = self._kanji_stem(stem) + _KANA_BODY_ENDINGS[m.group(1)]
+            if stem and free(start, m.end()) and stem not in generic:
+                name = self._kanji_stem(stem) + self._kana_ending[m.group(1)]
                 return [Mention(folded[start : m.end()], start, m.end(), (), unlisted=name)]
         for m in _KANJI_RUN_RE.finditer(folded):
             run = m.group(0)
@@ -581,7 +557,7 @@ class OrdererFinder:
                 continue
             if (
                 run[-1] in "市町村県府"
-                and run[:-1] not in _NOT_A_NAME
+                and run[:-1] not in cues["name.not_a_name"]
                 and len(run) >= 3
                 and not _AREA_RE.match(rest)
                 and not _BRANCH_RE.match(rest)
@@ -592,17 +568,17 @@ class OrdererFinder:
                 if (
                     rest.startswith(ending)
                     and _PARTICLE_AFTER_RE.match(after)
-                    and run not in _NOT_A_NAME
+                    and run not in cues["name.not_a_name"]
                     and run not in self.known_words
                 ):
                     stop = m.end() + len(ending)
                     unlisted = run + _READING_SUFFIX[ending]
                     return [Mention(run + ending, m.start(), stop, (), unlisted=unlisted)]
-        for m in _COMPANY_RE.finditer(folded):
+        for m in self._company_re.finditer(folded):
             latin = m["latin"]
             if latin is not None and (
                 latin in self.known_words
-                or not (m["region"] or _ORDERS_AFTER_RE.match(folded, m.end()))
+                or not (m["region"] or cues["company.orders"].match(folded, m.end()))
             ):
                 continue
             if free(m.start(), m.end()):

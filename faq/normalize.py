@@ -33,19 +33,17 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "Analysis",
+    "Courtesy",
     "Token",
     "Vocabulary",
     "analyse_tokens",
     "any_of",
     "clean",
-    "content_terms",
-    "courtesy_bounds",
     "fold",
     "has_kanji",
     "is_hiragana",
     "load_sudachi",
     "readings",
-    "strip_courtesy",
     "sudachi_load_seconds",
     "tokenize",
     "tokenize_all",
@@ -97,10 +95,6 @@ def is_hiragana(text: str) -> bool:
     return _HIRAGANA_ONLY_RE.match(text) is not None
 
 
-# Readings of knowledge words that spoken endings are made of: している is not 指定る.
-_KANA_NOT_A_WORD = frozenset({"してい", "しない", "いない", "ている", "てい"})
-
-
 def _mostly_kana(folded: str) -> bool:
     """Typed (almost) without kanji: a hiragana caller, not IME-converted text."""
     return len(_KANJI_RE.findall(folded)) <= len(folded) * _MAX_KANJI_SHARE_FOR_KANA
@@ -136,47 +130,36 @@ def _trie_pattern(node: _Trie) -> str:
 
 # --------------------------------------------------------------------------- fillers, endings
 
-# Folded (hiragana) forms, as they appear after clean() + fold().
-_FILLERS = (
-    "もしもし", "すみません", "すいません", "あのですね", "えーとですね", "えーっと", "えっと",
-    "えーと", "えと", "あのー", "あの", "えー", "ちょっと", "ところで", "ちなみに",
-)  # fmt: skip
-_ENDINGS = (
-    # requests for information
-    "教えていただけますでしょうか", "おしえていただけますでしょうか", "教えていただけますか",
-    "おしえていただけますか", "教えていただけませんか", "教えてください", "おしえてください",
-    "ご教示いただけますでしょうか", "ご教示いただけますか", "ご教示ください", "教えてほしい",
-    "教えて", "おしえて", "伺ってもよろしいですか", "わかりますか", "わかります", "わかる",
-    "知りたい", "しりたい",
-    # polite and casual sentence endings
-    "でしょうか", "ですか", "ますか", "ますかね", "ですかね", "でしたっけ", "だっけ", "っけ",
-    "んですけど", "んですが", "なんですけど", "ですけど", "ですが", "けど", "でしょう", "です",
-    "ます", "ませんか", "かな", "かね", "よね", "ね", "よ", "の", "か",
-    # western dialects, as contractors on the phone end a question (使えると？ 出せるじゃろか)
-    "と", "ばい", "けん", "じゃけん", "じゃけえ", "けえ", "じゃろ", "じゃろう", "じゃろうか",
-    "じゃろか", "やろ", "やろか", "やろうか", "やけど", "じゃけど", "でっか", "まっか", "かいな",
-    "ぜよ", "きに", "のう", "なあ", "かのう", "んかのう", "とですか", "っちゃ", "とね",
-)  # fmt: skip
-_FILLER_RE = re.compile("^(?:" + "|".join(map(re.escape, _FILLERS)) + ")+")
-_ENDING = any_of(_ENDINGS)
-# Endings up to the end: one, then any more. (Not (?:…)+$: a pattern that starts with the
-# words themselves lets the regex engine skip to the places where one may start.)
-_ENDING_RE = re.compile(f"{_ENDING}(?:{_ENDING})*$")
+
+@dataclass(frozen=True)
+class Courtesy:
+    """Leading fillers (あのー, えーと) and trailing polite endings (教えていただけますか,
+    じゃろか), each given as a regular expression of their folded forms."""
+
+    fillers: re.Pattern[str]
+    endings: re.Pattern[str]
+
+    @classmethod
+    def of(cls, fillers: str, endings: str) -> Courtesy:
+        # Endings up to the end: one, then any more. (Not (?:…)+$: a pattern that starts with
+        # the words themselves lets the regex engine skip to the places where one may start.)
+        return cls(re.compile(f"^(?:{fillers})+"), re.compile(f"(?:{endings})(?:{endings})*$"))
+
+    def bounds(self, folded: str) -> tuple[int, int]:
+        """Start and end of ``folded`` without leading fillers and trailing polite endings
+        (the whole text when nothing else would be left)."""
+        filler = self.fillers.match(folded)
+        lo = filler.end() if filler else 0
+        ending = self.endings.search(folded, lo)
+        hi = ending.start() if ending else len(folded)
+        return (lo, hi) if hi > lo else (0, len(folded))
+
+    def strip(self, folded: str) -> str:
+        lo, hi = self.bounds(folded)
+        return folded[lo:hi]
 
 
-def courtesy_bounds(folded: str) -> tuple[int, int]:
-    """Start and end of ``folded`` without leading fillers and trailing polite endings
-    (the whole text when nothing else would be left)."""
-    filler = _FILLER_RE.match(folded)
-    lo = filler.end() if filler else 0
-    ending = _ENDING_RE.search(folded, lo)
-    hi = ending.start() if ending else len(folded)
-    return (lo, hi) if hi > lo else (0, len(folded))
-
-
-def strip_courtesy(folded: str) -> str:
-    lo, hi = courtesy_bounds(folded)
-    return folded[lo:hi]
+NO_COURTESY = Courtesy.of("(?!)", "(?!)")
 
 
 # --------------------------------------------------------------------------- Sudachi
@@ -247,19 +230,6 @@ class Token(NamedTuple):
 
 
 _CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "代名詞"})
-# Content-word forms that carry no topic (after folding and normalisation).
-_STOP = frozenset(
-    {
-        "する", "為る", "ある", "有る", "居る", "いる", "なる", "成る", "できる", "出来る",
-        "いう", "言う", "こと", "事", "もの", "物", "の", "ん", "よう", "様", "方", "ほう",
-        "ところ", "所", "とき", "時", "場合", "ため", "為", "これ", "それ", "あれ", "どれ",
-        "ここ", "そこ", "どこ", "何", "なに", "なん", "いく", "行く", "くる", "来る", "くれる",
-        "もらう", "貰う", "いただく", "頂く", "下さる", "くださる", "思う", "おもう", "聞く",
-        "きく", "教える", "おしえる", "知る", "しる", "分かる", "わかる", "ちょっと", "すみません",
-        "えーと", "えっと", "あのー", "あの", "えー", "うち", "私", "わたし", "私ども", "弊社",
-        "御", "お", "ご", "さん", "ください", "いい", "良い", "よい", "みる", "見る",
-    }
-)  # fmt: skip
 
 
 def _pos(pos_id: int) -> tuple[str, str, str]:
@@ -379,11 +349,6 @@ def readings(words: Sequence[str]) -> list[str]:
     return [_READINGS.get(w, "") for w in words]
 
 
-def content_terms(tokens: Iterable[Token]) -> list[str]:
-    """Topic-bearing words: normalized forms of nouns, verbs, adjectives, …; no stop words."""
-    return [t.base for t in tokens if t.pos in _CONTENT_POS and t.base not in _STOP]
-
-
 # --------------------------------------------------------------------------- vocabulary
 
 
@@ -428,9 +393,18 @@ class Vocabulary:
         self,
         synonyms: Sequence[tuple[str, Sequence[str]]],
         texts: Iterable[Sequence[Token]],
+        *,
         asks: Callable[[str], tuple[str, ...]] = lambda _folded: (),
+        courtesy: Courtesy = NO_COURTESY,
+        stop: frozenset[str] = frozenset(),
+        not_words: frozenset[str] = frozenset(),
     ) -> None:
-        self._asks = asks  # what kind of question a folded text is (faq.entities.asks_of)
+        """``asks`` tells what kind of question a folded text is (faq.entities.asks_of);
+        ``stop``: content words that carry no topic; ``not_words``: readings that spoken
+        endings are made of (している is not 指定る), never rewritten to a word."""
+        self._asks = asks
+        self.courtesy = courtesy
+        self._stop = stop
         to_term: dict[str, str] = {}
         for term, variants in synonyms:
             term_f = fold(clean(term))
@@ -455,7 +429,7 @@ class Vocabulary:
         # counters below fill in the same order as token by token).
         words = Counter(map(_WORD_FIELDS, chain.from_iterable(texts)))
         for (pos, surface, reading, base), n in words.items():
-            if pos in _CONTENT_POS and base not in _STOP:
+            if pos in _CONTENT_POS and base not in stop:
                 known.add(base)
             if pos not in ("名詞", "接頭辞", "接尾辞") or not has_kanji(surface):
                 continue
@@ -463,7 +437,7 @@ class Vocabulary:
                 sounds[(reading, base)] += n
             if len(reading) >= _MIN_KANA_WORD and is_hiragana(reading):
                 kana[(reading, surface)] += n
-        self._kana = {r: w for r, w in _most_common(kana).items() if r not in _KANA_NOT_A_WORD}
+        self._kana = {r: w for r, w in _most_common(kana).items() if r not in not_words}
         lengths: dict[str, set[int]] = {}
         for r in self._kana:
             if len(r) >= _MIN_KANA_WORD:
@@ -524,15 +498,15 @@ class Vocabulary:
 
     def analyse(self, text: str, cleaned: str, tokens: Sequence[Token]) -> Analysis:
         folded = fold(cleaned)
-        lo, hi = courtesy_bounds(folded)
+        lo, hi = self.courtesy.bounds(folded)
         kana = _mostly_kana(folded)
         # Only text typed without kanji is rewritten: in mixed text the hiragana runs are
         # endings and particles (いない must not become 以内).
         surface = self.apply_synonyms(self.kana_to_kanji(folded[lo:hi]) if kana else folded[lo:hi])
-        reading = strip_courtesy(self.apply_reading_synonyms("".join(map(_READING, tokens))))
+        reading = self.courtesy.strip(self.apply_reading_synonyms("".join(map(_READING, tokens))))
         # Sudachi splits unbroken hiragana badly: take the words of the rewritten text.
         content = tokenize(surface) if kana and surface else tokens
-        words = [t for t in content if t.pos in _CONTENT_POS and t.base not in _STOP]  # content
+        words = [t for t in content if t.pos in _CONTENT_POS and t.base not in self._stop]
         asks = self._asks(self.kana_to_kanji(folded) if kana else folded)
         groups = tuple(chain.from_iterable(map(_GROUPS, words)))
         terms = self._terms(words)
@@ -556,7 +530,7 @@ class Vocabulary:
     def analyse_surface(self, text: str) -> Analysis:
         """The surface form only (no Sudachi): for long, kanji-rich text such as answers."""
         cleaned = clean(text)
-        surface = self.apply_synonyms(strip_courtesy(fold(cleaned)))
+        surface = self.apply_synonyms(self.courtesy.strip(fold(cleaned)))
         return Analysis(text, cleaned, surface, "", (), ())
 
     def _terms(self, words: Sequence[Token]) -> tuple[str, ...]:

@@ -42,7 +42,6 @@ from faq.normalize import (
     any_of,
     clean,
     fold,
-    strip_courtesy,
     tokenize,
     tokenize_all,
 )
@@ -80,6 +79,7 @@ def test_clean_folds_width_case_dashes_and_punctuation() -> None:
 
 
 def test_fillers_and_polite_endings_are_stripped_never_everything() -> None:
+    strip_courtesy = assistant().vocabulary.courtesy.strip
     assert strip_courtesy("えーとですね電子保証教えていただけますでしょうか") == "電子保証"
     assert strip_courtesy("あのー認証きーってなんですか") == "認証きーってなん"
     assert strip_courtesy("ですか") == "ですか"
