@@ -970,7 +970,7 @@ class Assistant:
         orderer = mention.orderers[0]
         matched = f"{self._display(orderer)}／{ASPECTS[asked.aspect]}"
         checks = _dated(orderer, asked) if asked.dates_matter else ()
-        text = _date_lines(checks, render_orderer(orderer, asked.aspect), asked.aspect)
+        text = _date_lines(checks, render_orderer(self.cues, orderer, asked.aspect), asked.aspect)
         assert orderer.as_of is not None
         return _Record(text, orderer.citation, orderer.as_of.isoformat(), matched, checks)
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -14,6 +13,8 @@ import jinja2
 from core.dates import format_wareki, format_wareki_month
 from core.knowledge import Branch, Kind, Orderer
 from core.terms import GType
+from faq.cues import Cues
+from faq.normalize import fold
 
 __all__ = [
     "TEMPLATES_DIR",
@@ -31,20 +32,6 @@ _GTYPE_LABELS = {
     GType.CONTRACT: "契約保証",
     GType.BID: "契約保証予約",
 }
-
-# Notes worth reading out for each aspect; the rest are about where a fact came from.
-_NOTE_CUES: dict[str, re.Pattern[str]] = {
-    "start": re.compile(r"適用|以降|開始|対象"),
-    "coverage": re.compile(r"対象|限る|委託|地域維持|業務"),
-    "documents": re.compile(r"対象|証書|限る"),
-    "submission": re.compile(r"提出|メール|送付|認証キー"),
-    "pre_start": re.compile(r"以前|当初|変更|訂正|書面"),
-    "usage": re.compile(r"$^"),
-}
-_PROVENANCE = re.compile(
-    r"^(?:(?:熊本支店|広島支店|佐賀支店)の案内|当社の令和4年5月のチラシ|芦屋町のチラシ|"
-    r"運用開始日は資料に記載なし|令和\d+年\d+月\d+日現在の一覧|佐賀県内の利用実績|福岡県の芦屋町)"
-)
 
 
 def _wareki(value: Any) -> str:
@@ -105,19 +92,20 @@ def _tidy(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def relevant_notes(orderer: Orderer, aspect: str) -> list[str]:
-    """The orderer's notes that matter for this aspect (not the ones about provenance)."""
-    cue = _NOTE_CUES.get(aspect)
-    if cue is None:
+def relevant_notes(cues: Cues, orderer: Orderer, aspect: str) -> list[str]:
+    """The orderer's notes that matter for this aspect (a ``note.<aspect>`` cue in them), not
+    the ones about where a fact came from (``note.provenance``)."""
+    if f"note.{aspect}" not in cues:
         return []
-    return [n for n in orderer.notes if cue.search(n) and not _PROVENANCE.search(n)]
+    cue, provenance = cues[f"note.{aspect}"], cues["note.provenance"]
+    folded = [(n, fold(n)) for n in orderer.notes]  # cues are matched on folded text
+    return [n for n, f in folded if cue.search(f) and not provenance.match(f)]
 
 
-def render_orderer(orderer: Orderer, aspect: str) -> str:
+def render_orderer(cues: Cues, orderer: Orderer, aspect: str) -> str:
     template = environment().get_template(f"orderer_{aspect}.j2")
-    return _tidy(
-        template.render(o=orderer, notes=relevant_notes(orderer, aspect), kinds=list(Kind))
-    )
+    notes = relevant_notes(cues, orderer, aspect)
+    return _tidy(template.render(o=orderer, notes=notes, kinds=list(Kind)))
 
 
 def render_region(region: str, orderers: list[Orderer], note: str | None) -> str:

@@ -700,22 +700,24 @@ def test_orderer_template_details() -> None:
     from faq.render import render_orderer
 
     by_name = {o.name: o for o in load_orderers().orderers}
-    tosu = render_orderer(by_name["鳥栖市"], "submission")
+    tosu = render_orderer(CUES, by_name["鳥栖市"], "submission")
     assert "契約保証: 電子メールで契約検査課へ" in tosu
     assert "前払金保証・中間前払金保証: 電子メールで各担当課へ" in tosu
-    start = render_orderer(by_name["鳥栖市"], "start")
+    start = render_orderer(CUES, by_name["鳥栖市"], "start")
     assert "令和8年3月1日以降に入札公告を行う案件から" in start
-    shimane = render_orderer(by_name["島根県"], "pre_start")
+    shimane = render_orderer(CUES, by_name["島根県"], "pre_start")
     assert "令和5年6月1日" in shimane and "変更・訂正・中間前払金の保証証書も書面" in shimane
-    coverage = render_orderer(by_name["島根県"], "coverage")
+    coverage = render_orderer(CUES, by_name["島根県"], "coverage")
     assert "業務委託: 対象（前払金保証）" in coverage and "地域維持: 対象外" in coverage
-    documents = render_orderer(by_name["島根県"], "documents")
+    documents = render_orderer(CUES, by_name["島根県"], "documents")
     assert "銀行・保険会社が発行する保証証書は対象外" in documents
-    kumamoto = render_orderer(by_name["熊本県"], "coverage")
+    kumamoto = render_orderer(CUES, by_name["熊本県"], "coverage")
     assert "地域維持: 資料に記載なし" in kumamoto
-    unknown = render_orderer(by_name["大阪府"], "submission")
+    unknown = render_orderer(CUES, by_name["大阪府"], "submission")
     assert "資料に記載がありません" in unknown
-    doubtful = render_orderer(by_name["鳥栖市"].model_copy(update={"verified": False}), "start")
+    doubtful = render_orderer(
+        CUES, by_name["鳥栖市"].model_copy(update={"verified": False}), "start"
+    )
     assert "疑義" in doubtful
     for text in (tosu, start, shimane, coverage, documents):
         assert text.splitlines()[-1].startswith("出典: ")
