@@ -149,10 +149,17 @@ class WRatioBaseline:
         if found and found[0][1] >= self.threshold:
             e = self._owner[found[0][2]]
             return Answer(
-                True, e.answer, found[0][1] / 100, e.source, e.as_of.isoformat(),
-                self._choices[found[0][2]], alternatives, "faq", entry_id=e.id,
-            )  # fmt: skip
-        return Answer(False, NOT_FOUND, found[0][1] / 100 if found else 0.0, "", "", "")
+                answered=True,
+                answer=e.answer,
+                confidence=found[0][1] / 100,
+                source=e.source,
+                as_of=e.as_of.isoformat(),
+                matched=self._choices[found[0][2]],
+                alternatives=alternatives,
+                kind="faq",
+                entry_id=e.id,
+            )
+        return Answer.none(NOT_FOUND, normalized="", confidence=found[0][1] / 100 if found else 0.0)
 
 
 def choose_threshold(baseline: WRatioBaseline, dev: Sequence[EvalItem]) -> float:

@@ -28,7 +28,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
-from functools import partial
+from functools import cached_property, partial
 from itertools import chain
 from typing import Any, Literal, NamedTuple
 
@@ -43,7 +43,6 @@ from core.eligibility import (
     start_check_yearless,
 )
 from core.knowledge import (
-    Branch,
     BranchFile,
     FaqEntry,
     Orderer,
@@ -153,16 +152,17 @@ class DateCheck:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Answer:
-    """What the assistant says; ``answered`` False means nothing is asserted."""
+    """What the assistant says; ``answered`` False means nothing is asserted. Built with
+    keywords: :meth:`none`, :meth:`choice`, or (answered) in the route of its kind."""
 
     answered: bool
     answer: str
     confidence: float
-    source: str
-    as_of: str  # ISO date, "" when nothing is answered
-    matched: str
+    source: str = ""
+    as_of: str = ""  # ISO date, "" when nothing is answered
+    matched: str = ""
     alternatives: tuple[Alternative, ...] = ()
     kind: Kind = "none"
     entry_id: str | None = None
@@ -182,6 +182,7 @@ class Answer:
     def none(
         cls,
         text: str,
+        *,
         normalized: str,
         matched: str = "",
         alternatives: tuple[Alternative, ...] = (),
@@ -191,17 +192,42 @@ class Answer:
     ) -> Answer:
         """Nothing asserted: 「該当なし」 or why not, with the nearest candidates."""
         return cls(
-            False,
-            text,
-            confidence,
-            "",
-            "",
-            matched,
-            alternatives,
-            "none",
+            answered=False,
+            answer=text,
+            confidence=confidence,
+            matched=matched,
+            alternatives=alternatives,
             normalized=normalized,
             evidence=evidence,
             out_of_scope=out_of_scope,
+        )
+
+    @classmethod
+    def choice(
+        cls,
+        text: str,
+        *,
+        kind: Kind,
+        names: Sequence[str],
+        label: str,
+        normalized: str,
+        said: str = "",
+        aspect: str | None = None,
+        field: str | None = None,
+    ) -> Answer:
+        """Not answered: asked back which one is meant, each offered for what was asked
+        (「大津市（滋賀県）の運用開始日」, 「熊本支店の電話番号」)."""
+        return cls(
+            answered=False,
+            answer=text,
+            confidence=0.5,
+            matched=said,
+            alternatives=tuple(Alternative(f"{n}の{label}", 0.5) for n in names),
+            kind=kind,
+            aspect=aspect,
+            field=field,
+            candidates=tuple(names),
+            normalized=normalized,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -303,6 +329,99 @@ class _Asked:
         """Dates are checked against the start for questions about the start, what is covered
         and an old contract's change (whether the contract is old at all)."""
         return bool(self.dates) and self.aspect in ("start", "coverage", "documents", "pre_start")
+
+
+class _Call:
+    """One question on its way through the routes: what they need of it, each part worked out
+    once, when a route first asks for it."""
+
+    def __init__(
+        self, assistant: Assistant, question: str, query: Analysis, top: int, dates: DatesSaid
+    ) -> None:
+        self.a, self.question, self.query, self.top, self.dates = (
+            assistant,
+            question,
+            query,
+            top,
+            dates,
+        )
+
+    @cached_property
+    def folded(self) -> str:
+        return fold(self.query.cleaned)
+
+    @cached_property
+    def mentions(self) -> list[Mention]:
+        """The orderers named; not a surety company's name (北海道 in 北海道建設業信用保証) or
+        where one is (北海道の保証会社)."""
+        cues, folded = self.a.cues, self.folded
+        found = self.a.finder.find(folded, self.query.tokens)
+        for _name, other in cues.family("other_company"):
+            if company := other.search(folded):
+                found = [m for m in found if m.end <= company.start() or m.start >= company.end()]
+        return [m for m in found if not says_where_a_company_is(cues, folded, m.end)]
+
+    @cached_property
+    def named_any(self) -> list[Mention]:
+        return [m for m in self.mentions if m.orderers or m.unlisted]
+
+    @cached_property
+    def named(self) -> Mention | None:
+        """The orderer the question is about (see :func:`_named`)."""
+        return _named(self.mentions, self.folded)
+
+    @cached_property
+    def focus(self) -> frozenset[str]:
+        """Keys of the orderers named; 佐賀県内 names every body in 佐賀県 as well."""
+        keys = {_key(o) for m in self.named_any for o in m.orderers}
+        for m in self.named_any:
+            for o in m.orderers if m.area else ():
+                keys.update(map(_key, self.a._in_prefecture.get(o.name, ())))
+        return frozenset(keys)
+
+    @cached_property
+    def masked(self) -> Analysis:
+        """The question without the orderers' names: the name picks the orderer, the other
+        words pick the entry and the aspect (はまだし is not だし, 提出)."""
+        if not self.named_any:
+            return self.query
+        cut = _without_tokens(self.query.cleaned, list(self.query.tokens), self.named_any)
+        return self.a.vocabulary.analyse(self.question, *cut)
+
+    @cached_property
+    def domain(self) -> bool:
+        return has_domain_cue(self.a.cues, self.query.surface, self.query.reading)
+
+    @cached_property
+    def asked(self) -> _Asked:
+        aspect, explicit = detect_aspect(self.a.cues, self.masked.surface, self.masked.reading)
+        return _Asked(aspect, explicit, tuple(self.dates.cases))
+
+    @cached_property
+    def ranked(self) -> list[_Ranked]:
+        return self.a.rank(self.masked, self.focus, bool(self.named_any), bonus=self.domain)
+
+    @cached_property
+    def alternatives(self) -> tuple[Alternative, ...]:
+        """The best entries that answer something (not the out-of-scope topics)."""
+        entries = self.a.entries
+        answers = (r for r in self.ranked if r.entry < len(entries))
+        found = (Alternative(r.phrasing, r.score, entries[r.entry].id) for r in answers)
+        return tuple(found)[: self.top]
+
+    @cached_property
+    def about_records(self) -> bool:
+        """About orderers' records: a word about guarantees, or nothing but the names and what
+        a record says (大分県の業務委託は対象？)."""
+        query, cues = self.query, self.a.cues
+        if self.domain and has_guarantee_cue(cues, query.surface, query.reading):
+            return True
+        rest = _without_tokens(self.folded, (), self.named_any)[0]
+        return bool(self.named_any) and asks_only_record(cues, rest)
+
+    @cached_property
+    def faq(self) -> Answer:
+        return self.a._faq_answer(self)
 
 
 @dataclass
@@ -672,141 +791,169 @@ class Assistant:
         return replace(answer, answer=said + answer.answer)
 
     def _ask(self, question: str, top: int, dates: DatesSaid) -> Answer:
+        """The first answer of the routes, tried in :attr:`ROUTES` order."""
         query = self.analyse(dates.rest if dates.cut else question)
         if not query.cleaned:
-            return Answer.none(NOT_FOUND, "")
-        folded = fold(query.cleaned)
+            return Answer.none(NOT_FOUND, normalized="")
+        call = _Call(self, question, query, top, dates)
+        for route in self.ROUTES:
+            answer = route(self, call)
+            if answer is not None:
+                return answer
+        raise AssertionError("the FAQ route always answers")
 
-        branch = self._branch(folded, query)
-        if branch is not None:
-            return branch
+    # ------------------------------------------------------------------ routes
 
-        mentions = self.finder.find(folded, query.tokens)
-        for _name, other in self.cues.family("other_company"):
-            # 北海道 in 北海道建設業信用保証 is not the orderer 北海道
-            if company := other.search(folded):
-                mentions = [
-                    m for m in mentions if m.end <= company.start() or m.start >= company.end()
-                ]
-        cues = self.cues
-        mentions = [m for m in mentions if not says_where_a_company_is(cues, folded, m.end)]
-        domain = has_domain_cue(cues, query.surface, query.reading)
-        named_any = [m for m in mentions if m.orderers or m.unlisted]
-        focus = self._focus(named_any)
-        masked = (
-            self.vocabulary.analyse(
-                question, *_without_tokens(query.cleaned, list(query.tokens), named_any)
-            )
-            if named_any
-            else query
-        )
-        # What is asked, without the names (はまだし is not だし, 提出).
-        aspect, explicit = detect_aspect(cues, masked.surface, masked.reading)
-        asked = _Asked(aspect, explicit, tuple(dates.cases))
-        ranked = self.rank(masked, focus, bool(named_any), bonus=domain)
-        alternatives = self._alternatives(ranked, top)
-        # Questions about orderers' records: with a word about guarantees, or with nothing but
-        # the names and what a record says (大分県の業務委託は対象？).
-        records = (domain and has_guarantee_cue(cues, query.surface, query.reading)) or (
-            bool(named_any) and asks_only_record(cues, self._rest(folded, named_any))
-        )
-        region = self._region(folded, named_any, asked) if records else None
-        if region is not None:
-            return self._with_confidence(
-                self._region_answer(query, region, ranked, top), masked, ranked
-            )
-        named = _named(mentions, folded)
-        if named is not None and self.orderer_file is not None and records:
-            several = self._several(named_any, named)
-            if several:
-                return self._records_answer(query, several, asked, ranked, top)
-            if named.typo:
-                return self._asked_back(query, named, asked)
-            return self._with_confidence(
-                self._orderer_answer(query, named, asked, ranked, top), masked, ranked
-            )
-        answer = self._faq_answer(query, masked, ranked, alternatives)
-        if named is not None and asks_contact(cues, folded):
-            # 唐津市役所の住所: an entry about that orderer may hold it (島根県の問い合わせ先);
-            # otherwise say that the records have none, rather than a form's 住所 field.
-            keys = {_key(o) for o in named.orderers}
-            if not (answer.answered and self._entry_orderers[ranked[0].entry] & keys):
-                name = named.unlisted or "・".join(o.name for o in named.orderers)
-                text = f"{name}の電話番号・住所などの連絡先は資料にありません。{NOT_FOUND}"
-                return Answer.none(text, query.surface, answer.matched, alternatives)
-        return answer
-
-    def _focus(self, mentions: Sequence[Mention]) -> frozenset[str]:
-        """Keys of the orderers named; 佐賀県内 names every body in 佐賀県 as well."""
-        keys = {_key(o) for m in mentions for o in m.orderers}
-        for m in mentions:
-            for o in m.orderers if m.area else ():
-                keys.update(map(_key, self._in_prefecture.get(o.name, ())))
-        return frozenset(keys)
-
-    def _with_confidence(
-        self, answer: Answer, query: Analysis, ranked: Sequence[_Ranked]
-    ) -> Answer:
-        """An FAQ entry chosen on the orderer route gets the FAQ confidence too."""
-        if answer.kind != "faq":
-            return answer
-        evidence = self.evidence(query, ranked)
-        return replace(answer, confidence=self.confidence(evidence), evidence=evidence)
-
-    def _region(self, folded: str, mentions: Sequence[Mention], asked: _Asked) -> Orderer | None:
-        """The prefecture whose bodies a start question asks about, when it is the only name
-        said (熊本県内で導入しているところ, 山口県の市町村はいつから)."""
-        if len(mentions) != 1 or asked.aspect != "start" or self.orderer_file is None:
+    def _route_branch(self, call: _Call) -> Answer | None:
+        """A branch's phone, FAX or address (熊本支店の電話番号); which branch, when none is
+        named (御社の住所); not another surety company's branch, nor the hours."""
+        if self.branch_finder is None or self.branch_file is None:
             return None
-        m = mentions[0]
+        folded, query, cues = call.folded, call.query, self.cues
+        if "支店" not in folded and any(t.reading == "してん" for t in query.tokens):
+            # 鹿児島視点: a word that sounds like 支店 stands for it.
+            folded = "".join("支店" if t.reading == "してん" else t.surface for t in query.tokens)
+        hit = self.branch_finder.find(folded)
+        what = detect_branch_field(cues, folded)
+        said_branch = cues["branch.word"].search(folded) is not None
+        for company, other in cues.family("other_company"):
+            if other.search(folded) and what is not None and said_branch:
+                text = (
+                    f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
+                )
+                return Answer.none(text, normalized=query.surface)
+        # The hours, when no branch's field is (支店の電話受付は何時まで: not a number).
+        if asks_branch_hours(cues, folded) and (what is None or hit is None):
+            text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
+            return Answer.none(text, normalized=query.surface)
+        if what is None:
+            return None
+        if hit is None:
+            what = asks_unnamed_branch(cues, folded)
+            if what is None:
+                return None
+            label = _FIELD_LABELS[what]
+            names = [b.name for b in self.branch_file.branches]
+            text = render_branch_choice(names, label)
+            return Answer.choice(
+                text, kind="branch", names=names, label=label, normalized=query.surface, field=what
+            )
+        bf, b = self.branch_file, hit.branch
+        return Answer(
+            answered=True,
+            answer=render_branch(b, what, bf.source, bf.as_of),
+            confidence=0.95,
+            source=cite(bf.source),
+            as_of=bf.as_of.isoformat(),
+            matched=f"{b.name}／{_FIELD_LABELS[what]}",
+            kind="branch",
+            branch=b.name,
+            field=what,
+            normalized=query.surface,
+        )
+
+    def _route_region(self, call: _Call) -> Answer | None:
+        """The bodies of a prefecture, when a start question names only the prefecture as an
+        area (熊本県内で導入しているところ, 山口県の市町村はいつから): an entry about them when one
+        fits, else the list of those the records name, earliest start first."""
+        mentions = call.named_any
+        if not call.about_records or len(mentions) != 1 or call.asked.aspect != "start":
+            return None
+        m, lst = mentions[0], self.orderer_file
         place = m.orderers[0] if len(m.orderers) == 1 else None
-        if place is None or place.category.value != "都道府県":
+        if lst is None or place is None or place.category.value != "都道府県":
             return None
-        return place if m.area or asks_for_region(self.cues, folded[m.end :]) else None
-
-    def _region_answer(
-        self, query: Analysis, place: Orderer, ranked: Sequence[_Ranked], top: int
-    ) -> Answer:
-        """An entry about that prefecture's bodies when one fits (佐賀県内), else the list of
-        the bodies the records name there, earliest start first."""
-        assert self.orderer_file is not None
+        if not (m.area or asks_for_region(self.cues, call.folded[m.end :])):
+            return None
         region = place.prefecture or place.name
         bodies = self._in_prefecture.get(region, [])
         if place not in bodies:  # a prefecture whose record names no prefecture
             bodies = [place, *bodies]
-        keys = {_key(o) for o in bodies}
-        if ranked and self._entry_orderers[ranked[0].entry] & keys:
+        ranked = call.ranked
+        if ranked and self._entry_orderers[ranked[0].entry] & {_key(o) for o in bodies}:
             best = ranked[0]
             if best.score >= self.tuning.specific_threshold:
-                return self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
-        text = render_region(region, bodies, self.orderer_file.list_note)
-        names = tuple(o.name for o in bodies)
+                return self._with_confidence(self._entry_answer(call, best, skip_best=True), call)
         return Answer(
-            True,
-            text,
-            0.9,
-            "、".join(dict.fromkeys(o.citation for o in bodies)),
-            min(o.as_of for o in bodies if o.as_of).isoformat(),
-            f"{region}内の発注者一覧",
-            self._alternatives(ranked, top),
-            "orderer",
+            answered=True,
+            answer=render_region(region, bodies, lst.list_note),
+            confidence=0.9,
+            source="、".join(dict.fromkeys(o.citation for o in bodies)),
+            as_of=min(o.as_of for o in bodies if o.as_of).isoformat(),
+            matched=f"{region}内の発注者一覧",
+            alternatives=call.alternatives,
+            kind="orderer",
             orderer=place.name,
             aspect="region",  # not a record's aspect: the list of the bodies in a prefecture
             listed=True,
-            orderers=names,
-            normalized=query.surface,
+            orderers=tuple(o.name for o in bodies),
+            normalized=call.query.surface,
         )
 
-    @staticmethod
-    def _rest(folded: str, mentions: Sequence[Mention]) -> str:
-        """The question without the orderers' names."""
-        return _without_tokens(folded, (), mentions)[0]
+    def _route_records(self, call: _Call) -> Answer | None:
+        """The record of the orderer named (or of each one named: 鳥栖市と唐津市), its
+        「一覧に掲載なし」, which one is meant for a shared name (大津), or the closest real ones
+        for a name that is no body (鳥巣市); an FAQ entry about that orderer where it fits
+        better."""
+        named = call.named
+        if named is None or self.orderer_file is None or not call.about_records:
+            return None
+        several = self._several(call.named_any, named)
+        if several:
+            return self._records_answer(call, several)
+        if named.typo:
+            names = [self._display(o) for o in named.orderers]
+            text = (
+                f"「{named.said}」という発注者は登録簿にありません。"
+                f"{'・'.join(names)}のことでしたら、その名前でもう一度お尋ねください。"
+            )
+            return self._choice(call, named, names, text)
+        if named.unlisted is not None or not _adopted(named):
+            return self._records_answer(call, [named])
+        if len(named.orderers) > 1 or named.namesakes:
+            names = [self._display(o) for o in named.orderers]
+            # 府中市（広島県）→ 府中市（広島県、一覧に掲載なし）
+            shown = [
+                n
+                if o.adopted
+                else f"{n[:-1]}、一覧に掲載なし）"
+                if n.endswith("）")
+                else f"{n}（一覧に掲載なし）"
+                for o, n in zip(named.orderers, names, strict=True)
+            ]
+            text = render_ambiguous(named.said, shown, ASPECTS[call.asked.aspect])
+            return self._choice(call, named, names, text)
+        return self._with_confidence(self._entry_for_orderer(call, named.orderers[0]), call)
 
-    def _alternatives(self, ranked: Sequence[_Ranked], top: int) -> tuple[Alternative, ...]:
-        """The best entries that answer something (not the out-of-scope topics)."""
-        entries = self.entries
-        answers = (r for r in ranked if r.entry < len(entries))
-        return tuple(Alternative(r.phrasing, r.score, entries[r.entry].id) for r in answers)[:top]
+    def _route_contact(self, call: _Call) -> Answer | None:
+        """An orderer's own phone or address (唐津市役所の住所): an entry about that orderer
+        may hold it (島根県の問い合わせ先); otherwise the records have none, rather than a
+        form's 住所 field."""
+        named = call.named
+        if named is None or not asks_contact(self.cues, call.folded):
+            return None
+        answer, ranked = call.faq, call.ranked
+        if answer.answered and self._entry_orderers[ranked[0].entry] & {
+            _key(o) for o in named.orderers
+        }:
+            return None
+        name = named.unlisted or "・".join(o.name for o in named.orderers)
+        text = f"{name}の電話番号・住所などの連絡先は資料にありません。{NOT_FOUND}"
+        return Answer.none(
+            text,
+            normalized=call.query.surface,
+            matched=answer.matched,
+            alternatives=call.alternatives,
+        )
+
+    def _route_faq(self, call: _Call) -> Answer:
+        """The best FAQ entry when sure enough, an out-of-scope topic declined, or
+        「該当する回答が見つかりません」 with the candidates."""
+        return call.faq
+
+    ROUTES = (_route_branch, _route_region, _route_records, _route_contact, _route_faq)
+
+    # ------------------------------------------------------------------ answers
 
     def evidence(self, query: Analysis, ranked: Sequence[_Ranked]) -> tuple[float, ...]:
         """What the confidence is computed from, each scaled to about 0..1: the best score, its
@@ -828,130 +975,100 @@ class Assistant:
         :meth:`evidence`, fitted on the dev split (``bench/faq.py --fit``)."""
         return min(logistic(self.tuning.calibration, evidence), 0.99)  # never shown as 1.00
 
-    def _faq_answer(
-        self,
-        query: Analysis,
-        masked: Analysis,
-        ranked: Sequence[_Ranked],
-        alternatives: tuple[Alternative, ...],
-    ) -> Answer:
-        t = self.tuning
-        evidence = self.evidence(masked, ranked)
+    def _faq_answer(self, call: _Call) -> Answer:
+        t, query, ranked = self.tuning, call.query, call.ranked
+        evidence = self.evidence(call.masked, ranked)
         confidence = self.confidence(evidence) if ranked else 0.0
         if ranked:
             best = ranked[0]
             runner = ranked[1].score if len(ranked) > 1 else 0.0
             sure = confidence >= t.min_confidence and best.score >= t.threshold
             if sure and best.entry >= len(self.entries):
-                return replace(self._declined(query, best, alternatives), evidence=evidence)
+                return replace(self._declined(call, best), evidence=evidence)
             if sure and best.score - runner >= t.margin:
-                answer = self._entry_answer(best, alternatives[1:], query)
+                answer = self._entry_answer(call, best, skip_best=True)
                 about = self._entry_orderers[best.entry]
                 if len(about) == 1:  # one orderer's rule, for a question that named none
                     name = next(iter(about)).split("/", 1)[1]
                     if name not in self.entries[best.entry].answer:
                         answer = replace(answer, answer=f"（{name}の場合）{answer.answer}")
                 return replace(answer, confidence=confidence, evidence=evidence)
-        matched = ranked[0].phrasing if ranked else ""
-        return Answer.none(NOT_FOUND, query.surface, matched, alternatives, confidence, evidence)
+        return Answer.none(
+            NOT_FOUND,
+            normalized=query.surface,
+            matched=ranked[0].phrasing if ranked else "",
+            alternatives=call.alternatives,
+            confidence=confidence,
+            evidence=evidence,
+        )
 
-    def _declined(
-        self, query: Analysis, best: _Ranked, alternatives: tuple[Alternative, ...]
-    ) -> Answer:
+    def _declined(self, call: _Call, best: _Ranked) -> Answer:
         """「該当なし」 for a question about an out-of-scope topic, naming the topic; nothing is
         asserted (confidence 0), the nearest real entries are the candidates."""
         topic = self.out_of_scope[best.entry - len(self.entries)]
         text = f"{NOT_FOUND}（{topic.topic}のことでしたら、このFAQの対象外です）"
-        return Answer.none(text, query.surface, best.phrasing, alternatives, out_of_scope=topic.id)
-
-    def _entry_answer(
-        self, best: _Ranked, alternatives: tuple[Alternative, ...], query: Analysis
-    ) -> Answer:
-        e = self.entries[best.entry]
-        text = f"{e.answer}\n{_source_line(e.source, e.as_of)}"
-        return Answer(
-            True,
+        return Answer.none(
             text,
-            best.score,
-            cite(e.source),
-            e.as_of.isoformat(),
-            best.phrasing,
-            alternatives,
-            "faq",
-            entry_id=e.id,
-            normalized=query.surface,
+            normalized=call.query.surface,
+            matched=best.phrasing,
+            alternatives=call.alternatives,
+            out_of_scope=topic.id,
         )
 
-    def _orderer_answer(
-        self,
-        query: Analysis,
-        mention: Mention,
-        asked: _Asked,
-        ranked: Sequence[_Ranked],
-        top: int,
-    ) -> Answer:
-        t, aspect = self.tuning, asked.aspect
-        if mention.unlisted is not None or not _adopted(mention):
-            return self._records_answer(query, [mention], asked, ranked, top)
-        if len(mention.orderers) > 1 or mention.namesakes:
-            names = [self._display(o) for o in mention.orderers]
-            # 府中市（広島県）→ 府中市（広島県、一覧に掲載なし）
-            shown = [
-                n
-                if o.adopted
-                else f"{n[:-1]}、一覧に掲載なし）"
-                if n.endswith("）")
-                else f"{n}（一覧に掲載なし）"
-                for o, n in zip(mention.orderers, names, strict=True)
-            ]
-            text = render_ambiguous(mention.said, shown, ASPECTS[aspect])
-            return self._choice(query, mention, names, text, aspect)
-        orderer = mention.orderers[0]
+    def _entry_answer(self, call: _Call, best: _Ranked, *, skip_best: bool) -> Answer:
+        """An FAQ entry's answer with its source; the other candidates after it."""
+        e = self.entries[best.entry]
+        return Answer(
+            answered=True,
+            answer=f"{e.answer}\n{_source_line(e.source, e.as_of)}",
+            confidence=best.score,
+            source=cite(e.source),
+            as_of=e.as_of.isoformat(),
+            matched=best.phrasing,
+            alternatives=call.alternatives[1:] if skip_best else call.alternatives,
+            kind="faq",
+            entry_id=e.id,
+            normalized=call.query.surface,
+        )
+
+    def _entry_for_orderer(self, call: _Call, orderer: Orderer) -> Answer:
+        """An FAQ entry about this orderer (or a general one, when no aspect was said) that
+        fits well enough, with the dates said checked; else the orderer's record."""
+        t, asked, ranked = self.tuning, call.asked, call.ranked
         if ranked:
             best = ranked[0]
             about = self._entry_orderers[best.entry]
             general = not about and not asked.explicit and best.score >= t.general_threshold
             if general and best.entry >= len(self.entries):  # 鳥栖市の入札参加資格
-                return self._declined(query, best, self._alternatives(ranked, top))
+                return self._declined(call, best)
             specific = about and _key(orderer) in about and best.score >= t.specific_threshold
             if general or specific:
-                answer = self._entry_answer(best, self._alternatives(ranked, top)[1:], query)
+                answer = self._entry_answer(call, best, skip_best=True)
                 if about and asked.dates_matter:  # the entry about this orderer: the dates too
                     checks = _dated(orderer, asked)
-                    answer = replace(
-                        answer, answer=_date_lines(checks, answer.answer, aspect), dates=checks
-                    )
+                    text = _date_lines(checks, answer.answer, asked.aspect)
+                    answer = replace(answer, answer=text, dates=checks)
                 return answer
-        return self._records_answer(query, [mention], asked, ranked, top)
+        return self._records_answer(call, [call.named] if call.named else [])
 
-    def _asked_back(self, query: Analysis, mention: Mention, asked: _Asked) -> Answer:
-        """A name that is no body of the register (熊元県, 鳥巣市) is not answered as the body
-        it sounds like: the closest real ones are offered instead."""
-        names = [self._display(o) for o in mention.orderers]
-        text = (
-            f"「{mention.said}」という発注者は登録簿にありません。"
-            f"{'・'.join(names)}のことでしたら、その名前でもう一度お尋ねください。"
-        )
-        return self._choice(query, mention, names, text, asked.aspect)
+    def _with_confidence(self, answer: Answer, call: _Call) -> Answer:
+        """An FAQ entry chosen on the orderer route gets the FAQ confidence too."""
+        if answer.kind != "faq":
+            return answer
+        evidence = self.evidence(call.masked, call.ranked)
+        return replace(answer, confidence=self.confidence(evidence), evidence=evidence)
 
-    @staticmethod
-    def _choice(
-        query: Analysis, mention: Mention, names: list[str], text: str, aspect: Aspect
-    ) -> Answer:
+    def _choice(self, call: _Call, mention: Mention, names: list[str], text: str) -> Answer:
         """Not answered: the bodies the caller may mean, each offered for the aspect asked."""
-        label = ASPECTS[aspect]
-        return Answer(
-            False,
+        aspect = call.asked.aspect
+        return Answer.choice(
             text,
-            0.5,
-            "",
-            "",
-            mention.said,
-            tuple(Alternative(f"{n}の{label}", 0.5) for n in names),
-            "orderer",
+            kind="orderer",
+            names=names,
+            label=ASPECTS[aspect],
+            normalized=call.query.surface,
+            said=mention.said,
             aspect=aspect,
-            candidates=tuple(names),
-            normalized=query.surface,
         )
 
     def _record(self, mention: Mention, asked: _Asked) -> _Record:
@@ -987,36 +1104,30 @@ class Assistant:
         keys = [m.unlisted or _key(m.orderers[0]) for m in bodies]
         return bodies if len(set(keys)) == len(keys) else []
 
-    def _records_answer(
-        self,
-        query: Analysis,
-        mentions: Sequence[Mention],
-        asked: _Asked,
-        ranked: Sequence[_Ranked],
-        top: int,
-    ) -> Answer:
+    def _records_answer(self, call: _Call, mentions: Sequence[Mention]) -> Answer:
         """The records of the orderers named (one each, in the order said; an unlisted one's
         「資料に掲載なし」): confidence 0.9 when the aspect was said and every listed name
         exactly, else 0.8."""
+        asked = call.asked
         records = [self._record(m, asked) for m in mentions]
         listed = [m for m in mentions if m.unlisted is None and _adopted(m)]
         exact = asked.explicit and bool(listed) and all(m.exact for m in listed)
         names = tuple(m.unlisted or m.orderers[0].name for m in mentions)
         first = mentions[0]
         return Answer(
-            True,
-            "\n\n".join(r.text for r in records),
-            0.9 if exact else 0.8,
-            "、".join(dict.fromkeys(r.source for r in records)),
-            min(r.as_of for r in records),
-            "、".join(r.matched for r in records),
-            self._alternatives(ranked, top),
-            "orderer",
+            answered=True,
+            answer="\n\n".join(r.text for r in records),
+            confidence=0.9 if exact else 0.8,
+            source="、".join(dict.fromkeys(r.source for r in records)),
+            as_of=min(r.as_of for r in records),
+            matched="、".join(r.matched for r in records),
+            alternatives=call.alternatives,
+            kind="orderer",
             orderer=names[0],
             aspect=asked.aspect,
             listed=first.unlisted is None and _adopted(first),
             orderers=names if len(names) > 1 else (),
-            normalized=query.surface,
+            normalized=call.query.surface,
             dates=tuple(chain.from_iterable(r.dates for r in records)),
         )
 
@@ -1024,65 +1135,6 @@ class Assistant:
         if orderer.prefecture and orderer.prefecture != orderer.name:
             return f"{orderer.name}（{orderer.prefecture}）"
         return orderer.name
-
-    def _branch(self, folded: str, query: Analysis) -> Answer | None:
-        if self.branch_finder is None or self.branch_file is None:
-            return None
-        if "支店" not in folded and any(t.reading == "してん" for t in query.tokens):
-            # 鹿児島視点: a word that sounds like 支店 stands for it.
-            folded = "".join("支店" if t.reading == "してん" else t.surface for t in query.tokens)
-        hit = self.branch_finder.find(folded)
-        cues = self.cues
-        what = detect_branch_field(cues, folded)
-        said_branch = cues["branch.word"].search(folded) is not None
-        for company, other in cues.family("other_company"):
-            if other.search(folded) and what is not None and said_branch:
-                text = (
-                    f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
-                )
-                return Answer.none(text, query.surface)
-        # The hours, when no branch's field is (支店の電話受付は何時まで: not a number).
-        if asks_branch_hours(cues, folded) and (what is None or hit is None):
-            text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
-            return Answer.none(text, query.surface)
-        if what is None:
-            return None
-        if hit is None:
-            # 支店の電話番号は？, 御社の住所: which branch is asked back, with the list.
-            what = asks_unnamed_branch(cues, folded)
-            if what is None:
-                return None
-            label = _FIELD_LABELS[what]
-            names = [b.name for b in self.branch_file.branches]
-            return Answer(
-                False,
-                render_branch_choice(names, label),
-                0.5,
-                "",
-                "",
-                "",
-                tuple(Alternative(f"{n}の{label}", 0.5) for n in names),
-                kind="branch",
-                field=what,
-                candidates=tuple(names),
-                normalized=query.surface,
-            )
-        bf = self.branch_file
-        b: Branch = hit.branch
-        label = _FIELD_LABELS[what]
-        return Answer(
-            True,
-            render_branch(b, what, bf.source, bf.as_of),
-            0.95,
-            cite(bf.source),
-            bf.as_of.isoformat(),
-            f"{b.name}／{label}",
-            (),
-            "branch",
-            branch=b.name,
-            field=what,
-            normalized=query.surface,
-        )
 
     def with_tuning(self, **changes: Any) -> Assistant:
         """The same indexes with other decision settings (thresholds, margin, focus, penalty,
