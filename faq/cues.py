@@ -48,6 +48,8 @@ class CueSpec(BaseModel):
 
     @model_validator(mode="after")
     def _exceptions_of_words(self) -> CueSpec:
+        if not self.words and not self.patterns:
+            raise ValueError("words も patterns もありません")
         for word, after in self.unless.items():
             if word not in self.words:
                 raise ValueError(f"unless の「{word}」が words にありません")
@@ -72,14 +74,6 @@ class CueFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     cues: dict[str, CueSpec]
-
-    @field_validator("cues")
-    @classmethod
-    def _not_empty(cls, value: dict[str, CueSpec]) -> dict[str, CueSpec]:
-        for name, spec in value.items():
-            if not spec.words and not spec.patterns:
-                raise ValueError(f"{name}: words も patterns もありません")
-        return value
 
 
 def _folded(word: str) -> str:
