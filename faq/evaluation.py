@@ -1,4 +1,4 @@
-"""Scoring the assistant on the evaluation set (tests/faq_eval/questions.yaml).
+"""Scoring the assistant on the evaluation sets (tests/faq_eval/*.yaml).
 
 Used by tests/test_faq_eval.py and bench/faq.py. An item's ``expect`` is one of ``{faq: ID}``,
 ``{orderer: NAME, aspect: A}``, ``{orderer_missing: NAME}``, ``{ambiguous: [NAMES], aspect: A}``,
