@@ -195,6 +195,8 @@ class OrdererFinder:
             weak = not o.adopted
             for alias in (name, *(_key_of(a) for a in o.aliases)):
                 self._add(self._keys, alias, _Key(i, False, ""))
+            if name.endswith("大学") and len(name) > 4:  # 鹿屋体育大学 said 鹿屋体育大
+                self._add(self._keys, name[:-1], _Key(i, False, "", weak=weak))
             self._add(self._reading_keys, reading, _Key(i, False, "", weak=weak))
             suffix = _local_suffix(o)
             if suffix is None:
@@ -274,18 +276,19 @@ class OrdererFinder:
             found = sorted([*found, *joined], key=lambda m: m.start)
         return [self._typo(m, tokens) for m in found]
 
-    @staticmethod
-    def _prefecture_meant(mention: Mention, folded: str) -> Mention:
+    def _prefecture_meant(self, mention: Mention, folded: str) -> Mention:
         """A name a prefecture shares with its city (佐賀: 佐賀県, 佐賀市) is the prefecture when
         the question speaks of the prefecture as a whole (県内の自治体ごとの件数), of its
-        office (京都の府庁) or of it as such (広島の県の仕事)."""
+        office (京都の府庁), of it as such (広島の県の仕事) or of the bodies in it (佐賀の市町で
+        対応しているところ)."""
         prefectures = [o for o in mention.orderers if o.category.value == "都道府県"]
         if len(mention.orderers) < 2 or len(prefectures) != 1:
             return mention
         kind = prefectures[0].name[-1]  # 県, 府, 都, 道
         whole = re.search(f"{kind}(?:内|下|全体|全域)", folded)
-        said = re.match(f"の?{kind}庁|の{kind}(?:の|で|は|が|から)", folded[mention.end :])
-        if not (whole or said):
+        after = folded[mention.end :]
+        said = re.match(f"の?{kind}庁|の{kind}(?:の|で|は|が|から)", after)
+        if not (whole or said or asks_for_region(self._cues, after)):
             return mention
         return replace(mention, orderers=(prefectures[0],), namesakes=())
 
@@ -753,6 +756,11 @@ def says_where_a_company_is(cues: Cues, folded: str, end: int) -> bool:
     """The name ending at ``end`` says where a surety company is (北海道の保証会社; 東日本と
     北海道の会社 in a question about the surety companies), not an orderer."""
     company = cues["surety_company"]
+    # other places joined on before 「の」 (北海道とか東日本の保証会社)
+    joined = re.match(
+        f"(?:(?:{cues['join'].pattern.pattern})[\u3005\u4e00-\u9fff]{{1,6}})*", folded[end:]
+    )
+    end += joined.end() if joined else 0
     if company.match(folded, end + 1) and folded.startswith("の", end):
         return True
     return folded.startswith("の会社", end) and company.search(folded) is not None
