@@ -1,16 +1,22 @@
-"""SMTP through aiosmtplib: one connection reused for a batch, every failure classified.
+"""SMTP through aiosmtplib: one connection reused for a run, every failure classified.
 
 aiosmtplib has no retries of its own (and its timeout is per operation), so the outbox
 decides from :class:`SendError`:
 
-- ``retry`` — 4xx replies, timeouts, refused or dropped connections: try again later;
-- not ``retry`` — 5xx replies to this message: marked failed for staff;
-- ``session`` — the connection itself failed (cannot connect, TLS, AUTH): every message
-  would fail the same way, so the run stops and the rest stay queued.
+- ``session`` — a configuration or connection problem that every message would meet the
+  same way: cannot connect (refused, timeout), TLS, login (AUTH fails, or a 530/534/535/538
+  reply: log in or STARTTLS first), or the server refusing our sender (any 5xx to MAIL FROM
+  but 552 and 5.3.x, which are about the message's size). The run stops and the outbox
+  leaves the rows as they were; ``str()`` names the setting to fix;
+- ``retry`` — 4xx replies, timeouts and dropped connections during one message: try it again
+  later;
+- neither — a 5xx refusing this message (550 no such user at RCPT TO, 552 too big, 554 at
+  DATA): marked failed for staff.
 """
 
 from __future__ import annotations
 
+import re
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -75,9 +81,49 @@ def _tls_context(config: SmtpConfig) -> ssl.SSLContext | None:
     return ssl.create_default_context(cafile=config.ca_file) if config.ca_file else None
 
 
-def _classify_reply(code: int, message: str, what: str) -> SendError:
-    if code == 421 or 400 <= code < 500:
+_ENHANCED = re.compile(r"\s*[245]\.(\d{1,3})\.\d{1,3}\b")  # RFC 3463: 5.7.0, 5.1.8, ...
+_LOGIN_CODES = {530, 534, 535, 538}  # RFC 4954, RFC 3207: log in / STARTTLS first
+
+
+def _login_error(config: SmtpConfig, code: int, message: str) -> SendError:
+    """A server asking for login or TLS, whatever command it answered."""
+    reply = f"{code} {message}".strip()
+    if code == 538 or "TLS" in message.upper():
+        text = (
+            f"SMTPサーバー {config.where} がSTARTTLSを求めています（{reply}）。"
+            "HOSHO_SMTP_SECURITY=starttls（または tls）を設定してください"
+        )
+    elif code == 530:
+        text = (
+            f"SMTPサーバー {config.where} がログインを求めています（{reply}）。"
+            "HOSHO_SMTP_USERNAME・HOSHO_SMTP_PASSWORD を設定してください"
+        )
+    else:
+        text = (
+            f"SMTPの認証に失敗しました（{config.where}: {reply}）。"
+            "HOSHO_SMTP_USERNAME・HOSHO_SMTP_PASSWORD・HOSHO_SMTP_SECURITY を確認してください"
+        )
+    return SendError(text, retry=True, session=True)
+
+
+def _classify_reply(
+    config: SmtpConfig, code: int, message: str, what: str, *, sender: bool = False
+) -> SendError:
+    """``sender``: the reply to MAIL FROM, whose only content is our own address (and the
+    message size): refused for any other reason, every message would be refused alike."""
+    enhanced = _ENHANCED.match(message)
+    if code in _LOGIN_CODES:
+        return _login_error(config, code, message)
+    if 400 <= code < 500:
         return SendError(f"SMTPサーバーの一時エラー {code}（{what}）: {message}", retry=True)
+    about_size = code == 552 or (enhanced is not None and enhanced.group(1) == "3")
+    if sender and not about_size:
+        return SendError(
+            f"SMTPサーバーが差出人 {config.mail_from} を受け付けません（{code} {message}）。"
+            "HOSHO_MAIL_FROM とログインの設定（HOSHO_SMTP_USERNAME）を確認してください",
+            retry=True,
+            session=True,
+        )
     return SendError(f"SMTPサーバーが拒否しました {code}（{what}）: {message}", retry=False)
 
 
@@ -151,7 +197,7 @@ class SmtpClient:
             ) from exc
         except aiosmtplib.SMTPResponseException as exc:
             smtp.close()
-            error = _classify_reply(exc.code, exc.message, "接続")
+            error = _classify_reply(c, exc.code, exc.message, "接続")
             raise SendError(str(error), retry=True, session=True) from exc
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             smtp.close()
@@ -188,17 +234,19 @@ class SmtpClient:
             first = exc.recipients[0] if exc.recipients else None
             message_text = first.message if first else ""
             code = max(codes) if codes else 550
-            raise _classify_reply(
-                min(codes) if any(400 <= x < 500 for x in codes) else code, message_text, "宛先"
-            ) from exc
+            if any(400 <= x < 500 for x in codes):
+                code = min(codes)
+            raise _classify_reply(self.config, code, message_text, "宛先") from exc
         except aiosmtplib.SMTPSenderRefused as exc:
-            raise _classify_reply(exc.code, exc.message, "差出人") from exc
+            raise _classify_reply(
+                self.config, exc.code, exc.message, "差出人", sender=True
+            ) from exc
         except aiosmtplib.SMTPDataError as exc:
-            raise _classify_reply(exc.code, exc.message, "本文") from exc
+            raise _classify_reply(self.config, exc.code, exc.message, "本文") from exc
         except aiosmtplib.SMTPResponseException as exc:
             if exc.code == 421:
                 self._drop()
-            raise _classify_reply(exc.code, exc.message, "送信") from exc
+            raise _classify_reply(self.config, exc.code, exc.message, "送信") from exc
         except (TimeoutError, aiosmtplib.SMTPTimeoutError) as exc:
             self._drop()
             raise SendError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.header
 import email.policy
@@ -13,7 +14,7 @@ import shutil
 import socket
 import ssl
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -43,13 +44,40 @@ OP = "テスト担当"
 
 @dataclass
 class Handler:
-    """Records what arrives; ``replies`` scripts the answer to each DATA in turn."""
+    """Records what arrives. ``replies`` scripts the answer to each DATA in turn,
+    ``mail_replies`` to each MAIL FROM; ``refuse`` answers RCPT TO for some addresses;
+    ``delay`` (s) slows each DATA; ``on_accept`` runs (in the server's thread) as a message
+    is accepted."""
 
     replies: list[str] = field(default_factory=list)
+    mail_replies: list[str] = field(default_factory=list)
+    refuse: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    on_accept: Callable[[], None] | None = None
     received: list[email.message.EmailMessage] = field(default_factory=list)
     peers: list[Any] = field(default_factory=list)
 
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        reply = self.mail_replies.pop(0) if self.mail_replies else "250 OK"
+        if reply.startswith("250"):
+            envelope.mail_from = address
+            envelope.mail_options.extend(options)
+        return reply
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         reply = self.replies.pop(0) if self.replies else "250 OK"
         if reply == "drop":  # the connection dies in the middle of DATA
             server.transport.close()
@@ -59,6 +87,8 @@ class Handler:
             assert isinstance(msg, EmailMessage)
             self.received.append(msg)
             self.peers.append(session.peer)
+            if self.on_accept is not None:
+                self.on_accept()
         return reply
 
 
@@ -285,14 +315,14 @@ def test_auth_with_a_wrong_password_keeps_the_notice(
     monkeypatch.setenv("HOSHO_SMTP_PASSWORD", "wrong-password")
     issue_one(db)
     issue_one(db, project="二件目")
+    before = [(r.status, r.attempts, r.next_attempt_at, r.last_error) for r in box(db)]
     report = outbox.send_pending(db, settings())
     assert not report.ok and report.stopped and "認証に失敗" in report.stopped
+    assert report.sent == 0
     assert "wrong-password" not in json.dumps(report.to_json(), ensure_ascii=False)
     assert server.handler.received == []
-    rows = box(db)
-    assert [r.status for r in rows] == ["pending", "pending"]
-    assert [r.attempts for r in rows] == [1, 0]  # the second was never tried
-    assert all(r.next_attempt_at and r.next_attempt_at > services.now() for r in rows)
+    # a configuration problem uses nothing up: both rows as they were, due at the next run
+    assert [(r.status, r.attempts, r.next_attempt_at, r.last_error) for r in box(db)] == before
 
 
 def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
@@ -369,31 +399,32 @@ def test_starttls_refuses_an_untrusted_certificate(
     assert report.stopped and "TLS" in report.stopped
     assert server.handler.received == []
     (row,) = box(db)
-    assert row.status == "pending" and row.attempts == 1
+    assert (row.status, row.attempts, row.last_error) == ("pending", 0, None)
 
 
 # --- failures ------------------------------------------------------------------------------------
 
 
-def test_server_down_is_retried_later_and_nothing_is_lost(
+def test_server_down_stops_the_run_and_keeps_the_notice_as_it_was(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOSHO_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("HOSHO_SMTP_PORT", str(free_port()))  # nobody listens
     issue_one(db)
-    before = services.now()
+    (before,) = box(db)
     report = outbox.send_pending(db, settings())
-    assert not report.ok and "接続できません" in (report.stopped or "")
+    assert not report.ok and "接続できません" in (report.stopped or "") and report.sent == 0
     (row,) = box(db)
-    assert (row.status, row.attempts) == ("pending", 1)
-    assert row.next_attempt_at is not None and row.next_attempt_at > before + timedelta(seconds=29)
-    assert row.last_error and "接続できません" in row.last_error
-    # not due yet: a plain run leaves it alone, --all tries it now
-    assert outbox.send_pending(db, settings()).attempts == []
-    assert box(db)[0].attempts == 1
-    report = outbox.send_pending(db, settings(), all_=True)
-    assert [a.status for a in report.attempts] == ["pending"]
-    assert box(db)[0].attempts == 2
+    assert (row.status, row.attempts, row.next_attempt_at, row.last_error) == (
+        "pending",
+        0,
+        before.next_attempt_at,
+        None,
+    )
+    # still due: the next run tries it again, and again uses nothing up
+    report = outbox.send_pending(db, settings())
+    assert [a.status for a in report.attempts] == ["pending"] and report.stopped
+    assert box(db)[0].attempts == 0
 
 
 def test_4xx_is_retried_with_backoff(db: Database, smtp: Any) -> None:
