@@ -89,7 +89,33 @@ class MissingPaperFields(CertificateError):
 
 
 class VerifyThrottled(HoshoError):
-    """Too many failed 認証キー checks for one number: wait before trying again."""
+    """Too many failed 認証キー checks for one number: wait before trying again. The key
+    given was not checked at all: it may well be the right one."""
+
+    def __init__(self, number: str, until: datetime, wait_seconds: int) -> None:
+        self.number = number
+        self.until = until
+        self.wait_seconds = wait_seconds
+        super().__init__(
+            f"保証契約番号 {number} は照合の試行が続いたため、{_clock(until)}まで照合を止めて"
+            f"います（正しい認証キーでも照合できません。{wait_seconds}秒後まで照合できません）"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "guarantee_number": self.number,
+            "ok": None,  # not checked
+            "version": None,
+            "locked_until": self.until.isoformat(),
+            "wait_seconds": self.wait_seconds,
+        }
+
+
+def _clock(at: datetime) -> str:
+    """HH:MM (local time) by which the lock has surely ended: the minute is rounded up."""
+    if at.second or at.microsecond:
+        at = at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return at.astimezone().strftime("%H:%M")
 
 
 # --- results -----------------------------------------------------------------------------
@@ -1018,11 +1044,22 @@ def submission_text(db: Database, number: str) -> str:
 VERIFY_OK = "certificate.verify"
 VERIFY_FAILED = "certificate.verify_failed"
 VERIFY_REFUSED = "certificate.verify_refused"
+_VERIFY_LOCK_SPACE = 20260813  # first key of the advisory locks of verify (PostgreSQL)
 
 
 def _normalize_key(key: str) -> bytes:
     text = unicodedata.normalize("NFKC", key).strip().upper()
     return text.replace(" ", "").replace("-", "").encode("utf-8", "replace")
+
+
+def _one_at_a_time(s: Session, target: str) -> None:
+    """Checks of one number run one after the other, each seeing the failures recorded before
+    it (else simultaneous wrong keys all pass the throttle). SQLite: the write lock of BEGIN
+    IMMEDIATE; PostgreSQL: a transaction lock on the number (it may name no guarantee)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(select(func.pg_advisory_xact_lock(_VERIFY_LOCK_SPACE, func.hashtext(target))))
+    else:
+        s.connection()  # begins the transaction: BEGIN IMMEDIATE
 
 
 def _wait(s: Session, target: str, at: datetime) -> timedelta | None:
@@ -1053,22 +1090,24 @@ def verify(db: Database, number: str, key: str, *, operator: str) -> VerifyResul
     The key is compared in constant time against the latest electronic version; a wrong
     number walks the same path against a dummy key. Failures are counted per number in
     the audit log: after three within 15 minutes each further attempt is refused for a
-    growing delay (and audited). The key itself is never logged nor audited.
+    growing delay (and audited) without being checked, so the refusal says that even the
+    right key waits, and until when. Checks of one number run one at a time (on PostgreSQL
+    too), so simultaneous attempts cannot slip past the limit. The key itself is never
+    logged nor audited.
     """
     number = _key(number)
     if not is_valid_number(number):
         raise ValidationError([f"保証契約番号「{number[:20]}」は10桁の数字ではありません"])
     target = f"guarantee:{number}"
     given = _normalize_key(key)
-    stamp = now()
     with db.session() as s:
+        _one_at_a_time(s, target)
+        stamp = now()
         wait = _wait(s, target, stamp)
         if wait is not None:
             seconds = max(1, int(wait.total_seconds() + 0.999))
             audit(s, operator, VERIFY_REFUSED, target, wait_seconds=seconds)
-            refused: VerifyThrottled | None = VerifyThrottled(
-                f"保証契約番号 {number} は照合の失敗が続いたため、{seconds}秒後まで照合できません"
-            )
+            refused: VerifyThrottled | None = VerifyThrottled(number, stamp + wait, seconds)
         else:
             refused = None
             stored: bytes | None = None

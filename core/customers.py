@@ -25,6 +25,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from core import limits
 from core.db import Database
 from core.errors import NotFoundError, ValidationError
 from core.models import Certificate, Customer, Guarantee, NoticeFile, Orderer, Outbox
@@ -45,14 +46,8 @@ FIELDS: dict[str, str] = {
 }
 
 
-def _column_length(name: str) -> int:
-    length = getattr(Customer.__table__.c[name].type, "length", None)  # type: ignore[attr-defined]
-    assert isinstance(length, int), name
-    return length
-
-
 # The text limits are the database's: a longer value would be refused by PostgreSQL.
-LIMITS: dict[str, int] = {name: _column_length(name) for name in FIELDS}
+LIMITS: dict[str, int] = {name: limits.max_length(Customer, name) or 0 for name in FIELDS}
 
 # In a duplicate's message, where each front end says how to register it anyway (the command
 # line: --confirmed; the terminal UI asks).
@@ -158,6 +153,11 @@ _KANA_OK = re.compile(r"[ァ-ヺー・ヽヾ　]*")
 _WIDE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3041-\u3096\u30a1-\u30fa\u30fc]+")
 
 
+def is_id(text: str) -> bool:
+    """Whether ``text`` can be a row's ID (digits, within what the databases store)."""
+    return text.isdecimal() and len(text) <= 18
+
+
 def name_key(name: str) -> str:
     """A 商号 as duplicates are compared: NFKC, no spaces, case folded, without 株式会社,
     有限会社, 合同会社, 合資会社, 合名会社 or their (株)-type abbreviations."""
@@ -188,9 +188,35 @@ def _kana_problem(kana: str) -> str | None:
     return f"商号カナはカタカナ（ひらがなも可）で入力してください（使えない文字: {bad}）"
 
 
+# One address, local@domain: the local part in the characters mail systems accept without
+# quoting, dots only between them; the domain in labels of letters, digits and hyphens.
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}")
+EMAIL_LIMIT = 254  # the most an address can be (RFC 5321), also the column's length
+_LOCAL_LIMIT = 64
+
+
 def _check_email(email: str) -> str | None:
-    if email and ("@" not in email or " " in email or email.startswith("@") or email.endswith("@")):
-        return f"メールアドレス「{email}」の形式が正しくありません"
+    """Why ``email`` is not one address of the form local@domain (None when it is)."""
+    if not email:
+        return None
+    said = f"メールアドレス「{email}」"
+    example = "（例: info@example.co.jp）"
+    local, _, domain = email.rpartition("@")
+    if email.count("@") > 1 or any(c in email for c in ",;、") or " " in email.strip():
+        return f"{said}: アドレスは一つだけ、空白を入れずに入力してください{example}"
+    if any(c in email for c in '<>"()'):
+        return f"{said}: 名前や < > を付けず、アドレスだけを入力してください{example}"
+    if not local or not domain:
+        return f"{said}の形式が正しくありません。@の前後を入力してください{example}"
+    if len(email) > EMAIL_LIMIT:
+        return f"メールアドレスは{EMAIL_LIMIT}文字以内にしてください（{len(email)}文字）"
+    if len(local) > _LOCAL_LIMIT:
+        return f"{said}: @より前は{_LOCAL_LIMIT}文字以内にしてください（{len(local)}文字）"
+    if not _LOCAL.fullmatch(local):
+        return f"{said}: @より前に使えない文字があるか、点（.）の位置が正しくありません{example}"
+    if not _DOMAIN.fullmatch(domain):
+        return f"{said}: @より後のドメインが正しくありません{example}"
     return None
 
 
@@ -230,10 +256,8 @@ def _clean(
             why = _CHECKS[name](value)
         if why is not None:
             problems.append((name, why))
-        if len(value) > LIMITS[name]:
-            problems.append(
-                (name, f"{label}は{LIMITS[name]}文字以内にしてください（{len(value)}文字）")
-            )
+        if name != "email":  # (the address's own check says it)
+            problems += limits.check(Customer, name, value)
         out[name] = (value or None) if name == "enet_id" else value
     return out, problems
 
@@ -523,7 +547,7 @@ def resolve_customer(s: Session, text: str, *, lock: bool = False) -> Customer:
         return s.scalars(stmt.with_for_update() if lock else stmt).first()
 
     found: Customer | None = None
-    if key.isdigit():
+    if is_id(key):
         found = one(select(Customer).where(col(Customer.id) == int(key)))
     if found is None:
         found = one(select(Customer).where(col(Customer.enet_id) == key))

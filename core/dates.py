@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from typing import NamedTuple, NoReturn
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
     "DateError",
     "DateMention",
     "DatesFound",
@@ -87,6 +89,13 @@ _SHORT_YEAR_RE = re.compile(r"[0-9]{1,3}[-/.年]")
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−ー", "-"))
 
 _DATE_EXAMPLES = "例: 2026-04-01、令和8年4月1日、R8.4.1"
+
+# The dates a guarantee can have: from the first day of 平成 to the end of 令和30年. A date
+# outside is a typing slip (9999-12-31, 令和80年); refused by parse_date and parse_year_month
+# unless asked with any_year (the era arithmetic itself reaches back to 明治).
+EARLIEST = date(1989, 1, 8)
+LATEST = date(2048, 12, 31)
+_RANGE_TEXT = "平成元年1月8日〜令和30年12月31日"
 _MONTH_EXAMPLES = "例: 2025-01、令和7年1月、R7.1"
 
 
@@ -155,8 +164,14 @@ def _kanji_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def parse_date(text: str) -> date:
-    """Parse a full date in 西暦 or 和暦; raise :class:`DateError` otherwise."""
+def _check_range(shown: str, noun: str, first: date, last: date) -> None:
+    if last < EARLIEST or first > LATEST:
+        raise DateError(f"「{shown}」は扱える{noun}の範囲外です（{_RANGE_TEXT}）")
+
+
+def parse_date(text: str, *, any_year: bool = False) -> date:
+    """Parse a full date in 西暦 or 和暦, between :data:`EARLIEST` and :data:`LATEST` unless
+    ``any_year``; raise :class:`DateError` otherwise."""
     parts = _split(text, "日付", _DATE_EXAMPLES)
     if parts.day is None:
         raise DateError(f"「{parts.shown}」は日まで入力してください（{_DATE_EXAMPLES}）")
@@ -170,6 +185,8 @@ def parse_date(text: str) -> date:
         )
     result = first.replace(day=parts.day)
     _check_era(parts, "日付", result, result)
+    if not any_year:
+        _check_range(parts.shown, "日付", result, result)
     return result
 
 
@@ -402,8 +419,9 @@ def _bad_month(said: str) -> NoReturn:
     raise DateError(f"「{said}」は存在しない日付です（月は1〜12です）")
 
 
-def parse_year_month(text: str) -> date:
-    """Parse a year and month (``令和7年1月``, ``2025-01``) into the 1st of that month.
+def parse_year_month(text: str, *, any_year: bool = False) -> date:
+    """Parse a year and month (``令和7年1月``, ``2025-01``) into the 1st of that month, a month
+    within :data:`EARLIEST` .. :data:`LATEST` unless ``any_year``.
 
     An era month that is only partly inside the era (令和元年5月) is accepted.
     """
@@ -413,6 +431,8 @@ def parse_year_month(text: str) -> date:
     first = _first_of_month(parts, "年月")
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     _check_era(parts, "年月", first, last)
+    if not any_year:
+        _check_range(parts.shown, "年月", first, last)
     return first
 
 

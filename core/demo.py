@@ -7,10 +7,11 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlmodel import col
+from sqlalchemy import func, insert, select
+from sqlmodel import Session, col
 
 from core.db import Database
+from core.errors import HoshoError, ValidationError
 from core.models import Customer, Guarantee, Orderer
 from core.numbering import reserve_numbers
 from core.services import audit, now
@@ -153,10 +154,12 @@ _ROUTES = ("県道", "市道", "町道", "一級河川", "二級河川", "国道
 _BANKS = ("肥後銀行", "熊本銀行", "佐賀銀行", "広島銀行", "山陰合同銀行", "西日本シティ銀行")
 
 
-def _customers(rng: random.Random, n: int) -> list[dict[str, Any]]:
+def _customers(rng: random.Random, n: int, first: int) -> list[dict[str, Any]]:
+    """``n`` customers numbered after ``first`` (their emails and e-Net保証 IDs carry the
+    number: a second seeding adds new ones)."""
     stamp = now()
     rows = []
-    for i in range(n):
+    for i in range(first, first + n):
         form, base = rng.choice(_FORMS), rng.choice(_SURNAMES + _PLACES)
         name = form.format(base)
         rows.append(
@@ -176,17 +179,31 @@ def _customers(rng: random.Random, n: int) -> list[dict[str, Any]]:
 
 
 def seed(db: Database, count: int, *, seed: int = 1, prefix: str = "207") -> dict[str, Any]:
-    """Add ``count`` guarantees (and about count/20 customers) in large batches."""
+    """Add ``count`` guarantees (and about count/20 customers) in large batches. Seeding again,
+    with the same ``seed`` too, adds as many again: new customers (their e-Net保証 IDs and
+    emails numbered after those there) and new 保証契約番号."""
+    if count < 1:
+        raise ValidationError([("count", f"保証の件数は1以上にしてください（{count}）")])
     started = time.perf_counter()
     rng = random.Random(seed)
     n_customers = max(1, count // 20)
     with db.session() as s:
         orderer_ids = list(s.scalars(select(col(Orderer.id)).where(col(Orderer.listed))))
         if not orderer_ids:
-            raise RuntimeError("no orderers loaded")
-        first = s.scalar(select(col(Customer.id)).order_by(col(Customer.id).desc()).limit(1)) or 0
-        s.execute(insert(Customer), _customers(rng, n_customers))
-        customer_ids = list(range(first + 1, first + n_customers + 1))
+            raise HoshoError(
+                "発注者が読み込まれていません。先に hosho data load を実行してください"
+            )
+        first = s.scalar(select(func.count()).select_from(Customer)) or 0
+        rows = _customers(rng, n_customers, first)
+        taken = _enet_ids_taken(s, [r["enet_id"] for r in rows if r["enet_id"]])
+        for row in rows:
+            if row["enet_id"] in taken:  # staff registered that ID: leave the demo one without
+                row["enet_id"] = None
+        customer_ids = list(
+            s.scalars(
+                insert(Customer).returning(col(Customer.id), sort_by_parameter_order=True), rows
+            )
+        )
         audit(s, "demo", "demo.seed", "database", customers=n_customers, guarantees=count)
     start_day, span = date(2022, 5, 1), (date(2026, 11, 30) - date(2022, 5, 1)).days
     batch = 20_000
@@ -243,3 +260,13 @@ def seed(db: Database, count: int, *, seed: int = 1, prefix: str = "207") -> dic
         "guarantees": count,
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _enet_ids_taken(s: Session, ids: list[str]) -> set[str]:
+    taken: set[str] = set()
+    for start in range(0, len(ids), 5_000):
+        part = ids[start : start + 5_000]
+        taken.update(
+            s.scalars(select(col(Customer.enet_id)).where(col(Customer.enet_id).in_(part)))
+        )
+    return taken

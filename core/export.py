@@ -9,10 +9,7 @@ the target (an existing file is replaced atomically, never left half-written).
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +22,8 @@ from sqlmodel import col
 
 from core.db import Database
 from core.errors import HoshoError
+from core.files import atomic_file as atomic_file
+from core.files import check_output as check_output
 from core.models import Customer, Guarantee, Orderer
 from core.services import GuaranteeFilter, _filtered
 
@@ -104,54 +103,7 @@ def format_for(path: str | Path, fmt: str | None) -> str:
     )
 
 
-def check_output(path: str | Path) -> Path:
-    """The file to write, checked before any work: not a folder, in a folder that exists and
-    that this user may write to."""
-    text = str(path).strip()
-    if not text:
-        raise ExportError("書き出すファイルを指定してください")
-    target = Path(text).expanduser()
-    if target.is_dir():
-        raise ExportError(f"「{text}」はフォルダです。ファイル名まで指定してください")
-    folder = target.parent
-    if not folder.exists():
-        raise ExportError(f"フォルダ「{folder}」がありません。先に作成してください")
-    if not folder.is_dir():
-        raise ExportError(f"「{folder}」はフォルダではありません")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ExportError(f"フォルダ「{folder}」に書き込む権限がありません")
-    if target.exists() and not os.access(target, os.W_OK):
-        raise ExportError(f"「{text}」は書き込み禁止です（上書きできません）")
-    return target
-
-
-def _mode_for(target: Path) -> int:
-    """Permissions for the new file: the replaced file's, else the usual ones (umask)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-@contextlib.contextmanager
-def atomic_file(target: Path) -> Iterator[Path]:
-    """A temporary file beside ``target``, renamed over it once the body succeeds; removed
-    if it fails. Readers of ``target`` see the old file or the complete new one."""
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise ExportError(f"「{target}」に書き込めません（{exc.strerror or exc}）") from None
-    os.close(fd)
-    temp = Path(name)
-    try:
-        yield temp
-        os.chmod(temp, _mode_for(target))
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+# check_output and atomic_file: core.files (the same checks for every file hosho writes).
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -383,9 +335,6 @@ def export_guarantees(
             progress(done, max(total, done))
 
     write = _write_csv if kind == "csv" else _write_xlsx
-    with atomic_file(target) as temp:
-        try:
-            rows = write(temp, iter_chunks(db, f, limit), step)
-        except OSError as exc:  # disk full, the folder removed meanwhile, ...
-            raise ExportError(f"「{target}」に書き込めません（{exc.strerror or exc}）") from None
+    with atomic_file(target) as temp:  # a disk full, a folder removed meanwhile: said there
+        rows = write(temp, iter_chunks(db, f, limit), step)
     return ExportResult(target, kind, rows)

@@ -133,6 +133,40 @@ _PHONE_RE = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
 _POSTAL_RE = re.compile(r"^\d{3}-\d{4}$")
 
 
+# --------------------------------------------------------------------------- messages
+
+# What is said about knowledge files (core.municipalities says the same of its CSV).
+EMPTY_VALUE = "空にはできません"
+FILE_NOT_FOUND = "ファイルがありません"
+NOT_UTF8 = "UTF-8 のテキストではありません"
+EMPTY_FILE = "ファイルが空です"
+
+
+def cannot_read(exc: OSError) -> str:
+    return f"読めません（{exc.strerror or type(exc).__name__}）"
+
+
+def spaces_around(value: str) -> str:
+    return f"「{value}」の前後に空白があります"
+
+
+def not_hiragana(value: str) -> str:
+    return f"{value} はひらがなではありません"
+
+
+def not_a_prefecture(value: str) -> str:
+    return f"{value} は都道府県名ではありません（例: 佐賀県）"
+
+
+def twice(what: str, first: str) -> str:
+    return f"{what} が2回あります（{first}と同じ）"
+
+
+def one_of(expected: str) -> str:
+    """「工事・業務委託・地域維持」 from pydantic's 「'工事', '業務委託' or '地域維持'」."""
+    return "・".join(re.split(r", | or ", expected.replace("'", "")))
+
+
 # --------------------------------------------------------------------------- field checks
 
 Loc = tuple[str | int, ...]
@@ -148,22 +182,24 @@ class _FieldIssues(ValueError):
 
 def _text(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be empty")
+        raise ValueError(EMPTY_VALUE)
     if value != value.strip():
-        raise ValueError(f"「{value}」 has leading or trailing spaces")
+        raise ValueError(spaces_around(value))
     return value
 
 
 def _source_id(value: str, info: ValidationInfo) -> str:
     known = (info.context or {}).get("sources")
     if known is not None and value not in known:
-        raise ValueError(f"{value} is not a source in sources.yaml (like saga-guide-2026)")
+        raise ValueError(f"{value} は sources.yaml にない出典です（例: saga-guide-2026）")
     return _faq_id(value)
 
 
 def _url(value: str) -> str:
     if not _URL_RE.fullmatch(value):
-        raise ValueError(f"{value} is not a web address (like https://www.city.example.jp/...)")
+        raise ValueError(
+            f"{value} はWebのアドレスではありません（例: https://www.city.example.jp/...）"
+        )
     return value
 
 
@@ -177,13 +213,13 @@ def check_digit(code5: str) -> str:
 
 def _code(value: str) -> str:
     if not _CODE_RE.fullmatch(value) or check_digit(value[:5]) != value[5]:
-        raise ValueError(f"{value} is not a 全国地方公共団体コード (six digits, like 412031)")
+        raise ValueError(f"{value} は全国地方公共団体コード（6桁）ではありません（例: 412031）")
     return value
 
 
 def _reading(value: str) -> str:
     if not _HIRAGANA_RE.fullmatch(value) or value != value.strip():
-        raise ValueError(f"{value} is not hiragana")
+        raise ValueError(not_hiragana(value))
     return value
 
 
@@ -194,25 +230,27 @@ def _reading_or_empty(value: str) -> str:
 
 def _prefecture(value: str) -> str:
     if value not in PREFECTURES:
-        raise ValueError(f"{value} is not a prefecture (like 佐賀県)")
+        raise ValueError(not_a_prefecture(value))
     return value
 
 
 def _faq_id(value: str) -> str:
     if not _FAQ_ID_RE.fullmatch(value):
-        raise ValueError(f"{value} is not a kebab-case ASCII id (like paper-contract)")
+        raise ValueError(
+            f"{value} はIDになりません（半角英小文字・数字をハイフンでつなぐ。例: paper-contract）"
+        )
     return value
 
 
 def _phone(value: str) -> str:
     if not _PHONE_RE.fullmatch(value):
-        raise ValueError(f"{value} is not a phone number (like 096-364-1155)")
+        raise ValueError(f"{value} は電話番号ではありません（例: 096-364-1155）")
     return value
 
 
 def _postal_code(value: str) -> str:
     if not _POSTAL_RE.fullmatch(value):
-        raise ValueError(f"{value} is not a postal code (like 862-0976)")
+        raise ValueError(f"{value} は郵便番号ではありません（例: 862-0976）")
     return value
 
 
@@ -223,16 +261,18 @@ def _unique(values: Sequence[H]) -> Sequence[H]:
     seen: set[H] = set()
     for value in values:
         if value in seen:
-            raise ValueError(f"{value} is listed twice")
+            raise ValueError(f"{value} が2回書かれています")
         seen.add(value)
     return values
 
 
 def _coverage_types(values: tuple[GType, ...]) -> tuple[GType, ...]:
     if not values:
-        raise ValueError("must list at least one guarantee type (omit the kind when unknown)")
+        raise ValueError(
+            "保証の種類を1つ以上書いてください（分からないときは、この業務ごと省きます）"
+        )
     if GType.BID in values:
-        raise ValueError(f"{GType.BID} is never electronic")
+        raise ValueError(f"{GType.BID}は電子になりません")
     return values
 
 
@@ -309,7 +349,7 @@ class SourceFile(BaseModel):
     @model_validator(mode="after")
     def _unique_ids(self) -> SourceFile:
         issues: list[tuple[Loc, str]] = [
-            (("sources", index, "id"), f"{key} is also at sources[{first}]")
+            (("sources", index, "id"), twice(key, f"sources[{first}]"))
             for index, first, key in _duplicates([d.id for d in self.sources])
         ]
         if issues:
@@ -371,15 +411,21 @@ class Usage(BaseModel):
     def _consistent(self) -> Usage:
         issues: list[tuple[Loc, str]] = []
         if self.electronic > self.advance_guarantees:
-            issues.append((("electronic",), f"{self.electronic} exceeds advance_guarantees"))
+            issues.append(
+                (
+                    ("electronic",),
+                    f"{self.electronic} が advance_guarantees の {self.advance_guarantees} を"
+                    "超えています",
+                )
+            )
         elif self.advance_guarantees:
             rate = 100 * self.electronic / self.advance_guarantees
             if abs(rate - self.rate_percent) > 0.1:
                 issues.append(
                     (
                         ("rate_percent",),
-                        f"{self.rate_percent} does not match {self.electronic}/"
-                        f"{self.advance_guarantees} = {rate:.1f}",
+                        f"{self.rate_percent} が {self.electronic}/"
+                        f"{self.advance_guarantees} = {rate:.1f} と合いません",
                     )
                 )
         if issues:
@@ -421,7 +467,7 @@ class Orderer(BaseModel):
     @classmethod
     def _month_starts_on_day_one(cls, value: date | None, info: ValidationInfo) -> date | None:
         if value is not None and value.day != 1 and info.data.get("start_precision") == "month":
-            raise ValueError(f"{value} must be the 1st of the month (start_precision is month)")
+            raise ValueError(f"{value} は月の1日にしてください（start_precision が month のため）")
         return value
 
     @model_validator(mode="after")
@@ -429,20 +475,20 @@ class Orderer(BaseModel):
         issues: list[tuple[Loc, str]] = []
         if self.name in self.aliases:
             index = self.aliases.index(self.name)
-            issues.append((("aliases", index), f"{self.name} is the name itself"))
+            issues.append((("aliases", index), f"{self.name} は名前そのものです"))
         if self.category in REGIONAL_CATEGORIES and self.prefecture is None:
-            issues.append((("prefecture",), f"required for category {self.category}"))
+            issues.append((("prefecture",), f"区分が{self.category}のときは必要です"))
         if (
             self.category is Category.PREFECTURE
             and self.prefecture is not None
             and self.name != self.prefecture
         ):
-            issues.append((("prefecture",), f"{self.prefecture} differs from name {self.name}"))
+            issues.append((("prefecture",), f"{self.prefecture} が名前の{self.name}と違います"))
         if self.start_date is not None:
             if self.source is None:
-                issues.append((("source",), "required when start_date is given"))
+                issues.append((("source",), "start_date を書くときは必要です"))
             if self.as_of is None:
-                issues.append((("as_of",), "required when start_date is given"))
+                issues.append((("as_of",), "start_date を書くときは必要です"))
         if issues:
             raise _FieldIssues(issues)
         return self
@@ -636,7 +682,7 @@ class SynonymGroup(BaseModel):
     def _term_is_not_a_variant(self) -> SynonymGroup:
         folded = normalize_name(self.term)
         issues: list[tuple[Loc, str]] = [
-            (("variants", index), f"{variant} is the term itself")
+            (("variants", index), f"{variant} は term そのものです")
             for index, variant in enumerate(self.variants)
             if normalize_name(variant) == folded
         ]
@@ -678,10 +724,8 @@ def _duplicates(keys: Sequence[H | None]) -> Iterator[tuple[int, int, H]]:
 def _orderer_duplicates(keys: Sequence[tuple[str, str | None] | None]) -> list[tuple[Loc, str]]:
     issues: list[tuple[Loc, str]] = []
     for index, first, (name, prefecture) in _duplicates(keys):
-        where = f"{name} ({prefecture})" if prefecture else name
-        issues.append(
-            (("orderers", index, "name"), f"{where} appears twice (same as orderers[{first}])")
-        )
+        where = f"{name}（{prefecture}）" if prefecture else name
+        issues.append((("orderers", index, "name"), twice(where, f"orderers[{first}]")))
     return issues
 
 
@@ -696,21 +740,25 @@ def _group_issues(
     for index, group in enumerate(groups):
         for k, member in enumerate(group.members):
             if counts[member] != 1:
-                problem = "is not a listed orderer" if not counts[member] else "names several"
+                problem = (
+                    "は一覧にない発注者です" if not counts[member] else "は複数の発注者に当たります"
+                )
                 issues.append((("groups", index, "members", k), f"{member} {problem}"))
         for k, name in enumerate((group.name, *group.aliases)):
             where: Loc = (
                 ("groups", index, "name") if k == 0 else ("groups", index, "aliases", k - 1)
             )
             if _fold_question(name) in taken:
-                issues.append((where, f"{name} is already an orderer's name or another group's"))
+                issues.append(
+                    (where, f"{name} は既に発注者の名前か別名、または他のグループの名前です")
+                )
             taken.add(_fold_question(name))
     return issues
 
 
 def _branch_duplicates(names: Sequence[str | None]) -> list[tuple[Loc, str]]:
     return [
-        (("branches", index, "name"), f"{name} appears twice (same as branches[{first}])")
+        (("branches", index, "name"), twice(name, f"branches[{first}]"))
         for index, first, name in _duplicates(names)
     ]
 
@@ -733,7 +781,7 @@ def _faq_duplicates(
     for index, first, entry_id in _duplicates([entry_id for _s, entry_id, _q in entries]):
         section, at = places[index]
         was = "{}[{}]".format(*places[first])
-        issues.append(((section, at, "id"), f"{entry_id} appears twice (same as {was})"))
+        issues.append(((section, at, "id"), twice(entry_id, was)))
     seen: dict[str, tuple[int, int]] = {}
     for index, (_s, _id, questions) in enumerate(entries):
         section, at = places[index]
@@ -747,7 +795,7 @@ def _faq_duplicates(
                 issues.append(
                     (
                         (section, at, "questions", q_index),
-                        f"「{question}」 appears twice (same as {was}.questions[{q}])",
+                        twice(f"「{question}」", f"{was}.questions[{q}]"),
                     )
                 )
             else:
@@ -770,7 +818,7 @@ def _synonym_duplicates(
                 continue  # a variant that is the term itself: reported by the group
             folded = normalize_name(word)
             if folded in seen:
-                issues.append((loc, f"{word} is already listed (at {seen[folded]})"))
+                issues.append((loc, f"{word} は既に書かれています（{seen[folded]}）"))
             else:
                 seen[folded] = _field_path(loc)
     return issues
@@ -895,53 +943,52 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         return value if value else '""'
     if isinstance(value, list | tuple):
-        return "a list"
+        return "リスト"
     if isinstance(value, dict):
-        return "a mapping"
+        return "項目の組"
     return str(value)
 
 
 def _message(error: Any) -> str | None:
-    """A short message for one pydantic error (``error`` is an ``ErrorDetails``), or None for
-    an error that only echoes others."""
+    """A short Japanese message for one pydantic error (``error`` is an ``ErrorDetails``), or
+    None for an error that only echoes others."""
     kind: str = error["type"]
     ctx: dict[str, Any] = error.get("ctx") or {}
     value = _show(error.get("input"))
     if kind == "missing":
-        return "required key is missing"
+        return "必要な項目がありません"
     if kind == "extra_forbidden":
-        return "unknown key"
+        return f"知らない項目です: {error['loc'][-1] if error['loc'] else value}"
     if kind.startswith("date") or kind.startswith("datetime"):
-        return f"{value} is not a date"
+        return f"{value} は日付ではありません（例: 2026-04-01）"
     if kind in ("enum", "literal_error"):
-        expected = str(ctx.get("expected", "")).replace("'", "")
-        return f"{value} is not one of {expected}"
+        return f"{value} は使えません（{one_of(str(ctx.get('expected', '')))} のいずれか）"
     if kind == "string_type":
-        return f"expected text, got {value}"
+        return f"文字列を書いてください（{value}）"
     if kind.startswith("int_"):
-        return f"expected a whole number, got {value}"
+        return f"整数を書いてください（{value}）"
     if kind.startswith("float_"):
-        return f"expected a number, got {value}"
+        return f"数値を書いてください（{value}）"
     if kind.startswith("bool_"):
-        return f"expected true or false, got {value}"
+        return f"true か false を書いてください（{value}）"
     if kind in ("list_type", "tuple_type"):
-        return f"expected a list, got {value}"
+        return f"リスト（- で始まる行か [ ]）を書いてください（{value}）"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"expected a mapping, got {value}"
+        return f"「名前: 値」の組を書いてください（{value}）"
     if kind == "too_short":
         # pydantic also reports tuples whose items failed as too short (length 0): skip those.
         if isinstance(error.get("input"), list | tuple) and len(error["input"]) >= int(
             ctx.get("min_length", 0)
         ):
             return None
-        return f"needs at least {ctx.get('min_length')} item(s)"
+        return f"{ctx.get('min_length')}件以上必要です"
     if kind == "greater_than_equal":
-        return f"{value} must be at least {ctx.get('ge')}"
+        return f"{value} は {ctx.get('ge')} 以上にしてください"
     if kind == "less_than_equal":
-        return f"{value} must be at most {ctx.get('le')}"
+        return f"{value} は {ctx.get('le')} 以下にしてください"
     if kind == "value_error" and "error" in ctx:
         return str(ctx["error"])
-    return str(error["msg"])
+    return f"値が正しくありません（{error['msg']}）"
 
 
 def _line_of(root: Node, loc: Loc, *, at_key: bool) -> int:
@@ -1033,7 +1080,7 @@ def _duplicate_keys(node: Node, loc: Loc, display: str) -> Iterator[Problem]:
                         display,
                         line,
                         _field_path((*loc, key_node.value)),
-                        f"duplicate key (first at line {first[key_node.value]})",
+                        f"同じ項目が2回あります（最初は{first[key_node.value]}行目）",
                     )
                 else:
                     first[key_node.value] = line
@@ -1043,16 +1090,73 @@ def _duplicate_keys(node: Node, loc: Loc, display: str) -> Iterator[Problem]:
             yield from _duplicate_keys(item, (*loc, index), display)
 
 
+# An anchor (&a) or an alias (*a) where a node starts: a quick look before the exact one (the
+# parser's events). The knowledge files need neither, and aliases nested in aliases make a
+# file of a few hundred bytes stand for billions of values.
+_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s,\[\]{}]", re.MULTILINE)
+NO_ALIASES = "アンカー（&）と別名（*）は使えません。値をそのまま書いてください"
+
+
+def _alias_line(text: str) -> int | None:
+    """The line of the first anchor or alias, or None."""
+    if not _MAYBE_ALIAS.search(text):
+        return None
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                mark = event.start_mark
+                return mark.line + 1 if mark is not None else 1
+    except yaml.YAMLError:
+        return None  # reported by the reading itself
+    return None
+
+
+# What the YAML parser says (libyaml's words, else PyYAML's), in Japanese.
+_YAML_PROBLEMS = (
+    ("while parsing a flow sequence", "[ が閉じていません（] かカンマが足りません）"),
+    ("while parsing a flow mapping", "{ が閉じていません（} かカンマが足りません）"),
+    ("while scanning a quoted scalar", "引用符（\" か '）が閉じていません"),
+    (
+        "mapping values are not allowed",
+        "ここには「:」を書けません（値に「: 」を含めるなら引用符で囲みます）",
+    ),
+    ("did not find expected key", "字下げ（行頭の空白）が揃っていません"),
+    ("expected <block end>", "字下げ（行頭の空白）が揃っていません"),
+    ("did not find expected '-' indicator", "字下げ（行頭の空白）が揃っていません"),
+    ("cannot start any token", "値の先頭に使えない文字があります（値を引用符で囲みます）"),
+    ("expected a single document", "文書は一つにしてください（--- で区切りません）"),
+    ("found undefined alias", NO_ALIASES),
+)
+# Where the problem is: where an unclosed bracket or quote opened (the parser notices it a line
+# or more later), else where the parser stopped.
+_OPENED = ("while parsing a flow", "while scanning a quoted scalar")
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """The line and the Japanese message of a YAML syntax error."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return None, "YAMLとして読めません"
+    said = f"{exc.context or ''} {exc.problem or ''}"
+    opened = any(exc.context and exc.context.startswith(o) for o in _OPENED)
+    mark = (exc.context_mark if opened else None) or exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    why = next((ja for en, ja in _YAML_PROBLEMS if en in said), None)
+    return (
+        line,
+        f"YAMLとして読めません: {why}" if why else f"YAMLとして読めません（{said.strip()}）",
+    )
+
+
 def _parse(path: Path, display: str) -> tuple[Node | None, Any, list[Problem]]:
     """The node tree, the plain data and the problems found before validation."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        return None, None, [Problem(display, None, "", "file not found")]
+        return None, None, [Problem(display, None, "", FILE_NOT_FOUND)]
     except UnicodeDecodeError:
-        return None, None, [Problem(display, None, "", "not UTF-8 text")]
+        return None, None, [Problem(display, None, "", NOT_UTF8)]
     except OSError as exc:
-        return None, None, [Problem(display, None, "", f"cannot read: {exc.strerror or exc}")]
+        return None, None, [Problem(display, None, "", cannot_read(exc))]
 
     problems: list[Problem] = []
     tab_line: int | None = None
@@ -1061,29 +1165,33 @@ def _parse(path: Path, display: str) -> tuple[Node | None, Any, list[Problem]]:
             tab_line = number
             column = line.index("\t") + 1
             problems.append(
-                Problem(display, number, "", f"tab character at column {column}; use spaces")
+                Problem(
+                    display,
+                    number,
+                    "",
+                    f"{column}文字目にタブがあります。字下げには空白を使ってください",
+                )
             )
             break
 
+    alias = _alias_line(text)
+    if alias is not None:
+        problems.append(Problem(display, alias, "", NO_ALIASES))
+        return None, None, problems
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line_no = mark.line + 1 if mark is not None else None
-        if line_no is None or line_no != tab_line:
-            reason = ", ".join(part for part in (exc.context, exc.problem) if part)
-            problems.append(Problem(display, line_no, "", f"invalid YAML: {reason or exc}"))
-        return None, None, problems
     except yaml.YAMLError as exc:
-        problems.append(Problem(display, None, "", f"invalid YAML: {exc}"))
+        line_no, message = _yaml_problem(exc)
+        if line_no is None or line_no != tab_line:
+            problems.append(Problem(display, line_no, "", message))
         return None, None, problems
     finally:
         loader.dispose()
 
     if root is None:
-        problems.append(Problem(display, None, "", "file is empty"))
+        problems.append(Problem(display, None, "", EMPTY_FILE))
         return None, None, problems
     problems.extend(_duplicate_keys(root, (), display))
     return root, data, problems
@@ -1363,7 +1471,7 @@ def _register_problems(path: Path, orderers: Sequence[Orderer], section: str) ->
                 display,
                 line,
                 f"{section}[{index}].name",
-                f"{o.name} is not a body of {o.prefecture} in the municipality register{elsewhere}",
+                f"{o.name} は地方公共団体の一覧で{o.prefecture}の団体ではありません{elsewhere}",
             )
         )
     return problems
@@ -1431,10 +1539,10 @@ def check_files(paths: Sequence[Path] | None = None) -> CheckReport:
         check = _schema_of(path)
         if check is None:
             message = (
-                "file not found"
+                FILE_NOT_FOUND
                 if not path.exists()
-                else "unknown knowledge file (expected orderers*.yaml, faq*.yaml, branches*.yaml,"
-                " synonyms*.yaml, sources*.yaml, municipalities*.csv or an amendments file)"
+                else "知識ファイルの種類が分かりません（orderers*.yaml・faq*.yaml・branches*.yaml・"
+                "synonyms*.yaml・sources*.yaml・municipalities*.csv か職員の修正のファイル）"
             )
             report.problems.append(Problem(display, None, "", message))
             continue

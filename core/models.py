@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, MetaData, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, MetaData, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from core.crypto import EncryptedBytes, EncryptedText
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 SQLModel.metadata = MetaData(
@@ -148,7 +150,10 @@ class Certificate(SQLModel, table=True):
     version: int  # 1 = 新規, then each 変更/訂正
     kind: str = Field(max_length=4)  # 新規 / 変更 / 訂正
     delivery: str = Field(max_length=4)  # 電子 / 書面
-    auth_key: str | None = Field(default=None, max_length=10, repr=False)
+    # sealed at rest (core.crypto); read and written as plain text
+    auth_key: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("certificate.auth_key")), repr=False
+    )
     terms: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     change_date: date | None = None  # 変更契約日, for a 変更
     warnings: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
@@ -212,10 +217,15 @@ class Outbox(SQLModel, table=True):
 class NoticeFile(SQLModel, table=True):
     """The rendered 認証キー等のお知らせ PDF of one certificate version and its notice mail,
     made when the certificate is issued so that sending only reads them. They contain the
-    認証キー, like ``Certificate.auth_key`` (the outbox row never does)."""
+    認証キー, like ``Certificate.auth_key`` (the outbox row never does): both are sealed at
+    rest (core.crypto)."""
 
     certificate_id: int = Field(foreign_key="certificate.id", primary_key=True)
-    pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False), repr=False)
-    message: bytes | None = Field(default=None, sa_column=Column(LargeBinary), repr=False)
+    pdf: bytes = Field(
+        sa_column=Column(EncryptedBytes("noticefile.pdf"), nullable=False), repr=False
+    )
+    message: bytes | None = Field(
+        default=None, sa_column=Column(EncryptedBytes("noticefile.message")), repr=False
+    )
     sender: str | None = Field(default=None, max_length=254)  # the From the mail was built with
     created_at: datetime

@@ -14,12 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.knowledge import (
+    EMPTY_FILE,
+    EMPTY_VALUE,
+    FILE_NOT_FOUND,
+    NOT_UTF8,
     PREFECTURES,
     KnowledgeError,
     Problem,
+    cannot_read,
     check_digit,
     default_municipalities_path,
     display_path,
+    not_a_prefecture,
+    not_hiragana,
+    spaces_around,
+    twice,
 )
 
 __all__ = [
@@ -67,30 +76,32 @@ def _row_problems(fields: list[str]) -> list[tuple[str, str]]:
     code, prefecture, name, reading, category, district = fields
     found: list[tuple[str, str]] = []
     if not _CODE_RE.fullmatch(code):
-        found.append(("code", f"{_shown(code)} is not a 6-digit code (like 412031)"))
+        found.append(("code", f"{_shown(code)} は6桁のコードではありません（例: 412031）"))
     elif check_digit(code[:5]) != code[5]:
         expected = code[:5] + check_digit(code[:5])
-        found.append(("code", f"{code} has a wrong check digit (expected {expected})"))
+        found.append(("code", f"{code} の検査数字が違います（正しくは {expected}）"))
     if prefecture not in _PREFECTURE_CODES:
-        found.append(("prefecture", f"{_shown(prefecture)} is not a prefecture (like 佐賀県)"))
+        found.append(("prefecture", not_a_prefecture(_shown(prefecture))))
     elif _CODE_RE.fullmatch(code) and code[:2] != _PREFECTURE_CODES[prefecture]:
         prefix = _PREFECTURE_CODES[prefecture]
-        found.append(("code", f"{code} is not a code of {prefecture} ({prefix}....)"))
+        found.append(
+            ("code", f"{code} は{prefecture}のコードではありません（{prefix}で始まります）")
+        )
     if not name.strip():
-        found.append(("name", "must not be empty"))
+        found.append(("name", EMPTY_VALUE))
     elif name != name.strip():
-        found.append(("name", f"「{name}」 has leading or trailing spaces"))
+        found.append(("name", spaces_around(name)))
     elif category == "都道府県" and name != prefecture:
-        found.append(("name", f"{name} is not the name of its prefecture {prefecture}"))
+        found.append(("name", f"{name} が都道府県の名前 {prefecture} と違います"))
     if not reading:
-        found.append(("reading", "must not be empty"))
+        found.append(("reading", EMPTY_VALUE))
     elif not _HIRAGANA_RE.fullmatch(reading):
-        found.append(("reading", f"{reading} is not hiragana"))
+        found.append(("reading", not_hiragana(reading)))
     if category not in CATEGORIES:
-        expected = f"{', '.join(CATEGORIES[:-1])} or {CATEGORIES[-1]}"
-        found.append(("category", f"{_shown(category)} is not one of {expected}"))
+        expected = "・".join(CATEGORIES)
+        found.append(("category", f"{_shown(category)} は使えません（{expected} のいずれか）"))
     if district and not district.endswith("郡"):
-        found.append(("district", f"{district} is not a 郡 (like 石狩郡)"))
+        found.append(("district", f"{district} は郡の名前ではありません（例: 石狩郡）"))
     return found
 
 
@@ -100,11 +111,11 @@ def _read(path: Path) -> tuple[tuple[Municipality, ...], list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        return (), [Problem(display, None, "", "file not found")]
+        return (), [Problem(display, None, "", FILE_NOT_FOUND)]
     except UnicodeDecodeError:
-        return (), [Problem(display, None, "", "not UTF-8 text")]
+        return (), [Problem(display, None, "", NOT_UTF8)]
     except OSError as exc:
-        return (), [Problem(display, None, "", f"cannot read: {exc.strerror or exc}")]
+        return (), [Problem(display, None, "", cannot_read(exc))]
 
     numbered = [
         (number, line)
@@ -122,11 +133,11 @@ def _read(path: Path) -> tuple[tuple[Municipality, ...], list[Problem]]:
         if not header_seen:
             header_seen = True
             if tuple(fields) != HEADER:
-                message = f"header is {','.join(fields)}, expected {','.join(HEADER)}"
+                message = f"見出しの行が {','.join(fields)} です（正しくは {','.join(HEADER)}）"
                 problems.append(Problem(display, number, "", message))
             continue
         if len(fields) != len(HEADER):
-            message = f"expected {len(HEADER)} columns, got {len(fields)}"
+            message = f"列が{len(fields)}個あります（{len(HEADER)}個にしてください）"
             problems.append(Problem(display, number, "", message))
             continue
         code, prefecture, name = fields[0], fields[1], fields[2]
@@ -139,18 +150,18 @@ def _read(path: Path) -> tuple[tuple[Municipality, ...], list[Problem]]:
         found = [] if plain else [Problem(display, number, f, m) for f, m in _row_problems(fields)]
         first = first_code.setdefault(code, number)
         if first != number:
-            message = f"{code} appears twice (same as line {first})"
+            message = twice(code, f"{first}行目")
             found.append(Problem(display, number, "code", message))
         first = first_name.setdefault((prefecture, name), number)
         if first != number:
-            message = f"{name} ({prefecture}) appears twice (same as line {first})"
+            message = twice(f"{name}（{prefecture}）", f"{first}行目")
             found.append(Problem(display, number, "name", message))
         if found:
             problems.extend(found)
         else:
             rows.append(Municipality(*fields))
     if not header_seen:
-        problems.append(Problem(display, None, "", "file is empty"))
+        problems.append(Problem(display, None, "", EMPTY_FILE))
     return tuple(rows), problems
 
 

@@ -47,3 +47,9 @@ def default_database_path() -> Path:
 
 def config_file() -> Path:
     return user_config_dir() / "config.toml"
+
+
+def secret_key_file() -> Path:
+    """The data key that seals the 認証キー and the kept notices (core.crypto), beside the
+    config. Kept out of the database and out of its backups on purpose."""
+    return user_config_dir() / "secret.key"

@@ -16,9 +16,10 @@ from sqlalchemy import bindparam, func, or_, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from core import dates
+from core import dates, limits
 from core.customers import CustomerView as CustomerView  # customers live in core.customers
 from core.customers import add_customer as add_customer
+from core.customers import is_id
 from core.customers import list_customers as list_customers
 from core.customers import resolve_customer as resolve_customer
 from core.db import Database
@@ -278,6 +279,8 @@ def parse_terms(d: GuaranteeDraft) -> Terms:
         problems.append(("award_date", "落札日が契約締結日より後です"))
     if original and contract_date and original > contract_date:
         problems.append(("original_contract_date", "当初の契約締結日が今回の契約締結日より後です"))
+    problems += limits.check(Guarantee, "project_name", project, "project")
+    problems += limits.check(Guarantee, "bank", d.bank.strip())
     if problems:
         raise ValidationError(problems)
     assert gtype and contract_amount and amount and contract_date  # no problems: all parsed
@@ -646,6 +649,8 @@ def parse_filter(
         problems.append(("max_amount", "上限金額が下限金額より小さくなっています"))
     if limit < 1:
         problems.append(("limit", "表示件数は1以上にしてください"))
+    if offset < 0:
+        problems.append(("offset", "先頭から飛ばす件数は0以上にしてください"))
     if problems:
         raise ValidationError(problems)
     return f
@@ -707,7 +712,7 @@ def _matches(s: Session, f: GuaranteeFilter) -> _Matches:
         typed = f.customer
         parts = textsearch.customers_containing(s, typed, kana_query(typed))
         parts.append(select(col(Customer.id)).where(col(Customer.enet_id) == typed))
-        if typed.isdigit():
+        if is_id(typed):
             parts.append(select(col(Customer.id)).where(col(Customer.id) == int(typed)))
         found = (parts[0] if len(parts) == 1 else parts[0].union_all(*parts[1:])).subquery()
         query = select(found.c[0])
@@ -784,7 +789,7 @@ def _customer_of_row(s: Session, typed: str) -> Any:
     c = aliased(Customer, name="customer_of")
     match = [textsearch.customer_contains(s, c, typed, kana_query(typed))]
     match.append(col(c.enet_id) == typed)
-    if typed.isdigit():
+    if is_id(typed):
         match.append(col(c.id) == int(typed))
     row = select(or_(*match)).where(col(c.id) == col(Guarantee.customer_id))
     return row.scalar_subquery().is_(True)

@@ -57,6 +57,20 @@ class Settings(BaseSettings):
     )
     mail_from: str = "hosho@localhost"
 
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="the data key sealing the 認証キー (base64 of 32 bytes); default: the key "
+        "file secret.key beside the config, created on first use",
+    )
+    db_connect_timeout: float = Field(
+        default=10.0, gt=0, description="seconds to wait for the database server to answer"
+    )
+    db_statement_timeout: float = Field(
+        default=60.0,
+        ge=0,
+        description="seconds a statement may run on PostgreSQL before it is stopped (0: none)",
+    )
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

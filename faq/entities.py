@@ -288,7 +288,10 @@ class OrdererFinder:
         whole = re.search(f"{kind}(?:内|下|全体|全域)", folded)
         after = folded[mention.end :]
         said = re.match(f"の?{kind}庁|の{kind}(?:の|で|は|が|から)", after)
-        if not (whole or said or asks_for_region(self._cues, after)):
+        # 佐賀の市町で…: its bodies; not 京都の市役所 (the city's own office)
+        city = re.match(r"の?市(?:役所|庁|長|内|の|で|は|が|から)", after)
+        region = asks_for_region(self._cues, after) and city is None
+        if not (whole or said or region):
             return mention
         return replace(mention, orderers=(prefectures[0],), namesakes=())
 

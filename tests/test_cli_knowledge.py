@@ -89,7 +89,7 @@ def test_data_check_reports_file_and_line(
     r = cli(capsys, "data", "check", str(bad))
     assert r.code == 1
     assert f"orderers.yaml:{target + 1}: orderers[" in r.out
-    assert "start_date: 2025-02-30 is not a date" in r.out
+    assert "start_date: 2025-02-30 は日付ではありません" in r.out
 
 
 def _orderer_file(tmp_path: Path, mutate: object) -> Path:
@@ -145,5 +145,5 @@ def test_malformed_yaml_on_load_is_a_clear_error(
     bad.write_text("list_as_of: 2026-02-02\norderers:\n\t- name: x\n", encoding="utf-8")
     r = cli(capsys, "data", "load", str(bad))
     assert r.code == 1
-    assert "orderers.yaml:3" in r.err and "tab" in r.err
+    assert "orderers.yaml:3" in r.err and "タブ" in r.err
     assert "Traceback" not in r.err

@@ -93,7 +93,7 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
     ],
 )
 def test_parse_date_accepts(text: str, expected: date) -> None:
-    assert parse_date(text) == expected
+    assert parse_date(text, any_year=True) == expected
 
 
 # --- parse_date: era boundaries and calendar validity ---------------------------
@@ -112,7 +112,7 @@ def test_parse_date_accepts(text: str, expected: date) -> None:
     ],
 )
 def test_boundary_dates_accepted(text: str, expected: date) -> None:
-    assert parse_date(text) == expected
+    assert parse_date(text, any_year=True) == expected
 
 
 @pytest.mark.parametrize(
@@ -267,7 +267,7 @@ def test_parse_date_or_none_still_refuses_garbage() -> None:
     ],
 )
 def test_parse_year_month_accepts(text: str, expected: date) -> None:
-    assert parse_year_month(text) == expected
+    assert parse_year_month(text, any_year=True) == expected
 
 
 @pytest.mark.parametrize(
@@ -372,10 +372,10 @@ def test_round_trip_sample_is_large() -> None:
 
 @pytest.mark.parametrize("d", _SAMPLE_DAYS + _ERA_EDGES, ids=str)
 def test_round_trip(d: date) -> None:
-    assert parse_date(format_wareki(d)) == d
-    assert parse_date(format_wareki_short(d)) == d
-    assert parse_date(d.isoformat()) == d
-    assert parse_year_month(format_wareki_month(d)) == d.replace(day=1)
+    assert parse_date(format_wareki(d), any_year=True) == d
+    assert parse_date(format_wareki_short(d), any_year=True) == d
+    assert parse_date(d.isoformat(), any_year=True) == d
+    assert parse_year_month(format_wareki_month(d), any_year=True) == d.replace(day=1)
 
 
 # --------------------------------------------------------------------------- dates in sentences
@@ -620,3 +620,27 @@ def test_a_fiscal_year_stays_one_before_other_words() -> None:
 def test_a_year_said_just_before_a_day_dates_it(text: str, day: date) -> None:
     (found,) = find_dates(text, date(2026, 11, 23)).said
     assert (found.day, found.last, found.next_time) == (day, None, None)
+
+
+# --- the dates a guarantee can have -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["9999-12-31", "令和99年1月1日", "2049-01-01", "令和31年1月1日", "1989-01-07", "S60.4.1"],
+)
+def test_dates_outside_the_range_are_refused_naming_it(text: str) -> None:
+    with pytest.raises(DateError) as info:
+        parse_date(text)
+    assert str(info.value) == (
+        f"「{text}」は扱える日付の範囲外です（平成元年1月8日〜令和30年12月31日）"
+    )
+    assert parse_date(text, any_year=True).year in range(1985, 10000)  # a real date otherwise
+
+
+def test_the_range_ends_are_accepted() -> None:
+    assert parse_date("平成元年1月8日") == date(1989, 1, 8)
+    assert parse_date("令和30年12月31日") == date(2048, 12, 31)
+    assert parse_year_month("平成元年1月") == date(1989, 1, 1)  # partly inside
+    with pytest.raises(DateError, match="範囲外"):
+        parse_year_month("2049-01")

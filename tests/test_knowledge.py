@@ -168,7 +168,11 @@ def test_invalid_yaml_reports_line_of_the_mark(tmp_path: Path) -> None:
     text = ORDERERS_HEAD + "  - name: [鳥栖市\n    reading: とすし\n"
     path = write(tmp_path, "orderers.yaml", text)
     [problem] = problems_of(load_orderers, path)
-    assert problem.startswith("orderers.yaml:5: invalid YAML: ")
+    # The line of the unclosed bracket (the parser notices it on the next line).
+    assert (
+        problem
+        == "orderers.yaml:4: YAMLとして読めません: [ が閉じていません（] かカンマが足りません）"
+    )
 
 
 def test_tab_reports_first_tab_line(tmp_path: Path) -> None:
@@ -176,7 +180,7 @@ def test_tab_reports_first_tab_line(tmp_path: Path) -> None:
     path = write(tmp_path, "orderers.yaml", text)
     # The parser also fails on that line; only the clearer tab message is kept.
     assert problems_of(load_orderers, path) == [
-        "orderers.yaml:5: tab character at column 1; use spaces"
+        "orderers.yaml:5: 1文字目にタブがあります。字下げには空白を使ってください"
     ]
 
 
@@ -184,23 +188,25 @@ def test_tab_inside_a_value_is_reported_too(tmp_path: Path) -> None:
     text = FAQ_OK.replace("はい、利用できます。", "はい、\t利用できます。")
     path = write(tmp_path, "faq.yaml", text)
     assert problems_of(load_faq, path) == [
-        f"faq.yaml:{line_of(text, 'はい')}: tab character at column 10; use spaces"
+        f"faq.yaml:{line_of(text, 'はい')}: 10文字目にタブがあります。字下げには空白を使ってください"
     ]
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
 def test_empty_file(tmp_path: Path, text: str) -> None:
     path = write(tmp_path, "faq.yaml", text)
-    assert problems_of(load_faq, path) == ["faq.yaml: file is empty"]
+    assert problems_of(load_faq, path) == ["faq.yaml: ファイルが空です"]
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    assert problems_of(load_faq, tmp_path / "faq.yaml") == ["faq.yaml: file not found"]
+    assert problems_of(load_faq, tmp_path / "faq.yaml") == ["faq.yaml: ファイルがありません"]
 
 
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     path = write(tmp_path, "branches.yaml", "- a\n- b\n")
-    assert problems_of(load_branches, path) == ["branches.yaml:1: expected a mapping, got a list"]
+    assert problems_of(load_branches, path) == [
+        "branches.yaml:1: 「名前: 値」の組を書いてください（リスト）"
+    ]
 
 
 def test_path_as_given_when_outside_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -208,8 +214,8 @@ def test_path_as_given_when_outside_cwd(tmp_path: Path, monkeypatch: pytest.Monk
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    assert problems_of(load_faq, path) == [f"{path}: file is empty"]
-    assert problems_of(load_faq, Path("../faq.yaml")) == ["../faq.yaml: file is empty"]
+    assert problems_of(load_faq, path) == [f"{path}: ファイルが空です"]
+    assert problems_of(load_faq, Path("../faq.yaml")) == ["../faq.yaml: ファイルが空です"]
 
 
 # --------------------------------------------------------------------------- field errors
@@ -223,7 +229,7 @@ def test_duplicate_mapping_key(tmp_path: Path) -> None:
     first = line_of(text, "    as_of: 2026-02-26")
     second = line_of(text, "    as_of: 2026-02-27")
     assert problems_of(load_orderers, path) == [
-        f"orderers.yaml:{second}: orderers[0].as_of: duplicate key (first at line {first})"
+        f"orderers.yaml:{second}: orderers[0].as_of: 同じ項目が2回あります（最初は{first}行目）"
     ]
 
 
@@ -231,7 +237,7 @@ def test_unknown_key(tmp_path: Path) -> None:
     text = ORDERERS_HEAD + TOSU + SAGA + "    colour: red\n"
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
-        f"orderers.yaml:{line_of(text, 'colour')}: orderers[1].colour: unknown key"
+        f"orderers.yaml:{line_of(text, 'colour')}: orderers[1].colour: 知らない項目です: colour"
     ]
 
 
@@ -240,7 +246,7 @@ def test_unknown_nested_key_in_submission(tmp_path: Path) -> None:
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
         f"orderers.yaml:{line_of(text, 'notes: null')}: orderers[0].submission[0].notes: "
-        "unknown key"
+        "知らない項目です: notes"
     ]
 
 
@@ -250,11 +256,11 @@ def test_wrong_types(tmp_path: Path) -> None:
     ).replace("aliases: []", "aliases: 鳥栖")
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
-        f"orderers.yaml:{line_of(text, 'aliases')}: orderers[0].aliases: expected a list, got 鳥栖",
+        f"orderers.yaml:{line_of(text, 'aliases')}: orderers[0].aliases: リスト（- で始まる行か [ ]）を書いてください（鳥栖）",
         f"orderers.yaml:{line_of(text, 'advance_guarantees')}: "
-        "orderers[0].usage.advance_guarantees: expected a whole number, got many",
+        "orderers[0].usage.advance_guarantees: 整数を書いてください（many）",
         f"orderers.yaml:{line_of(text, 'verified')}: orderers[0].verified: "
-        "expected true or false, got yes please",
+        "true か false を書いてください（yes please）",
     ]
 
 
@@ -262,7 +268,7 @@ def test_number_where_text_expected(tmp_path: Path) -> None:
     text = BRANCHES_OK.replace("name: 熊本支店", "name: 123")
     path = write(tmp_path, "branches.yaml", text)
     assert problems_of(load_branches, path) == [
-        "branches.yaml:4: branches[0].name: expected text, got 123"
+        "branches.yaml:4: branches[0].name: 文字列を書いてください（123）"
     ]
 
 
@@ -271,7 +277,7 @@ def test_bad_date_is_not_a_date(tmp_path: Path) -> None:
     path = write(tmp_path, "orderers.yaml", text)
     line = line_of(text, "start_date")
     assert problems_of(load_orderers, path) == [
-        f"orderers.yaml:{line}: orderers[0].start_date: 2025-02-30 is not a date"
+        f"orderers.yaml:{line}: orderers[0].start_date: 2025-02-30 は日付ではありません（例: 2026-04-01）"
     ]
 
 
@@ -279,14 +285,16 @@ def test_unpadded_dates_are_not_dates_quoted_iso_dates_are(tmp_path: Path) -> No
     text = FAQ_OK.replace("as_of: 2025-02-27", "as_of: 2025-2-27")
     path = write(tmp_path, "faq.yaml", text)
     assert problems_of(load_faq, path) == [
-        f"faq.yaml:{line_of(text, 'as_of')}: entries[0].as_of: 2025-2-27 is not a date"
+        f"faq.yaml:{line_of(text, 'as_of')}: entries[0].as_of: 2025-2-27 は日付ではありません（例: 2026-04-01）"
     ]
     text = BRANCHES_OK.replace("as_of: 2022-05-01", 'as_of: "2022-05-01"')
     path = write(tmp_path, "branches.yaml", text)
     assert load_branches(path).as_of.isoformat() == "2022-05-01"
     text = BRANCHES_OK.replace("as_of: 2022-05-01", 'as_of: "2022-02-30"')
     path = write(tmp_path, "branches.yaml", text)
-    assert problems_of(load_branches, path) == ["branches.yaml:2: as_of: 2022-02-30 is not a date"]
+    assert problems_of(load_branches, path) == [
+        "branches.yaml:2: as_of: 2022-02-30 は日付ではありません（例: 2026-04-01）"
+    ]
 
 
 def test_missing_key_points_at_the_item(tmp_path: Path) -> None:
@@ -294,7 +302,7 @@ def test_missing_key_points_at_the_item(tmp_path: Path) -> None:
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
         f"orderers.yaml:{line_of(text, 'name: 佐賀市')}: orderers[1].category: "
-        "required key is missing"
+        "必要な項目がありません"
     ]
 
 
@@ -303,7 +311,7 @@ def test_month_precision_requires_day_one(tmp_path: Path) -> None:
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
         f"orderers.yaml:{line_of(text, '2023-06-15')}: orderers[1].start_date: "
-        "2023-06-15 must be the 1st of the month (start_precision is month)"
+        "2023-06-15 は月の1日にしてください（start_precision が month のため）"
     ]
 
 
@@ -316,11 +324,11 @@ def test_coverage_rules(tmp_path: Path) -> None:
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
         f"orderers.yaml:{line_of(text, '工事:')}: orderers[0].coverage.工事: "
-        "契約保証予約 is never electronic",
+        "契約保証予約は電子になりません",
         f"orderers.yaml:{line_of(text, '業務委託: []')}: orderers[0].coverage.業務委託: "
-        "must list at least one guarantee type (omit the kind when unknown)",
+        "保証の種類を1つ以上書いてください（分からないときは、この業務ごと省きます）",
         f"orderers.yaml:{line_of(text, '業務: [')}: orderers[0].coverage.業務: "
-        "業務 is not one of 工事, 業務委託 or 地域維持",
+        "業務 は使えません（工事・業務委託・地域維持 のいずれか）",
     ]
 
 
@@ -331,7 +339,7 @@ def test_enum_value_in_a_list(tmp_path: Path) -> None:
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
         f"orderers.yaml:{line_of(text, '- 契約書')}: orderers[0].submission[0].types[0]: "
-        "契約書 is not one of 前払金, 中間前払金, 契約 or 契約保証予約"
+        "契約書 は使えません（前払金・中間前払金・契約・契約保証予約 のいずれか）"
     ]
 
 
@@ -343,7 +351,7 @@ def test_reading_must_be_hiragana(tmp_path: Path) -> None:
     )
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
-        f"orderers.yaml:{line_of(text, 'トスシ')}: orderers[0].reading: トスシ is not hiragana"
+        f"orderers.yaml:{line_of(text, 'トスシ')}: orderers[0].reading: トスシ はひらがなではありません"
     ]
 
 
@@ -353,13 +361,13 @@ def test_local_bodies_need_a_prefecture(tmp_path: Path) -> None:
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
         f"orderers.yaml:{line_of(text, 'prefecture: 佐賀', 2)}: orderers[1].prefecture: "
-        "佐賀 is not a prefecture (like 佐賀県)",
+        "佐賀 は都道府県名ではありません（例: 佐賀県）",
     ]
     text = ORDERERS_HEAD + SAGA.replace("    prefecture: 佐賀県\n", "    prefecture: null\n")
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
         f"orderers.yaml:{line_of(text, 'prefecture')}: orderers[0].prefecture: "
-        "required for category 市町村"
+        "区分が市町村のときは必要です"
     ]
 
 
@@ -368,7 +376,7 @@ def test_usage_rate_must_match_counts(tmp_path: Path) -> None:
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
         f"orderers.yaml:{line_of(text, 'rate_percent')}: orderers[0].usage.rate_percent: "
-        "38.1 does not match 1554/1870 = 83.1"
+        "38.1 が 1554/1870 = 83.1 と合いません"
     ]
 
 
@@ -377,7 +385,7 @@ def test_duplicate_orderer(tmp_path: Path) -> None:
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
         f"orderers.yaml:{line_of(text, '佐賀市', 2)}: orderers[2].name: "
-        "佐賀市 (佐賀県) appears twice (same as orderers[0])"
+        "佐賀市（佐賀県） が2回あります（orderers[0]と同じ）"
     ]
 
 
@@ -399,8 +407,8 @@ def test_orderer_groups(tmp_path: Path) -> None:
     text = ORDERERS_HEAD + SAGA + TOSU + bad
     assert problems_of(load_orderers, write(tmp_path, "b.yaml", text)) == [
         f"b.yaml:{line_of(text, 'name: 鳥栖市', 2)}: groups[0].name: "
-        "鳥栖市 is already an orderer's name or another group's",
-        f"b.yaml:{line_of(text, 'members')}: groups[0].members[1]: 札幌市 is not a listed orderer",
+        "鳥栖市 は既に発注者の名前か別名、または他のグループの名前です",
+        f"b.yaml:{line_of(text, 'members')}: groups[0].members[1]: 札幌市 は一覧にない発注者です",
     ]
     one = group.replace("members: [佐賀市, 鳥栖市]", "members: [佐賀市]")
     (problem,) = problems_of(load_orderers, write(tmp_path, "c.yaml", ORDERERS_HEAD + SAGA + one))
@@ -413,9 +421,9 @@ def test_duplicate_orderer_is_reported_alongside_other_errors(tmp_path: Path) ->
     path = write(tmp_path, "orderers.yaml", text)
     assert problems_of(load_orderers, path) == [
         f"orderers.yaml:{line_of(text, '2025-02-30')}: orderers[1].start_date: "
-        "2025-02-30 is not a date",
+        "2025-02-30 は日付ではありません（例: 2026-04-01）",
         f"orderers.yaml:{line_of(text, '佐賀市', 2)}: orderers[2].name: "
-        "佐賀市 (佐賀県) appears twice (same as orderers[0])",
+        "佐賀市（佐賀県） が2回あります（orderers[0]と同じ）",
     ]
 
 
@@ -429,11 +437,11 @@ def test_duplicate_faq_id_and_question(tmp_path: Path) -> None:
     problems = problems_of(load_faq, path)
     assert problems[0] == (
         f"faq.yaml:{line_of(text, 'id: paper-contract', 2)}: entries[1].id: "
-        "paper-contract appears twice (same as entries[0])"
+        "paper-contract が2回あります（entries[0]と同じ）"
     )
     assert problems[1] == (
         f"faq.yaml:{line_of(text, '紙の契約でも', 2)}: entries[1].questions[0]: "
-        "「紙の契約でも電子保証は使えますか」 appears twice (same as entries[0].questions[0])"
+        "「紙の契約でも電子保証は使えますか」 が2回あります（entries[0].questions[0]と同じ）"
     )
     # Spacing differences do not make a question different.
     assert problems[3].startswith(
@@ -463,9 +471,9 @@ out_of_scope:
     problems = problems_of(load_faq, write(tmp_path, "faq.yaml", text))
     assert problems == [
         f"faq.yaml:{line_of(text, 'id: paper-contract', 2)}: out_of_scope[0].id: "
-        "paper-contract appears twice (same as entries[0])",
+        "paper-contract が2回あります（entries[0]と同じ）",
         f"faq.yaml:{line_of(text, '紙の契約でも', 2)}: out_of_scope[0].questions[1]: "
-        "「紙の契約でも電子保証は使えますか」 appears twice (same as entries[0].questions[0])",
+        "「紙の契約でも電子保証は使えますか」 が2回あります（entries[0].questions[0]と同じ）",
     ]
 
 
@@ -475,10 +483,13 @@ def test_duplicate_faq_id_alongside_other_errors(tmp_path: Path) -> None:
     path = write(tmp_path, "faq.yaml", text)
     problems = problems_of(load_faq, path)
     assert f"faq.yaml:{line_of(text, 'id:', 2)}: entries[1].id: " in problems[0]
-    assert f"faq.yaml:{line_of(text, 'answer', 2)}: entries[1].answer: must not be empty" in (
+    assert f"faq.yaml:{line_of(text, 'answer', 2)}: entries[1].answer: 空にはできません" in (
         problems
     )
-    assert f"faq.yaml:{line_of(text, 'unused')}: entries[1].unused: unknown key" in problems
+    assert (
+        f"faq.yaml:{line_of(text, 'unused')}: entries[1].unused: 知らない項目です: unused"
+        in problems
+    )
 
 
 def test_duplicate_out_of_scope_question_alongside_other_errors(tmp_path: Path) -> None:
@@ -500,7 +511,7 @@ out_of_scope:
         p.startswith(f"faq.yaml:{line_of(text, '紙の契約でも', 2)}: out_of_scope[0].questions[0]: ")
         for p in problems
     )
-    assert f"faq.yaml:{line_of(text, 'topic')}: out_of_scope[0].topic: must not be empty" in (
+    assert f"faq.yaml:{line_of(text, 'topic')}: out_of_scope[0].topic: 空にはできません" in (
         problems
     )
 
@@ -513,11 +524,11 @@ def test_faq_entry_rules(tmp_path: Path) -> None:
     )
     path = write(tmp_path, "faq.yaml", text)
     assert problems_of(load_faq, path) == [
-        "faq.yaml:2: entries[0].id: Paper_Contract is not a kebab-case ASCII id "
-        "(like paper-contract)",
-        "faq.yaml:4: entries[0].questions: needs at least 3 item(s)",
-        f"faq.yaml:{line_of(text, 'source')}: entries[0].source: 000.txt is not a source "
-        "in sources.yaml (like saga-guide-2026)",
+        "faq.yaml:2: entries[0].id: Paper_Contract はIDになりません"
+        "（半角英小文字・数字をハイフンでつなぐ。例: paper-contract）",
+        "faq.yaml:4: entries[0].questions: 3件以上必要です",
+        f"faq.yaml:{line_of(text, 'source')}: entries[0].source: 000.txt は sources.yaml "
+        "にない出典です（例: saga-guide-2026）",
     ]
 
 
@@ -526,11 +537,11 @@ def test_branch_rules(tmp_path: Path) -> None:
     text += text.removeprefix(BRANCHES_OK.split("  - ")[0])
     path = write(tmp_path, "branches.yaml", text)
     assert problems_of(load_branches, path) == [
-        "branches.yaml:5: branches[0].phone: 0963641155 is not a phone number (like 096-364-1155)",
-        "branches.yaml:7: branches[0].postal_code: 862-097 is not a postal code (like 862-0976)",
-        "branches.yaml:9: branches[1].name: 熊本支店 appears twice (same as branches[0])",
-        "branches.yaml:10: branches[1].phone: 0963641155 is not a phone number (like 096-364-1155)",
-        "branches.yaml:12: branches[1].postal_code: 862-097 is not a postal code (like 862-0976)",
+        "branches.yaml:5: branches[0].phone: 0963641155 は電話番号ではありません（例: 096-364-1155）",
+        "branches.yaml:7: branches[0].postal_code: 862-097 は郵便番号ではありません（例: 862-0976）",
+        "branches.yaml:9: branches[1].name: 熊本支店 が2回あります（branches[0]と同じ）",
+        "branches.yaml:10: branches[1].phone: 0963641155 は電話番号ではありません（例: 096-364-1155）",
+        "branches.yaml:12: branches[1].postal_code: 862-097 は郵便番号ではありません（例: 862-0976）",
     ]
 
 
@@ -553,7 +564,10 @@ def test_all_problems_are_collected_in_line_order(tmp_path: Path) -> None:
 
 def test_problem_str_formats() -> None:
     assert str(Problem("data/x.yaml", 3, "a.b", "bad")) == "data/x.yaml:3: a.b: bad"
-    assert str(Problem("data/x.yaml", None, "", "file not found")) == "data/x.yaml: file not found"
+    assert (
+        str(Problem("data/x.yaml", None, "", "ファイルがありません"))
+        == "data/x.yaml: ファイルがありません"
+    )
 
 
 def test_models_validate_when_built_directly() -> None:
@@ -610,9 +624,9 @@ def test_check_files_reports_problems_and_unknown_names(tmp_path: Path) -> None:
     report = check_files([bad_faq, other, branches])
     assert not report.ok
     assert [str(p) for p in report.problems] == [
-        f"faq.yaml:{line_of(FAQ_OK, 'as_of')}: entries[0].as_of: 2025-02-30 is not a date",
-        "notes.yaml: unknown knowledge file (expected orderers*.yaml, faq*.yaml, branches*.yaml,"
-        " synonyms*.yaml, sources*.yaml, municipalities*.csv or an amendments file)",
+        f"faq.yaml:{line_of(FAQ_OK, 'as_of')}: entries[0].as_of: 2025-02-30 は日付ではありません（例: 2026-04-01）",
+        "notes.yaml: 知識ファイルの種類が分かりません（orderers*.yaml・faq*.yaml・branches*.yaml・"
+        "synonyms*.yaml・sources*.yaml・municipalities*.csv か職員の修正のファイル）",
     ]
     assert report.branches == 1
     text = report.render()
@@ -643,8 +657,8 @@ def test_synonyms_unknown_key_and_empty_variants(tmp_path: Path) -> None:
     text = SYNONYMS_OK.replace("    note:", "    notes:").replace("[キー]", "[]")
     problems = problems_of(load_synonyms, write(tmp_path, "synonyms.yaml", text))
     assert problems == [
-        f"synonyms.yaml:{line_of(text, '[]')}: groups[1].variants: needs at least 1 item(s)",
-        f"synonyms.yaml:{line_of(text, 'notes:')}: groups[1].notes: unknown key",
+        f"synonyms.yaml:{line_of(text, '[]')}: groups[1].variants: 1件以上必要です",
+        f"synonyms.yaml:{line_of(text, 'notes:')}: groups[1].notes: 知らない項目です: notes",
     ]
 
 
@@ -653,12 +667,12 @@ def test_synonym_words_belong_to_one_group(tmp_path: Path) -> None:
     text = SYNONYMS_OK.replace("[書面の請負契約, 紙の契約]", "[書面の請負契約, 紙契約]")
     problems = problems_of(load_synonyms, write(tmp_path, "synonyms.yaml", text))
     line = line_of(text, "紙契約]")
-    assert problems == [f"synonyms.yaml:{line}: groups[0].variants[1]: 紙契約 is the term itself"]
+    assert problems == [f"synonyms.yaml:{line}: groups[0].variants[1]: 紙契約 は term そのものです"]
     text = SYNONYMS_OK.replace("[書面の請負契約, 紙の契約]", "[書面の請負契約, きー]")
     problems = problems_of(load_synonyms, write(tmp_path, "synonyms.yaml", text))
     assert problems == [
         f"synonyms.yaml:{line_of(text, '[キー]')}: groups[1].variants[0]: "
-        "キー is already listed (at groups[0].variants[1])"
+        "キー は既に書かれています（groups[0].variants[1]）"
     ]
 
 
@@ -667,9 +681,9 @@ def test_synonym_duplicates_are_reported_alongside_other_errors(tmp_path: Path) 
     problems = problems_of(load_synonyms, write(tmp_path, "synonyms.yaml", text))
     line = line_of(text, "[キー, 紙の契約, 3]")
     assert problems == [
-        f"synonyms.yaml:{line}: groups[1].variants[2]: expected text, got 3",
+        f"synonyms.yaml:{line}: groups[1].variants[2]: 文字列を書いてください（3）",
         f"synonyms.yaml:{line}: groups[1].variants[1]: "
-        "紙の契約 is already listed (at groups[0].variants[1])",
+        "紙の契約 は既に書かれています（groups[0].variants[1]）",
     ]
 
 

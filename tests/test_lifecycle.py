@@ -251,7 +251,7 @@ def _overdue_book(db: Database) -> dict[str, str]:
         "today": make_guarantee(
             db, cid, project="C", contract_date=past, period_end=TODAY.isoformat()
         ),
-        "future": make_guarantee(db, cid, project="D", contract_date=past, period_end="2099-03-31"),
+        "future": make_guarantee(db, cid, project="D", contract_date=past, period_end="2048-03-31"),
         "no_end": make_guarantee(db, cid, project="E", contract_date=past),
         "cancelled": make_guarantee(db, cid, project="F", contract_date=past, period_end=end_a),
     }

@@ -175,35 +175,41 @@ def test_small_valid_file(tmp_path: Path) -> None:
     [
         (
             "412032,佐賀県,鳥栖市,とすし,市町村,",
-            ["code: 412032 has a wrong check digit (expected 412031)"],
+            ["code: 412032 の検査数字が違います（正しくは 412031）"],
         ),
-        ("41203,佐賀県,鳥栖市,とすし,市町村,", ["code: 41203 is not a 6-digit code (like 412031)"]),
+        (
+            "41203,佐賀県,鳥栖市,とすし,市町村,",
+            ["code: 41203 は6桁のコードではありません（例: 412031）"],
+        ),
         (
             "４１２０３１,佐賀県,鳥栖市,とすし,市町村,",
-            ["code: ４１２０３１ is not a 6-digit code (like 412031)"],
+            ["code: ４１２０３１ は6桁のコードではありません（例: 412031）"],
         ),
         (
             "412031,佐賀,鳥栖市,とすし,市町村,",
-            ["prefecture: 佐賀 is not a prefecture (like 佐賀県)"],
+            ["prefecture: 佐賀 は都道府県名ではありません（例: 佐賀県）"],
         ),
-        ("412031,熊本県,鳥栖市,とすし,市町村,", ["code: 412031 is not a code of 熊本県 (43....)"]),
-        ("412031,佐賀県,鳥栖市,トスシ,市町村,", ["reading: トスシ is not hiragana"]),
-        ("412031,佐賀県,鳥栖市,,市町村,", ["reading: must not be empty"]),
-        ("412031,佐賀県,,とすし,市町村,", ["name: must not be empty"]),
+        (
+            "412031,熊本県,鳥栖市,とすし,市町村,",
+            ["code: 412031 は熊本県のコードではありません（43で始まります）"],
+        ),
+        ("412031,佐賀県,鳥栖市,トスシ,市町村,", ["reading: トスシ はひらがなではありません"]),
+        ("412031,佐賀県,鳥栖市,,市町村,", ["reading: 空にはできません"]),
+        ("412031,佐賀県,,とすし,市町村,", ["name: 空にはできません"]),
         (
             "412031,佐賀県,鳥栖市,とすし,市,",
-            ["category: 市 is not one of 都道府県, 政令指定都市, 市町村 or 特別区"],
+            ["category: 市 は使えません（都道府県・政令指定都市・市町村・特別区 のいずれか）"],
         ),
         (
             "430005,熊本県,熊本,くまもと,都道府県,",
-            ["name: 熊本 is not the name of its prefecture 熊本県"],
+            ["name: 熊本 が都道府県の名前 熊本県 と違います"],
         ),
         (
             "412031,佐賀県,鳥栖市,とすし,市町村,三養基",
-            ["district: 三養基 is not a 郡 (like 石狩郡)"],
+            ["district: 三養基 は郡の名前ではありません（例: 石狩郡）"],
         ),
-        ("412031,佐賀県,鳥栖市,とすし,市町村", ["expected 6 columns, got 5"]),
-        ("412031,佐賀県,鳥栖市,とすし,市町村,,", ["expected 6 columns, got 7"]),
+        ("412031,佐賀県,鳥栖市,とすし,市町村", ["列が5個あります（6個にしてください）"]),
+        ("412031,佐賀県,鳥栖市,とすし,市町村,,", ["列が7個あります（6個にしてください）"]),
     ],
 )
 def test_bad_row(tmp_path: Path, row: str, problems: list[str]) -> None:
@@ -219,9 +225,9 @@ def test_bad_row(tmp_path: Path, row: str, problems: list[str]) -> None:
 def test_duplicates_name_the_first_line(tmp_path: Path) -> None:
     text = GOOD_HEADER + TOSU + "# between\n" + TOSU + "412040,佐賀県,鳥栖市,とすし,市町村,\n"
     assert [str(p) for p in check_municipalities(write(tmp_path, text))] == [
-        "municipalities.csv:5: code: 412031 appears twice (same as line 3)",
-        "municipalities.csv:5: name: 鳥栖市 (佐賀県) appears twice (same as line 3)",
-        "municipalities.csv:6: name: 鳥栖市 (佐賀県) appears twice (same as line 3)",
+        "municipalities.csv:5: code: 412031 が2回あります（3行目と同じ）",
+        "municipalities.csv:5: name: 鳥栖市（佐賀県） が2回あります（3行目と同じ）",
+        "municipalities.csv:6: name: 鳥栖市（佐賀県） が2回あります（3行目と同じ）",
     ]
 
 
@@ -233,20 +239,20 @@ def test_every_problem_at_once(tmp_path: Path) -> None:
         + "412032,佐賀県,基山町,キヤマチョウ,市町村,三養基郡\n"
     )
     assert [str(p) for p in check_municipalities(write(tmp_path, text))] == [
-        "municipalities.csv:1: header is code,prefecture,name,reading,category,"
-        " expected code,prefecture,name,reading,category,district",
-        "municipalities.csv:3: code: 412032 has a wrong check digit (expected 412031)",
-        "municipalities.csv:3: reading: キヤマチョウ is not hiragana",
+        "municipalities.csv:1: 見出しの行が code,prefecture,name,reading,category です"
+        "（正しくは code,prefecture,name,reading,category,district）",
+        "municipalities.csv:3: code: 412032 の検査数字が違います（正しくは 412031）",
+        "municipalities.csv:3: reading: キヤマチョウ はひらがなではありません",
     ]
 
 
 @pytest.mark.usefixtures("_in_tmp")
 def test_missing_and_empty_files(tmp_path: Path) -> None:
     assert [str(p) for p in check_municipalities(tmp_path / "nope.csv")] == [
-        "nope.csv: file not found"
+        "nope.csv: ファイルがありません"
     ]
     assert [str(p) for p in check_municipalities(write(tmp_path, "# only a comment\n"))] == [
-        "municipalities.csv: file is empty"
+        "municipalities.csv: ファイルが空です"
     ]
 
 

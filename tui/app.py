@@ -12,15 +12,14 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
-from core.db import Database, describe_url, open_database
-from core.errors import HoshoError
+from core.db import Database, open_database
+from core.errors import HoshoError, explain, log_unexpected
 from core.settings import Settings, get_settings
 from tui.guarantees import GuaranteeDetailScreen, GuaranteeListScreen, GuaranteeTable
 
@@ -140,18 +139,26 @@ class HoshoApp(App[None]):
         try:
             return read(self.database())
         except Exception as exc:
-            self.call_from_thread(self.notify, self.describe_error(exc), severity="error")
+            self.call_from_thread(
+                self.notify, self.describe_error(exc), severity="error", markup=False
+            )
             return None
 
     def describe_error(self, exc: BaseException) -> str:
-        """One Japanese line for the status bar; details only in the log."""
-        if isinstance(exc, HoshoError):
-            return str(exc).replace("\n", "　")
-        if isinstance(exc, SQLAlchemyError):
-            log.error("database error", exc_info=exc)
-            return f"データベースに接続できません（{describe_url(self._db_url)}）"
-        log.error("unexpected error", exc_info=exc)
-        return f"予期しない問題が起きました（{type(exc).__name__}）。詳細はログに記録しました"
+        """One Japanese line for the status bar (plain text: it may quote names); the details
+        of the unexpected only in the log."""
+        known = explain(exc, self._db_url)  # the database, the disk, the settings
+        if known is not None:
+            if not isinstance(exc, HoshoError):
+                log.warning("refused: %s (%s)", known, type(exc).__name__)
+            return str(known).replace("\n", "　")
+        log_unexpected(exc)
+        from tui.cli import log_path
+
+        return (
+            f"予期しない問題が起きました（{type(exc).__name__}）。"
+            f"詳細は {log_path()} に記録しました"
+        )
 
     # --- lifecycle ----------------------------------------------------------------------
 

@@ -578,7 +578,8 @@ class AuditScreen(HoshoScreenMixin, Screen[None]):
             local = r.at.astimezone()
             stamp = f"{dates.format_wareki(local.date())} {local:%H:%M:%S}"
             detail = "、".join(f"{k}={v}" for k, v in r.detail.items())
-            table.add_row(stamp, r.operator, r.action, r.target, detail)
+            # names as typed (the detail quotes them): never markup
+            table.add_row(stamp, Text(r.operator), r.action, Text(r.target), Text(detail))
 
 
 class HelpScreen(ModalScreen[None]):

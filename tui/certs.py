@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -65,7 +64,7 @@ class ConfirmScreen(HoshoScreenMixin, ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.question, style="bold"))
-            yield Static(self.details)
+            yield Static(Text(self.details))  # it quotes names: never markup
             with Horizontal():
                 yield Button("はい (y)", variant="warning", id="yes")
                 yield Button("いいえ (n)", id="no")
@@ -189,7 +188,7 @@ class NoticePreview(HoshoScreenMixin, ModalScreen[None]):
         default = Path.home() / certificates.document_filename(self.number, self.delivery)
         with Vertical():
             with VerticalScroll():
-                yield Static(self.preview)
+                yield Static(Text(self.preview))
             with Horizontal():
                 yield Input(str(default), id="save-path")
                 yield Button("PDFを保存 (Ctrl+S)", variant="primary", id="save")
@@ -201,19 +200,18 @@ class NoticePreview(HoshoScreenMixin, ModalScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _save(self, path_text: str) -> None:
+        from core.files import check_output, write_file
         from mailer.render import render_document
 
         try:
+            check_output(path_text)  # before the document is made
             doc = certificates.certificate_document(
                 self.hosho.database(),
                 self.number,
                 operator=self.hosho.settings.operator,
                 purpose="pdf",
             )
-            path = Path(path_text).expanduser()
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the key
-            with os.fdopen(fd, "wb") as f:
-                f.write(render_document(doc, "pdf"))
+            path = write_file(path_text, render_document(doc, "pdf"), private=True)  # the key
         except Exception as exc:
             self.post_message(self.Saved(self.hosho.describe_error(exc), False))
             return
@@ -281,10 +279,10 @@ class OutboxScreen(HoshoScreenMixin, Screen[None]):
                 Text(labels.get(r.status, r.status), style=style),
                 r.guarantee_number,
                 str(r.version),
-                r.recipient,
+                Text(r.recipient),  # as typed, and the server's words: never markup
                 str(r.attempts),
                 nxt,
-                r.last_error or "",
+                Text(r.last_error or ""),
             )
         waiting = sum(r.status in ("pending", "failed") for r in message.rows)
         self.query_one("#outbox-status", Label).update(
@@ -307,7 +305,7 @@ class OutboxScreen(HoshoScreenMixin, Screen[None]):
             return
         text = f"送信 {report.sent}件、再送予定 {report.retrying}件、失敗 {report.failed}件"
         if report.stopped:
-            text += f"（接続できません: {report.stopped}）"
+            text += f"（{report.stopped}）"
         self.post_message(self.Sent(text, report.ok))
 
     def on_outbox_screen_sent(self, message: Sent) -> None:

@@ -8,13 +8,13 @@ import logging
 import os
 import re
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 
 from core import paths
-from core.errors import ADD_HINT, HoshoError
+from core.errors import ADD_HINT, HoshoError, explain, log_unexpected
 
 log = logging.getLogger("hosho")
 
@@ -26,7 +26,33 @@ _ARGPARSE_JA = [
     (r"argument (\S+): invalid int value: (.*)", r"\1 には整数を指定してください（\2）"),
     (r"argument (\S+): expected one argument", r"\1 には値が必要です"),
     (r"unrecognized arguments: (.*)", r"分からない引数があります: \1"),
+    (r"^argument (\S+): ", r"\1: "),  # the rest: a type's own (Japanese) message
 ]
+
+# The largest whole number either database stores (BIGINT).
+MAX_INT = 2**63 - 1
+
+
+def _whole_number(text: str, least: int, most: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"整数を指定してください（{text}）") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{least}以上の整数を指定してください（{text}）")
+    if value > most:
+        raise argparse.ArgumentTypeError(f"{most:,}以下の整数を指定してください（{text}）")
+    return value
+
+
+def nonneg_int(text: str) -> int:
+    """An argparse type: 0 or more (offsets)."""
+    return _whole_number(text, 0, MAX_INT)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: 1 or more (limits, counts, versions)."""
+    return _whole_number(text, 1, MAX_INT)
 
 
 class Parser(argparse.ArgumentParser):
@@ -47,12 +73,13 @@ def print_table(
 
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     for i, name in enumerate(columns):
         table.add_column(name, justify="right" if right and i in right else "left", no_wrap=True)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # data as it is, never markup
     # Piped output is never cut to a terminal width.
     Console(width=None if sys.stdout.isatty() else 400).print(table)
 
@@ -93,7 +120,8 @@ CTX = Context()
 # Command groups by the module that defines them; only the one asked for is imported (the
 # guarantee commands load SQLAlchemy and the rules: `hosho ask` needs neither).
 _GROUPS = {
-    "tui.commands": ("guarantee", "demo", "db", "data", "orderer", "eligibility"),
+    "tui.commands": ("guarantee", "demo", "data", "orderer", "eligibility"),
+    "tui.db_commands": ("db",),
     "tui.customer_commands": ("customer",),
     "tui.mail_commands": ("certificate", "guarantee", "notice", "outbox"),
     "tui.lifecycle_commands": ("guarantee",),  # cancel, close, overdue (after the group exists)
@@ -114,17 +142,49 @@ def build_parser(command: str | None = None) -> Parser:
     return parser
 
 
+def log_path() -> Path:
+    return paths.user_data_dir() / "hosho.log"
+
+
+_HANDLER: logging.Handler | None = None  # the one this process added to the root logger
+
+
 def _configure_logging() -> None:
+    """hosho.log in the user data folder, readable by this user only (it may hold names)."""
+    global _HANDLER
+    path = log_path()
     try:
-        log_dir = paths.user_data_dir()
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(log_dir / "hosho.log", encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        os.chmod(path, 0o600)  # a log made before (0644) is tightened too
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
+    if _HANDLER is not None:  # main() run again in this process (tests)
+        root.removeHandler(_HANDLER)
+        _HANDLER.close()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    _HANDLER = handler
+
+
+def _database_url() -> str | None:
+    """The database in use, for messages (None when even the settings cannot be read)."""
+    if CTX._db is not None:
+        return str(CTX._db.engine.url)
+    try:
+        url: str = CTX.settings.effective_database_url
+    except Exception:
+        return None
+    return url
+
+
+def _print_error(exc: HoshoError) -> None:
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        line = line.replace(ADD_HINT, "、hosho orderer add で登録できます")
+        print(f"エラー: {line}", file=sys.stderr)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -147,9 +207,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     try:
         code = run(argv)
     except HoshoError as exc:
-        for line in str(exc).splitlines() or [type(exc).__name__]:
-            line = line.replace(ADD_HINT, "、hosho orderer add で登録できます")
-            print(f"エラー: {line}", file=sys.stderr)
+        _print_error(explain(exc, _database_url()) or exc)  # (more precise: a read-only database)
         code = 1
     except KeyboardInterrupt:
         print("中断しました", file=sys.stderr)
@@ -158,12 +216,17 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 0
     except Exception as exc:  # never a traceback on the user's screen
-        log.error("unexpected error:\n%s", "".join(traceback.format_exception(exc)))
-        print(
-            f"エラー: 予期しない問題が起きました（{type(exc).__name__}）。"
-            f"詳細は {paths.user_data_dir() / 'hosho.log'} に記録しました",
-            file=sys.stderr,
-        )
+        known = explain(exc, _database_url())
+        if known is not None:  # the database, the disk, the settings: what to do
+            log.warning("refused: %s (%s)", known, type(exc).__name__)
+            _print_error(known)
+        else:
+            log_unexpected(exc)
+            print(
+                f"エラー: 予期しない問題が起きました（{type(exc).__name__}）。"
+                f"詳細は {log_path()} に記録しました",
+                file=sys.stderr,
+            )
         code = 1
     finally:
         if CTX._db is not None:

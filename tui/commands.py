@@ -9,7 +9,7 @@ from core import dates, services
 from core.errors import ValidationError
 from core.lifecycle import status_text
 from core.money import format_yen
-from tui.cli import CTX, add_group, emit, json_flag, print_table
+from tui.cli import CTX, add_group, emit, json_flag, nonneg_int, positive_int, print_table
 
 
 def wareki(d: Any) -> str:
@@ -187,7 +187,7 @@ def _print_paper_guidance(g: services.GuaranteeView) -> None:
         print(f"書面: {line}")
 
 
-# --- demo / db ---------------------------------------------------------------------------
+# --- demo (the db group: tui/db_commands.py) -----------------------------------------------
 
 
 def demo_seed(a: argparse.Namespace) -> int:
@@ -201,40 +201,6 @@ def demo_seed(a: argparse.Namespace) -> int:
             f"デモデータを作成しました: 受注者 {result['customers']:,} 件、"
             f"保証 {result['guarantees']:,} 件（{result['seconds']:.1f} 秒）"
         )
-    return 0
-
-
-def db_upgrade(a: argparse.Namespace) -> int:
-    from core.db import Database, create_db_engine, current_revision
-
-    db = Database(create_db_engine(CTX.settings.effective_database_url))
-    try:
-        before = current_revision(db.engine)
-        db.upgrade()
-        after = current_revision(db.engine)
-    finally:
-        db.dispose()
-    if a.json:
-        emit({"from": before, "to": after})
-    else:
-        print(f"データベースを更新しました: {before or '未作成'} → {after}")
-    return 0
-
-
-def db_current(a: argparse.Namespace) -> int:
-    from core.db import create_db_engine, current_revision, describe_url, head_revision
-
-    engine = create_db_engine(CTX.settings.effective_database_url)
-    try:
-        current, head = current_revision(engine), head_revision(engine)
-    finally:
-        engine.dispose()
-    url = describe_url(CTX.settings.effective_database_url)
-    if a.json:
-        emit({"url": url, "current": current, "head": head, "up_to_date": current == head})
-    else:
-        state = "最新です" if current == head else "更新が必要です（hosho db upgrade）"
-        print(f"{url}: 版 {current or '未作成'}（最新 {head}）— {state}")
     return 0
 
 
@@ -280,8 +246,10 @@ def register(sub: Any) -> None:
     p.add_argument("--max-amount", help="保証金額の上限")
     p.add_argument("--type", help="種別")
     p.add_argument("--status", help="状態（受付・発行済・完了・解約・取消）")
-    p.add_argument("--limit", type=int, help="表示件数（既定: 50。--format では既定ですべて）")
-    p.add_argument("--offset", type=int, default=0, help="先頭から飛ばす件数")
+    p.add_argument(
+        "--limit", type=positive_int, help="表示件数（既定: 50。--format では既定ですべて）"
+    )
+    p.add_argument("--offset", type=nonneg_int, default=0, help="先頭から飛ばす件数")
     p.add_argument("--format", choices=["csv", "xlsx"], help="該当する保証をすべて書き出す")
     p.add_argument("--output", help="書き出すファイル（--format とともに）")
     json_flag(p)
@@ -294,18 +262,10 @@ def register(sub: Any) -> None:
 
     demo = group("demo", "デモ・計測用のデータ")
     p = demo.add_parser("seed", help="それらしい受注者と保証を作る")
-    p.add_argument("--count", type=int, default=1000, help="保証の件数")
+    p.add_argument("--count", type=positive_int, default=1000, help="保証の件数（1以上）")
     p.add_argument("--seed", type=int, default=1, help="乱数の種")
     json_flag(p)
     p.set_defaults(handler=demo_seed)
-
-    dbg = group("db", "データベースの管理")
-    p = dbg.add_parser("upgrade", help="スキーマを最新にする（共有のPostgreSQLでは必須）")
-    json_flag(p)
-    p.set_defaults(handler=db_upgrade)
-    p = dbg.add_parser("current", help="スキーマの版を表示")
-    json_flag(p)
-    p.set_defaults(handler=db_current)
 
     register_knowledge(sub)
 
@@ -537,20 +497,14 @@ def orderer_edit(a: argparse.Namespace) -> int:
 
 
 def orderer_export(a: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from core.files import check_output, write_file
     from core.orderers import export_orderers
 
+    check_output(a.output)  # before the export is read and audited
     text, count = export_orderers(
         CTX.db, amendments_only=a.amendments, operator=CTX.settings.operator
     )
-    target = Path(a.output)
-    try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        from core.errors import HoshoError
-
-        raise HoshoError(f"{a.output} に書き込めません: {exc.strerror or exc}") from None
+    write_file(a.output, text)
     if a.json:
         emit({"output": a.output, "amendments": a.amendments, "orderers": count})
     else:

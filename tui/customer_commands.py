@@ -8,7 +8,7 @@ from typing import Any
 from core import customers, dates
 from core.customers import CONFIRM_HINT, CustomerView, DuplicateCustomerError
 from core.money import format_yen
-from tui.cli import CTX, add_group, emit, json_flag, print_table
+from tui.cli import CTX, add_group, emit, json_flag, positive_int, print_table
 
 _CONFIRM_CLI = "。別の会社として登録するときは --confirmed を付けて実行し直してください"
 
@@ -190,12 +190,14 @@ def register(sub: Any) -> None:
 
     p = cust.add_parser("show", help="受注者の登録内容と保証の一覧")
     p.add_argument("customer", help="受注者のID（e-Net保証IDや商号も可）")
-    p.add_argument("--limit", type=int, default=500, help="表示する保証の件数（既定: 500）")
+    p.add_argument(
+        "--limit", type=positive_int, default=500, help="表示する保証の件数（既定: 500）"
+    )
     json_flag(p)
     p.set_defaults(handler=customer_show)
 
     p = cust.add_parser("list", help="受注者の一覧・検索")
     p.add_argument("query", nargs="?", help="商号の一部、商号カナの一部（ひらがな可）、e-Net保証ID")
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--limit", type=positive_int, default=200)
     json_flag(p)
     p.set_defaults(handler=customer_list)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from core import dates
 from core.errors import HoshoError
-from tui.cli import CTX, add_group, emit, json_flag, print_table
+from tui.cli import CTX, add_group, emit, json_flag, nonneg_int, positive_int, print_table
 
 if TYPE_CHECKING:
     from faq.engine import Answer, Assistant
@@ -133,7 +133,7 @@ def register(sub: Any) -> None:
         "1行1件のJSONで答えます。",
     )
     p.add_argument("question", nargs="*", help="質問（例: とすしはいつから電子保証？）")
-    p.add_argument("--top", type=int, default=3, help="候補の数（既定: 3）")
+    p.add_argument("--top", type=nonneg_int, default=3, help="候補の数（既定: 3）")
     p.add_argument(
         "--today",
         help="この日を今日として答える（西暦・和暦。去年・来月や年のない日付の基準。既定: 今日）",
@@ -143,6 +143,6 @@ def register(sub: Any) -> None:
 
     faq = add_group(sub, "faq", "FAQアシスタント")
     p = faq.add_parser("misses", help="答えられなかった質問（同じ質問をまとめ、新しい順）")
-    p.add_argument("--limit", type=int, default=50, help="表示する件数（既定: 50）")
+    p.add_argument("--limit", type=positive_int, default=50, help="表示する件数（既定: 50）")
     json_flag(p)
     p.set_defaults(handler=misses)

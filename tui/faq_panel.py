@@ -101,10 +101,10 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
             with Horizontal():
                 with Vertical():
                     yield Label("候補", classes="faq-caption")
-                    yield OptionList(id="faq-alternatives")
+                    yield OptionList(id="faq-alternatives", markup=False)
                 with Vertical():
                     yield Label("この時間の質問", classes="faq-caption")
-                    yield OptionList(id="faq-history")
+                    yield OptionList(id="faq-history", markup=False)  # as typed
 
     def on_mount(self) -> None:
         history = self.query_one("#faq-history", OptionList)

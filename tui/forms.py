@@ -99,7 +99,7 @@ class FormScreen(HoshoScreenMixin, ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(self.TITLE_TEXT, classes="form-title")
+            yield Static(Text(self.TITLE_TEXT), classes="form-title")  # may hold a name
             yield from self.fields()
             yield Label("", id="form-error")
             with Horizontal(classes="form-buttons"):

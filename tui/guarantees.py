@@ -418,7 +418,7 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
                 c.delivery,
                 key,
                 f"{dates.format_wareki(local.date())} {local:%H:%M}",
-                c.issued_by,
+                Text(c.issued_by),  # a name as set: never markup
                 notice.get(c.notice_status or "", "—"),
             )
         if not message.history:

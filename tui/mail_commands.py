@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from core import certificates
 from core.errors import HoshoError
 from core.money import format_yen
 from core.terms import CertKind
-from tui.cli import CTX, add_group, emit, json_flag, print_table
+from tui.cli import CTX, add_group, emit, json_flag, positive_int, print_table
 from tui.commands import wareki
 
 log = logging.getLogger(__name__)
@@ -233,19 +231,19 @@ def _change_flags(p: argparse.ArgumentParser) -> None:
 
 
 def notice_render(a: argparse.Namespace) -> int:
+    from core.files import check_output, write_file
     from mailer.render import render_document
+
+    if a.output:
+        check_output(a.output)  # before the document is made (and its reading audited)
 
     doc = certificates.certificate_document(
         CTX.db, a.number, a.version, operator=CTX.settings.operator, purpose=a.format
     )
     data = render_document(doc, a.format)
-    out = Path(
-        a.output or certificates.document_filename(doc.guarantee_number, doc.delivery, a.format)
-    )
+    name = certificates.document_filename(doc.guarantee_number, doc.delivery, a.format)
     # The お知らせ holds the 認証キー: readable by the staff member only.
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    out = write_file(a.output or name, data, private=True)
     what = certificates.document_title(doc.delivery)
     if a.json:
         emit(
@@ -329,10 +327,12 @@ def outbox_send(a: argparse.Namespace) -> int:
             )
         else:
             print(f"送信失敗（要対応）: {who}: {m.error}", file=sys.stderr)
-    if not report.attempts:
+    if not report.attempts and report.stopped is None:
         print("送信するお知らせはありません")
-    else:
+    elif report.attempts:
         print(f"送信 {report.sent}件、再送待ち {report.retrying}件、失敗 {report.failed}件")
+    if report.stopped:
+        print(f"送信を止めました: {report.stopped}", file=sys.stderr)
     if report.failed:
         print(
             "失敗したお知らせは宛先などを確認のうえ hosho outbox send --all で再送できます",
@@ -393,7 +393,7 @@ def register(sub: Any) -> None:
         "--output",
         help="出力ファイル（省略時は 保証証書_番号.pdf または 認証キー等のお知らせ_番号.pdf）",
     )
-    p.add_argument("--version", type=int, help="版（省略時は最新）")
+    p.add_argument("--version", type=positive_int, help="版（省略時は最新）")
     json_flag(p)
     p.set_defaults(handler=notice_render)
 

@@ -20,7 +20,8 @@ BIG_EXPORT = 5_000  # rows from which a terminal gets a progress bar
 def export_list(a: argparse.Namespace, f: services.GuaranteeFilter) -> int:
     """``guarantee list`` with ``--format``/``--output``: every matching row to a file."""
     from core.errors import HoshoError
-    from core.export import check_output, export_guarantees, format_for
+    from core.export import export_guarantees, format_for
+    from core.files import check_output
 
     if not a.output:
         raise HoshoError("--format には --output（書き出すファイル）も指定してください")
@@ -75,7 +76,8 @@ def _with_progress_bar(
 
 def report_monthly(a: argparse.Namespace) -> int:
     from core.errors import HoshoError
-    from core.export import atomic_file, check_output, format_for
+    from core.export import format_for
+    from core.files import atomic_file, check_output
     from core.reports import monthly_report, parse_months
 
     first, last = parse_months(a.date_from, a.date_to)
@@ -110,6 +112,7 @@ def report_monthly(a: argparse.Namespace) -> int:
 def _print_report(report: Any) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from core.reports import headers, period_text, table_rows
 
@@ -122,7 +125,8 @@ def _print_report(report: Any) -> None:
     for i, name in enumerate(headers(report.by)):
         table.add_column(name, justify="right" if i >= 2 else "left", no_wrap=True)
     for kind, cells, style in table_rows(report):
-        table.add_row(*cells, style=style or None, end_section=kind == "subtotal")
+        row = (Text(cell) for cell in cells)  # names as they are, never markup
+        table.add_row(*row, style=style or None, end_section=kind == "subtotal")
     Console(width=None if sys.stdout.isatty() else 400).print(table)
 
 

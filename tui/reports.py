@@ -58,7 +58,7 @@ class ExportDialog(HoshoScreenMixin, ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text("保証一覧の書き出し", style="bold"))
-            yield Static(self.description)
+            yield Static(Text(self.description))
             with Horizontal():
                 yield Input(str(default_export_path()), id="export-path")
                 yield Select(FORMAT_CHOICES, value="csv", allow_blank=False, id="export-format")
@@ -83,7 +83,8 @@ class ExportDialog(HoshoScreenMixin, ModalScreen[tuple[str, str] | None]):
     @on(Input.Submitted, "#export-path")
     @on(Button.Pressed, "#export-ok")
     def action_confirm(self) -> None:
-        from core.export import check_output, format_for
+        from core.export import format_for
+        from core.files import check_output
 
         text = self.query_one("#export-path", Input).value
         chosen = self.query_one("#export-format", Select).value

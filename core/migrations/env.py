@@ -25,7 +25,8 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
 def run_migrations() -> None:
     engine = config.attributes.get("engine")
     if engine is None:  # plain `alembic` command line: -x url=...
-        engine = create_engine(context.get_x_argument(as_dictionary=True)["url"])
+        url = context.get_x_argument(as_dictionary=True)["url"]
+        engine = create_engine(url, hide_parameters=True)
     with engine.connect() as connection:
         context.configure(
             connection=connection,
