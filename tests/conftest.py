@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 from core.db import Database, open_database
 from core.settings import get_settings
 
+pytest_plugins = ["tests.smtp_server"]  # the smtp fixture: a real local SMTP server
+
 POSTGRES_URL = os.environ.get("HOSHO_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 

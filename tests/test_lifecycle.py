@@ -22,7 +22,7 @@ from core.models import AuditEvent, Certificate, Guarantee, Outbox
 from core.terms import CertKind
 from mailer import outbox
 from tests.helpers import cli, make_guarantee
-from tests.test_mailer import settings, smtp  # noqa: F401  (the SMTP server fixture)
+from tests.test_mailer import settings
 
 OP = "テスト担当"
 TODAY = date.today()
@@ -217,7 +217,7 @@ def test_cancelled_guarantee_has_no_notice_but_closed_ones_print_again(db: Datab
 
 def test_a_cancelled_guarantees_notices_are_withdrawn_and_never_sent(
     db: Database,
-    smtp: Any,  # noqa: F811
+    smtp: Any,
 ) -> None:
     server = smtp()
     cid = customer(db)

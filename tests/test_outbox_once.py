@@ -21,15 +21,8 @@ from core.db import Database, create_db_engine, open_database
 from core.models import Outbox
 from mailer import outbox
 from mailer.smtp import SmtpConfig, _classify_reply
-from tests.test_mailer import (  # noqa: F401  (smtp: the SMTP server fixture)
-    Server,
-    _self_signed,
-    authenticator,
-    box,
-    issue_one,
-    settings,
-    smtp,
-)
+from tests.smtp_server import Server
+from tests.test_mailer import _self_signed, authenticator, box, issue_one, settings
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
@@ -58,7 +51,7 @@ def issue_many(db: Database, n: int) -> list[str]:
 def test_two_senders_and_a_server_slower_than_the_lease_deliver_each_notice_once(
     db: Database,
     db_url: str,
-    smtp: Any,  # noqa: F811
+    smtp: Any,
 ) -> None:
     server: Server = smtp()
     server.handler.delay = 0.6  # every message takes longer than the whole lease
@@ -86,7 +79,7 @@ def test_two_senders_and_a_server_slower_than_the_lease_deliver_each_notice_once
 
 def test_a_row_taken_over_by_another_run_is_not_sent(
     db: Database,
-    smtp: Any,  # noqa: F811
+    smtp: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server: Server = smtp()
@@ -156,7 +149,7 @@ def lock_after_first_accept(db_url: str, seconds: float) -> tuple[Any, threading
 def test_a_busy_database_after_the_server_accepted_is_waited_for(
     db: Database,
     db_url: str,
-    smtp: Any,  # noqa: F811
+    smtp: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     if not db.is_sqlite:
@@ -180,7 +173,7 @@ def test_a_busy_database_after_the_server_accepted_is_waited_for(
 def test_a_sent_message_is_reported_even_when_it_cannot_be_recorded(
     db: Database,
     db_url: str,
-    smtp: Any,  # noqa: F811
+    smtp: Any,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -244,7 +237,7 @@ def refuses_the_sender(start: Any, tmp_path: Path) -> Server:
 )
 def test_a_configuration_error_stops_the_run_and_keeps_every_notice_as_it_was(
     db: Database,
-    smtp: Any,  # noqa: F811
+    smtp: Any,
     tmp_path: Path,
     make_server: Any,
     expected: list[str],
@@ -276,7 +269,7 @@ def test_a_configuration_error_stops_the_run_and_keeps_every_notice_as_it_was(
 
 def test_a_run_stopped_midway_reports_what_went_out_and_puts_back_the_rest(
     db: Database,
-    smtp: Any,  # noqa: F811
+    smtp: Any,
 ) -> None:
     server: Server = smtp()
     ids = issue_many(db, 4)
@@ -301,7 +294,7 @@ def test_a_run_stopped_midway_reports_what_went_out_and_puts_back_the_rest(
 
 def test_an_unexpected_error_still_reports_what_went_out(
     db: Database,
-    smtp: Any,  # noqa: F811
+    smtp: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server: Server = smtp()
@@ -328,7 +321,7 @@ def test_an_unexpected_error_still_reports_what_went_out(
 
 def test_a_recipient_refused_fails_only_its_own_notice(
     db: Database,
-    smtp: Any,  # noqa: F811
+    smtp: Any,
 ) -> None:
     server: Server = smtp()
     kept = issue_one(db, project="一件目")

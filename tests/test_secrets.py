@@ -380,3 +380,56 @@ def test_a_locked_out_right_key_is_told_it_may_be_right(db: Database) -> None:
     )
     data = caught.value.to_json()
     assert data["ok"] is None and data["wait_seconds"] >= 1 and data["locked_until"]
+
+
+def test_no_key_issued_is_in_the_database_file_the_log_stderr_or_the_mail_bodies(
+    env_db: Database, db_url: str, smtp: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Keys issued from the command line, some refusals on the way, the notices sent: every key
+    is then looked for in the raw database (file or columns), hosho.log, everything printed on
+    stderr and the mails outside their PDF."""
+    server = smtp()
+    keys, errors = [], []
+    for n in range(3):
+        added = cli(capsys, "customer", "add", "--name", f"鍵探し建設{n}", "--email",
+                    f"k{n}@example.jp", "--json")  # fmt: skip
+        cid = str(added.json["id"])
+        g = cli(capsys, "guarantee", "add", "--type", "前払金", "--customer", cid, "--orderer",
+                "熊本県", "--project", f"鍵探し工事{n}", "--contract-amount", "1億", "--amount",
+                "4000万", "--contract-date", "R8.4.1", "--period-end", "R9.3.31", "--delivery",
+                "電子", "--json")  # fmt: skip
+        number = g.json["guarantee_number"]
+        issued = cli(capsys, "certificate", "issue", number, "--json")
+        keys.append(issued.json["auth_key"])
+        again = cli(capsys, "certificate", "issue", number)  # refused: already issued
+        wrong = cli(capsys, "certificate", "verify", number, "WRONGKEY00")
+        errors += [issued.err, again.err, wrong.err]
+    sent = cli(capsys, "outbox", "send", "--json")
+    errors.append(sent.err)
+    assert sent.json["sent"] == 3 and len(server.handler.received) == 3
+    assert all(k and len(k) == 10 for k in keys)
+
+    if db_url.startswith("sqlite"):
+        path = Path(env_db.engine.url.database or "")
+        stored = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    else:
+        with env_db.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT auth_key::text FROM certificate UNION ALL "
+                "SELECT encode(pdf, 'escape') FROM noticefile UNION ALL "
+                "SELECT encode(message, 'escape') FROM noticefile"
+            ).all()
+        stored = "\n".join(str(r[0]) for r in rows).encode()
+    log = (paths.user_data_dir() / "hosho.log").read_text(encoding="utf-8")
+    bodies = [
+        part.get_content()
+        for msg in server.handler.received
+        for part in msg.walk()
+        if part.get_content_maintype() == "text"
+    ]
+    headers = ["\n".join(f"{k}: {v}" for k, v in msg.items()) for msg in server.handler.received]
+    for key in keys:
+        assert key.encode() not in stored
+        assert key not in log
+        assert all(key not in e for e in errors)
+        assert all(key not in b for b in bodies + headers)

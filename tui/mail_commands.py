@@ -320,6 +320,8 @@ def outbox_send(a: argparse.Namespace) -> int:
         who = f"{m.guarantee_number} 第{m.version}版 → {m.recipient}"
         if m.status == "sent":
             print(f"送信しました: {who}")
+        elif m.status == "pending" and m.error == report.stopped:
+            continue  # the run stopped on it: said once, below
         elif m.status == "pending":
             print(
                 f"送信できません（{_when(m.next_attempt_at)} に再送）: {who}: {m.error}",
