@@ -709,6 +709,57 @@ class SynonymFile(BaseModel):
 # --------------------------------------------------------------------------- duplicates
 
 
+class CueSpec(BaseModel):
+    """One entry of ``data/cues.yaml``: words (readings are added where they are used, by
+    faq.cues), regular expressions where words cannot say it, exceptions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    note: str = ""
+    words: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    unless: dict[str, tuple[str, ...]] = {}  # word → what, right after it, makes it no cue
+    reading: bool = True
+    readings: dict[str, str] = {}  # a word's reading where the analyser's is wrong; "": none
+
+    @field_validator("words")
+    @classmethod
+    def _words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for word in value:
+            if not word.strip():
+                raise ValueError("空の語があります")
+        return value
+
+    @model_validator(mode="after")
+    def _exceptions_of_words(self) -> CueSpec:
+        if not self.words and not self.patterns:
+            raise ValueError("words も patterns もありません")
+        for word, after in self.unless.items():
+            if word not in self.words:
+                raise ValueError(f"unless の「{word}」が words にありません")
+            if not after or not all(a.strip() for a in after):
+                raise ValueError(f"unless の「{word}」に空の語があります")
+        return self
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"正規表現「{pattern}」が読めません（{exc}）") from None
+        return value
+
+
+class CueFile(BaseModel):
+    """``data/cues.yaml``: cue name → its words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cues: dict[str, CueSpec]
+
+
 def _duplicates(keys: Sequence[H | None]) -> Iterator[tuple[int, int, H]]:
     """(index, index of the first occurrence, key) for each repeated key; None keys are skipped."""
     first: dict[H, int] = {}
@@ -1266,6 +1317,10 @@ def default_branches_path() -> Path:
     return data_dir() / "branches.yaml"
 
 
+def default_cues_path() -> Path:
+    return data_dir() / "cues.yaml"
+
+
 def default_synonyms_path() -> Path:
     return data_dir() / "synonyms.yaml"
 
@@ -1316,6 +1371,11 @@ def load_branches(path: Path | None = None) -> BranchFile:
     return _load(BranchFile, path or default_branches_path())
 
 
+def load_cue_file(path: Path | None = None) -> CueFile:
+    """Load and validate ``data/cues.yaml``; raises :class:`KnowledgeError`."""
+    return _load(CueFile, path or default_cues_path())
+
+
 def load_synonyms(path: Path | None = None) -> SynonymFile:
     """Load and validate ``data/synonyms.yaml``; raises :class:`KnowledgeError`."""
     return _load(SynonymFile, path or default_synonyms_path())
@@ -1343,6 +1403,7 @@ class CheckReport:
     out_of_scope: int = 0
     branches: int = 0
     synonym_groups: int = 0
+    cues: int = 0
     sources: int = 0
     municipalities: int = 0
     amendments: int = 0
@@ -1390,6 +1451,8 @@ class CheckReport:
             lines.append(f"支店: {self.branches}件")
         if self.synonym_groups:
             lines.append(f"同義語: {self.synonym_groups}組")
+        if self.cues:
+            lines.append(f"手がかり語: {self.cues}項目")
         if self.sources:
             lines.append(f"出典: {self.sources}件")
         if self.municipalities:
@@ -1423,6 +1486,10 @@ def _check_branches(report: CheckReport, path: Path) -> None:
 
 def _check_synonyms(report: CheckReport, path: Path) -> None:
     report.synonym_groups += len(load_synonyms(path).groups)
+
+
+def _check_cues(report: CheckReport, path: Path) -> None:
+    report.cues += len(load_cue_file(path).cues)
 
 
 def _check_sources(report: CheckReport, path: Path) -> None:
@@ -1482,6 +1549,7 @@ _SCHEMAS: tuple[tuple[str, Callable[[CheckReport, Path], None]], ...] = (
     ("faq*.yaml", _check_faq),
     ("branches*.yaml", _check_branches),
     ("synonyms*.yaml", _check_synonyms),
+    ("cues*.yaml", _check_cues),
     ("sources*.yaml", _check_sources),
     ("municipalities*.csv", _check_municipalities),
 )
@@ -1494,6 +1562,7 @@ _SCHEMAS_BY_KEY: dict[str, Callable[[CheckReport, Path], None]] = {
     "entries": _check_faq,
     "branches": _check_branches,
     "sources": _check_sources,
+    "cues": _check_cues,
 }
 
 
@@ -1531,6 +1600,7 @@ def check_files(paths: Sequence[Path] | None = None) -> CheckReport:
             default_faq_path(),
             default_branches_path(),
             default_synonyms_path(),
+            default_cues_path(),
         ]
     report = CheckReport()
     for path in paths:
@@ -1541,8 +1611,9 @@ def check_files(paths: Sequence[Path] | None = None) -> CheckReport:
             message = (
                 FILE_NOT_FOUND
                 if not path.exists()
-                else "知識ファイルの種類が分かりません（orderers*.yaml・faq*.yaml・branches*.yaml・"
-                "synonyms*.yaml・sources*.yaml・municipalities*.csv か職員の修正のファイル）"
+                else "知識ファイルの種類が分かりません（orderers*.yaml・faq*.yaml・"
+                "branches*.yaml・synonyms*.yaml・cues*.yaml・sources*.yaml・municipalities*.csv"
+                " か職員の修正のファイル）"
             )
             report.problems.append(Problem(display, None, "", message))
             continue

@@ -15,65 +15,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
-
-from core.knowledge import _load
-from core.paths import data_dir
+from core.knowledge import CueFile, CueSpec, default_cues_path, load_cue_file
 from faq.normalize import any_of, fold, has_kanji, readings
 
-__all__ = ["Cue", "CueFile", "Cues", "default_cues_path", "load_cues"]
+__all__ = ["Cue", "CueFile", "CueSpec", "Cues", "compile_cue", "default_cues_path", "load_cues"]
 
 _MIN_READING = 2  # a one-kana reading (課 → か) would match inside any word
-
-
-class CueSpec(BaseModel):
-    """One entry of ``data/cues.yaml``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    note: str = ""
-    words: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
-    unless: dict[str, tuple[str, ...]] = {}  # word → what, right after it, makes it no cue
-    reading: bool = True
-    readings: dict[str, str] = {}  # a word's reading where the analyser's is wrong; "": none
-
-    @field_validator("words")
-    @classmethod
-    def _words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for word in value:
-            if not word.strip():
-                raise ValueError("空の語があります")
-        return value
-
-    @model_validator(mode="after")
-    def _exceptions_of_words(self) -> CueSpec:
-        if not self.words and not self.patterns:
-            raise ValueError("words も patterns もありません")
-        for word, after in self.unless.items():
-            if word not in self.words:
-                raise ValueError(f"unless の「{word}」が words にありません")
-            if not after or not all(a.strip() for a in after):
-                raise ValueError(f"unless の「{word}」に空の語があります")
-        return self
-
-    @field_validator("patterns")
-    @classmethod
-    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"正規表現「{pattern}」が読めません（{exc}）") from None
-        return value
-
-
-class CueFile(BaseModel):
-    """``data/cues.yaml``: cue name → its words."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    cues: dict[str, CueSpec]
 
 
 def _folded(word: str) -> str:
@@ -166,15 +113,6 @@ class Cues(Mapping[str, Cue]):
     def family(self, prefix: str) -> list[tuple[str, Cue]]:
         head = prefix + "."
         return [(n[len(head) :], c) for n, c in self._cues.items() if n.startswith(head)]
-
-
-def default_cues_path() -> Path:
-    return data_dir() / "cues.yaml"
-
-
-def load_cue_file(path: Path | None = None) -> CueFile:
-    """Load and validate ``data/cues.yaml``; raises :class:`core.knowledge.KnowledgeError`."""
-    return _load(CueFile, path or default_cues_path())
 
 
 _LOADED: dict[Path, tuple[CueFile, Cues]] = {}

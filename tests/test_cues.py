@@ -9,6 +9,7 @@ import pytest
 
 from core.knowledge import KnowledgeError
 from faq.cues import Cues, CueSpec, compile_cue, load_cues
+from tests.helpers import cli
 
 
 def cue(**spec: object) -> Cues:
@@ -100,3 +101,15 @@ def test_the_shipped_cues_load() -> None:
     cues = load_cues()
     assert next(n for n, _c in cues.family("aspect")) == "usage"
     assert cues["domain"].search("でんしほしょう")
+
+
+def test_data_check_reports_a_bad_cue_file_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cues.yaml"
+    path.write_text("cues:\n  a:\n    words: [x]\n  b:\n    patterns: ['(']\n", encoding="utf-8")
+    out = cli(capsys, "data", "check", str(path))
+    assert out.code == 1
+    assert "cues.yaml:5: cues.b.patterns" in out.out and "正規表現「(」が読めません" in out.out
+    good = cli(capsys, "data", "check")
+    assert good.code == 0 and "手がかり語:" in good.out
