@@ -3,8 +3,8 @@
 A business day is a weekday that is neither a national holiday (``jpholiday``) nor inside the
 年末年始 closure, which by default runs from 12月29日 to 1月3日 and wraps the year end.
 
-The only orderer with dated procedure deadlines in the documents is 鳥栖市 (its GMOサイン
-electronic contracts, 003_fa20bb5a45307e8d.txt as of 2026-02-26).
+Procedure deadlines are data: ``deadlines`` in an orderer's record (data/orderers.yaml; 鳥栖市's
+electronic contract and its GMOサイン download link), applied here.
 """
 
 from __future__ import annotations
@@ -18,33 +18,23 @@ import jpholiday
 from core.dates import format_wareki
 
 if TYPE_CHECKING:
-    from core.knowledge import Orderer
+    from core.knowledge import DeadlineRule, Orderer
 
 __all__ = [
     "DEFAULT_YEAR_END",
-    "GMO_DOWNLOAD_DAYS",
-    "TOSU_CONTRACT_DAYS",
     "Deadline",
     "YearEnd",
     "add_business_days",
     "business_days_between",
+    "deadline",
+    "deadline_due",
     "deadlines_for",
-    "gmo_download_deadline",
-    "gmo_download_deadline_label",
     "is_business_day",
-    "tosu_contract_deadline",
-    "tosu_contract_deadline_label",
 ]
 
 # ((first month, first day), (last month, last day)) of the 年末年始 closure, both inclusive.
 YearEnd = tuple[tuple[int, int], tuple[int, int]]
 DEFAULT_YEAR_END: YearEnd = ((12, 29), (1, 3))
-
-TOSU_NAME = "鳥栖市"
-# 鳥栖市: 「落札から5日以内に契約を締結する。（落札日の翌日から5日以内）」
-TOSU_CONTRACT_DAYS = 5
-# GMOサイン: the download link is valid for 2 weeks after the 「電子署名完了のお知らせ」 email.
-GMO_DOWNLOAD_DAYS = 14
 
 # A year always has business days unless year_end closes (almost) all of it; stop searching
 # after this many consecutive closed days instead of looping forever.
@@ -119,63 +109,41 @@ class Deadline:
         return {"label": self.label, "due": self.due.isoformat()}
 
 
-def tosu_contract_deadline(award: date) -> date:
-    """Last day to conclude a 鳥栖市 electronic contract for a tender awarded on ``award``.
-
-    The document says 「落札から5日以内（落札日の翌日から5日以内）」 but not whether closed days
-    (土日・祝日・年末年始) count. We count 5 *business* days starting the day after the award,
-    which is the later of the two readings; :func:`tosu_contract_deadline_label` says so and
-    gives the calendar-day date too when it differs.
-    """
-    return add_business_days(award, TOSU_CONTRACT_DAYS)
+def deadline_due(rule: DeadlineRule, start: date, *, business: bool | None = None) -> date:
+    """The last day of ``rule`` counted from ``start`` (the day itself not counted): business
+    days or calendar days as the rule says, unless ``business`` says which."""
+    if business if business is not None else rule.count == "開庁日":
+        return add_business_days(start, rule.days)
+    return start + timedelta(days=rule.days)
 
 
-def tosu_contract_deadline_label(award: date) -> str:
-    """「落札日の翌日から5日以内（閉庁日を除いて数えると令和8年3月16日まで…）」."""
-    due = tosu_contract_deadline(award)
-    calendar_due = award + timedelta(days=TOSU_CONTRACT_DAYS)
-    days = TOSU_CONTRACT_DAYS
-    text = f"落札日の翌日から{days}日以内（閉庁日を除いて数えると{format_wareki(due)}まで"
-    if calendar_due != due:
-        text += (
-            f"。閉庁日を含めるかは資料に記載がなく、含めて数えると{format_wareki(calendar_due)}まで"
-        )
-    return text + "）"
-
-
-def gmo_download_deadline(completed: date) -> date:
-    """Last day to download the signed contract from GMOサイン.
-
-    ``completed`` is the day the 「電子署名完了のお知らせ」 email arrived; the link is valid for
-    2 weeks from then (the document gives no time of day, so the 14th day is the last one).
-    """
-    return completed + timedelta(days=GMO_DOWNLOAD_DAYS)
-
-
-def gmo_download_deadline_label(completed: date) -> str:
-    due = gmo_download_deadline(completed)
-    return (
-        "GMOサインの締結済み契約書のダウンロード期限（「電子署名完了のお知らせ」メールの到着から"
-        f"2週間、{format_wareki(due)}まで。期限後はダウンロードできないため早めに保存を）"
-    )
+def deadline(orderer_name: str, rule: DeadlineRule, start: date) -> Deadline:
+    """「鳥栖市の電子契約の締結期限: 落札日の翌日から5日以内（閉庁日を除いて数えると令和8年3月16日
+    まで…）」: where the document leaves it open whether closed days count, the later reading is
+    the due date and the other one is said too."""
+    due = deadline_due(rule, start)
+    counted = "閉庁日を除いて数えると" if rule.count == "開庁日" else ""
+    text = f"{orderer_name}の{rule.name}: {rule.said}（{counted}{format_wareki(due)}まで"
+    other = deadline_due(rule, start, business=rule.count != "開庁日")
+    if rule.closed_days_unclear and other != due:
+        how = "含めて" if rule.count == "開庁日" else "除いて"
+        text += f"。閉庁日を含めるかは資料に記載がなく、{how}数えると{format_wareki(other)}まで"
+    if rule.note:
+        text += f"。{rule.note}"
+    return Deadline(text + "）", due)
 
 
 def deadlines_for(
     orderer: Orderer | None, *, award_date: date | None = None, completed: date | None = None
 ) -> list[Deadline]:
-    """The deadlines that apply for ``orderer`` given the dates known so far (oldest first)."""
-    if orderer is None or orderer.name != TOSU_NAME:
+    """The deadlines of ``orderer``'s rules (``deadlines`` in the orderer's record) that the
+    dates known so far start (oldest first)."""
+    if orderer is None:
         return []
-    out: list[Deadline] = []
-    if award_date is not None:
-        out.append(
-            Deadline(
-                f"鳥栖市の電子契約の締結期限: {tosu_contract_deadline_label(award_date)}",
-                tosu_contract_deadline(award_date),
-            )
-        )
-    if completed is not None:
-        out.append(
-            Deadline(gmo_download_deadline_label(completed), gmo_download_deadline(completed))
-        )
+    known = {"落札日": award_date, "署名完了通知日": completed}
+    out = [
+        deadline(orderer.name, rule, start)
+        for rule in orderer.deadlines
+        if (start := known.get(rule.after)) is not None
+    ]
     return sorted(out, key=lambda d: d.due)

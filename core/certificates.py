@@ -50,7 +50,6 @@ from core.terms import CertKind, Delivery, GType, Status
 
 log = logging.getLogger(__name__)
 
-COMPANY = "西日本建設業保証株式会社"
 NOTICE = "notice"  # Outbox.kind of the 電子証書・認証キー登録のお知らせ
 NOTICE_TITLE = "電子証書・認証キー登録のお知らせ"
 
@@ -217,7 +216,7 @@ class CertificateDocument:
     branch: str
     issued_at: datetime
     submission: tuple[str, ...]  # how to hand the お知らせ to this orderer
-    company: str = COMPANY
+    company: str  # the surety company, as it was when the version was issued
 
     @property
     def category(self) -> str:
@@ -274,6 +273,7 @@ def _snapshot(g: Guarantee, c: Customer, o: Orderer, branch: str) -> dict[str, A
         "guarantee_end": json_value(g.guarantee_end),
         "bank": g.bank,
         "branch": branch,
+        "company": _company(),
     }
 
 
@@ -390,6 +390,12 @@ def _open_questions(verdict: Verdict, number: str) -> CertificateError:
         f"保証契約番号 {number} は電子証書にできるか要確認です: {why}。"
         "発注者に確認できたら --confirmed を付けて発行してください"
     )
+
+
+def _company() -> str:
+    from core.settings import get_settings
+
+    return get_settings().company
 
 
 def _branch(branch: str | None) -> str:
@@ -941,6 +947,7 @@ def _document(
         guarantee_end=d("guarantee_end"),
         bank=t.get("bank", g.bank),
         branch=t.get("branch") or _branch(None),
+        company=t.get("company") or _company(),
         issued_at=cert.issued_at,
         submission=_submission_lines(orderer_model(o), gtype),
     )

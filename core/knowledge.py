@@ -386,6 +386,26 @@ SourceRef = Annotated[
 ]
 
 
+class DeadlineRule(BaseModel):
+    """A procedure deadline an orderer's documents state, counted from a day staff know
+    (鳥栖市: the electronic contract within 5 days after the award)."""
+
+    model_config = _MODEL_CONFIG
+
+    name: Text  # 電子契約の締結期限
+    after: Literal[
+        "落札日", "署名完了通知日"
+    ]  # the day it counts from (award, 電子署名完了のお知らせ)
+    days: Annotated[int, Field(ge=1, le=366)]
+    count: Literal["開庁日", "暦日"] = (
+        "暦日"  # business days (土日祝・年末年始 excluded) or every day
+    )
+    # the document does not say whether closed days count: both readings are given
+    closed_days_unclear: Annotated[bool, Strict()] = False
+    said: Text  # as the document says it: 落札日の翌日から5日以内
+    note: Text | None = None  # advice said with it
+
+
 class Submission(BaseModel):
     """How and where the 認証キー等のお知らせ PDF is submitted."""
 
@@ -458,6 +478,7 @@ class Orderer(BaseModel):
     department_limits: Texts = ()
     submission: tuple[Submission, ...] = ()
     usage: Usage | None = None
+    deadlines: tuple[DeadlineRule, ...] = ()
     source: SourceRef | None = None
     as_of: YamlDate | None = None
     verified: Annotated[bool, Strict()] = True
@@ -558,6 +579,7 @@ AmendableField = Literal[
     "department_limits",
     "submission",
     "usage",
+    "deadlines",
     "source",
     "as_of",
     "verified",

@@ -567,6 +567,9 @@ def rule_rows(rules: dict[str, Any], list_as_of: date | None = None) -> list[tup
         ("excluded_guarantors", "対象外の保証", ""),
     )
     rows += [(label, "・".join(rules[key]) + tail) for key, label, tail in lists if rules.get(key)]
+    if rules.get("deadlines"):
+        said = [f"{d['name']}（{d['said']}）" for d in rules["deadlines"]]
+        rows.append(("手続きの期限", "・".join(said)))
     if rules.get("usage"):
         u = rules["usage"]
         rows.append(

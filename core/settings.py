@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         default="207", pattern=r"^\d{1,4}$", description="leading digits of 保証契約番号"
     )
     branch: str = Field(default="熊本支店", description="issuing branch name")
+    company: str = Field(
+        default="西日本建設業保証株式会社",
+        min_length=1,
+        max_length=100,
+        description="the surety company's name on certificates, notices and the mail's sender",
+    )
 
     theme: str = Field(default="textual-dark", description="Textual theme of the terminal UI")
     keys: dict[str, str] = Field(

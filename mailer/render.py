@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import jinja2
 
-from core.certificates import COMPANY, CertificateDocument, header_problem, paper_problem
+from core.certificates import CertificateDocument, header_problem, paper_problem
 from core.dates import format_wareki
 from core.errors import HoshoError
 from core.money import format_yen
@@ -146,14 +146,14 @@ _LABEL_WIDTH = 45.0
 def _pdf(title: str, blocks: list[Block], doc: CertificateDocument) -> bytes:
     from fpdf import FPDF
 
-    path = fonts.font_for("".join(b.text + b.value for b in blocks) + title + COMPANY)
+    path = fonts.font_for("".join(b.text + b.value for b in blocks) + title + doc.company)
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.set_auto_page_break(True, margin=_MARGIN)
     pdf.add_font(fonts.FAMILY, fname=str(path))
     fonts.fast_embedding(pdf, fonts.FAMILY, path)
     pdf.set_title(f"{title} {doc.guarantee_number}")
-    pdf.set_author(COMPANY)
+    pdf.set_author(doc.company)
     pdf.set_creator("hosho")
     pdf.set_creation_date(doc.issued_at)
     pdf.add_page()
@@ -344,7 +344,7 @@ def build_notice_message(
     text, html = render_email(doc, subject)
     return build_message(
         sender=sender,
-        sender_name=f"{COMPANY} {doc.branch}",
+        sender_name=f"{doc.company} {doc.branch}",
         recipient=recipient,
         recipient_name=doc.customer_name,
         subject=subject,

@@ -1,4 +1,5 @@
-"""core.calendar: 開庁日, 年末年始, and the 鳥栖市 / GMOサイン deadlines."""
+"""core.calendar: 開庁日, 年末年始, and deadlines from orderers' records (鳥栖市 / GMOサイン in
+the shipped data; the rule forms on synthetic rules)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,38 @@ from core.calendar import (
     Deadline,
     add_business_days,
     business_days_between,
+    deadline,
+    deadline_due,
     deadlines_for,
-    gmo_download_deadline,
-    gmo_download_deadline_label,
     is_business_day,
-    tosu_contract_deadline,
-    tosu_contract_deadline_label,
 )
-from core.knowledge import Orderer, load_orderers
+from core.knowledge import DeadlineRule, Orderer, load_orderers
 
 
 def orderer(name: str) -> Orderer:
     (found,) = [o for o in load_orderers().orderers if o.name == name]
     return found
+
+
+def rule(name: str) -> DeadlineRule:
+    (found,) = [r for r in orderer("鳥栖市").deadlines if r.name == name]
+    return found
+
+
+def tosu_contract_deadline(award: date) -> date:
+    return deadline_due(rule("電子契約の締結期限"), award)
+
+
+def tosu_contract_deadline_label(award: date) -> str:
+    return deadline("鳥栖市", rule("電子契約の締結期限"), award).label.split(": ", 1)[1]
+
+
+def gmo_download_deadline(completed: date) -> date:
+    return deadline_due(rule("GMOサインの締結済み契約書のダウンロード期限"), completed)
+
+
+def gmo_download_deadline_label(completed: date) -> str:
+    return deadline("鳥栖市", rule("GMOサインの締結済み契約書のダウンロード期限"), completed).label
 
 
 BUSINESS_DAYS = [
@@ -180,10 +200,27 @@ def test_deadlines_for_tosu() -> None:
 
 
 @pytest.mark.parametrize("name", ["広島県", "芦屋町", None], ids=lambda n: n or "none")
-def test_deadlines_only_for_tosu(name: str | None) -> None:
+def test_no_deadlines_where_the_record_has_none(name: str | None) -> None:
     found = orderer(name) if name else None
     assert deadlines_for(found, award_date=date(2026, 3, 9), completed=date(2026, 3, 20)) == []
 
 
 def test_deadline_is_a_value() -> None:
     assert Deadline("x", date(2026, 1, 5)) == Deadline("x", date(2026, 1, 5))
+
+
+def test_a_calendar_day_rule_whose_closed_days_are_unclear_gives_both_readings() -> None:
+    synthetic = DeadlineRule(
+        name="書類の提出期限",
+        after="落札日",
+        days=3,
+        closed_days_unclear=True,
+        said="落札日の翌日から3日以内",
+    )
+    friday = date(2026, 3, 13)
+    d = deadline("甲市", synthetic, friday)
+    assert d.due == date(2026, 3, 16)  # calendar days: 14, 15, 16
+    assert d.label == (
+        "甲市の書類の提出期限: 落札日の翌日から3日以内（令和8年3月16日まで。閉庁日を含めるかは"
+        "資料に記載がなく、除いて数えると令和8年3月18日まで）"
+    )

@@ -521,3 +521,21 @@ def test_certificate_rows_reference_the_guarantee(db: Database) -> None:
         gid = s.scalar(select(col(Guarantee.id)).where(col(Guarantee.number) == g.guarantee_number))
         (cert,) = s.scalars(select(Certificate))
     assert cert.guarantee_id == gid and cert.terms["customer_name"] == "株式会社肥後建設"
+
+
+def test_the_company_name_is_a_setting_kept_with_each_version(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.settings import get_settings
+
+    monkeypatch.setenv("HOSHO_COMPANY", "東西建設業保証株式会社")
+    get_settings.cache_clear()
+    g = make_guarantee(db, customer(db))
+    first = issue(db, g.guarantee_number)
+    doc = certificates.certificate_document(db, first.guarantee_number)
+    assert doc.company == "東西建設業保証株式会社"
+    monkeypatch.setenv("HOSHO_COMPANY", "別の名前株式会社")
+    get_settings.cache_clear()  # an issued version keeps the name it was issued under
+    assert certificates.certificate_document(db, first.guarantee_number).company == (
+        "東西建設業保証株式会社"
+    )

@@ -172,7 +172,8 @@ def test_pdf_embeds_its_font() -> None:
         auth_key="ABCDEFGH23", customer_name="株式会社肥後建設", customer_address="",
         customer_email="a@b.jp", orderer="熊本県", project_name="𠮷野川護岸工事", contract_amount=1,
         amount=1, contract_date=datetime(2026, 4, 1).date(), period_start=None, period_end=None,
-        guarantee_end=None, bank="", branch="熊本支店", issued_at=datetime(2026, 4, 1, 9, 0).astimezone(),
+        guarantee_end=None, bank="", branch="熊本支店", company="西日本建設業保証株式会社",
+        issued_at=datetime(2026, 4, 1, 9, 0).astimezone(),
         submission=(),
     )  # fmt: skip
     data = render.render_notice_pdf(doc)

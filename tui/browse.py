@@ -52,6 +52,7 @@ FIELD_LABELS = {
     "department_limits": "対象部局",
     "submission": "認証キーの提出",
     "usage": "利用実績",
+    "deadlines": "手続きの期限",
     "source": "出典",
     "as_of": "時点",
     "verified": "確認",
