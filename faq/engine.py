@@ -273,6 +273,8 @@ class Tuning:
     entry_candidates: int = 5  # entries added by their whole wording and answer
     # a question whose nouns the knowledge never uses is about something else
     unknown_penalty: float = 0.2
+    # without a domain word, this share of unknown nouns is enough to abstain
+    elsewhere_share: float = 0.5
     # orderer focus: entries about the named orderer gain, those about another one lose
     focus_bonus: float = 0.08
     other_penalty: float = 0.5
@@ -983,9 +985,11 @@ class Assistant:
             best = ranked[0]
             runner = ranked[1].score if len(ranked) > 1 else 0.0
             sure = confidence >= t.min_confidence and best.score >= t.threshold
+            # no word of the domain, and mostly nouns the knowledge never uses: something else
+            elsewhere = not call.domain and self.unknown_share(call.masked) >= t.elsewhere_share
             if sure and best.entry >= len(self.entries):
                 return replace(self._declined(call, best), evidence=evidence)
-            if sure and best.score - runner >= t.margin:
+            if sure and not elsewhere and best.score - runner >= t.margin:
                 answer = self._entry_answer(call, best, skip_best=True)
                 about = self._entry_orderers[best.entry]
                 if len(about) == 1:  # one orderer's rule, for a question that named none

@@ -58,11 +58,11 @@ def test_the_sets_are_as_described() -> None:
 
 def test_overall_targets_and_floors() -> None:
     r = report()
-    assert r.abstention() >= 0.90, r.line()  # the target; measured 95.7% (313/327)
-    assert r.accuracy() >= 0.95, r.line()  # the target; measured 95.6% (1515/1585)
+    assert r.abstention() >= 0.90, r.line()  # the target; measured 95.9% (354/369)
+    assert r.accuracy() >= 0.95, r.line()  # the target; measured 95.4% (1759/1843)
     # regression floors, just under the measured figures
-    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.4% (1314/1377)
-    assert r.abstention("dev") >= 0.96, r.line("dev")  # 96.3% (285/296)
+    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.3% (1313/1377)
+    assert r.abstention("dev") >= 0.97, r.line("dev")  # 97.6% (289/296)
 
 
 def test_targets_on_the_holdout() -> None:
