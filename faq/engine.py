@@ -26,7 +26,7 @@ import math
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from functools import cached_property, partial
 from itertools import chain
@@ -231,24 +231,14 @@ class Answer:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "answered": self.answered,
-            "answer": self.answer,
+        """The JSON contract of ``hosho ask --json`` (not ``normalized`` nor ``evidence``)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        del out["normalized"], out["evidence"]
+        return out | {
             "confidence": round(self.confidence, 3),
-            "source": self.source,
-            "as_of": self.as_of,
-            "matched": self.matched,
             "alternatives": [a.to_json() for a in self.alternatives],
-            "kind": self.kind,
-            "entry_id": self.entry_id,
-            "orderer": self.orderer,
-            "aspect": self.aspect,
-            "branch": self.branch,
-            "field": self.field,
-            "listed": self.listed,
             "candidates": list(self.candidates),
             "orderers": list(self.orderers),
-            "out_of_scope": self.out_of_scope,
             "dates": [d.to_json() for d in self.dates],
         }
 
@@ -340,13 +330,8 @@ class _Call:
     def __init__(
         self, assistant: Assistant, question: str, query: Analysis, top: int, dates: DatesSaid
     ) -> None:
-        self.a, self.question, self.query, self.top, self.dates = (
-            assistant,
-            question,
-            query,
-            top,
-            dates,
-        )
+        self.a, self.question, self.query = assistant, question, query
+        self.top, self.dates = top, dates
 
     @cached_property
     def folded(self) -> str:
@@ -1024,7 +1009,7 @@ class Assistant:
         e = self.entries[best.entry]
         return Answer(
             answered=True,
-            answer=f"{e.answer}\n{_source_line(e.source, e.as_of)}",
+            answer=f"{e.answer}\n{source_line(e.source, e.as_of)}",
             confidence=best.score,
             source=cite(e.source),
             as_of=e.as_of.isoformat(),
@@ -1085,7 +1070,7 @@ class Assistant:
             said = mention.unlisted or "・".join(self._display(o) for o in mention.orderers)
             text = not_listed_text(said, lst.list_as_of, lst.list_note)
             source = cite(lst.list_source)
-            text += "。\n" + _source_line(source, lst.list_as_of)
+            text += "。\n" + source_line(source, lst.list_as_of)
             as_of = lst.list_as_of.isoformat()
             return _Record(text, source, as_of, f"{said}（一覧に掲載なし）")
         orderer = mention.orderers[0]
@@ -1188,6 +1173,10 @@ _VERDICTS = {
 }
 
 
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _dated(orderer: Orderer, asked: _Asked) -> tuple[DateCheck, ...]:
     """Each date said, checked against ``orderer``'s start."""
     checks = []
@@ -1204,20 +1193,10 @@ def _dated(orderer: Orderer, asked: _Asked) -> tuple[DateCheck, ...]:
         else:
             check = start_check(orderer, case.day, case.said_as)
             shown = format_wareki(case.day)
-        following = case.next_time.isoformat() if case.next_time else None
         checks.append(
-            DateCheck(
-                orderer.name,
-                shown,
-                case.day.isoformat(),
-                following,
-                case.last.isoformat() if case.last else None,
-                case.month,
-                case.said_as,
-                check.ok,
-                check.text,
-            )
-        )
+            DateCheck(orderer.name, shown, case.day.isoformat(), _iso(case.next_time),
+                      _iso(case.last), case.month, case.said_as, check.ok, check.text)
+        )  # fmt: skip
     return tuple(checks)
 
 
@@ -1274,6 +1253,3 @@ def _named(mentions: Sequence[Mention], folded: str) -> Mention | None:
 def _key(orderer: Orderer) -> str:
     return f"{orderer.prefecture or ''}/{orderer.name}"
 
-
-def _source_line(source: str, as_of: date) -> str:
-    return source_line(source, as_of)
