@@ -1,0 +1,103 @@
+"""What a question names, on a small synthetic register (not the shipped files): names,
+stems, readings, shared names, bodies the lists do not name, public bodies by their ending,
+companies, groups, typos."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from core.knowledge import Orderer, OrdererGroup, source_ids
+from faq.cues import load_cues
+from faq.entities import OrdererFinder
+from faq.normalize import analyse_tokens, fold
+
+SOURCE = "kumamoto-guide-2025"
+
+
+def body(name: str, reading: str, prefecture: str | None, *, adopted: bool, **more: Any) -> Orderer:
+    data: dict[str, Any] = {
+        "name": name,
+        "reading": reading,
+        "category": more.pop("category", "市町村"),
+        "prefecture": prefecture,
+    } | more
+    if adopted:
+        data |= {"start_date": "2025-04-01", "source": SOURCE, "as_of": "2025-02-27"}
+    return Orderer.model_validate(data, context={"sources": source_ids()})
+
+
+@cache
+def finder() -> OrdererFinder:
+    bodies = [
+        body("甲野市", "こうのし", "熊本県", adopted=True),
+        body("大津市", "おおつし", "滋賀県", adopted=True),
+        body("大津町", "おおづまち", "熊本県", adopted=True),
+        body("札幌市", "さっぽろし", "北海道", adopted=False),
+        body("中間市", "なかまし", "福岡県", adopted=False),
+        body("熊本県", "くまもとけん", "熊本県", adopted=True, category="都道府県"),
+        body("熊本市", "くまもとし", "熊本県", adopted=True),
+        body("鳥栖市", "とすし", "佐賀県", adopted=True),
+        body("東日本高速道路", "ひがしにほんこうそくどうろ", None, adopted=True, category="その他公共的団体"),
+        body("西日本高速道路", "にしにほんこうそくどうろ", None, adopted=True, category="その他公共的団体"),
+        body("鹿屋体育大学", "かのやたいいくだいがく", None, adopted=True, category="国立大学法人"),
+    ]  # fmt: skip
+    groups = [
+        OrdererGroup(
+            name="NEXCO", aliases=("ネクスコ",), members=("東日本高速道路", "西日本高速道路")
+        )
+    ]
+    return OrdererFinder(bodies, groups, cues=load_cues())
+
+
+def names(question: str) -> list[tuple[list[str], str | None]]:
+    cleaned, tokens = analyse_tokens(question)
+    return [
+        ([o.name for o in m.orderers], m.unlisted) for m in finder().find(fold(cleaned), tokens)
+    ]
+
+
+def test_a_name_its_stem_and_its_reading() -> None:
+    assert names("甲野市の工事") == [(["甲野市"], None)]
+    assert names("甲野は電子保証いつから") == [(["甲野市"], None)]
+    assert names("こうのしはいつから") == [(["甲野市"], None)]
+
+
+def test_a_stem_two_bodies_share_names_both() -> None:
+    assert names("大津はいつから") == [(["大津市", "大津町"], None)]
+    assert names("大津市はいつから") == [(["大津市"], None)]
+
+
+def test_a_prefecture_and_its_city_share_a_name_unless_the_prefecture_is_meant() -> None:
+    assert names("熊本の工事") == [(["熊本県", "熊本市"], None)]
+    assert names("熊本の県庁の工事") == [(["熊本県"], None)]
+    assert names("熊本の市町で使えるところ") == [(["熊本県"], None)]
+    assert names("熊本の市役所の工事") == [(["熊本県", "熊本市"], None)]
+
+
+def test_a_body_the_lists_do_not_name_only_by_its_whole_name_or_a_place() -> None:
+    assert names("札幌市の工事") == [(["札幌市"], None)]
+    assert names("中間前払金は電子？") == []  # 中間 inside a word is no body
+
+
+def test_a_body_no_list_holds_is_said_as_unlisted() -> None:
+    assert names("下関市の工事") == [([], "下関市")]
+    assert names("新潟大学の工事") == [([], "新潟大学")]
+    assert names("国立大学の工事") == []  # a kind, not a body
+
+
+def test_companies_are_not_orderers_of_the_lists() -> None:
+    assert names("九州電力の工事") == [([], "九州電力")]
+    assert names("jr九州の工事") == [([], "JR九州")]
+    assert names("pdfの工事") == []
+
+
+def test_a_group_names_each_member_and_a_university_its_short_form() -> None:
+    assert names("ネクスコの工事") == [(["東日本高速道路"], None), (["西日本高速道路"], None)]
+    assert names("鹿屋体育大の工事") == [(["鹿屋体育大学"], None)]
+
+
+def test_a_misspelt_name_is_read_as_the_body_it_sounds_like() -> None:
+    cleaned, tokens = analyse_tokens("鳥巣市の工事")
+    (m,) = finder().find(fold(cleaned), tokens)
+    assert [o.name for o in m.orderers] == ["鳥栖市"] and m.typo
