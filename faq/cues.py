@@ -43,12 +43,6 @@ class Cue:
     def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
         return self.pattern.match(text, pos)
 
-    def fullmatch(self, text: str) -> re.Match[str] | None:
-        return self.pattern.fullmatch(text)
-
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.pattern.finditer(text)
-
     def sub(self, repl: str, text: str) -> str:
         return self.pattern.sub(repl, text)
 

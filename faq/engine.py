@@ -1252,4 +1252,3 @@ def _named(mentions: Sequence[Mention], folded: str) -> Mention | None:
 
 def _key(orderer: Orderer) -> str:
     return f"{orderer.prefecture or ''}/{orderer.name}"
-

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import islice
 from typing import Literal, NamedTuple, cast
 
 from rapidfuzz.distance import Levenshtein
@@ -72,29 +73,40 @@ _SUFFIXES: dict[str, tuple[str, ...]] = {
 }
 _READING_SUFFIX: dict[str, str] = {r: k for k, rs in _SUFFIXES.items() for r in rs}
 _ALL_SUFFIXES = sorted([*_SUFFIXES, *_READING_SUFFIX], key=len, reverse=True)
-# What may follow a bare stem (大津, とす): a particle, the end, a kanji or ASCII word.
-_AFTER_RE = re.compile(r"(?:$|は|の|って|で|に|が|も|へ|と|から|や|[a-z0-9]|[\u4e00-\u9fff])")
-_HIRAGANA_AFTER_RE = re.compile(r"(?:$|は|の|って|で|に|が|も|へ|と|から|や|[\u4e00-\u9fff])")
-_AREA_RE = re.compile(r"^(?:内|ない(?:で|の|に|は|か))")
+_KANJI = "\u3005\u4e00-\u9fff"
+_KANA = "\u3041-\u3096ー"
+# What may follow a name said with its ending: a particle or the end; a bare stem (大津, とす)
+# also や or a kanji, and one that is not hiragana an ASCII word too.
+_PARTICLE = "$|は|の|って|で|に|が|も|へ|と|から"
+_PARTICLE_AFTER_RE = re.compile(_PARTICLE)
+# A hiragana name may also end before ない (熊本ない: 県内) or an ending's reading (とすし).
+_KANA_NAME_END_RE = re.compile(
+    f"{_PARTICLE}|や|[\u4e00-\u9fff]|ない[でのにはか]|{'|'.join(_READING_SUFFIX)}"
+)
+_AFTER_RE = re.compile(f"{_PARTICLE}|や|[a-z0-9\u4e00-\u9fff]")
+_AREA_RE = re.compile(r"内|ない(?:で|の|に|は|か)")
 # 熊本の県内: the prefecture said apart from its ending, as an area.
-_PREFECTURE_AREA_RE = re.compile(r"^の?(県|府|都)(?=内|ない)")
-_BRANCH_RE = re.compile(r"^(?:支店|してん)")
-_MIN_ALIAS_READING = 5
+_PREFECTURE_AREA_RE = re.compile(r"の?(県|府|都)(?=内|ない)")
 # 熊本県立大学, 北九州市立大学: a public university is a body of its own (公立大学法人), not its
 # prefecture or city.
-_OWN_UNIVERSITY_RE = re.compile(r"^[都道府県市町村区]?立[\u3005\u4e00-\u9fff]{0,8}?(?:大学|医大)")
-_PARTICLE_AFTER_RE = re.compile(r"^(?:$|は|の|って|で|に|が|も|へ|と|から)")
-_KANJI_RUN_RE = re.compile(r"[\u3005\u4e00-\u9fff]{2,5}")
-_KANA = "\u3041-\u3096ー"
-_KANA_RUN_END_RE = re.compile(r"[\u3041-\u3096ー]{2,10}$")
+_OWN_UNIVERSITY_RE = re.compile(f"[都道府県市町村区]?立[{_KANJI}]{{0,8}}?(?:大学|医大)")
+_KANJI_RUN_RE = re.compile(f"[{_KANJI}]{{2,5}}")
+_KANA_RUN_END_RE = re.compile(f"[{_KANA}]{{2,10}}$")
 # What a kana name before an ending starts after: the last particle (が and な, inside too many
 # names, excepted).
 _AFTER_PARTICLE_RE = re.compile(r"(?:.*(?:って|は|の|も|で|に|へ|と|や))?(.{2,})$")
+_MIN_ALIAS_READING = 5
 
 
-def _names_place(tokens: Sequence[Token], start: int, end: int) -> bool:
-    """A place name (Sudachi's 地名) is among the tokens in ``start``..``end``."""
-    return any(t.pos3 == "地名" for t in tokens if t.begin < end and t.end > start)
+def _kanji_suffix(ending: str) -> str:
+    """The kanji of an ending said in kana (し → 市); a kanji ending as it is."""
+    return _READING_SUFFIX.get(ending, ending)
+
+
+def _ends_name(ending: str, text: str, end: int) -> bool:
+    """An ending (市, し) said up to ``end`` ends a name: it is a kanji, or the end or a particle
+    follows (札幌市役所, さっぽろしの; not さっぽろしんぶん)."""
+    return has_kanji(ending) or _PARTICLE_AFTER_RE.match(text, end) is not None
 
 
 @dataclass(frozen=True)
@@ -121,8 +133,8 @@ class Mention:
 @dataclass(frozen=True)
 class _Key:
     index: int
-    stem: bool  # a name without its ending
-    suffix: str  # the orderer's ending (市) for stems, else ""
+    stem: bool = False  # a name without its ending
+    suffix: str = ""  # the orderer's ending (市) for stems, else ""
     group: str = ""  # the group's name, for a group's name or alias
     # A body no list names (the register's other municipalities): its stem counts only before
     # an ending (中間 + 市) or where the analyser tags a place (札幌の工事), never inside a word
@@ -136,10 +148,9 @@ def _key_of(text: str) -> str:
 
 
 def _local_suffix(orderer: Orderer) -> str | None:
-    if orderer.category not in LOCAL_CATEGORIES or len(orderer.name) < 2:
-        return None
-    suffix = orderer.name[-1]
-    return suffix if suffix in _SUFFIXES else None
+    """The ending (市, 町, 県…) of a local body's name."""
+    local = orderer.category in LOCAL_CATEGORIES and len(orderer.name) >= 2
+    return orderer.name[-1] if local and orderer.name[-1] in _SUFFIXES else None
 
 
 class OrdererFinder:
@@ -154,84 +165,73 @@ class OrdererFinder:
     ) -> None:
         self.orderers = tuple(orderers)
         self._cues = cues = cues if cues is not None else load_cues()
-        kanji = "\u3005\u4e00-\u9fff"
-        # Other public bodies by their ending (広島大学, 厚労省, 国立病院機構, 厚労省発注の工事);
-        # the kinds themselves (国立大学, 省庁, 官公庁) are not names.
-        endings, followed = cues["body.endings"].pattern.pattern, cues["body.followed_by"]
+        p = {name: cue.pattern.pattern for name, cue in cues.items()}
+        # Other public bodies by their ending (広島大学, 厚労省, 国立病院機構, 厚労省発注の工事).
         self._body_re = re.compile(
-            f"([{kanji}]{{1,10}}?)({endings})(?:(?![{kanji}])|(?={followed.pattern.pattern}))"
+            f"([{_KANJI}]{{1,10}}?)({p['body.endings']})"
+            f"(?:(?![{_KANJI}])|(?={p['body.followed_by']}))"
         )
-        # The same typed in hiragana (ながさきだいがく): an ending after at least two kana,
-        # followed by a particle, the end or a non-kana.
-        kana_endings = cues["body.kana_endings"].reading_of
-        self._kana_ending = {r: w for w, r in kana_endings.items()}
+        # The same in hiragana (ながさきだいがく): an ending after at least two kana, followed
+        # by a particle, the end or a non-kana.
+        self._kana_ending = {r: w for w, r in cues["body.kana_endings"].reading_of.items()}
         self._kana_body_re = re.compile(
             f"(?<=[{_KANA}]{{2}})({any_of(self._kana_ending)})"
             f"(?=$|って|は|の|で|に|が|も|へ|と|や|[^{_KANA}])"
         )
-        # Companies ordering works, which the documents never list: by a Latin name the
-        # knowledge never uses with a region (jr九州, ntt西日本) or before 「の発注」「が発注」,
-        # or by a company's ending (九州電力, 西日本鉄道).
-        regions, company_endings = cues["company.regions"], cues["company.endings"]
+        # Companies ordering works, which the documents never list: by a Latin name with a
+        # region (jr九州, ntt西日本) or before 「の発注」, or by a company's ending (九州電力).
         self._company_re = re.compile(
-            f"(?<![0-9a-z\\-])(?P<latin>[a-z][a-z&]{{1,9}})(?P<region>{regions.pattern.pattern})?"
-            f"|[{kanji}]{{1,8}}(?:{company_endings.pattern.pattern})(?![{kanji}])"
+            f"(?<![0-9a-z\\-])(?P<latin>[a-z][a-z&]{{1,9}})(?P<region>{p['company.regions']})?"
+            f"|[{_KANJI}]{{1,8}}(?:{p['company.endings']})(?![{_KANJI}])"
         )
         # Words that join names said one after another (鳥栖市と札幌市, 佐賀市や小城市).
         self._join_after = cues["join"].pattern
         self._join_before = re.compile(f"(?:{self._join_after.pattern})$")
+
         self._keys: dict[str, list[_Key]] = {}
+        self._reading_keys: dict[str, list[_Key]] = {}
+        # (ending, length of the name) → orderers, for typos of one character (鳥巣市).
+        self._by_shape: dict[tuple[str, int], list[int]] = {}
         index_of = {o.name: i for i, o in enumerate(self.orderers)}
         for g in groups:
             for alias in (g.name, *g.aliases):
                 for member in g.members:
-                    self._add(self._keys, _key_of(alias), _Key(index_of[member], False, "", g.name))
-        self._reading_keys: dict[str, list[_Key]] = {}
-        # (ending, length of the name) → orderers, for typos of one character (鳥巣市).
-        self._by_shape: dict[tuple[str, int], list[int]] = {}
+                    self._add(self._keys, _key_of(alias), _Key(index_of[member], group=g.name))
         for i, o in enumerate(self.orderers):
-            name = _key_of(o.name)
-            reading = _key_of(o.reading)
-            weak = not o.adopted
+            name, reading, weak = _key_of(o.name), _key_of(o.reading), not o.adopted
             for alias in (name, *(_key_of(a) for a in o.aliases)):
-                self._add(self._keys, alias, _Key(i, False, ""))
+                self._add(self._keys, alias, _Key(i))
             if name.endswith("大学") and len(name) > 4:  # 鹿屋体育大学 said 鹿屋体育大
-                self._add(self._keys, name[:-1], _Key(i, False, "", weak=weak))
-            self._add(self._reading_keys, reading, _Key(i, False, "", weak=weak))
+                self._add(self._keys, name[:-1], _Key(i, weak=weak))
+            self._add(self._reading_keys, reading, _Key(i, weak=weak))
             suffix = _local_suffix(o)
             if suffix is None:
                 continue
             self._by_shape.setdefault((suffix, len(name)), []).append(i)
             stem = name[:-1]
-            if len(stem) >= (3 if is_hiragana(stem) else 2):  # いの町's いの: see below
+            # A two-kana stem (いの, かみ) is too often part of another word: かみの契約.
+            if len(stem) >= (3 if is_hiragana(stem) else 2):
                 self._add(self._keys, stem, _Key(i, True, suffix, weak=weak))
-            if weak:
-                continue
-            for ending in _SUFFIXES[suffix]:
-                # A two-kana stem (いの, かみ) is too often part of another word: かみの契約.
-                if reading.endswith(ending) and len(reading) - len(ending) >= 3:
-                    self._add(self._reading_keys, reading[: -len(ending)], _Key(i, True, suffix))
-                    break
+            ending = next((e for e in _SUFFIXES[suffix] if reading.endswith(e)), "")
+            if ending and not weak and len(reading) - len(ending) >= 3:  # see いの above
+                self._add(self._reading_keys, reading[: -len(ending)], _Key(i, True, suffix))
         # Aliases read aloud too (くれこうせん: 呉高専), when long enough not to be a word and
         # not another orderer's reading (みなみ町, a misspelling of みなべ町, reads as 美波町).
         spelled = [(i, a) for i, o in enumerate(self.orderers) for a in o.aliases if has_kanji(a)]
         for (i, _a), reading in zip(spelled, readings([a for _i, a in spelled]), strict=True):
-            taken = any(k.index != i for k in self._reading_keys.get(reading, ()))
-            if (
-                self.orderers[i].adopted
-                and len(reading) >= _MIN_ALIAS_READING
-                and is_hiragana(reading)
-                and not taken
-            ):
-                self._add(self._reading_keys, reading, _Key(i, False, ""))
+            own = all(k.index == i for k in self._reading_keys.get(reading, ()))
+            spoken = len(reading) >= _MIN_ALIAS_READING and is_hiragana(reading)
+            if self.orderers[i].adopted and spoken and own:
+                self._add(self._reading_keys, reading, _Key(i))
+        # The first two characters of the keys → their lengths, longest first: most positions
+        # start no key at all.
         lengths: dict[str, set[int]] = {}
         for k in [*self._keys, *self._reading_keys]:
             if len(k) >= 2:
                 lengths.setdefault(k[:2], set()).add(len(k))
-        # the first two characters of the keys → their lengths, longest first: most positions
-        # start no key at all
         self._lengths = {c: sorted(v, reverse=True) for c, v in lengths.items()}
-        self._reading_lengths = sorted({len(k) for k in self._reading_keys}, reverse=True)
+        lengths_4 = {len(k) for k in self._reading_keys if len(k) >= 4}  # for _by_reading
+        self._reading_lengths = sorted(lengths_4, reverse=True)
         self.known_words: frozenset[str] = frozenset()
 
     @staticmethod
@@ -241,36 +241,31 @@ class OrdererFinder:
             if all(k.index != value.index or k.stem != value.stem for k in bucket):
                 bucket.append(value)
 
-    def find(self, folded: str, tokens: Sequence[Token], *, thorough: bool = True) -> list[Mention]:
-        """Mentions in ``folded`` (the cleaned, folded question), left to right.
+    def _pick(self, keys: Sequence[_Key]) -> tuple[Orderer, ...]:
+        return tuple(self.orderers[x] for x in dict.fromkeys(k.index for k in keys))
 
-        Without ``thorough`` only names, aliases, readings and stems are looked for (no
-        readings of kanji, no unlisted bodies, no typos).
-        """
+    def find(self, folded: str, tokens: Sequence[Token], *, thorough: bool = True) -> list[Mention]:
+        """Mentions in ``folded`` (the cleaned, folded question), left to right; without
+        ``thorough`` only names, aliases, readings and stems (no readings of kanji, unlisted
+        bodies or typos)."""
         found: list[Mention] = []
-        # Only the positions where a key's first two characters are (few).
-        heads = self._lengths
-        at = [i for i in range(len(folded) - 1) if folded[i : i + 2] in heads]
-        if at:
-            by_begin = {t.begin: t for t in tokens}
-            hiragana_text = is_hiragana(folded)
-            after = 0  # where the last mention ends
-            for i in at:
-                if i < after:
-                    continue
-                mention = self._at(folded, i, tokens, by_begin, hiragana_text)
-                if mention is not None:
-                    # a group (NEXCO) is each of its members, named one by one
-                    group = mention.orderers if mention.group else ()
-                    found += [replace(mention, orderers=(o,)) for o in group] or [mention]
-                    after = max(mention.end, i + 1)
+        by_begin = {t.begin: t for t in tokens}
+        after = 0  # where the last mention ends
+        for i in range(len(folded) - 1):
+            if i < after or folded[i : i + 2] not in self._lengths:
+                continue
+            if mention := self._at(folded, i, tokens, by_begin):
+                # a group (NEXCO) is each of its members, named one by one
+                group = mention.orderers if mention.group else ()
+                found += [replace(mention, orderers=(o,)) for o in group] or [mention]
+                after = max(mention.end, i + 1)
         if not thorough:
             return found
         found = [self._prefecture_meant(m, folded) for m in found]
         if not any(m.orderers or m.unlisted for m in found):
             found += self._by_reading(tokens, found)
         if not any(m.orderers or m.unlisted for m in found):
-            found += self._unlisted(folded, tokens, found)
+            found += [*islice(self._unlisted(folded, tokens, found), 1)]
         else:  # 鳥栖市と札幌市: a body the documents do not list, joined to a listed one
             joined = self._joined_unlisted(folded, tokens, found)
             found = sorted([*found, *joined], key=lambda m: m.start)
@@ -307,300 +302,201 @@ class OrdererFinder:
                 starts.add(after.end())
             if before := self._join_before.search(folded[: m.start]):
                 ends.add(before.start())
-        extra = self._unlisted(folded, tokens, found)
+        extra = islice(self._unlisted(folded, tokens, found), 1)
         return [m for m in extra if m.start in starts or m.end in ends]
 
     # -- surface scan
 
     def _at(
-        self,
-        text: str,
-        i: int,
-        tokens: Sequence[Token],
-        by_begin: dict[int, Token],
-        hiragana_text: bool,
+        self, text: str, i: int, tokens: Sequence[Token], by_begin: dict[int, Token]
     ) -> Mention | None:
-        """The mention starting at ``i``, where a key's first two characters are;
-        ``by_begin`` holds the tokens by their start, ``hiragana_text`` whether all of
-        ``text`` is hiragana."""
+        """The mention starting at ``i`` (where a key's first two characters are): the longest
+        key that is a word of its own there; ``by_begin`` holds the tokens by their start."""
+        first = by_begin.get(i)
         for length in self._lengths[text[i : i + 2]]:
-            if i + length > len(text):
-                continue
-            key = text[i : i + length]
-            keys = self._keys.get(key, [])
-            reading_keys = self._reading_keys.get(key, [])
-            if reading_keys and not is_hiragana(key):
-                reading_keys = []
             end = i + length
-            rest = text[end:]
+            if end > len(text):
+                continue
+            key, rest = text[i:end], text[end:]
+            keys = self._keys.get(key, [])
+            reading_keys = self._reading_keys.get(key, []) if is_hiragana(key) else []
             if any(k.weak and k.stem for k in keys):
-                first = by_begin.get(i)
                 # a proper name the analyser reads as a word of its own (札幌: 地名; 芦屋,
-                # 伊達: 人名, as surnames are often places)
+                # 伊達: 人名, as surnames are often places), or said with an ending
                 place = first is not None and first.end == end and first.pos3 in ("地名", "人名")
-                ending = any(rest.startswith(s) for s in _ALL_SUFFIXES)
-                keys = [k for k in keys if not (k.weak and k.stem) or place or ending]
-            if not keys and not reading_keys:
+                if not (place or any(rest.startswith(s) for s in _ALL_SUFFIXES)):
+                    keys = [k for k in keys if not (k.weak and k.stem)]
+            if not (keys or reading_keys) or not self._is_word(text, i, end, first):
                 continue
-            if is_hiragana(key) and not self._kana_bounded(text, i, end):
-                continue
-            # 捺印はまだ: a particle and the next word are not a name (はまだ → 浜田).
-            first = by_begin.get(i)
-            if (
-                is_hiragana(key)
-                and i > 0
-                and not is_hiragana(text[i - 1])
-                and first is not None
-                and first.pos in ("助詞", "助動詞")
-                and first.end < end
-            ):
-                continue
-            # UR, NEXCO…: a Latin alias is a whole word, never the inside of one (d-sure).
-            if key.isascii() and not self._ascii_bounded(text, i, end):
-                continue
-            # 東京都 contains 京都: a kanji name must start where a word starts.
-            if (
-                has_kanji(key)
-                and not hiragana_text
-                and i > 0
-                and i not in by_begin
-                and not self._starts_word(text, i)
-            ):
-                continue
-            if _BRANCH_RE.match(rest):
-                return Mention(key, i, end + (2 if rest.startswith("支店") else 3), ())
+            if branch := self._cues["branch.word"].match(rest):
+                return Mention(key, i, end + branch.end(), ())
             if _OWN_UNIVERSITY_RE.match(rest):
                 continue  # 熊本県立大学, and its stem 熊本 before 県立大学
             candidates = keys + reading_keys
-            full = [k for k in candidates if not k.stem]
-            said_ending = rest[:1] in _SUFFIXES or any(
-                rest.startswith(e) and _PARTICLE_AFTER_RE.match(rest[len(e) :])
-                for e in _READING_SUFFIX
-            )  # 府中市, 下関しの
-            if (
-                not full
-                and has_kanji(key)
-                and not said_ending
-                and any(t.begin < end < t.end for t in tokens)
-            ):
-                continue  # 広島大学: the stem ends inside a word
-            if full:
+            if full := [k for k in candidates if not k.stem]:
+                area = bool(_AREA_RE.match(rest))
+                group = full[0].group or None
                 return Mention(
-                    key,
-                    i,
-                    end,
-                    self._pick(full),
-                    area=bool(_AREA_RE.match(rest)),
-                    exact=bool(keys),
-                    group=full[0].group or None,
+                    key, i, end, self._pick(full), area=area, exact=bool(keys), group=group
                 )
-            return self._stem_mention(key, i, end, rest, candidates, by_begin.get(end))
+            said_ending = any(  # 府中市, 下関しの
+                rest.startswith(e) and _ends_name(e, text, end + len(e)) for e in _ALL_SUFFIXES
+            )
+            if has_kanji(key) and not said_ending and any(t.begin < end < t.end for t in tokens):
+                continue  # 広島大学: the stem ends inside a word
+            return self._stem_mention(text, i, end, candidates, by_begin.get(end))
         return None
 
-    @staticmethod
-    def _ascii_bounded(text: str, i: int, end: int) -> bool:
-        before = text[i - 1] if i > 0 else " "
-        after = text[end] if end < len(text) else " "
-        return not (before.isascii() and before.isalnum()) and not (
-            after.isascii() and after.isalnum()
-        )
-
-    @staticmethod
-    def _starts_word(text: str, i: int) -> bool:
-        before = text[i - 1]
-        return not ("\u4e00" <= before <= "\u9fff" or before == "々")
-
-    @staticmethod
-    def _kana_bounded(text: str, i: int, end: int) -> bool:
-        """A hiragana key must not be the middle of a longer hiragana word."""
-        rest = text[end:]
-        if not (
-            _HIRAGANA_AFTER_RE.match(rest)
-            or _AREA_RE.match(rest)
-            or any(rest.startswith(s) for s in _READING_SUFFIX)
-        ):
-            return False
-        if i == 0:
-            return True
-        before = text[i - 1]
-        if not ("\u3041" <= before <= "\u3096" or before == "ー"):
-            return True
-        # Never inside a word. After a particle (…の, …は) or a verb's ending (契約するとすし) a
-        # name may start.
-        return before in "のはでにへとがもやねるた" and end - i >= 3
+    def _is_word(self, text: str, i: int, end: int, first: Token | None) -> bool:
+        """``text[i:end]`` is not the inside of a longer word; ``first``: the token at ``i``."""
+        key, before = text[i:end], text[i - 1 : i]
+        if is_hiragana(key):
+            if not _KANA_NAME_END_RE.match(text, end):
+                return False
+            if is_hiragana(before):
+                # after a particle (…の, …は) or a verb's ending (契約するとすし) a name may start
+                return before in self._cues["name.kana_starts_after"] and end - i >= 3
+            # 捺印はまだ: a particle and the next word are not a name (はまだ → 浜田).
+            return not (before and first and first.pos in ("助詞", "助動詞") and first.end < end)
+        if key.isascii():  # UR, NEXCO…: a Latin alias is a whole word, never inside one (d-sure)
+            return not any(c.isascii() and c.isalnum() for c in before + text[end : end + 1])
+        # 東京都 contains 京都: a kanji name starts where a word starts.
+        return not (has_kanji(key) and first is None and has_kanji(before))
 
     def _stem_mention(
-        self,
-        key: str,
-        i: int,
-        end: int,
-        rest: str,
-        candidates: Sequence[_Key],
-        next_token: Token | None,
+        self, text: str, i: int, end: int, candidates: Sequence[_Key], nxt: Token | None
     ) -> Mention | None:
-        suffix = next((s for s in _ALL_SUFFIXES if rest.startswith(s)), None)
-        area = _PREFECTURE_AREA_RE.match(rest)
-        if suffix is None and area is not None:
-            prefectures = [k for k in candidates if k.suffix == area.group(1)]
-            if prefectures:
-                stop = end + area.end()
-                return Mention(key + area.group(0), i, stop, self._pick(prefectures), area=True)
-        typo = False
-        if suffix is None and next_token is not None and has_kanji(next_token.surface[:1]):
-            # 山口権: a kanji that sounds like the ending (けん) stands for it.
-            sound = next((s for s in _ALL_SUFFIXES if next_token.reading == s), None)
-            if sound is not None and any(
-                k.suffix == _READING_SUFFIX.get(sound, sound) for k in candidates
-            ):
-                suffix, typo = next_token.surface, True
-        if suffix is not None:
-            kanji_suffix = (
-                _READING_SUFFIX.get(next_token.reading, next_token.reading)
-                if typo and next_token is not None
-                else _READING_SUFFIX.get(suffix, suffix)
-            )
-            same = [k for k in candidates if k.suffix == kanji_suffix]
-            after = rest[len(suffix) :]
-            said = key + suffix
-            stop = end + len(suffix)
-            if same and (len(suffix) > 1 or has_kanji(suffix) or _PARTICLE_AFTER_RE.match(after)):
-                return Mention(
-                    said,
-                    i,
-                    stop,
-                    self._pick(same),
-                    area=bool(_AREA_RE.match(after)),
-                    exact=False,
-                    typo=typo,
-                )
-            if not same and (has_kanji(suffix) or _PARTICLE_AFTER_RE.match(after)):
+        """A stem with its ending said (鳥栖市, とすし; 山口権: a kanji that sounds like it),
+        as an area (熊本の県内), or bare, before a particle, the end or a kanji; ``nxt``: the
+        token after it."""
+        key, rest = text[i:end], text[end:]
+        ending = next((s for s in _ALL_SUFFIXES if rest.startswith(s)), None)
+        suffix, typo = _kanji_suffix(ending or ""), False
+        if ending is None:
+            inside = _PREFECTURE_AREA_RE.match(rest)  # 熊本の県内
+            if inside and (prefectures := [k for k in candidates if k.suffix == inside[1]]):
+                said, stop = key + inside[0], end + inside.end()
+                return Mention(said, i, stop, self._pick(prefectures), area=True)
+            if nxt and has_kanji(nxt.surface[:1]) and nxt.reading in _ALL_SUFFIXES:
+                sound = _kanji_suffix(nxt.reading)
+                if any(k.suffix == sound for k in candidates):
+                    ending, suffix, typo = nxt.surface, sound, True
+        if ending is not None:
+            same = [k for k in candidates if k.suffix == suffix]
+            said, stop = key + ending, end + len(ending)
+            ended = _ends_name(ending, text, stop)
+            if same and (len(ending) > 1 or ended):
+                area = bool(_AREA_RE.match(text, stop))
+                return Mention(said, i, stop, self._pick(same), area=area, exact=False, typo=typo)
+            if not same and ended:
                 # 府中 + 市 when only 府中町 is listed: a body the documents do not name.
-                stem = key
-                if is_hiragana(key):
-                    stems = {_key_of(self.orderers[k.index].name)[:-1] for k in candidates}
-                    if len(stems) == 1:
-                        stem = stems.pop()
-                return Mention(said, i, stop, (), unlisted=stem + kanji_suffix)
+                stems = {_key_of(self.orderers[k.index].name)[:-1] for k in candidates}
+                stem = stems.pop() if is_hiragana(key) and len(stems) == 1 else key
+                return Mention(said, i, stop, (), unlisted=stem + suffix)
         if not _AFTER_RE.match(rest):
             return None
         return Mention(key, i, end, self._pick(candidates), exact=False)
 
-    def _pick(self, keys: Sequence[_Key]) -> tuple[Orderer, ...]:
-        return tuple(self.orderers[x] for x in dict.fromkeys(k.index for k in keys))
-
     # -- reading scan (kanji typos that sound right)
 
     def _by_reading(self, tokens: Sequence[Token], found: Sequence[Mention]) -> list[Mention]:
+        """A listed name of four kana or more in the readings of whole tokens (山口権)."""
         taken = [(m.start, m.end) for m in found]
-        reading = ""
-        offsets: dict[int, Token] = {}
+        reading, starts = "", {}  # offset in the reading → the token there
         for t in tokens:
-            offsets[len(reading)] = t
+            starts[len(reading)] = t
             reading += t.reading
-        heads = self._lengths  # the heads of every key (only readings of 4+ are looked for)
-        for start, first in sorted(offsets.items()):
-            if reading[start : start + 2] not in heads or any(
+        # offset in the reading → the offset in the question, where a token starts or ends
+        bounds = {len(reading): tokens[-1].end if tokens else 0} | {
+            o: t.begin for o, t in starts.items()
+        }
+        for start, first in starts.items():
+            if reading[start : start + 2] not in self._lengths or any(
                 s <= first.begin < e for s, e in taken
             ):
                 continue
             for length in self._reading_lengths:
-                if length < 4 or start + length > len(reading):
-                    continue
-                keys = [k for k in self._reading_keys.get(reading[start : start + length], [])]
-                keys = [k for k in keys if not k.stem and not k.weak]
-                stop = start + length
-                if not keys or (stop not in offsets and stop != len(reading)):
-                    continue
-                end = offsets[stop].begin if stop in offsets else tokens[-1].end
-                said = "".join(t.surface for t in tokens if first.begin <= t.begin < end)
-                return [Mention(said, first.begin, end, self._pick(keys), exact=False, typo=True)]
+                key, end = reading[start : start + length], bounds.get(start + length)
+                keys = [k for k in self._reading_keys.get(key, []) if not k.stem and not k.weak]
+                if keys and end is not None:
+                    said = "".join(t.surface for t in tokens if first.begin <= t.begin < end)
+                    return [
+                        Mention(said, first.begin, end, self._pick(keys), exact=False, typo=True)
+                    ]
         return []
 
     # -- bodies the documents do not name
 
     def _unlisted(
         self, folded: str, tokens: Sequence[Token], found: Sequence[Mention]
-    ) -> list[Mention]:
+    ) -> Iterator[Mention]:
+        """Bodies the documents do not name, outside ``found``, the surest sign first: a place
+        name the analyser tags, with its ending (札幌市, 札幌 + し); a public body's ending in
+        kanji (広島大学, not 国立大学) or in kana (ながさきだいがく); a local body's ending after
+        a run of kanji (中間市, 下関し); a company (jr九州, 九州電力)."""
         taken = [(m.start, m.end) for m in found]
 
         def free(a: int, b: int) -> bool:
             return all(b <= s or a >= e for s, e in taken)
 
-        for k, t in enumerate(tokens):
+        cues = self._cues
+        generic, not_a_name = cues["body.generic"], cues["name.not_a_name"]
+        for t, nxt in zip(tokens, [*tokens[1:], None], strict=True):
+            name = t.surface
             if t.pos3 != "地名" or not free(t.begin, t.end):
                 continue
-            name = t.surface
-            nxt = tokens[k + 1] if k + 1 < len(tokens) else None
             if name[-1] in _SUFFIXES and len(name) >= 3:
-                return [Mention(name, t.begin, t.end, (), unlisted=name)]
-            if nxt is not None and (nxt.surface in _SUFFIXES or nxt.surface in _READING_SUFFIX):
-                suffix = _READING_SUFFIX.get(nxt.surface, nxt.surface)
-                if has_kanji(nxt.surface) or _PARTICLE_AFTER_RE.match(folded[nxt.end :]):
-                    said = name + nxt.surface
-                    return [Mention(said, t.begin, nxt.end, (), unlisted=name + suffix)]
-        cues = self._cues
-        generic = cues["body.generic"]
+                yield Mention(name, t.begin, t.end, (), unlisted=name)
+            elif nxt and nxt.surface in _ALL_SUFFIXES and _ends_name(nxt.surface, folded, nxt.end):
+                unlisted = name + _kanji_suffix(nxt.surface)
+                yield Mention(name + nxt.surface, t.begin, nxt.end, (), unlisted=unlisted)
         for m in self._body_re.finditer(folded):
-            stem = m.group(1)
+            start, end = m.span()
+            place = any(t.pos3 == "地名" for t in tokens if start < t.end and t.begin < end)
             # 県の住宅供給公社: a kind of body, not one by name; so is 住宅供給公社 without a place.
-            kind = folded[max(0, m.start() - 2) : m.start()] in cues["body.owner_of_kind"] or (
-                m.group(2) in cues["body.kind_endings"]
-                and not _names_place(tokens, m.start(), m.end())
-            )
-            if free(m.start(), m.end()) and stem not in generic and not kind:
-                return [Mention(m.group(0), m.start(), m.end(), (), unlisted=m.group(0))]
+            owner = folded[max(0, start - 2) : start] in cues["body.owner_of_kind"]
+            kind = owner or (m[2] in cues["body.kind_endings"] and not place)
+            if free(start, end) and m[1] not in generic and not kind:
+                yield Mention(m[0], start, end, (), unlisted=m[0])
         for m in self._kana_body_re.finditer(folded):
             before = _KANA_RUN_END_RE.search(folded, 0, m.start())
-            stem = self._kana_place(before.group(0)) if before else None
+            stem = self._kana_place(before[0]) if before else None
             start = m.start() - len(stem or "")
             if stem and free(start, m.end()) and stem not in generic:
-                name = self._kanji_stem(stem) + self._kana_ending[m.group(1)]
-                return [Mention(folded[start : m.end()], start, m.end(), (), unlisted=name)]
+                name = self._kanji_stem(stem) + self._kana_ending[m[1]]
+                yield Mention(folded[start : m.end()], start, m.end(), (), unlisted=name)
         for m in _KANJI_RUN_RE.finditer(folded):
-            run = m.group(0)
-            rest = folded[m.end() :]
-            if not free(m.start(), m.end()):
+            run, (start, end) = m[0], m.span()
+            if not free(start, end):
                 continue
             if (
-                run[-1] in "市町村県府"
-                and run[:-1] not in cues["name.not_a_name"]
+                run[-1] in cues["name.run_endings"]
                 and len(run) >= 3
-                and not _AREA_RE.match(rest)
-                and not _BRANCH_RE.match(rest)
+                and run[:-1] not in not_a_name
+                and not _AREA_RE.match(folded, end)
+                and not cues["branch.word"].match(folded, end)
             ):
-                return [Mention(run, m.start(), m.end(), (), unlisted=run)]
-            for ending in ("し", "けん", "ちょう", "まち"):
-                after = rest[len(ending) :]
-                if (
-                    rest.startswith(ending)
-                    and _PARTICLE_AFTER_RE.match(after)
-                    and run not in cues["name.not_a_name"]
-                    and run not in self.known_words
-                ):
-                    stop = m.end() + len(ending)
-                    unlisted = run + _READING_SUFFIX[ending]
-                    return [Mention(run + ending, m.start(), stop, (), unlisted=unlisted)]
+                yield Mention(run, start, end, (), unlisted=run)
+            said = cues["name.run_kana_endings"].match(folded, end)  # 下関し
+            word = run in not_a_name or run in self.known_words
+            if said and not word and _PARTICLE_AFTER_RE.match(folded, said.end()):
+                unlisted = run + _kanji_suffix(said[0])
+                yield Mention(run + said[0], start, said.end(), (), unlisted=unlisted)
         for m in self._company_re.finditer(folded):
-            latin = m["latin"]
-            if latin is not None and (
-                latin in self.known_words
-                or not (m["region"] or cues["company.orders"].match(folded, m.end()))
-            ):
+            # a Latin name only before a region or 「の発注」, and not a word of the FAQ (pdf)
+            latin, orders = m["latin"], cues["company.orders"].match(folded, m.end())
+            if latin and (latin in self.known_words or not (m["region"] or orders)):
                 continue
-            if free(m.start(), m.end()):
-                name = m.group(0)
-                return [Mention(name, m.start(), m.end(), (), unlisted=name.upper())]
-        return []
+            if free(*m.span()):
+                yield Mention(m[0], *m.span(), (), unlisted=m[0].upper())
 
     def _kana_place(self, run: str) -> str | None:
         """The place at the end of a hiragana run, before a body's ending: the longest
         reading of a listed name or stem (うちはながさき → ながさき), else what follows the last
         particle (うちはさっぽろ → さっぽろ)."""
-        for n in range(len(run), 1, -1):
-            if run[-n:] in self._reading_keys:
-                return run[-n:]
+        listed = (run[-n:] for n in range(len(run), 1, -1) if run[-n:] in self._reading_keys)
         found = _AFTER_PARTICLE_RE.match(run)
-        return found.group(1) if found else None
+        return next(listed, found.group(1) if found else None)
 
     def _kanji_stem(self, kana: str) -> str:
         """A place said in hiragana, in the kanji of the listed bodies named after it
@@ -617,14 +513,12 @@ class OrdererFinder:
         if name is None or len(name) < 3 or not has_kanji(name):
             return mention
         said_reading = "".join(t.reading for t in tokens if mention.start <= t.begin < mention.end)
-        matches = []
-        for i in self._by_shape.get((name[-1], len(name)), []):
-            o = self.orderers[i]
-            other = _key_of(o.name)
-            if sum(a != b for a, b in zip(name, other, strict=True)) != 1:
-                continue
-            if Levenshtein.distance(said_reading, _key_of(o.reading)) <= 1:
-                matches.append(o)
+        matches = [
+            o
+            for o in (self.orderers[i] for i in self._by_shape.get((name[-1], len(name)), []))
+            if sum(a != b for a, b in zip(name, _key_of(o.name), strict=True)) == 1
+            and Levenshtein.distance(said_reading, _key_of(o.reading)) <= 1
+        ]
         if len(matches) != 1:
             return mention
         return replace(mention, orderers=(matches[0],), unlisted=None, exact=False, typo=True)
@@ -643,7 +537,8 @@ _CITY_RE = re.compile(r"^(.+?[市区])")
 
 
 class BranchFinder:
-    """Finds a branch by its name (熊本支店, 熊本の支店) or the city it is in (神戸の支店)."""
+    """Finds a branch by its name (熊本支店, 熊本の支店), the city it is in (神戸の支店) or the
+    reading of either (ふくおかしてん, こうべの支店)."""
 
     def __init__(self, branches: Sequence[Branch]) -> None:
         self.branches = tuple(branches)
@@ -653,13 +548,11 @@ class BranchFinder:
             stem = _key_of(b.name.removesuffix("支店"))
             keys.setdefault(stem, i)
             words.append((stem, i))
-            city = _CITY_RE.match(b.address)
-            if city:
+            if city := _CITY_RE.match(b.address):
                 name = _key_of(city.group(1))
                 keys.setdefault(name, i)
                 keys.setdefault(name[:-1], i)
                 words.append((name[:-1], i))
-        # Readings too: ふくおかしてん, こうべの支店.
         for (_w, i), reading in zip(words, readings([w for w, _i in words]), strict=True):
             if len(reading) >= 2:
                 keys.setdefault(reading, i)
@@ -667,21 +560,22 @@ class BranchFinder:
         self._max = max(len(k) for k in keys)
 
     def find(self, folded: str) -> BranchHit | None:
-        """The branch named before 支店 (or anywhere, when 支店 is said)."""
+        """The longest branch key (the first of those) in a question that says 支店."""
         if "支店" not in folded and "してん" not in folded:
             return None
-        best: tuple[int, int, str] | None = None  # (-length, position, key)
+        hits = []  # (-length, position, key): the longest key at each position
         for i in range(len(folded)):
             for length in range(min(self._max, len(folded) - i), 1, -1):
-                key = folded[i : i + length]
-                if key in self._keys:
-                    candidate = (-length, i, key)
-                    if best is None or candidate < best:
-                        best = candidate
+                if (key := folded[i : i + length]) in self._keys:
+                    hits.append((-length, i, key))
                     break
-        if best is None:
+        if not hits:
             return None
-        return BranchHit(self.branches[self._keys[best[2]]], best[2])
+        said = min(hits)[2]
+        return BranchHit(self.branches[self._keys[said]], said)
+
+
+# --------------------------------------------------------------------------- what is asked
 
 
 def asks_contact(cues: Cues, folded: str) -> bool:
@@ -729,11 +623,8 @@ def detect_aspect(cues: Cues, surface: str, reading: str) -> tuple[Aspect, bool]
     asks = {*asks_of(cues, texts[0]), *asks_of(cues, texts[1])}
     how = bool(asks & {"where", "how"}) or cues["submission.how"].in_any(*texts)
     if not how:
-        form = [
-            "submission.in_form_potential",
-            *(["submission.in_form_can"] if "can" in asks else []),
-        ]
-        for name in form:
+        can = ["submission.in_form_can"] if "can" in asks else []
+        for name in ["submission.in_form_potential", *can]:
             texts = [cues[name].sub("で", t) for t in texts]
     for aspect, cue in cues.family("aspect"):
         if cue.in_any(*texts):
@@ -760,9 +651,7 @@ def says_where_a_company_is(cues: Cues, folded: str, end: int) -> bool:
     北海道の会社 in a question about the surety companies), not an orderer."""
     company = cues["surety_company"]
     # other places joined on before 「の」 (北海道とか東日本の保証会社)
-    joined = re.match(
-        f"(?:(?:{cues['join'].pattern.pattern})[\u3005\u4e00-\u9fff]{{1,6}})*", folded[end:]
-    )
+    joined = re.match(f"(?:(?:{cues['join'].pattern.pattern})[{_KANJI}]{{1,6}})*", folded[end:])
     end += joined.end() if joined else 0
     if company.match(folded, end + 1) and folded.startswith("の", end):
         return True
@@ -786,13 +675,26 @@ def has_guarantee_cue(cues: Cues, surface: str, reading: str) -> bool:
     return has_domain_cue(cues, e_contract.sub("", surface), e_contract.sub("", reading))
 
 
-_CLAUSE_RE = re.compile(r"[、,。.;；]")
+def asks_only_record(cues: Cues, rest: str) -> bool:
+    """``rest``, a folded question without the orderers' names, asks nothing but what their
+    records say (大分県の業務委託は対象？): aspect cues, and nothing else but the words of
+    ``record_only`` (particles, words for the case, dates, endings)."""
+    for _aspect, cue in cues.family("aspect"):
+        rest = cue.sub("", rest)
+    return cues["record_only"].made_of(rest)
 
 
-def _role(cues: Cues, text: str) -> AppliesTo | None:
-    """What a date is (入札公告日, 契約締結日) by the first ``date_role.*`` cue in ``text``."""
-    found = [(m.start(), role) for role, cue in cues.family("date_role") if (m := cue.search(text))]
-    return cast(AppliesTo, min(found)[1]) if found else None
+def asks_for_region(cues: Cues, after: str) -> bool:
+    """``after``, the folded question after a prefecture's name, asks which bodies in it
+    (its municipalities, agencies, …) use electronic guarantees: 宮崎県の市町村, 熊本県内で
+    導入しているのはどこ."""
+    if cues["region.right_after"].match(after) or cues["region"].search(after):
+        return True
+    can = cues["region.can"].search(after)
+    return can is not None and "どこ" in after[can.end() :]
+
+
+# --------------------------------------------------------------------------- dates
 
 
 class DatedCase(NamedTuple):
@@ -817,9 +719,16 @@ class DatesSaid(NamedTuple):
     cut: bool = False  # whether any date was cut out of ``rest`` (one not checked too)
 
 
+_CLAUSE_RE = re.compile(r"[、,。.;；]")
 # A date typed in hiragana: れいわ8ねん4がつ1にち.
 _KANA_DATE_RE = re.compile(r"(れいわ|へいせい)?([0-9]{1,4}|元)ねん([0-9]{1,2})がつ([0-9]{1,2})にち")
 _KANA_ERAS = {"れいわ": "令和", "へいせい": "平成"}
+
+
+def _role(cues: Cues, text: str) -> AppliesTo | None:
+    """What a date is (入札公告日, 契約締結日) by the first ``date_role.*`` cue in ``text``."""
+    found = [(m.start(), role) for role, cue in cues.family("date_role") if (m := cue.search(text))]
+    return cast(AppliesTo, min(found)[1]) if found else None
 
 
 def read_dates(cues: Cues, question: str, today: date | None = None) -> DatesSaid:
@@ -839,9 +748,7 @@ def read_dates(cues: Cues, question: str, today: date | None = None) -> DatesSai
         # the same clause only: up to the next comma, from the last one
         after, before = _CLAUSE_RE.split(after[:12])[0], _CLAUSE_RE.split(before[-8:])[-1]
         last = d.end
-        if cues["date.change"].match(
-            after
-        ):  # 令和7年の変更契約: when a change is made, not checked
+        if cues["date.change"].match(after):  # 令和7年の変更契約: a change's date, not checked
             continue
         role = _role(cues, after) or _role(cues, before)
         cases.append(DatedCase(d.day, role, d.month, d.next_time, d.last, d.label))
@@ -851,22 +758,3 @@ def read_dates(cues: Cues, question: str, today: date | None = None) -> DatesSai
         kept.append(text[last:start])
         last = end
     return DatesSaid(cases, errors, "".join([*kept, text[last:]]), bool(dates or refused))
-
-
-def asks_only_record(cues: Cues, rest: str) -> bool:
-    """``rest``, a folded question without the orderers' names, asks nothing but what their
-    records say (大分県の業務委託は対象？): aspect cues, and nothing else but the words of
-    ``record_only`` (particles, words for the case, dates, endings)."""
-    for _aspect, cue in cues.family("aspect"):
-        rest = cue.sub("", rest)
-    return cues["record_only"].made_of(rest)
-
-
-def asks_for_region(cues: Cues, after: str) -> bool:
-    """``after``, the folded question after a prefecture's name, asks which bodies in it
-    (its municipalities, agencies, …) use electronic guarantees: 宮崎県の市町村, 熊本県内で
-    導入しているのはどこ."""
-    if cues["region.right_after"].match(after) or cues["region"].search(after):
-        return True
-    can = cues["region.can"].search(after)
-    return can is not None and "どこ" in after[can.end() :]

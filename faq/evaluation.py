@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
-from faq.engine import Answer, Assistant, logistic
+from faq.engine import Answer, Assistant
 
 __all__ = ["EvalItem", "Report", "evaluate", "fit_calibration", "is_correct", "load_items"]
 
@@ -169,15 +170,12 @@ def fit_calibration(
             rows.append((answer.evidence, 1.0 if is_correct(item, answer) else 0.0))
     if not rows:
         raise ValueError("no FAQ decisions to fit on")
-    width = len(rows[0][0])
-    bias, weights = 0.0, [0.0] * width
+    x = np.array([(1.0, *evidence) for evidence, _y in rows])  # 1.0: the bias's input
+    y = np.array([label for _x, label in rows])
+    decay = np.full(x.shape[1], l2)
+    decay[0] = 0.0  # the bias is not regularised
+    coefficients = np.zeros(x.shape[1])
     for _step in range(steps):
-        grad_bias, grad = 0.0, [0.0] * width
-        for x, y in rows:
-            error = logistic((bias, *weights), x) - y
-            grad_bias += error
-            for i, v in enumerate(x):
-                grad[i] += error * v
-        bias -= 0.1 * grad_bias / len(rows)
-        weights = [w - 0.1 * (g / len(rows) + l2 * w) for w, g in zip(weights, grad, strict=True)]
-    return (round(bias, 2), *(round(w, 2) for w in weights))
+        error = 1.0 / (1.0 + np.exp(-(x @ coefficients))) - y
+        coefficients -= 0.1 * (error @ x / len(rows) + decay * coefficients)
+    return tuple(round(float(c), 2) for c in coefficients)

@@ -11,7 +11,7 @@ and a question scores every document in one pass over the posting lists of its f
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Sized
 from operator import add
 
 import numpy as np
@@ -42,12 +42,17 @@ _SPACE = ord(" ")
 _BITS = 21  # every code point fits (U+10FFFF < 2**21); a trigram takes 63 bits
 
 
+def _doc_numbers(docs: Sequence[Sized], extra: int = 0) -> Ints:
+    """Each document's number, once for each of its items (and ``extra`` more times)."""
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)) + extra
+    return np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+
+
 def _codes(texts: Sequence[str]) -> tuple[Ints, Ints]:
     """The code points of ``texts``, each followed by a space, and each one's document."""
     joined = " ".join(texts) + " " if texts else ""
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
-    return codes, np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    return codes, _doc_numbers(texts, extra=1)
 
 
 def surface_occurrences(texts: Sequence[str]) -> Occurrences:
@@ -94,11 +99,7 @@ class Terms:
         grams = [term_grams(a) for a in docs]
         number = self.ids.setdefault
         keys = [number(g, len(self.ids)) for said in grams for g in said]
-        lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-        return (
-            np.array(keys, dtype=np.int64),
-            np.repeat(np.arange(len(docs), dtype=np.int64), lengths),
-        )
+        return np.array(keys, dtype=np.int64), _doc_numbers(grams)
 
     def query(self, a: Analysis) -> Query:
         """A question's word features and their counts; a word the knowledge never uses is -1
@@ -112,22 +113,21 @@ class Terms:
 
 
 CHANNELS = ("surface", "reading", "terms")
+_OF_TEXTS = {"surface": surface_occurrences, "reading": reading_occurrences}
 
 
 def occurrences(name: str, docs: Sequence[Analysis], terms: Terms) -> Occurrences:
     """The feature occurrences of kind ``name`` in ``docs``."""
-    if name == "surface":
-        return surface_occurrences([a.surface for a in docs])
-    if name == "reading":
-        return reading_occurrences([a.reading for a in docs])
-    return terms.occurrences(docs)
+    if name == "terms":
+        return terms.occurrences(docs)
+    return _OF_TEXTS[name]([getattr(a, name) for a in docs])
 
 
 def query_features(a: Analysis, terms: Terms) -> dict[str, Query]:
     """A question's features of every kind, as distinct keys (in the order they first occur:
     bigrams, trigrams, kanji, each from the start) and counts."""
     found: dict[str, Query] = {}
-    for name, featurize in (("surface", surface_occurrences), ("reading", reading_occurrences)):
+    for name, featurize in _OF_TEXTS.items():
         keys, _docs = featurize([getattr(a, name)])
         distinct, first, counts = np.unique(keys, return_index=True, return_counts=True)
         order = np.argsort(first)
@@ -154,15 +154,11 @@ class Channel:
         order = np.lexsort((docs, keys))
         keys, docs = keys[order], docs[order]
         # One row per (key, document) pair, with its count; then one per key.
-        pair = np.ones(len(keys), dtype=bool)
-        pair[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
-        pair_at = np.flatnonzero(pair)
-        tf = np.diff(np.append(pair_at, len(keys)))
-        keys, docs = keys[pair_at], docs[pair_at]
-        first = np.ones(len(keys), dtype=bool)
-        first[1:] = keys[1:] != keys[:-1]
-        starts = np.flatnonzero(first)
-        df = np.diff(np.append(starts, len(keys)))
+        pairs = np.flatnonzero((np.diff(keys, prepend=-1) != 0) | (np.diff(docs, prepend=-1) != 0))
+        tf = np.diff(pairs, append=len(keys))
+        keys, docs = keys[pairs], docs[pairs]
+        starts = np.flatnonzero(np.diff(keys, prepend=-1))
+        df = np.diff(starts, append=len(keys))
         self.size = size
         self.keys: Ints = keys[starts]
         self.starts: Ints = np.append(starts, len(keys))
@@ -196,23 +192,20 @@ class Channel:
         none is rare), key after key, each key's documents in order."""
         rows, known = self._rows(keys)
         rows = rows[known]
-        df = self.starts[rows + 1] - self.starts[rows]
-        if (df <= rare).any():
-            rows = rows[df <= rare]
-        return self.docs[self._postings(rows)]
+        rare_rows = rows[self.starts[rows + 1] - self.starts[rows] <= rare]
+        return self.docs[self._postings(rare_rows if len(rare_rows) else rows)[0]]
 
-    def _postings(self, rows: Ints) -> Ints:
+    def _postings(self, rows: Ints) -> tuple[Ints, Ints]:
         """Where the postings of ``rows`` are, one row after the other (ragged ranges made in
-        one ``arange``)."""
+        one ``arange``), and how many each row has."""
         starts = self.starts[rows]
         lengths = self.starts[rows + 1] - starts
         offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        return offsets + np.arange(int(lengths.sum()))
+        return offsets + np.arange(int(lengths.sum())), lengths
 
     def scores(self, rows: Ints, weights: Floats) -> Floats:
         """Every document's cosine with the question's vector (see :meth:`vector`)."""
-        at = self._postings(rows)
-        lengths = self.starts[rows + 1] - self.starts[rows]
+        at, lengths = self._postings(rows)
         found = np.bincount(
             self.docs[at],
             weights=self.weights[at] * np.repeat(weights, lengths),

@@ -8,7 +8,7 @@ newest group first.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -41,12 +41,9 @@ class MissGroup:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "normalized": self.normalized,
-            "count": self.count,
+            **asdict(self),
             "last_at": self.last_at.isoformat(),
-            "question": self.question,
             "best_score": round(self.best_score, 3),
-            "candidates": self.candidates,
         }
 
 
@@ -80,30 +77,22 @@ def list_misses(db: Database, *, limit: int = 50) -> list[MissGroup]:
     """Misses grouped by normalised question with counts, the most recent group first."""
     if limit <= 0:
         return []
-    last = func.max(col(FaqMiss.at)).label("last_at")
-    groups_stmt = (
-        select(
-            col(FaqMiss.normalized),
-            func.count().label("n"),
-            last,
-            func.max(col(FaqMiss.best_score)).label("best"),
-        )
-        .group_by(col(FaqMiss.normalized))
-        .order_by(last.desc(), col(FaqMiss.normalized))
-        .limit(limit)
-    )
+    last = func.max(col(FaqMiss.at))
     with db.reader() as s:
-        groups = s.execute(groups_stmt).all()
+        groups = s.execute(
+            select(col(FaqMiss.normalized), func.count(), last, func.max(col(FaqMiss.best_score)))
+            .group_by(col(FaqMiss.normalized))
+            .order_by(last.desc(), col(FaqMiss.normalized))
+            .limit(limit)
+        ).all()
         if not groups:
             return []
-        names = [g[0] for g in groups]
-        latest: dict[str, FaqMiss] = {}
-        rows = s.scalars(
+        latest: dict[str, FaqMiss] = {}  # each group's newest row
+        for row in s.scalars(
             select(FaqMiss)
-            .where(col(FaqMiss.normalized).in_(names))
+            .where(col(FaqMiss.normalized).in_([g[0] for g in groups]))
             .order_by(col(FaqMiss.at).desc(), col(FaqMiss.id).desc())
-        )
-        for row in rows:
+        ):
             latest.setdefault(row.normalized, row)
     return [
         MissGroup(

@@ -13,8 +13,8 @@ and polite endings lands in the same space as the FAQ phrasings:
    and every synonym variant into its term (入札ボンド → 契約保証予約), on the surface and on
    the reading; unknown kanji nouns that sound like known ones are read as those (用件 → 要件).
 
-The Sudachi dictionary takes 0.05–0.3 s to load: it is loaded once per process, lazily, and
-:func:`sudachi_load_seconds` says how long that took (the benchmark reports it separately).
+The Sudachi dictionary takes 0.05–0.3 s to load: it is loaded once per process, lazily
+(:func:`load_sudachi` says how long that took; the benchmark reports it separately).
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -44,26 +45,26 @@ __all__ = [
     "is_hiragana",
     "load_sudachi",
     "readings",
-    "sudachi_load_seconds",
     "tokenize",
     "tokenize_all",
 ]
 
 # --------------------------------------------------------------------------- characters
 
-_DASHES = "-‐‑‒–—―−ｰ~〜～"
+_DASHES = re.escape("-‐‑‒–—―−ｰ~〜～")
+_HIRAGANA = "\u3041-\u3096\u30fc"  # with the long-vowel mark
 _KANA = "\u3041-\u3096\u30a1-\u30fa\u30fc"
+_KANJI = "\u3005\u4e00-\u9fff"
 # The replaced character comes first in these patterns (the lookbehind after it): the regex
 # engine then skips to where it is instead of trying the lookbehind at every position.
-_DASH_AFTER_KANA_RE = re.compile(rf"[{re.escape(_DASHES)}](?<=[{_KANA}][{re.escape(_DASHES)}])")
+_DASH_AFTER_KANA_RE = re.compile(rf"[{_DASHES}](?<=[{_KANA}][{_DASHES}])")
 _BAR_IN_ASCII_RE = re.compile(r"ー(?<=[0-9a-z]ー)(?=[0-9a-z])")  # Ｅーｎｅｔ → e-net
-# Everything but letters, digits, kana, kanji, the long-vowel mark and a hyphen inside an
-# ASCII word (e-net) goes.
-_DROP_RE = re.compile(r"[^0-9a-z\u3041-\u3096\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff\-]+")
+# Everything but letters, digits, kana, kanji and a hyphen inside an ASCII word (e-net) goes.
+_DROP_RE = re.compile(rf"[^0-9a-z{_KANA}{_KANJI}\-]+")
 _LONE_HYPHEN_RE = re.compile(r"-(?<![0-9a-z]-)|-(?![0-9a-z])")
-_KANJI_RE = re.compile(r"[\u3005\u4e00-\u9fff]")
-_HIRAGANA_RUN_RE = re.compile(r"[\u3041-\u3096\u30fc]+")
-_HIRAGANA_ONLY_RE = re.compile(r"^[\u3041-\u3096\u30fc]+$")
+_KANJI_RE = re.compile(f"[{_KANJI}]")
+_HIRAGANA_RUN_RE = re.compile(f"[{_HIRAGANA}]+")
+_HIRAGANA_ONLY_RE = re.compile(f"^[{_HIRAGANA}]+$")
 
 _FOLD = {c: c - 0x60 for c in range(ord("ァ"), ord("ヶ") + 1)}
 _FOLD.update(
@@ -95,11 +96,6 @@ def is_hiragana(text: str) -> bool:
     return _HIRAGANA_ONLY_RE.match(text) is not None
 
 
-def _mostly_kana(folded: str) -> bool:
-    """Typed (almost) without kanji: a hiragana caller, not IME-converted text."""
-    return len(_KANJI_RE.findall(folded)) <= len(folded) * _MAX_KANJI_SHARE_FOR_KANA
-
-
 # --------------------------------------------------------------------------- word lists
 
 _Trie = dict[str, "_Trie"]
@@ -126,6 +122,16 @@ def _trie_pattern(node: _Trie) -> str:
     if "" in node:  # a word ends here too: the longer ones are tried first
         return "(?:" + "|".join(branches) + ")?"
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+def _rewriter(table: Iterable[str]) -> re.Pattern[str] | None:
+    words = [w for w in table if w]
+    return re.compile(any_of(words)) if words else None
+
+
+def _rewrite(pattern: re.Pattern[str] | None, table: Mapping[str, str], text: str) -> str:
+    """``text`` with every word of ``table`` replaced by its value, the longest first."""
+    return pattern.sub(lambda m: table[m.group(0)], text) if pattern else text
 
 
 # --------------------------------------------------------------------------- fillers, endings
@@ -168,7 +174,6 @@ _LOCK = threading.Lock()
 _THREAD = threading.local()  # each thread's own tokenizer
 _DICTIONARY: Any = None
 _LOAD_SECONDS: float | None = None
-_POS: dict[int, tuple[str, str, str]] = {}
 
 
 def _tokenizer() -> Any:
@@ -184,21 +189,11 @@ def _tokenizer() -> Any:
 
                 _DICTIONARY = Dictionary(dict="core")
                 _LOAD_SECONDS = time.perf_counter() - started
-        tokenizer = _THREAD.tokenizer = _new_tokenizer()
+        from sudachipy import SplitMode
+
+        fields = {"pos", "normalized_form", "reading_form", "synonym_group_ids"}
+        tokenizer = _THREAD.tokenizer = _DICTIONARY.tokenizer(SplitMode.C, fields=fields)
     return tokenizer
-
-
-def _new_tokenizer() -> Any:
-    """A new tokenizer of the loaded dictionary."""
-    from sudachipy import SplitMode
-
-    fields = {"pos", "normalized_form", "reading_form", "synonym_group_ids"}
-    return _DICTIONARY.tokenizer(SplitMode.C, fields=fields)
-
-
-def sudachi_load_seconds() -> float | None:
-    """How long loading the Sudachi dictionary took (None while it is not loaded)."""
-    return _LOAD_SECONDS
 
 
 def load_sudachi() -> float:
@@ -231,38 +226,62 @@ class Token(NamedTuple):
 
 _CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "代名詞"})
 
-
-def _pos(pos_id: int) -> tuple[str, str, str]:
-    pos = _POS.get(pos_id)
-    if pos is None:
-        full = _DICTIONARY.pos_of(pos_id)
-        pos = _POS[pos_id] = (full[0], full[1], full[2])
-    return pos
-
-
-# A token's folded surface, base, reading and parts of speech, and its synonym groups, by the
-# word Sudachi found: texts repeat the same few thousand words, and folding them again (or
-# even asking Sudachi for each field) costs more than Sudachi's own analysis. Cleared when full.
-#
-# A dictionary word is looked up by its word id and surface: the dictionary's entry fixes its
-# part of speech, reading, normalized form and synonym groups. Words Sudachi makes up (unknown
-# words, joined numbers) all share ids from _MADE_UP_WORD_ID up (the id says only the part of
-# speech), and their reading depends on the context (一 reads イチ, 一つ's 一 reads ヒト): they are
-# looked up by everything Sudachi says of them.
-_WORDS: dict[tuple[Any, ...], tuple[tuple[str, str, str, str, str], tuple[int, ...]]] = {}
+# What a token is made of but its offsets, by the word Sudachi found: texts repeat the same few
+# thousand words, and folding them again (or even asking Sudachi for each field) costs more than
+# Sudachi's own analysis. Cleared when full. A dictionary word is looked up by its word id and
+# surface (the entry fixes the rest). Sudachi's word ids carry the dictionary's number in their
+# top 4 bits; 15 marks the words it made up (unknown words, joined numbers), whose id says only
+# the part of speech and whose reading depends on the context (一 reads イチ, 一つ's 一 reads
+# ヒト): those are looked up by everything Sudachi says of them.
+_Word = tuple[tuple[str, str, str, str, str], tuple[int, ...]]
+_WORDS: dict[tuple[Any, ...], _Word] = {}
 _MAX_WORDS = 100_000
-# Sudachi's word ids carry the dictionary's number in their top 4 bits; 15 marks the words it
-# made up (is_oov(): unknown words, joined numbers), whose id is 0xF0000000 + part of speech.
 _MADE_UP_WORD_ID = 0xF000_0000
 
 
-def _word(surface: str, pos_id: int, reading: str, base: str) -> tuple[str, str, str, str, str]:
-    pos = _pos(pos_id)
+@cache
+def _pos(pos_id: int) -> tuple[str, str]:
+    full = _DICTIONARY.pos_of(pos_id)
+    return full[0], full[2]
+
+
+def _word(m: Any, surface: str) -> _Word:
+    """A morpheme's folded surface, base, reading and parts of speech, and its synonym groups."""
     folded = fold(surface)
+    reading, base = m.reading_form(), m.normalized_form()
     # ASCII, digits and symbols keep their surface (pdf, e-net; 記号 reads キゴウ).
     reading = folded if surface.isascii() or not reading or reading == "キゴウ" else fold(reading)
     base = folded if base == surface else fold(base.lower())
-    return folded, base, reading, pos[0], pos[2]
+    return (folded, base, reading, *_pos(m.part_of_speech_id())), tuple(m.synonym_group_ids())
+
+
+def _tokens(morphemes: Any) -> list[Token]:
+    out: list[Token] = []
+    append = out.append
+    words = _WORDS
+    new = tuple.__new__  # as in Token.shifted
+    for m in morphemes:
+        surface = m.surface()
+        if not surface:
+            continue
+        word_id = m.word_id()
+        made_up = word_id >= _MADE_UP_WORD_ID
+        key: tuple[Any, ...] = (
+            (surface, m.part_of_speech_id(), m.reading_form(), m.normalized_form())
+            if made_up
+            else (word_id, surface)
+        )
+        word = words.get(key)
+        if word is None:
+            if len(words) >= _MAX_WORDS:
+                words.clear()
+            word = words[key] = _word(m, surface)
+        fields, groups = word
+        if made_up:  # not fixed by the key: asked each time (rare words)
+            groups = tuple(m.synonym_group_ids())
+        begin = m.begin()  # the surface is the text from begin to end
+        append(new(Token, (*fields, begin, begin + len(surface), groups)))
+    return out
 
 
 def tokenize(text: str) -> list[Token]:
@@ -273,10 +292,8 @@ def tokenize(text: str) -> list[Token]:
 def tokenize_all(texts: Sequence[str]) -> list[list[Token]]:
     """:func:`tokenize` of each text. Sudachi analyses the second half of them in another
     thread meanwhile (it lets go of the GIL while it works); the tokens are made here, once
-    both halves are analysed. (Making them, and masking the orderer names, while the other
-    thread still analysed the next texts was measured no faster: that thread needs the GIL
-    back after every text, and while this one runs Python code it gets it only at the
-    interpreter's switch interval, so it analyses next to nothing meanwhile.)"""
+    both halves are analysed. (Making them while the other thread still analysed was measured
+    no faster: that thread needs the GIL back after every text.)"""
     first = _tokenizer()
     half = len(texts) // 2
     with ThreadPoolExecutor(1) as pool:
@@ -290,36 +307,6 @@ def _analysed(texts: Sequence[str]) -> list[Any]:
     """Sudachi's analysis of each text, by a tokenizer of this thread's own."""
     tokenizer = _tokenizer()
     return [tokenizer.tokenize(text) for text in texts]
-
-
-def _tokens(morphemes: Any) -> list[Token]:
-    """Our tokens of Sudachi's morphemes."""
-    out: list[Token] = []
-    append = out.append
-    words = _WORDS
-    new = tuple.__new__  # as in Token.shifted
-    for m in morphemes:
-        surface = m.surface()
-        if not surface:
-            continue
-        word_id = m.word_id()
-        key: tuple[Any, ...] = (
-            (word_id, surface)
-            if word_id < _MADE_UP_WORD_ID
-            else (surface, m.part_of_speech_id(), m.reading_form(), m.normalized_form())
-        )
-        word = words.get(key)
-        if word is None:
-            if len(words) >= _MAX_WORDS:
-                words.clear()
-            fields = _word(surface, m.part_of_speech_id(), m.reading_form(), m.normalized_form())
-            word = words[key] = (fields, tuple(m.synonym_group_ids()))
-        fields, groups = word
-        if word_id >= _MADE_UP_WORD_ID:  # not fixed by the key: asked each time (rare words)
-            groups = tuple(m.synonym_group_ids())
-        begin = m.begin()  # the surface is the text from begin to end
-        append(new(Token, (*fields, begin, begin + len(surface), groups)))
-    return out
 
 
 def analyse_tokens(text: str) -> tuple[str, list[Token]]:
@@ -366,16 +353,9 @@ class Analysis:
     groups: tuple[int, ...] = ()  # Sudachi synonym groups of the content words
 
 
-def _longest_first(words: Iterable[str]) -> re.Pattern[str] | None:
-    unique = {w for w in words if w}
-    if not unique:
-        return None
-    return re.compile(any_of(unique))
-
-
 _MIN_KANA_WORD = 3  # shorter readings (かみ, きー) are too ambiguous to rewrite
 _MIN_SYNONYM_READING = 4
-_MAX_KANJI_SHARE_FOR_KANA = 0.1
+_MAX_KANJI_SHARE_FOR_KANA = 0.1  # more, and the text was typed with kanji (IME-converted)
 _WORD_FIELDS = attrgetter("pos", "surface", "reading", "base")  # what Vocabulary needs of a token
 _READING = attrgetter("reading")
 _GROUPS = attrgetter("groups")
@@ -440,30 +420,28 @@ class Vocabulary:
         self._kana = {r: w for r, w in _most_common(kana).items() if r not in not_words}
         lengths: dict[str, set[int]] = {}
         for r in self._kana:
-            if len(r) >= _MIN_KANA_WORD:
-                lengths.setdefault(r[0], set()).add(len(r))
+            lengths.setdefault(r[0], set()).add(len(r))
         # first character → lengths of the readings starting with it, longest first
         self._kana_lengths = {c: sorted(v, reverse=True) for c, v in lengths.items()}
         self._homophones = _most_common(sounds)
         self._known = frozenset(known)
         self._to_term = to_term
         self._reading_to_term = reading_to_term
-        self._term_re = _longest_first(to_term)
-        self._reading_re = _longest_first(reading_to_term)
-
-    @property
-    def terms(self) -> dict[str, str]:
-        """Folded word → folded term, for every term and variant."""
-        return self._to_term
+        self._term_re = _rewriter(to_term)
+        self._reading_re = _rewriter(reading_to_term)
 
     def known_terms(self, terms: Iterable[str]) -> int:
         """How many of ``terms`` (content words) the knowledge itself uses."""
         return sum(1 for t in terms if t in self._known)
 
+    def apply_synonyms(self, folded: str) -> str:
+        return _rewrite(self._term_re, self._to_term, folded)
+
+    def apply_reading_synonyms(self, reading: str) -> str:
+        return _rewrite(self._reading_re, self._reading_to_term, reading)
+
     def kana_to_kanji(self, folded: str) -> str:
-        """Rewrite hiragana runs into the knowledge's kanji words, longest match first."""
-        if not self._kana:
-            return folded
+        """Hiragana runs rewritten into the knowledge's kanji words, longest match first."""
         return _HIRAGANA_RUN_RE.sub(lambda m: self._convert_run(m.group(0)), folded)
 
     def _convert_run(self, run: str) -> str:
@@ -471,9 +449,7 @@ class Vocabulary:
         i, n = 0, len(run)
         while i < n:
             for length in self._kana_lengths.get(run[i], ()):
-                if length > n - i:
-                    continue
-                word = self._kana.get(run[i : i + length])
+                word = self._kana.get(run[i : i + length]) if length <= n - i else None
                 if word is not None:
                     out.append(word)
                     i += length
@@ -483,25 +459,12 @@ class Vocabulary:
                 i += 1
         return "".join(out)
 
-    def apply_synonyms(self, folded: str) -> str:
-        if self._term_re is None:
-            return folded
-        return self._term_re.sub(lambda m: self._to_term[m.group(0)], folded)
-
-    def apply_reading_synonyms(self, reading: str) -> str:
-        if self._reading_re is None:
-            return reading
-        return self._reading_re.sub(lambda m: self._reading_to_term[m.group(0)], reading)
-
-    def term_of(self, word: str) -> str:
-        return self._to_term.get(word, word)
-
     def analyse(self, text: str, cleaned: str, tokens: Sequence[Token]) -> Analysis:
         folded = fold(cleaned)
         lo, hi = self.courtesy.bounds(folded)
-        kana = _mostly_kana(folded)
-        # Only text typed without kanji is rewritten: in mixed text the hiragana runs are
-        # endings and particles (いない must not become 以内).
+        # Only text typed (almost) without kanji is rewritten: in mixed text the hiragana runs
+        # are endings and particles (いない must not become 以内).
+        kana = len(_KANJI_RE.findall(folded)) <= len(folded) * _MAX_KANJI_SHARE_FOR_KANA
         surface = self.apply_synonyms(self.kana_to_kanji(folded[lo:hi]) if kana else folded[lo:hi])
         reading = self.courtesy.strip(self.apply_reading_synonyms("".join(map(_READING, tokens))))
         # Sudachi splits unbroken hiragana badly: take the words of the rewritten text.
@@ -521,10 +484,9 @@ class Vocabulary:
         readings come from one batched call)."""
         cleaned = [c for c in map(clean, words) if c]
         kept = [fold(c) for c in cleaned]
-        said = readings(cleaned)
-        surface = " ".join(self.apply_synonyms(w) for w in kept)
-        reading = " ".join(self.apply_reading_synonyms(r) for r in said)
-        terms = tuple(self.term_of(w) for w in kept)
+        surface = " ".join(map(self.apply_synonyms, kept))
+        reading = " ".join(map(self.apply_reading_synonyms, readings(cleaned)))
+        terms = tuple(self._to_term.get(w, w) for w in kept)
         return Analysis(" ".join(words), " ".join(kept), surface, reading, terms, ())
 
     def analyse_surface(self, text: str) -> Analysis:
@@ -552,9 +514,8 @@ class Vocabulary:
 
 
 def _most_common(counts: Counter[tuple[str, str]]) -> dict[str, str]:
-    """key → the value seen most often with it."""
-    best: dict[str, tuple[int, str]] = {}
-    for (key, value), n in counts.items():
-        if key not in best or n > best[key][0]:
-            best[key] = (n, value)
-    return {k: v for k, (_n, v) in best.items()}
+    """key → the value seen most often with it (the first seen among equals)."""
+    best: dict[str, str] = {}
+    for (key, value), _n in counts.most_common():  # a stable sort: ties keep their order
+        best.setdefault(key, value)
+    return best

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 
 from core.dates import format_wareki, format_wareki_month
-from core.knowledge import Branch, Kind, Orderer
+from core.knowledge import Branch, Kind, Orderer, cite
 from core.terms import GType
 from faq.cues import Cues
 from faq.normalize import fold
@@ -34,28 +34,11 @@ _GTYPE_LABELS = {
 }
 
 
-def _wareki(value: Any) -> str:
-    return format_wareki(value) if isinstance(value, date) else str(value)
-
-
-def _wareki_month(value: Any) -> str:
-    return format_wareki_month(value) if isinstance(value, date) else str(value)
-
-
 def _gtype_label(value: Any) -> str:
     try:
         return _GTYPE_LABELS[GType(value)]
     except ValueError:
         return str(value)
-
-
-def _anchor_verb(value: Any) -> str:
-    """契約締結日 → 契約を締結する, 入札公告日 → 入札公告を行う (before 案件)."""
-    return "入札公告を行う" if str(value) == "入札公告日" else "契約を締結する"
-
-
-def _trim_period(value: Any) -> str:
-    return str(value).rstrip("。")
 
 
 @cache
@@ -66,30 +49,32 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
     )
-    env.filters["wareki"] = _wareki
-    env.filters["wareki_month"] = _wareki_month
-    env.filters["gtype_label"] = _gtype_label
-    env.filters["trim_period"] = _trim_period
-    env.filters["anchor_verb"] = _anchor_verb
+    env.filters.update(
+        wareki=lambda v: format_wareki(v) if isinstance(v, date) else str(v),
+        wareki_month=lambda v: format_wareki_month(v) if isinstance(v, date) else str(v),
+        gtype_label=_gtype_label,
+        trim_period=lambda v: str(v).rstrip("。"),
+        # 契約締結日 → 契約を締結する, 入札公告日 → 入札公告を行う (before 案件)
+        anchor_verb=lambda v: "入札公告を行う" if str(v) == "入札公告日" else "契約を締結する",
+    )
     env.globals["source_line"] = source_line
     return env
+
+
+def _render(name: str, **values: Any) -> str:
+    """The template ``name`` filled in, without blank lines or trailing spaces."""
+    lines = environment().get_template(name).render(**values).strip().splitlines()
+    return "\n".join(line for line in map(str.rstrip, lines) if line)
 
 
 def source_line(source: Any, as_of: date | str | None) -> str:
     """「出典: 電子保証のご案内（佐賀支店、令和8年2月26日）」, with the as-of date when the
     fact's date is not the document's own (一覧の時点)."""
-    from core.knowledge import cite
-
     text = cite(source)
     if as_of is None:
         return f"出典: {text}"
     when = format_wareki(as_of if isinstance(as_of, date) else date.fromisoformat(as_of))
     return f"出典: {text}" if when in text else f"出典: {text}（{when}時点）"
-
-
-def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return "\n".join(line for line in lines if line)
 
 
 def relevant_notes(cues: Cues, orderer: Orderer, aspect: str) -> list[str]:
@@ -103,34 +88,29 @@ def relevant_notes(cues: Cues, orderer: Orderer, aspect: str) -> list[str]:
 
 
 def render_orderer(cues: Cues, orderer: Orderer, aspect: str) -> str:
-    template = environment().get_template(f"orderer_{aspect}.j2")
     notes = relevant_notes(cues, orderer, aspect)
-    return _tidy(template.render(o=orderer, notes=notes, kinds=list(Kind)))
+    return _render(f"orderer_{aspect}.j2", o=orderer, notes=notes, kinds=list(Kind))
 
 
 def render_region(region: str, orderers: list[Orderer], note: str | None) -> str:
     """The bodies in one prefecture the records name, earliest start first (the prefecture
     itself first among equals), with each record's source once."""
-    undated = date.max
-    ordered = sorted(orderers, key=lambda o: (o.start_date or undated, o.name != region))
-    dated = [o for o in ordered if o.as_of is not None]
-    sources = {o.citation: o.as_of for o in sorted(dated, key=lambda o: o.as_of or date.min)}
-    template = environment().get_template("orderer_region.j2")
-    return _tidy(
-        template.render(region=region, orderers=ordered, note=note, sources=sources.items())
+    ordered = sorted(orderers, key=lambda o: (o.start_date or date.max, o.name != region))
+    dated = sorted((o for o in ordered if o.as_of is not None), key=lambda o: o.as_of or date.min)
+    sources = {o.citation: o.as_of for o in dated}
+    return _render(
+        "orderer_region.j2", region=region, orderers=ordered, note=note, sources=sources.items()
     )
 
 
 def render_ambiguous(said: str, names: list[str], aspect_label: str) -> str:
-    template = environment().get_template("orderer_ambiguous.j2")
-    return _tidy(template.render(said=said, names=names, aspect_label=aspect_label))
+    return _render("orderer_ambiguous.j2", said=said, names=names, aspect_label=aspect_label)
 
 
 def render_branch_choice(names: list[str], label: str) -> str:
     """The question back when a branch's 電話番号/FAX番号/住所 is asked without saying which."""
-    return _tidy(environment().get_template("branch_which.j2").render(names=names, label=label))
+    return _render("branch_which.j2", names=names, label=label)
 
 
 def render_branch(branch: Branch, field: str, source: str, as_of: date) -> str:
-    template = environment().get_template("branch.j2")
-    return _tidy(template.render(b=branch, field=field, source=source, as_of=as_of))
+    return _render("branch.j2", b=branch, field=field, source=source, as_of=as_of)
