@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from datetime import date
@@ -76,16 +77,44 @@ def _today(said: str | None) -> date | None:
 
 
 def _batch(assistant: Assistant, top: int, today: date | None) -> int:
-    """One question a line from standard input, one JSON object a line, in order."""
-    for line in sys.stdin:
-        question = line.strip()
-        if not question:
+    """One question a line from standard input, one JSON object a line, in order. A plain line
+    is a conversation of its own; a JSON line ``{"conversation": "c1", "question": "…"}``
+    continues conversation ``c1`` (its answer carries ``conversation`` and ``context``: what was
+    carried over from the turn before)."""
+    from faq.conversation import Conversation
+
+    conversations: dict[str, Conversation] = {}
+    code = 0
+    for number, line in enumerate(sys.stdin, start=1):
+        text = line.strip()
+        if not text:
             continue
-        answer = assistant.ask(question, top=top, today=today)
-        emit(answer.to_json())
+        if not text.startswith("{"):
+            answer = assistant.ask(text, top=top, today=today)
+            emit(answer.to_json())
+            sys.stdout.flush()
+            _record(text, answer)
+            continue
+        try:
+            turn = json.loads(text)
+            name, question = str(turn["conversation"]), str(turn["question"]).strip()
+            if not question:
+                raise ValueError
+        except (ValueError, KeyError, TypeError):
+            print(
+                f"エラー: {number}行目: JSONの行は "
+                '{"conversation": "c1", "question": "質問"} の形にしてください',
+                file=sys.stderr,
+            )
+            code = 1
+            continue
+        conversation = conversations.setdefault(name, Conversation(assistant, name))
+        answer = conversation.ask(question, top=top, today=today)
+        carried = conversation.last_carried.to_json()
+        emit(answer.to_json() | {"conversation": name, "context": carried})
         sys.stdout.flush()
         _record(question, answer)
-    return 0
+    return code
 
 
 def misses(a: argparse.Namespace) -> int:

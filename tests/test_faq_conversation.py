@@ -1,0 +1,88 @@
+"""The assistant in a conversation: follow-ups carry the orderer, the aspect, the branch or the
+field of the turn before; clarifications pick a body offered; a question of its own resets."""
+
+from __future__ import annotations
+
+import io
+import json
+from functools import cache
+from typing import Any
+
+import pytest
+
+from faq.conversation import Conversation
+from faq.engine import Answer, Assistant
+from tests.helpers import cli
+
+
+@cache
+def assistant() -> Assistant:
+    return Assistant.load()
+
+
+def talk(*questions: str) -> list[Answer]:
+    c = Conversation(assistant())
+    return [c.ask(q) for q in questions]
+
+
+def test_a_follow_up_keeps_the_orderer_or_the_aspect() -> None:
+    start, where, saga = talk("鳥栖市はいつから電子保証？", "じゃあ提出先は？", "佐賀市は？")
+    assert start.orderer == "鳥栖市" and start.aspect == "start"
+    assert where.answer.startswith("（鳥栖市の提出先・提出方法として回答）")
+    assert "契約検査課" in where.answer
+    assert saga.orderer == "佐賀市" and saga.aspect == "submission"
+    assert saga.answer.startswith("（佐賀市の提出先・提出方法として回答）")
+
+
+def test_a_follow_up_keeps_the_branch_or_the_field() -> None:
+    phone, fax, saga = talk("熊本支店の電話番号は？", "FAXは？", "佐賀支店は？")
+    assert phone.field == "phone"
+    assert (fax.branch, fax.field) == ("熊本支店", "fax")
+    assert (saga.branch, saga.field) == ("佐賀支店", "fax")
+
+
+@pytest.mark.parametrize(
+    ("reply", "meant"), [("熊本の方です", "大津町"), ("滋賀県の", "大津市"), ("町のほう", "大津町")]
+)
+def test_a_clarification_in_words_picks_the_body(reply: str, meant: str) -> None:
+    which, answer = talk("大津っていつから電子保証？", reply)
+    assert not which.answered and len(which.candidates) == 2
+    assert answer.answered and answer.orderer == meant and answer.aspect == "start"
+
+
+def test_a_question_of_its_own_starts_afresh() -> None:
+    _tosu, paper, after = talk(
+        "鳥栖市はいつから電子保証？", "紙の契約でも電子保証は使えますか", "じゃあ提出先は？"
+    )
+    assert paper.entry_id == "paper-contract" and not paper.answer.startswith("（")
+    assert not after.answer.startswith("（鳥栖市")
+
+
+def test_batch_json_lines_are_conversations(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [
+        {"conversation": "c1", "question": "鳥栖市はいつから電子保証？"},
+        {"conversation": "c2", "question": "熊本支店の電話番号は？"},
+        {"conversation": "c1", "question": "じゃあ提出先は？"},
+        {"conversation": "c2", "question": "FAXは？"},
+    ]
+    text = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\nじゃあ提出先は？\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    out = cli(capsys, "ask")
+    assert out.code == 0, out.err
+    answers: list[dict[str, Any]] = [json.loads(x) for x in out.out.splitlines()]
+    assert [a.get("conversation") for a in answers] == ["c1", "c2", "c1", "c2", None]
+    carried = {"orderer": "鳥栖市", "aspect": None, "branch": None, "field": None}
+    assert answers[2]["context"] == carried
+    assert answers[3]["context"]["branch"] == "熊本支店" and answers[3]["field"] == "fax"
+    assert not answers[4]["answered"]  # a plain line is a conversation of its own
+
+
+def test_a_bad_json_line_is_named_and_the_rest_answered(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"question": 1}\n熊本支店のFAXは？\n'))
+    out = cli(capsys, "ask")
+    assert out.code == 1 and "1行目" in out.err
+    assert json.loads(out.out)["field"] == "fax"
