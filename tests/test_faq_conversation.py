@@ -86,3 +86,17 @@ def test_a_bad_json_line_is_named_and_the_rest_answered(
     out = cli(capsys, "ask")
     assert out.code == 1 and "1行目" in out.err
     assert json.loads(out.out)["field"] == "fax"
+
+
+def test_chat_carries_the_conversation_and_starts_again_on_new(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said = "鳥栖市はいつから電子保証？\nじゃあ提出先は？\n/new\nじゃあ提出先は？\n/json\n熊本支店のFAX\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(said))
+    out = cli(capsys, "chat")
+    assert out.code == 0, out.err
+    assert "（鳥栖市の提出先・提出方法として回答）" in out.out
+    after_new = out.out.split("新しい会話を始めます", 1)[1]
+    assert "該当する回答が見つかりません" in after_new.split("JSONで表示します")[0]
+    last = json.loads(out.out.strip().splitlines()[-1])
+    assert last["field"] == "fax" and "context" in last

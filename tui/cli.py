@@ -125,7 +125,7 @@ _GROUPS = {
     "tui.customer_commands": ("customer",),
     "tui.mail_commands": ("certificate", "guarantee", "notice", "outbox"),
     "tui.lifecycle_commands": ("guarantee",),  # cancel, close, overdue (after the group exists)
-    "tui.faq_commands": ("ask", "faq"),
+    "tui.faq_commands": ("ask", "chat", "faq"),
     "tui.report_commands": ("report",),
 }
 

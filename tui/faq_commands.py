@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -53,8 +54,8 @@ def ask(a: argparse.Namespace) -> int:
     today = _today(a.today)
     assistant = Assistant.load()
     if not question:
-        if sys.stdin.isatty():
-            print("質問を1行に1つ入力してください（終わりは Ctrl+D）", file=sys.stderr)
+        if sys.stdin.isatty():  # a person at the terminal: a conversation
+            return _chat(assistant, a.top, today, as_json=a.json)
         return _batch(assistant, a.top, today)
     answer = assistant.ask(question, top=a.top, today=today)
     if a.json:
@@ -117,6 +118,51 @@ def _batch(assistant: Assistant, top: int, today: date | None) -> int:
     return code
 
 
+_CHAT_HELP = "質問を入力して Enter。/new で新しい会話、/json でJSON表示の切り替え、終わりは Ctrl+D"
+
+
+def chat(a: argparse.Namespace) -> int:
+    from faq.engine import Assistant
+
+    return _chat(Assistant.load(), a.top, _today(a.today), as_json=a.json)
+
+
+def _chat(assistant: Assistant, top: int, today: date | None, *, as_json: bool) -> int:
+    """A conversation at the terminal: each line a turn (follow-ups carry the turn before),
+    with line editing and history where the terminal has them."""
+    from faq.conversation import Conversation
+
+    with contextlib.suppress(ImportError):  # not on every platform
+        import readline  # noqa: F401  (line editing and history for input())
+    conversation = Conversation(assistant)
+    if sys.stdin.isatty():
+        print(_CHAT_HELP, file=sys.stderr)
+    while True:
+        try:
+            line = input("質問> " if sys.stdin.isatty() else "").strip()
+        except EOFError:
+            break
+        if not line:
+            continue
+        if line in ("/new", "／new"):
+            conversation.reset()
+            print("新しい会話を始めます")
+            continue
+        if line in ("/json", "／json"):
+            as_json = not as_json
+            print("JSONで表示します" if as_json else "文章で表示します")
+            continue
+        answer = conversation.ask(line, top=top, today=today)
+        if as_json:
+            emit(answer.to_json() | {"context": conversation.last_carried.to_json()})
+        else:
+            _print_answer(answer)
+            print()
+        sys.stdout.flush()
+        _record(line, answer)
+    return 0
+
+
 def misses(a: argparse.Namespace) -> int:
     from faq.misses import list_misses
 
@@ -169,6 +215,17 @@ def register(sub: Any) -> None:
     )
     json_flag(p)
     p.set_defaults(handler=ask)
+
+    p = sub.add_parser(
+        "chat",
+        help="会話で質問（続けて「じゃあ提出先は？」のように聞ける）",
+        description="1行ずつ質問に答えます。前の質問の続き（じゃあ佐賀市は？、FAXは？）は前の話題を"
+        "引き継ぎます。/new で新しい会話、/json でJSON表示、終わりは Ctrl+D。",
+    )
+    p.add_argument("--top", type=nonneg_int, default=3, help="候補の数（既定: 3）")
+    p.add_argument("--today", help="この日を今日として答える（西暦・和暦。既定: 今日）")
+    json_flag(p)
+    p.set_defaults(handler=chat)
 
     faq = add_group(sub, "faq", "FAQアシスタント")
     p = faq.add_parser("misses", help="答えられなかった質問（同じ質問をまとめ、新しい順）")
