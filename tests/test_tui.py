@@ -675,3 +675,28 @@ async def test_empty_database_and_unreachable_server_are_said_plainly(
         status = down.screen.query_one("#filter-status", Label)
         await wait_for(pilot, lambda: "接続できません" in str(status.render()))
         assert "Traceback" not in str(status.render())
+
+
+async def test_faq_panel_is_a_conversation(db_url: str) -> None:
+    from tui.faq_panel import FaqScreen
+
+    app = make_app(db_url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, FaqScreen)
+        box = app.screen.query_one("#faq-input", Input)
+        shown = app.screen.query_one("#faq-text", Static)
+        await pilot.press(*"鳥栖市はいつから電子保証？", "enter")
+        assert box.value == ""  # the box is cleared for the next question
+        await wait_for(pilot, lambda: "令和8年3月1日" in str(shown.render()))
+        await pilot.press(*"じゃあ提出先は？", "enter")
+        await wait_for(
+            pilot, lambda: "（鳥栖市の提出先・提出方法として回答）" in str(shown.render())
+        )
+        assert "令和8年3月1日" in str(shown.render())  # the first answer stays above
+        await pilot.press("ctrl+n")
+        assert "新しい会話" in str(shown.render())
+        await pilot.press(*"じゃあ提出先は？", "enter")  # nothing to follow any more
+        await wait_for(pilot, lambda: "見つかりません" in str(shown.render()))
+        await pilot.press("down")  # from the box to the candidates
+        assert app.screen.focused is app.screen.query_one("#faq-alternatives", OptionList)

@@ -103,6 +103,7 @@ class HoshoApp(App[None]):
         self.drafts: dict[str, dict[str, str]] = {}  # unsaved forms, kept for the session
         self.assistant: Any = None  # the FAQ assistant, built on first use
         self.faq_history: list[tuple[str, Any]] = []  # this session's questions and answers
+        self.faq_conversation: Any = None  # the F1 panel's conversation (faq.conversation)
 
     # --- services for screens ---------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The FAQ assistant (F1 from any screen): type the caller's question, Enter answers in place."""
+"""The FAQ assistant (F1 from any screen) as a chat: Enter answers the question and clears the
+box; the conversation (follow-ups carry the turn before: じゃあ提出先は？) scrolls above it."""
 
 from __future__ import annotations
 
@@ -60,13 +61,14 @@ def answer_text(a: Answer) -> Text:
 
 
 class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
-    """Answers with source, as-of date and confidence; alternatives and the session's
-    questions are selectable; one key copies the answer."""
+    """The conversation's questions and answers with source, as-of date and confidence;
+    alternatives and the session's questions are selectable; one key copies the last answer;
+    Ctrl+N starts a new conversation."""
 
     DEFAULT_CSS = """
     FaqScreen { align: center middle; }
-    FaqScreen > Vertical { width: 110; height: 90%; border: thick $accent; background: $surface;
-        padding: 0 1; }
+    FaqScreen > Vertical { width: 96%; max-width: 170; height: 94%; border: thick $accent;
+        background: $surface; padding: 0 1; }
     FaqScreen #faq-answer { height: 1fr; padding: 1 0; }
     FaqScreen Horizontal { height: 12; }
     FaqScreen OptionList { width: 1fr; height: 100%; }
@@ -76,6 +78,8 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
         Binding("escape", "dismiss", "閉じる", id="faq.close"),
         Binding("ctrl+y", "copy_answer", "回答をコピー", id="faq.copy"),
         Binding("ctrl+l", "focus_question", "質問欄へ", id="faq.question"),
+        Binding("ctrl+n", "new_conversation", "新しい会話", id="faq.new"),
+        Binding("down", "to_candidates", "候補へ", show=False, id="faq.candidates"),
     ]
 
     class Answered(Message):
@@ -86,6 +90,7 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.current: Answer | None = None
+        self.talk = Text()  # the conversation so far, as shown
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -113,20 +118,34 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
         self.query_one("#faq-input", Input).focus()
         self._warm()
 
+    def _conversation(self) -> Any:
+        """The app's conversation (kept while the panel is closed), made on first use."""
+        from faq.conversation import Conversation
+
+        app: Any = self.hosho
+        if getattr(app, "faq_conversation", None) is None:
+            app.faq_conversation = Conversation(assistant_for(self.hosho))
+        return app.faq_conversation
+
     @work(thread=True, group="faq-warm", exit_on_error=False)
     def _warm(self) -> None:
         assistant_for(self.hosho)
 
     @on(Input.Submitted, "#faq-input")
     def _submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.query_one("#faq-text", Static).update(Text("回答を探しています…", style="dim"))
-            self._ask(event.value.strip())
+        question = event.value.strip()
+        if question:
+            event.input.value = ""  # the next caller's question starts on an empty box
+            waiting = self.talk.copy()
+            waiting.append(f"質問: {question}\n", style="bold")
+            waiting.append("回答を探しています…", style="dim")
+            self.query_one("#faq-text", Static).update(waiting)
+            self._ask(question)
 
     @work(thread=True, exclusive=True, group="faq-ask", exit_on_error=False)
     def _ask(self, question: str) -> None:
         try:
-            answer = assistant_for(self.hosho).ask(question)
+            answer = self._conversation().ask(question)
         except Exception as exc:
             self.post_message(self.Answered(question, None, self.hosho.describe_error(exc)))
             return
@@ -142,15 +161,21 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
     def on_faq_screen_answered(self, message: Answered) -> None:
         shown = self.query_one("#faq-text", Static)
         if message.answer is None:
-            shown.update(Text(message.error, style="bold red"))
+            shown.update(self.talk + Text(message.error, style="bold red"))
             return
+        if self.talk:
+            self.talk.append("\n\n")
+        self.talk.append(f"質問: {message.question}\n", style="bold")
+        self.talk.append_text(answer_text(message.answer))
         self._show(message.answer)
         self.hosho.faq_history.append((message.question, message.answer))
         self.query_one("#faq-history", OptionList).add_option(Option(message.question))
 
-    def _show(self, answer: Answer) -> None:
+    def _show(self, answer: Answer, *, alone: bool = False) -> None:
+        """The conversation with ``answer`` last (``alone``: a past answer, shown by itself)."""
         self.current = answer
-        self.query_one("#faq-text", Static).update(answer_text(answer))
+        self.query_one("#faq-text", Static).update(answer_text(answer) if alone else self.talk)
+        self.query_one("#faq-answer", VerticalScroll).scroll_end(animate=False)
         alternatives = self.query_one("#faq-alternatives", OptionList)
         alternatives.clear_options()
         for alt in answer.alternatives:
@@ -168,7 +193,7 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
     def _past(self, event: OptionList.OptionSelected) -> None:
         question, answer = self.hosho.faq_history[event.option_index]
         self.query_one("#faq-input", Input).value = question
-        self._show(answer)
+        self._show(answer, alone=True)
 
     def action_copy_answer(self) -> None:
         if self.current is None or not self.current.answered:
@@ -184,6 +209,29 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
 
     def action_focus_question(self) -> None:
         self.query_one("#faq-input", Input).focus()
+
+    def action_new_conversation(self) -> None:
+        """Ctrl+N: the next question starts afresh (the session's questions stay listed)."""
+        conversation = getattr(self.hosho, "faq_conversation", None)
+        if conversation is not None:
+            conversation.reset()
+        self.talk = Text()
+        self.current = None
+        self.query_one("#faq-text", Static).update(Text("新しい会話です。", style="dim"))
+        self.query_one("#faq-alternatives", OptionList).clear_options()
+        self.query_one("#faq-input", Input).focus()
+
+    def action_to_candidates(self) -> None:
+        """↓ from the question box: to the candidates (or the session's questions)."""
+        if not isinstance(self.focused, Input):
+            return
+        candidates = self.query_one("#faq-alternatives", OptionList)
+        target = (
+            candidates if candidates.option_count else self.query_one("#faq-history", OptionList)
+        )
+        target.focus()
+        if target.option_count and target.highlighted is None:
+            target.highlighted = 0
 
 
 def open_faq(app: Any) -> None:
