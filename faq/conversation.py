@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from faq.engine import Answer, Assistant, _Call
-from faq.entities import ASPECTS, detect_branch_field
+from faq.entities import ASPECTS, detect_branch_field, read_dates
 from faq.normalize import clean, fold
 
 __all__ = ["Context", "Conversation"]
@@ -87,7 +87,8 @@ class Conversation:
         query = a.analyse(question)
         if not query.cleaned:
             return question, Context(), "", Context()
-        call = _Call(a, question, query, 3, _no_dates())
+        dated = read_dates(a.cues, question)
+        call = _Call(a, question, query, 3, dated)
         named = call.named if call.named_any else None
         said = Context(
             orderer=named.orderers[0].name if named and len(named.orderers) == 1 else None,
@@ -96,10 +97,20 @@ class Conversation:
         if not ctx.question:
             return question, Context(), "", said
         folded = call.folded
-        field = detect_branch_field(a.cues, folded)
-        branch = a.branch_finder.find(folded) if a.branch_finder else None
+        finder = a.branch_finder
+        branch = finder.find(folded) if finder else None
+        # a branch's field only where a branch is spoken of (「どこに送れば」 is no address)
+        about_branches = branch is not None or bool(ctx.branch or ctx.field)
+        field = detect_branch_field(a.cues, folded) if about_branches else None
+        if branch is not None:
+            named = None  # 愛媛支店: the branch, not the prefecture
+        elif ctx.field and finder and field is None and not said.aspect:
+            branch = finder.find(_without_topic(question) + "支店")  # 長崎は？ after a branch
+            named = None if branch is not None else named
         cue = a.cues["followup.opener"]
-        if len(fold(clean(question))) > 14 and cue.match(folded) is None:
+        refers = a.cues["followup.refers"].search(folded) is not None  # それより前の契約
+        dates_only = bool(dated.cases) and named is None and bool(ctx.orderer)
+        if len(fold(clean(question))) > 14 and not (cue.match(folded) or refers or dates_only):
             return question, Context(), "", said  # a question of its own
         rest = _without_opener(question, cue.pattern)
         picked = _pick(ctx.candidates, folded) if ctx.candidates else None
@@ -112,12 +123,15 @@ class Conversation:
             label = _FIELD_LABELS[ctx.field]
             whole = f"{picked[0]}の{label}は"
             return whole, Context(field=ctx.field), f"{picked[0]}の{label}", said
-        if ctx.orderer and named is None and branch is None and field is None and said.aspect:
-            reading = f"{ctx.orderer}の{ASPECTS[call.asked.aspect]}"  # じゃあ提出先は？
-            return f"{ctx.orderer}の{rest}", Context(orderer=ctx.orderer), reading, said
+        carry_orderer = said.aspect or dated.cases or refers  # 提出先は？ 令和8年4月契約なら？
+        if ctx.orderer and named is None and branch is None and field is None and carry_orderer:
+            aspect = call.asked.aspect if said.aspect else ctx.aspect or call.asked.aspect
+            label = ASPECTS[aspect]  # type: ignore[index]
+            whole = f"{ctx.orderer}の{label}は。{rest}"
+            return whole, Context(orderer=ctx.orderer), f"{ctx.orderer}の{label}", said
         if ctx.aspect and named is not None and not said.aspect and branch is None:
             label = ASPECTS[ctx.aspect]  # type: ignore[index]  # じゃあ佐賀市は？
-            whole = f"{_without_topic(rest)}の{label}は"
+            whole = f"{named.said}の{label}は" + (f"。{rest}" if dated.cases else "")
             return whole, Context(aspect=ctx.aspect), f"{named.said}の{label}", said
         if ctx.branch and branch is None and field is not None and named is None:
             label = _FIELD_LABELS[field]  # FAXは？
@@ -125,15 +139,9 @@ class Conversation:
             return whole, Context(branch=ctx.branch), f"{ctx.branch}の{label}", said
         if ctx.field and branch is not None and field is None and named is None:
             label = _FIELD_LABELS[ctx.field]  # 佐賀支店は？
-            whole = f"{_without_topic(rest)}の{label}は"
+            whole = f"{branch.branch.name}の{label}は"
             return whole, Context(field=ctx.field), f"{branch.branch.name}の{label}", said
         return question, Context(), "", said
-
-
-def _no_dates() -> Any:
-    from faq.entities import DatesSaid
-
-    return DatesSaid([], [], "")
 
 
 def _without_opener(question: str, opener: re.Pattern[str]) -> str:

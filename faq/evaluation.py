@@ -138,9 +138,14 @@ def _ratio(num: dict[str, int], den: dict[str, int], split: str | None) -> float
 
 
 def evaluate(
-    ask: Callable[[str], Answer], items: Sequence[EvalItem], *, keep_failures: bool = False
+    ask: Callable[[str], Answer],
+    items: Sequence[EvalItem],
+    *,
+    keep_failures: bool = False,
+    into: Report | None = None,
 ) -> Report:
-    report = Report()
+    """Each item asked and scored, counted into ``into`` (a new report by default)."""
+    report = into if into is not None else Report()
     for item in items:
         answer = ask(item.q)
         ok = is_correct(item, answer)
@@ -153,6 +158,52 @@ def evaluate(
         if keep_failures and not ok:
             report.failures.append((item, answer))
     return report
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """One caller's conversation: its turns, each scored as the question it stands for."""
+
+    id: str
+    split: str
+    turns: tuple[EvalItem, ...]
+
+
+def load_dialogues(path: Path) -> list[Dialogue]:
+    """The conversations of one file: ``- id, split, turns: [{q, expect, also}]``."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = []
+    for d in raw:
+        split = str(d["split"])
+        turns = tuple(
+            EvalItem(
+                q=str(t["q"]),
+                expect=t["expect"],
+                also=tuple(t.get("also") or ()),
+                split=split,
+                style=str(t.get("style", "")),
+                file=path.name,
+            )
+            for t in d["turns"]
+        )
+        out.append(Dialogue(str(d["id"]), split, turns))
+    return out
+
+
+def evaluate_dialogues(
+    assistant: Assistant, dialogues: Sequence[Dialogue], *, keep_failures: bool = False
+) -> tuple[Report, Report]:
+    """The first turns and the follow-up turns scored apart, each conversation asked in order
+    through one :class:`faq.conversation.Conversation`."""
+    from faq.conversation import Conversation
+
+    first, later = Report(), Report()
+    for d in dialogues:
+        talk = Conversation(assistant, d.id)
+        for i, turn in enumerate(d.turns):
+            report = first if i == 0 else later
+            evaluate(talk.ask, [turn], keep_failures=keep_failures, into=report)
+    return first, later
 
 
 def fit_calibration(
