@@ -1127,7 +1127,7 @@ def test_every_command_is_registered_by_the_module_named_for_it() -> None:
         return set(sub.choices)
 
     assert names(build_parser()) == {n for group in _GROUPS.values() for n in group}
-    assert names(build_parser("ask")) == {"ask", "faq"}
+    assert names(build_parser("ask")) == {"ask", "chat", "faq"}
     assert names(build_parser("nonsense")) == names(build_parser())
 
 
