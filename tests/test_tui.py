@@ -494,6 +494,26 @@ def test_snapshot_guarantee_form(snap_compare: Any, snapshot_db: str) -> None:
     assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=open_form)
 
 
+@pytest.mark.parametrize("size", [(100, 30), (200, 50)], ids=["100x30", "200x50"])
+def test_snapshot_faq_conversation(
+    snap_compare: Any, snapshot_db: str, size: tuple[int, int]
+) -> None:
+    """The F1 panel after a question and its follow-up: it fits at 100 columns and uses the
+    width at 200."""
+
+    async def converse(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("f1")
+        shown = pilot.app.screen.query_one("#faq-text", Static)
+        await pilot.press(*"鳥栖市はいつから電子保証？", "enter")
+        await wait_for(pilot, lambda: "令和8年3月1日" in str(shown.render()))
+        await pilot.press(*"じゃあ提出先は？", "enter")
+        await wait_for(pilot, lambda: "として回答" in str(shown.render()))
+        await _settle(pilot)
+
+    assert snap_compare(make_app(snapshot_db), terminal_size=size, run_before=converse)
+
+
 def test_snapshot_orderers(snap_compare: Any, snapshot_db: str) -> None:
     async def open_orderers(pilot: Any) -> None:
         await _settle(pilot)
