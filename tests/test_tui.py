@@ -504,11 +504,10 @@ def test_snapshot_faq_conversation(
     async def converse(pilot: Any) -> None:
         await _settle(pilot)
         await pilot.press("f1")
-        shown = pilot.app.screen.query_one("#faq-text", Static)
         await pilot.press(*"鳥栖市はいつから電子保証？", "enter")
-        await wait_for(pilot, lambda: "令和8年3月1日" in str(shown.render()))
+        await wait_for(pilot, lambda: "令和8年3月1日" in said(pilot.app))
         await pilot.press(*"じゃあ提出先は？", "enter")
-        await wait_for(pilot, lambda: "として回答" in str(shown.render()))
+        await wait_for(pilot, lambda: "として回答" in said(pilot.app))
         await _settle(pilot)
 
     assert snap_compare(make_app(snapshot_db), terminal_size=size, run_before=converse)
@@ -629,6 +628,12 @@ async def test_needs_confirmation_asks_first(
 # --- FAQ assistant ----------------------------------------------------------------------
 
 
+def said(app: Any) -> str:
+    """What the FAQ panel shows, before it is broken into lines."""
+    shown = getattr(app.screen, "shown", None)
+    return shown.plain if shown is not None else ""
+
+
 async def test_f1_answers_from_any_screen_and_keeps_history(
     db_url: str, book: list[services.GuaranteeView]
 ) -> None:
@@ -641,14 +646,13 @@ async def test_f1_answers_from_any_screen_and_keeps_history(
         await pilot.press("f1")
         assert isinstance(app.screen, FaqScreen)
         await pilot.press(*"とすしの認証キーはどこに出せばいい？", "enter")
-        shown = app.screen.query_one("#faq-text", Static)
-        await wait_for(pilot, lambda: "鳥栖市" in str(shown.render()))
-        assert "契約検査課" in str(shown.render()) and "出典" in str(shown.render())
+        await wait_for(pilot, lambda: "鳥栖市" in said(app))
+        assert "契約検査課" in said(app) and "出典" in said(app)
         await pilot.press("ctrl+y")  # the answer as shown, its source line once
         assert app.clipboard.startswith("鳥栖市へは") and app.clipboard.count("出典") == 1
         app.screen.query_one("#faq-input", Input).value = ""
         await pilot.press(*"明日の天気は？", "enter")
-        await wait_for(pilot, lambda: "見つかりません" in str(shown.render()))
+        await wait_for(pilot, lambda: "見つかりません" in said(app))
         history = app.screen.query_one("#faq-history", OptionList)
         assert history.option_count == 2
         await pilot.press("escape")
@@ -664,12 +668,11 @@ async def test_faq_panel_shows_date_checks_and_asks_which_branch(db_url: str) ->
         await pilot.press("f1")
         assert isinstance(app.screen, FaqScreen)
         await pilot.press(*"令和8年4月1日に契約する芦屋町の工事は電子保証の対象？", "enter")
-        shown = app.screen.query_one("#faq-text", Static)
-        await wait_for(pilot, lambda: "【令和8年4月1日の案件】" in str(shown.render()))
-        assert "日付の上では電子保証の対象です" in str(shown.render())
+        await wait_for(pilot, lambda: "【令和8年4月1日の案件】" in said(app))
+        assert "日付の上では電子保証の対象です" in said(app)
         app.screen.query_one("#faq-input", Input).value = ""
         await pilot.press(*"支店の電話番号は？", "enter")
-        await wait_for(pilot, lambda: "どちらの支店" in str(shown.render()))
+        await wait_for(pilot, lambda: "どちらの支店" in said(app))
         choices = app.screen.query_one("#faq-alternatives", OptionList)
         assert choices.option_count == 25
         kumamoto = next(
@@ -678,7 +681,7 @@ async def test_faq_panel_shows_date_checks_and_asks_which_branch(db_url: str) ->
         choices.focus()
         choices.highlighted = kumamoto
         await pilot.press("enter")  # the branch picked is asked
-        await wait_for(pilot, lambda: "096-364-1155" in str(shown.render()))
+        await wait_for(pilot, lambda: "096-364-1155" in said(app))
 
 
 async def test_empty_database_and_unreachable_server_are_said_plainly(
@@ -708,15 +711,38 @@ async def test_faq_panel_is_a_conversation(db_url: str) -> None:
         shown = app.screen.query_one("#faq-text", Static)
         await pilot.press(*"鳥栖市はいつから電子保証？", "enter")
         assert box.value == ""  # the box is cleared for the next question
-        await wait_for(pilot, lambda: "令和8年3月1日" in str(shown.render()))
+        await wait_for(pilot, lambda: "令和8年3月1日" in said(app))
         await pilot.press(*"じゃあ提出先は？", "enter")
-        await wait_for(
-            pilot, lambda: "（鳥栖市の提出先・提出方法として回答）" in str(shown.render())
-        )
-        assert "令和8年3月1日" in str(shown.render())  # the first answer stays above
+        await wait_for(pilot, lambda: "（鳥栖市の提出先・提出方法として回答）" in said(app))
+        assert "令和8年3月1日" in said(app)  # the first answer stays above
         await pilot.press("ctrl+n")
         assert "新しい会話" in str(shown.render())
         await pilot.press(*"じゃあ提出先は？", "enter")  # nothing to follow any more
-        await wait_for(pilot, lambda: "見つかりません" in str(shown.render()))
+        await wait_for(pilot, lambda: "見つかりません" in said(app))
         await pilot.press("down")  # from the box to the candidates
         assert app.screen.focused is app.screen.query_one("#faq-alternatives", OptionList)
+
+
+def test_no_line_of_an_answer_starts_with_punctuation() -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from tui.faq_panel import _NO_LINE_START, fold_lines
+
+    text = Text("鳥栖市の電子保証は、令和8年3月1日以降に入札公告を行う案件から利用できます。" * 6)
+    naive = [
+        line
+        for width in range(20, 61)
+        for line in Text("\n").join(text.wrap(Console(width=width), width)).plain.splitlines()
+    ]
+    assert any(line[:1] in _NO_LINE_START for line in naive)  # what plain wrapping does
+    for width in range(20, 61):
+        lines = fold_lines(text, width).plain.splitlines()
+        assert not any(line[:1] in _NO_LINE_START for line in lines), width
+        assert all(Text(line).cell_len <= width for line in lines)
+        assert "".join(lines) == text.plain
+    # a paragraph's first character stays where it is (・ opens a line of a list)
+    english = fold_lines(Text("鳥栖市Q&A）。" * 12), 30).plain.splitlines()
+    assert not any(line.lstrip()[:1] in _NO_LINE_START for line in english)
+    listed = fold_lines(Text("（公告日で判断）。\n・電子保証の対象は工事"), 40).plain
+    assert listed.splitlines() == ["（公告日で判断）。", "・電子保証の対象は工事"]

@@ -44,6 +44,39 @@ def source_line(a: Answer) -> str:
     return f"出典: {a.source}{when}"
 
 
+# Characters a line never starts with in Japanese text (行頭禁則): closing brackets, punctuation,
+# small kana and the long-vowel mark.
+_NO_LINE_START = frozenset(
+    "、。，．,.）)」』】〕］]｝}！!？?・：:；;ー〜…ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ"
+)
+
+
+def fold_lines(text: Text, width: int) -> Text:
+    """``text`` broken into lines of at most ``width`` cells, no line inside a paragraph starting
+    with a character of :data:`_NO_LINE_START`: the characters before it move down with it
+    (追い出し). Lines are broken two cells short of ``width``, so that one moved down still fits
+    (more than one may make a line wrap once more: rare, and never to a bad line start)."""
+    if width < 8:
+        return text
+    from rich.console import Console
+
+    console = Console(width=width, legacy_windows=False)
+    out: list[Text] = []
+    for paragraph in text.split("\n", allow_blank=True):
+        lines = list(paragraph.wrap(console, width - 2)) or [Text()]
+        for i in range(1, len(lines)):
+            before, line = lines[i - 1].copy(), lines[i]
+            before.rstrip()  # the character to move down is the last one shown
+            # 「）。」: what moves down may itself be one, so move until the line starts well
+            while line.plain[:1] in _NO_LINE_START and len(before.plain) > 1:
+                before, line = before[:-1], before[-1:] + line
+            lines[i - 1], lines[i] = before, line
+        out += lines
+    folded = Text("\n").join(out)
+    folded.no_wrap = True
+    return folded
+
+
 def answer_text(a: Answer) -> Text:
     text = Text()
     if a.answered:
@@ -90,7 +123,8 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.current: Answer | None = None
-        self.talk = Text()  # the conversation so far, as shown
+        self.talk = Text()  # the conversation so far
+        self.shown: Text | None = None  # what the answer area shows, before line breaking
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -139,7 +173,7 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
             waiting = self.talk.copy()
             waiting.append(f"質問: {question}\n", style="bold")
             waiting.append("回答を探しています…", style="dim")
-            self.query_one("#faq-text", Static).update(waiting)
+            self._put(waiting)
             self._ask(question)
 
     @work(thread=True, exclusive=True, group="faq-ask", exit_on_error=False)
@@ -159,9 +193,8 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
             )
 
     def on_faq_screen_answered(self, message: Answered) -> None:
-        shown = self.query_one("#faq-text", Static)
         if message.answer is None:
-            shown.update(self.talk + Text(message.error, style="bold red"))
+            self._put(self.talk + Text(message.error, style="bold red"))
             return
         if self.talk:
             self.talk.append("\n\n")
@@ -171,10 +204,21 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
         self.hosho.faq_history.append((message.question, message.answer))
         self.query_one("#faq-history", OptionList).add_option(Option(message.question))
 
+    def _put(self, text: Text) -> None:
+        """Show ``text`` in the answer area, broken to its width (行頭禁則)."""
+        self.shown = text
+        shown = self.query_one("#faq-text", Static)
+        # two cells for the scrollbar the answer area shows once it is full
+        shown.update(fold_lines(text, shown.content_size.width - 2))
+
+    def on_resize(self) -> None:
+        if self.shown is not None:
+            self._put(self.shown)
+
     def _show(self, answer: Answer, *, alone: bool = False) -> None:
         """The conversation with ``answer`` last (``alone``: a past answer, shown by itself)."""
         self.current = answer
-        self.query_one("#faq-text", Static).update(answer_text(answer) if alone else self.talk)
+        self._put(answer_text(answer) if alone else self.talk)
         self.query_one("#faq-answer", VerticalScroll).scroll_end(animate=False)
         alternatives = self.query_one("#faq-alternatives", OptionList)
         alternatives.clear_options()
