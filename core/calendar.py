@@ -112,9 +112,9 @@ class Deadline:
 def deadline_due(rule: DeadlineRule, start: date, *, business: bool | None = None) -> date:
     """The last day of ``rule`` counted from ``start`` (the day itself not counted): business
     days or calendar days as the rule says, unless ``business`` says which."""
-    if business if business is not None else rule.count == "開庁日":
-        return add_business_days(start, rule.days)
-    return start + timedelta(days=rule.days)
+    if business is None:
+        business = rule.count == "開庁日"
+    return add_business_days(start, rule.days) if business else start + timedelta(days=rule.days)
 
 
 def deadline(orderer_name: str, rule: DeadlineRule, start: date) -> Deadline:

@@ -16,13 +16,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from faq.engine import Answer, Assistant, _Call
+from faq.engine import _FIELD_LABELS, Answer, Assistant, _Call
 from faq.entities import ASPECTS, detect_branch_field, read_dates
 from faq.normalize import clean, fold
 
 __all__ = ["Context", "Conversation"]
 
-_FIELD_LABELS = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}
 _BRACKETED = re.compile(r"^(.+?)（(.+?)(?:、.*)?）$")  # 府中市（広島県、一覧に掲載なし）
 
 

@@ -91,6 +91,7 @@ class Cues(Mapping[str, Cue]):
 
     def __init__(self, specs: Mapping[str, CueSpec]) -> None:
         self._cues = {name: compile_cue(name, spec) for name, spec in specs.items()}
+        self._families: dict[str, list[tuple[str, Cue]]] = {}  # asked on every question
 
     def __getitem__(self, name: str) -> Cue:
         try:
@@ -105,8 +106,12 @@ class Cues(Mapping[str, Cue]):
         return len(self._cues)
 
     def family(self, prefix: str) -> list[tuple[str, Cue]]:
-        head = prefix + "."
-        return [(n[len(head) :], c) for n, c in self._cues.items() if n.startswith(head)]
+        found = self._families.get(prefix)
+        if found is None:
+            head = prefix + "."
+            found = [(n[len(head) :], c) for n, c in self._cues.items() if n.startswith(head)]
+            self._families[prefix] = found
+        return found
 
 
 _LOADED: dict[Path, tuple[CueFile, Cues]] = {}

@@ -32,6 +32,7 @@ class Handler:
     on_accept: Callable[[], None] | None = None
     received: list[email.message.EmailMessage] = field(default_factory=list)
     peers: list[Any] = field(default_factory=list)
+    envelopes: list[list[str]] = field(default_factory=list)  # each message's RCPT TO
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -62,6 +63,7 @@ class Handler:
             msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
             assert isinstance(msg, EmailMessage)
             self.received.append(msg)
+            self.envelopes.append(list(envelope.rcpt_tos))
             self.peers.append(session.peer)
             if self.on_accept is not None:
                 self.on_accept()

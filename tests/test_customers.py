@@ -3,23 +3,15 @@ search, duplicates, resolving by text, and notices re-addressed when the email c
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 from sqlmodel import col
 
 from core import customers
 from core.db import Database
 from core.models import AuditEvent, Customer, Guarantee, NoticeFile, Outbox
-from core.settings import get_settings
 from tests.helpers import Result, cli
 
 HIGO = "株式会社肥後建設"
@@ -418,48 +410,7 @@ def test_list_searches_name_kana_in_either_script_and_enet_id(
 # --- a new email re-addresses the notices that failed --------------------------------------
 
 
-@dataclass
-class Recorder:
-    """A real SMTP server's handler: refuses the recipients in ``bad`` (550 at RCPT, as a
-    server does for an unknown mailbox) and records what it accepts, with its envelope."""
-
-    bad: set[str] = field(default_factory=set)
-    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address in self.bad:
-            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(msg, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), msg))
-        return "250 OK"
-
-
-@pytest.fixture
-def mail_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
-    """aiosmtpd on 127.0.0.1, as in tests/test_mailer.py; the app is pointed at it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    handler = Recorder()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, server_hostname="localhost")
-    controller.start()
-    monkeypatch.setenv("HOSHO_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("HOSHO_SMTP_PORT", str(port))
-    monkeypatch.setenv("HOSHO_SMTP_TIMEOUT", "5")
-    monkeypatch.setenv("HOSHO_SMTP_HELO_NAME", "desk.example.jp")
-    monkeypatch.setenv("HOSHO_MAIL_FROM", "hosho@kumamoto.example.jp")
-    get_settings.cache_clear()
-    try:
-        yield handler
-    finally:
-        controller.stop()
+UNKNOWN_USER = "550 5.1.1 Recipient address rejected: User unknown"
 
 
 def outbox_rows(db: Database) -> list[Outbox]:
@@ -468,10 +419,11 @@ def outbox_rows(db: Database) -> list[Outbox]:
 
 
 def test_new_email_resends_the_failed_notice_to_it(
-    env_db: Database, capsys: pytest.CaptureFixture[str], mail_server: Recorder
+    env_db: Database, capsys: pytest.CaptureFixture[str], smtp: Any
 ) -> None:
     old, new = "info@higo.example.jp", "keiri@higo.example.jp"
-    mail_server.bad.add(old)
+    server = smtp()
+    server.handler.refuse[old] = UNKNOWN_USER
     cid = add_id(capsys, HIGO, "--email", old)
     g = guarantee(capsys, str(cid))
     number = g.json["guarantee_number"]
@@ -502,7 +454,7 @@ def test_new_email_resends_the_failed_notice_to_it(
     again = cli(capsys, "outbox", "send", "--json")  # due now, no --all needed
     assert again.code == 0, again.err
     assert again.json["sent"] == 1
-    (envelope, msg), = mail_server.received  # fmt: skip
+    (envelope, msg), = zip(server.handler.envelopes, server.handler.received, strict=True)  # fmt: skip
     assert envelope == [new]  # the envelope ...
     to = str(msg["To"])
     assert new in to and old not in to  # ... and the header: the new address
@@ -513,11 +465,11 @@ def test_new_email_resends_the_failed_notice_to_it(
 
 
 def test_email_edit_leaves_sent_notices_and_other_customers_alone(
-    env_db: Database, capsys: pytest.CaptureFixture[str], mail_server: Recorder
+    env_db: Database, capsys: pytest.CaptureFixture[str], smtp: Any
 ) -> None:
     cid = add_id(capsys, HIGO, "--email", "info@higo.example.jp")
     other = add_id(capsys, "有限会社阿蘇組", "--email", "bad@aso.example.jp")
-    mail_server.bad.add("bad@aso.example.jp")
+    smtp().handler.refuse["bad@aso.example.jp"] = UNKNOWN_USER
     first = guarantee(capsys, str(cid)).json["guarantee_number"]
     theirs = guarantee(capsys, str(other)).json["guarantee_number"]
     for number in (first, theirs):
