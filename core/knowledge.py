@@ -595,6 +595,16 @@ class AmendedOrderer(Orderer):
     added: Annotated[bool, Strict()] = False
 
 
+def _unique_amendments(amendments: Sequence[Orderer]) -> None:
+    """One record per body (name and prefecture) in an amendments or page file."""
+    issues = [
+        (("amendments", *loc[1:]), message)
+        for loc, message in _orderer_duplicates([(o.name, o.prefecture) for o in amendments])
+    ]
+    if issues:
+        raise _FieldIssues(issues)
+
+
 class AmendmentFile(BaseModel):
     """Staff amendments to the orderer register, exported by ``hosho orderer export
     --amendments`` and loaded by ``hosho data load`` at another branch."""
@@ -607,14 +617,43 @@ class AmendmentFile(BaseModel):
 
     @model_validator(mode="after")
     def _unique_orderers(self) -> AmendmentFile:
-        issues = [
-            (("amendments", *loc[1:]), message)
-            for loc, message in _orderer_duplicates(
-                [(o.name, o.prefecture) for o in self.amendments]
-            )
-        ]
+        _unique_amendments(self.amendments)
+        return self
+
+
+class PageFacts(AmendedOrderer):
+    """What one orderer's own public page (its 契約・入札 page) or a press report says of its
+    electronic certificates: the fields it states (``amended``), cited to the page."""
+
+    @model_validator(mode="after")
+    def _cited_to_a_page(self) -> PageFacts:
+        issues: list[tuple[Loc, str]] = []
+        if not isinstance(self.source, WebSource):
+            issues.append((("source",), "ページの題名・発行元・アドレス・日付で書いてください"))
+        elif self.source.url is None:
+            issues.append((("source", "url"), "ページのアドレスが必要です"))
+        if not self.amended:
+            issues.append((("amended",), "ページが述べている項目を並べてください"))
+        elif "source" not in self.amended:
+            issues.append((("amended",), "source を含めてください"))
         if issues:
             raise _FieldIssues(issues)
+        return self
+
+
+class PageFile(BaseModel):
+    """data/pages/*.yaml: facts from the orderers' own pages and other public records, applied
+    over the documents' records (the documents themselves stay as they are)."""
+
+    model_config = _MODEL_CONFIG
+
+    checked_at: YamlDate  # when the pages were read
+    checked_by: Text | None = None
+    amendments: Annotated[tuple[PageFacts, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_orderers(self) -> PageFile:
+        _unique_amendments(self.amendments)
         return self
 
 
@@ -1378,6 +1417,21 @@ def load_amendments(path: Path) -> AmendmentFile:
     return _load(AmendmentFile, path)
 
 
+def default_pages_dir() -> Path:
+    return data_dir() / "pages"
+
+
+def page_paths(folder: Path | None = None) -> tuple[Path, ...]:
+    """The shipped page files, in name order."""
+    folder = folder or default_pages_dir()
+    return tuple(sorted(folder.glob("*.yaml"))) if folder.is_dir() else ()
+
+
+def load_pages(path: Path) -> PageFile:
+    """Load and validate one page file (data/pages/*.yaml)."""
+    return _load(PageFile, path)
+
+
 def load_orderers(path: Path | None = None) -> OrdererFile:
     """Load and validate ``data/orderers.yaml``; raises :class:`KnowledgeError`."""
     return _load(OrdererFile, path or default_orderers_path())
@@ -1429,6 +1483,7 @@ class CheckReport:
     sources: int = 0
     municipalities: int = 0
     amendments: int = 0
+    pages: int = 0
 
     @property
     def ok(self) -> bool:
@@ -1479,6 +1534,8 @@ class CheckReport:
             lines.append(f"出典: {self.sources}件")
         if self.municipalities:
             lines.append(f"地方公共団体（都道府県・市区町村）: {self.municipalities}件")
+        if self.pages:
+            lines.append(f"公開ページの記録: {self.pages}件")
         if self.amendments:
             lines.append(f"職員の修正: {self.amendments}件")
         if self.problems:
@@ -1522,6 +1579,12 @@ def _check_amendments(report: CheckReport, path: Path) -> None:
     amendments = load_amendments(path).amendments
     report.amendments += len(amendments)
     report.problems.extend(_register_problems(path, amendments, "amendments"))
+
+
+def _check_pages(report: CheckReport, path: Path) -> None:
+    pages = load_pages(path).amendments
+    report.pages += len(pages)
+    report.problems.extend(_register_problems(path, pages, "amendments"))
 
 
 def _check_municipalities(report: CheckReport, path: Path) -> None:
@@ -1579,6 +1642,7 @@ _SCHEMAS: tuple[tuple[str, Callable[[CheckReport, Path], None]], ...] = (
 _SCHEMAS_BY_KEY: dict[str, Callable[[CheckReport, Path], None]] = {
     "amendments": _check_amendments,
     "exported_at": _check_amendments,
+    "checked_at": _check_pages,
     "list_as_of": _check_orderers,
     "orderers": _check_orderers,
     "entries": _check_faq,
@@ -1623,6 +1687,7 @@ def check_files(paths: Sequence[Path] | None = None) -> CheckReport:
             default_branches_path(),
             default_synonyms_path(),
             default_cues_path(),
+            *page_paths(),
         ]
     report = CheckReport()
     for path in paths:
@@ -1635,7 +1700,7 @@ def check_files(paths: Sequence[Path] | None = None) -> CheckReport:
                 if not path.exists()
                 else "知識ファイルの種類が分かりません（orderers*.yaml・faq*.yaml・"
                 "branches*.yaml・synonyms*.yaml・cues*.yaml・sources*.yaml・municipalities*.csv"
-                " か職員の修正のファイル）"
+                " か職員の修正・公開ページのファイル）"
             )
             report.problems.append(Problem(display, None, "", message))
             continue

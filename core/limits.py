@@ -39,7 +39,7 @@ _LABELS = {
 def label(table: str, column: str) -> str:
     """How staff call a column (its name when nothing better is known)."""
     from core.customers import FIELDS
-    from core.orderers import _FIELD_LABELS as ORDERER_LABELS
+    from core.orderers import FIELD_LABELS as ORDERER_LABELS
 
     found = _LABELS.get(f"{table}.{column}") or _LABELS.get(column)
     if found:

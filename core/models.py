@@ -54,8 +54,9 @@ class Customer(SQLModel, table=True):
 
 class Orderer(SQLModel, table=True):
     """発注者: one body of the register. ``shipped`` is its record as the shipped data gives it
-    (the municipality data set and data/orderers.yaml), ``amendment`` the fields staff set,
-    ``rules`` the record that stands (see core.orderers.effective)."""
+    (the municipality data set and data/orderers.yaml), ``pages`` what the body's own public
+    page says (data/pages/), ``amendment`` the fields staff set, ``rules`` the record that
+    stands (see core.orderers.effective)."""
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120, unique=True)  # "<prefecture>/<name>", "/<name>" for national
@@ -70,6 +71,8 @@ class Orderer(SQLModel, table=True):
     rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     shipped: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     amendment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # what an orderer's own public page says (data/pages/): the fields it states, its source
+    pages: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     source: str = Field(default="", max_length=300)  # citation of the record that stands
     as_of: date | None = None
     listed: bool = True  # false when the entry left the shipped data but guarantees refer to it

@@ -46,6 +46,8 @@ SHIPPED_BY = "出荷データ"  # the "by" of history entries made by loading a 
 ORIGIN_REGISTER = "register"  # only in the municipality data set
 ORIGIN_DOCUMENT = "document"  # named by the shipped knowledge (data/orderers.yaml)
 ORIGIN_STAFF = "staff"  # added by staff
+ORIGIN_PAGE = "page"  # added by a shipped page file (a body neither list names)
+PAGES_BY = "公開ページ"  # the "by" of history entries made by the shipped page files
 
 IDENTITY_FIELDS = ("reading", "aliases", "category", "code")
 RECORD_FIELDS = tuple(knowledge.Orderer.model_fields)
@@ -84,7 +86,117 @@ def shipped_paths(path: Path | None = None) -> tuple[Path, ...]:
         path or knowledge.default_orderers_path(),
         knowledge.default_municipalities_path(),
         knowledge.default_sources_path(),
+        *knowledge.page_paths(),
     )
+
+
+def shipped_pages() -> dict[str, dict[str, Any]]:
+    """What the shipped page files say, by orderer key: the fields each page states (with
+    name, prefecture and category), the whole record for a body the lists do not hold. Where
+    two files name one body, the newer page's fields stand."""
+    facts: list[knowledge.PageFacts] = []
+    for path in knowledge.page_paths():
+        facts.extend(knowledge.load_pages(path).amendments)
+    facts.sort(key=lambda f: f.as_of or date.min)
+    out: dict[str, dict[str, Any]] = {}
+    for item in facts:
+        data = item.model_dump(mode="json", exclude={"amended", "added"})
+        stated = set(item.amended) | (
+            {"start_precision"} if "start_date" in item.amended else set()
+        )
+        fields = data if item.added else {k: data[k] for k in data if k in stated}
+        key = orderer_key(item.name, item.prefecture)
+        base = {"name": item.name, "prefecture": item.prefecture, "category": data["category"]}
+        out[key] = {**base, **out.get(key, {}), **fields, "added": item.added}
+    return out
+
+
+def published_register() -> tuple[list[knowledge.Orderer], knowledge.OrdererFile]:
+    """Every body of the shipped data with what the orderers' own pages say applied (as the
+    database holds them before any staff amendment): for readers of the files alone."""
+    records, data = shipped_register()
+    pages = shipped_pages()
+    out: list[knowledge.Orderer] = []
+    named: set[str] = set()
+    for record, _origin in records:
+        key = orderer_key(record.name, record.prefecture)
+        named.add(key)
+        page = pages.get(key)
+        if page:
+            record = knowledge.Orderer.model_validate(with_page(_dumped(record), page)[0])
+        out.append(record)
+    out += [
+        knowledge.Orderer.model_validate(with_page(None, page)[0])
+        for key, page in pages.items()
+        if key not in named
+    ]
+    return out, data
+
+
+# The fields a page's facts fill in or replace (source, as_of, verified and notes follow).
+_PAGE_RULES = tuple(f for f in ADOPTION_FIELDS if f not in ("source", "as_of", "verified", "notes"))
+
+
+def with_page(
+    shipped: dict[str, Any] | None, page: dict[str, Any] | None
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The documents' record with what the body's own page says, and the fields taken from
+    the page. A field the documents leave empty is filled; a start known to the month (or
+    only "by" a date) becomes the page's day when the page's day agrees with it; where the
+    two disagree, the one with the newer as-of date stands."""
+    if not page:
+        assert shipped is not None
+        return shipped, ()
+    page_fields = {k: v for k, v in page.items() if k in ADOPTION_FIELDS}
+    if shipped is None or page.get("added"):
+        record = {k: v for k, v in page.items() if k != "added"}
+        return record, tuple(k for k in _PAGE_RULES if k in page_fields)
+    if not shipped.get("start_date"):
+        record = {**shipped, **page_fields}
+        return record, tuple(k for k in _PAGE_RULES if k in page_fields)
+    newer = str(page.get("as_of") or "") >= str(shipped.get("as_of") or "")
+    record = dict(shipped)
+    taken: list[str] = []
+    if "start_date" in page_fields and (_start_agrees(shipped, page_fields) or newer):
+        for key in ("start_date", "start_precision"):
+            if page_fields.get(key, "day") != shipped.get(key, "day"):
+                record[key] = page_fields.get(key, "day")
+                taken.append(key)
+    for key in _PAGE_RULES:
+        if key in ("start_date", "start_precision") or key not in page_fields:
+            continue
+        ours, theirs = shipped.get(key), page_fields[key]
+        if theirs != ours and (newer or ours in (None, [], (), {}) or _unstated(key, ours)):
+            record[key] = theirs
+            taken.append(key)
+    added_notes = [n for n in page_fields.get("notes", ()) if n not in shipped.get("notes", ())]
+    if added_notes:  # notes add to the documents' record, never replace it
+        record["notes"] = [*shipped.get("notes", ()), *added_notes]
+        taken.append("notes")
+    if taken:
+        for key in ("source", "as_of", "verified"):
+            if key in page_fields:
+                record[key] = page_fields[key]
+    return record, tuple(taken)
+
+
+def _unstated(key: str, value: Any) -> bool:
+    """Whether the documents' value is merely the default (applies_to said nowhere)."""
+    return key == "applies_to" and value == "契約締結日"
+
+
+def _start_agrees(shipped: dict[str, Any], page: dict[str, Any]) -> bool:
+    """Whether the page's start makes the documents' start more precise: its day falls in
+    the documents' month, or on or before the date the documents say it was adopted by."""
+    ours, theirs = shipped.get("start_date"), page.get("start_date")
+    if not ours or not theirs:
+        return False
+    precision = shipped.get("start_precision", "day")
+    if precision == "month":
+        return str(theirs)[:7] == str(ours)[:7]
+    if precision == "by":
+        return str(theirs) <= str(ours)
+    return False
 
 
 _REGISTER_CACHE: dict[tuple[Path, ...], tuple[tuple[int, ...], Any]] = {}
@@ -158,14 +270,19 @@ def _dumped(record: knowledge.Orderer) -> dict[str, Any]:
 
 
 def effective(
-    shipped: dict[str, Any] | None, amendment: dict[str, Any] | None
+    shipped: dict[str, Any] | None,
+    amendment: dict[str, Any] | None,
+    page: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], str]:
     """The record that stands and which one it is (``shipped`` or ``amendment``).
 
-    Identity fields staff set always apply. Their electronic rules stand unless the shipped
-    record is an adoption with a newer as-of date; a shipped body that is merely not in the
-    lists never overrides an adoption staff recorded.
+    The shipped record is the documents' record with what the body's own page says
+    (:func:`with_page`). Identity fields staff set always apply. Their electronic rules stand
+    unless the shipped record is an adoption with a newer as-of date; a shipped body that is
+    merely not in the lists never overrides an adoption staff recorded.
     """
+    if page:
+        shipped = with_page(shipped, page)[0]
     if not amendment:
         assert shipped is not None
         return shipped, "shipped"
@@ -260,36 +377,54 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
     if path is not None and knowledge.is_amendments_file(path):
         return import_amendments(db, path)
     records, data = shipped_register(path)
+    pages = shipped_pages()
     shipped_path = knowledge.default_orderers_path()
     added = updated = unchanged = unlisted = 0
     with db.session() as s:
         existing = {o.key: o for o in s.scalars(select(Orderer))}
         seen: set[str] = set()
         new_rows: list[dict[str, Any]] = []
-        for record, origin in records:
+        paged: list[str] = []  # new rows whose page facts go into their history
+        named = {orderer_key(r.name, r.prefecture) for r, _ in records}
+        page_only = [
+            (knowledge.Orderer.model_validate(with_page(None, page)[0]), ORIGIN_PAGE)
+            for key, page in pages.items()
+            if key not in named
+        ]
+        for record, origin in [*records, *page_only]:
             key = orderer_key(record.name, record.prefecture)
             seen.add(key)
-            shipped = _dumped(record)
+            page = pages.get(key)
+            shipped = None if origin == ORIGIN_PAGE else _dumped(record)
             row = existing.get(key)
             if row is None:
+                rules = effective(shipped, None, page)[0]
                 new_rows.append(
                     {
                         "key": key,
                         "name": record.name,
                         "prefecture": record.prefecture,
                         "origin": origin,
-                        "rules": shipped,
+                        "rules": rules,
                         "shipped": shipped,
+                        "pages": page,
                         "amendment": None,
                         "listed": True,
-                        **_columns(record),
+                        **_columns(record if rules is shipped else _model(rules)),
                     }
                 )
+                if page:
+                    paged.append(key)
                 continue
-            if row.shipped == shipped and row.listed and row.origin in (origin, ORIGIN_STAFF):
+            if (
+                row.shipped == shipped
+                and row.pages == page
+                and row.listed
+                and row.origin in (origin, ORIGIN_STAFF)
+            ):
                 unchanged += 1
                 continue
-            if row.shipped is not None and row.shipped != shipped:
+            if row.shipped is not None and shipped is not None and row.shipped != shipped:
                 _history(
                     s,
                     row,
@@ -299,16 +434,20 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
                     source=record.citation or None,
                     as_of=record.as_of,
                 )
+            if row.pages != page:
+                _page_history(s, row, shipped, row.pages, page)
             if row.origin != ORIGIN_STAFF or row.amendment is None:
                 row.origin = origin
-            row.shipped = shipped
+            row.shipped, row.pages = shipped, page
             row.listed = True
-            rules, stands = effective(shipped, row.amendment)
-            _apply(row, rules, record if stands == "shipped" and rules is shipped else None)
+            rules, _ = effective(shipped, row.amendment, page)
+            _apply(row, rules, record if rules is shipped else None)
             updated += 1
         if new_rows:
             s.execute(insert(Orderer), new_rows)
             added = len(new_rows)
+            for row in s.scalars(select(Orderer).where(col(Orderer.key).in_(paged))):
+                _page_history(s, row, row.shipped, None, row.pages)
         for key, row in existing.items():
             if key not in seen and row.listed and row.amendment is None:
                 row.listed = False
@@ -321,6 +460,33 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
         _set_meta(s, LIST_NOTE_KEY, data.list_note or "")
         _touch(s)
     return SyncResult(added, updated, unchanged, unlisted)
+
+
+def _page_history(
+    s: Session,
+    row: Orderer,
+    shipped: dict[str, Any] | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """A history entry for what a page changed of the documents' record (both stay: the
+    before side is the documents' record, or the page as it was before)."""
+    base = shipped or {}
+    old = with_page(shipped, before)[0] if before else base
+    new = with_page(shipped, after)[0] if after else base
+    changes = _diff(old, new)
+    if not changes:
+        return
+    page = after or before or {}
+    _history(
+        s,
+        row,
+        by=PAGES_BY,
+        action="page" if after else "unpage",
+        changes=changes,
+        source=knowledge.cite(page.get("source")) or None,
+        as_of=date.fromisoformat(page["as_of"]) if page.get("as_of") else None,
+    )
 
 
 def _shipped_digest(file_digest: Any) -> str:
@@ -464,6 +630,7 @@ def orderer_json(
     data["amended"] = bool(row.amendment)
     data["origin"] = row.origin
     data["standing"] = precedence(row)
+    data["source_kind"] = source_kind(row) if row.start_date is not None else None
     if list_as_of is not None and row.start_date is None:
         data["list_as_of"] = list_as_of.isoformat()
     if history is not None:
@@ -482,21 +649,91 @@ def history_json(h: OrdererChange) -> dict[str, Any]:
     }
 
 
-def precedence(row: Orderer) -> dict[str, Any]:
-    """Which record stands, and a sentence saying so when there are two."""
+# How staff name a record's fields (history, errors, which ones a page gave).
+FIELD_LABELS = {
+    "name": "名称",
+    "prefecture": "都道府県",
+    "reading": "読み",
+    "aliases": "別名",
+    "category": "区分",
+    "code": "団体コード",
+    "start_date": "運用開始日",
+    "start_precision": "精度",
+    "applies_to": "判定日",
+    "coverage": "対象",
+    "before_start_paper": "開始前の契約",
+    "excluded_guarantors": "対象外の保証",
+    "department_limits": "対象部局",
+    "submission": "認証キーの提出",
+    "usage": "利用実績",
+    "deadlines": "手続きの期限",
+    "source": "出典",
+    "as_of": "時点",
+    "verified": "確認",
+    "notes": "備考",
+}
+RULE_LABELS = {**FIELD_LABELS, "start_date": "運用開始", "start_precision": "運用開始"}
+# What a history entry records (OrdererChange.action), as staff read it.
+HISTORY_ACTIONS = {
+    "add": "登録",
+    "adopt": "導入を記録",
+    "edit": "修正",
+    "load": "同梱データの更新",
+    "import": "取込",
+    "page": "公開ページの記録",
+    "unpage": "公開ページの記録の取り下げ",
+}
+
+
+def history_line(h: dict[str, Any]) -> str:
+    """令和8年5月1日 10:12 田中 導入を記録: 運用開始日・出典・時点（出典: …）"""
     from core.dates import format_wareki
 
-    _, stands = effective(row.shipped, row.amendment) if row.amendment else (None, "shipped")
-    both = bool(row.shipped) and bool(row.amendment)
+    at = datetime.fromisoformat(h["at"]).astimezone()
+    fields = "・".join(FIELD_LABELS.get(k, k) for k in h.get("changes") or {}) or "—"
+    source = f"（出典: {h['source']}）" if h.get("source") else ""
+    action = HISTORY_ACTIONS.get(h["action"], h["action"])
+    return f"{format_wareki(at.date())} {at:%H:%M} {h['by']} {action}: {fields}{source}"
+
+
+def page_facts(row: Orderer) -> dict[str, Any] | None:
+    """What the body's own page gave the shipped record: the fields (as staff name them)
+    taken from it, and the page."""
+    if not row.pages:
+        return None
+    from core.dates import format_wareki
+
+    _, taken = with_page(row.shipped, row.pages)
+    ref = row.pages.get("source") or {}
+    who = f"{ref['issuer']}の" if ref.get("issuer") else ""
+    when = f"（{format_wareki(date.fromisoformat(ref['date']))}）" if ref.get("date") else ""
+    return {
+        "fields": list(dict.fromkeys(RULE_LABELS.get(k, k) for k in taken)),
+        "source": knowledge.cite(ref) or None,
+        "as_of": row.pages.get("as_of"),
+        "said": f"{who}公開ページ{when}",  # 五島市の公開ページ（令和8年1月7日）
+    }
+
+
+def precedence(row: Orderer) -> dict[str, Any]:
+    """Which record stands, and a sentence saying so when there are two (or three: the
+    documents, the body's own page and the staff's record)."""
+    from core.dates import format_wareki
+
+    def when(raw: Any) -> str:
+        return f"（{format_wareki(date.fromisoformat(raw))}時点）" if raw else ""
+
+    shipped = with_page(row.shipped, row.pages)[0] if row.pages else row.shipped
+    _, stands = (
+        effective(row.shipped, row.amendment, row.pages) if row.amendment else (None, "shipped")
+    )
+    both = bool(shipped) and bool(row.amendment)
     note = None
+    page = page_facts(row)
     if both and row.amendment and any(k in ADOPTION_FIELDS for k in row.amendment):
-        shipped_as_of = (row.shipped or {}).get("as_of")
+        shipped_as_of = (shipped or {}).get("as_of")
         ours = row.amendment.get("as_of")
-
-        def when(raw: Any) -> str:
-            return f"（{format_wareki(date.fromisoformat(raw))}時点）" if raw else ""
-
-        if not (row.shipped or {}).get("start_date"):
+        if not (shipped or {}).get("start_date"):
             note = f"職員の記録{when(ours)}。同梱の一覧には掲載なし"
         elif stands == "amendment":
             note = f"職員の記録{when(ours)}を採用。同梱データの記録{when(shipped_as_of)}もあります"
@@ -505,9 +742,24 @@ def precedence(row: Orderer) -> dict[str, Any]:
                 f"同梱データ{when(shipped_as_of)}の方が新しいため採用。"
                 f"職員の記録{when(ours)}も残っています"
             )
+    elif page is not None:
+        doc = (row.shipped or {}) if row.origin != ORIGIN_PAGE else {}
+        if not page["fields"]:
+            note = (
+                f"{page['said']}の記録もありますが、"
+                f"資料の記録{when(doc.get('as_of'))}の方が新しいため採用"
+            )
+        elif not doc.get("start_date"):
+            note = f"{page['said']}による記録。同梱の資料の一覧には掲載なし"
+        else:
+            fields = "・".join(page["fields"])
+            note = (
+                f"{fields}は{page['said']}から。"
+                f"ほかは資料（{knowledge.cite(doc.get('source'))}）から"
+            )
     elif row.origin == ORIGIN_STAFF:
         note = "職員が登録した団体"
-    return {"stands": stands, "note": note}
+    return {"stands": stands, "note": note, "page": page}
 
 
 def start_text(rules: dict[str, Any]) -> str:
@@ -642,6 +894,93 @@ def list_orderers(
         return [orderer_json(o, list_as_of=as_of) for o in s.scalars(stmt)]
 
 
+NATIONAL = "国・独法・大学等"  # the bodies without a prefecture
+SOURCE_KINDS = {"documents": "資料", "pages": "公開ページ", "staff": "職員の記録"}
+
+
+def source_kind(row: Orderer) -> str:
+    """Where an adopted body's record that stands comes from: ``documents`` (the shipped
+    documents), ``pages`` (an orderer's own page or another public record gave at least one
+    of its rules) or ``staff`` (an amendment staff recorded)."""
+    amended = row.amendment and any(k in ADOPTION_FIELDS for k in row.amendment)
+    if amended and effective(row.shipped, row.amendment, row.pages)[1] == "amendment":
+        return "staff"
+    if row.pages and (row.shipped is None or set(with_page(row.shipped, row.pages)[1]) - {"notes"}):
+        return "pages"
+    return "documents"
+
+
+def coverage_summary(db: Database, prefecture: str | None = None) -> list[dict[str, Any]]:
+    """Per prefecture (national bodies first): how many bodies the register holds, how many
+    are adopted and from which kind of source, and the newest as-of date of each kind."""
+    pref = _prefecture(prefecture)
+    with db.reader() as s:
+        stmt = select(Orderer).where(col(Orderer.listed))
+        if pref:
+            stmt = stmt.where(col(Orderer.prefecture) == pref)
+        return summarize([orderer_json(row) for row in s.scalars(stmt)])
+
+
+def summarize(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`coverage_summary` of records as :func:`orderer_json` gives them."""
+    groups: dict[str, dict[str, Any]] = {}
+    for o in records:
+        name = o.get("prefecture") or NATIONAL
+        group = groups.setdefault(
+            name,
+            {
+                "prefecture": name,
+                "bodies": 0,
+                "adopted": 0,
+                "by_source": dict.fromkeys(SOURCE_KINDS, 0),
+                "newest_as_of": None,
+                "newest_as_of_by_source": dict.fromkeys(SOURCE_KINDS),
+            },
+        )
+        group["bodies"] += 1
+        kind = o.get("source_kind")
+        if o.get("electronic") != "adopted" or kind is None:
+            continue
+        group["adopted"] += 1
+        group["by_source"][kind] += 1
+        as_of = o.get("as_of")
+        if as_of:
+            newest = group["newest_as_of_by_source"]
+            newest[kind] = max(newest[kind] or as_of, as_of)
+            group["newest_as_of"] = max(group["newest_as_of"] or as_of, as_of)
+    order = [NATIONAL, *knowledge.PREFECTURES]
+    return sorted(groups.values(), key=lambda g: order.index(g["prefecture"]))
+
+
+def summary_total(groups: Sequence[dict[str, Any]], name: str = "計") -> dict[str, Any]:
+    """The groups of :func:`summarize` added up into one."""
+    newest = [g["newest_as_of"] for g in groups if g["newest_as_of"]]
+    return {
+        "prefecture": name,
+        "bodies": sum(g["bodies"] for g in groups),
+        "adopted": sum(g["adopted"] for g in groups),
+        "by_source": {k: sum(g["by_source"][k] for g in groups) for k in SOURCE_KINDS},
+        "newest_as_of": max(newest, default=None),
+    }
+
+
+def summary_line(group: dict[str, Any]) -> str:
+    """佐賀県: 導入 12団体（資料 12）／24団体中、最新の時点 令和8年2月26日 — one group of
+    :func:`coverage_summary` as staff read it."""
+    from core.dates import format_wareki
+
+    kinds = "・".join(
+        f"{label} {group['by_source'][kind]}"
+        for kind, label in SOURCE_KINDS.items()
+        if group["by_source"][kind]
+    )
+    newest = group["newest_as_of"]
+    when = f"、最新の時点 {format_wareki(date.fromisoformat(newest))}" if newest else ""
+    said = f"（{kinds}）" if kinds else ""
+    adopted, bodies = group["adopted"], group["bodies"]
+    return f"{group['prefecture']}: 導入 {adopted:,}団体{said}／{bodies:,}団体中{when}"
+
+
 def complete_orderers(db: Database, text: str, limit: int = 8) -> list[str]:
     """Display names for an orderer field as staff type: exact hits first, then close ones."""
     if not text.strip():
@@ -676,22 +1015,9 @@ def _validated(record: dict[str, Any]) -> knowledge.Orderer:
         ) from None
 
 
-_FIELD_LABELS = {
-    "name": "名称",
-    "reading": "読み",
-    "category": "区分",
-    "prefecture": "都道府県",
-    "code": "団体コード",
-    "start_date": "運用開始日",
-    "source": "出典",
-    "as_of": "時点",
-    "aliases": "別名",
-}
-
-
 def _problem_text(error: Any) -> str:
     field = str(error["loc"][0]) if error["loc"] else ""
-    label = _FIELD_LABELS.get(field, field)
+    label = FIELD_LABELS.get(field, field)
     value = error.get("input")
     if field == "reading":
         return f"読み「{value}」はひらがなで入力してください"
@@ -791,7 +1117,7 @@ def add_orderer(
             )
             s.add(row)
         row.listed, row.amendment = True, clean
-        _apply(row, effective(row.shipped, clean)[0])
+        _apply(row, effective(row.shipped, clean, row.pages)[0])
         s.flush()
         _history(
             s,
@@ -986,7 +1312,7 @@ def _amend(
         if row.shipped is None:  # a body staff added: the amendment is the whole record
             amendment = {**row.rules, **fields}
         before = dict(row.rules)
-        rules, _ = effective(row.shipped, amendment)
+        rules, _ = effective(row.shipped, amendment, row.pages)
         clean = _validated(rules).model_dump(mode="json")
         row.amendment = amendment
         _apply(row, clean)
@@ -1090,7 +1416,10 @@ def import_amendments(db: Database, path: Path) -> SyncResult:
                 updated += 1
             before = dict(row.rules)
             row.amendment, row.listed = amendment, True
-            _apply(row, _validated(effective(row.shipped, amendment)[0]).model_dump(mode="json"))
+            _apply(
+                row,
+                _validated(effective(row.shipped, amendment, row.pages)[0]).model_dump(mode="json"),
+            )
             s.flush()
             _history(
                 s,

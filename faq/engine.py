@@ -60,6 +60,7 @@ from core.knowledge import (
     load_faq,
     load_synonyms,
     normalize_name,
+    page_paths,
 )
 from faq import cache as index_cache
 from faq.cues import Cues, default_cues_path, load_cues
@@ -111,12 +112,13 @@ __all__ = ["NOT_FOUND", "Alternative", "Answer", "Assistant", "Tuning", "registe
 
 
 def register_file() -> OrdererFile:
-    """The shipped register as one orderers file: the documents' records and every other
-    public body of the municipality data set (not in the lists)."""
-    from core.orderers import shipped_register
+    """The shipped register as one orderers file: the documents' records with what the
+    orderers' own pages say (data/pages/), and every other public body of the municipality
+    data set (not in the lists)."""
+    from core.orderers import published_register
 
-    records, data = shipped_register()
-    return data.model_copy(update={"orderers": tuple(o for o, _origin in records)})
+    records, data = published_register()
+    return data.model_copy(update={"orderers": tuple(records)})
 
 
 NOT_FOUND = "該当する回答が見つかりません"
@@ -597,6 +599,7 @@ class Assistant:
             default_municipalities_path(),
             default_sources_path(),
             default_cues_path(),
+            *page_paths(),
         )
         where = index_cache.cache_path(files, repr(tuning)) if cache else None
         found = index_cache.load(where) if where is not None else None

@@ -684,8 +684,8 @@ def test_saying_the_form_is_not_asking_where_to_submit() -> None:
 def test_orderer_templates_by_precision_and_aspect() -> None:
     day = ask("島根県はいつから電子証書使える？ 開始日教えて")
     assert "令和5年6月1日以降に契約を締結する案件から" in day.answer or day.kind == "faq"
-    month = ask("五島市っていつから電子？")
-    assert "令和8年1月（日は資料に記載なし）" in month.answer
+    month = ask("新上五島町っていつから電子？")
+    assert "令和7年3月（日は資料に記載なし）" in month.answer
     by = ask("農水省の発注も電子保証になる？")
     assert "開始日は資料に記載なし、令和7年2月1日時点で導入済み" in by.answer
     usage = ask("唐津市の電子保証の利用率ってどのくらい？")

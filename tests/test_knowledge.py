@@ -626,7 +626,7 @@ def test_check_files_reports_problems_and_unknown_names(tmp_path: Path) -> None:
     assert [str(p) for p in report.problems] == [
         f"faq.yaml:{line_of(FAQ_OK, 'as_of')}: entries[0].as_of: 2025-02-30 は日付ではありません（例: 2026-04-01）",
         "notes.yaml: 知識ファイルの種類が分かりません（orderers*.yaml・faq*.yaml・branches*.yaml・"
-        "synonyms*.yaml・cues*.yaml・sources*.yaml・municipalities*.csv か職員の修正のファイル）",
+        "synonyms*.yaml・cues*.yaml・sources*.yaml・municipalities*.csv か職員の修正・公開ページのファイル）",
     ]
     assert report.branches == 1
     text = report.render()

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("env_db")
 
 def _customer(capsys: pytest.CaptureFixture[str]) -> str:
     r = cli(
-        capsys, "customer", "add", "--name", "株式会社下関建設", "--email", "a@example.jp", "--json"
+        capsys, "customer", "add", "--name", "株式会社周南建設", "--email", "a@example.jp", "--json"
     )
     assert r.code == 0, r.err
     return str(r.json["id"])
@@ -52,7 +52,7 @@ def test_every_prefecture_and_municipality_is_in_the_register(db: Database) -> N
     assert tosu["source"] == "電子保証のご案内（佐賀支店、令和8年2月26日）"
 
 
-@pytest.mark.parametrize("orderer", ["札幌市", "北九州市", "下関市"])
+@pytest.mark.parametrize("orderer", ["札幌市", "岡山市", "周南市"])
 def test_paper_guarantee_for_a_body_outside_the_lists(
     capsys: pytest.CaptureFixture[str], orderer: str
 ) -> None:
@@ -134,15 +134,15 @@ def test_add_adopt_and_the_verdict_changes_at_the_start(capsys: pytest.CaptureFi
         ),
         (["add", "阿蘇市", "--prefecture", "熊本県", "--category", "市町村"], "すでに登録"),
         (
-            ["adopt", "下関市", "--start", "R8.2.30", "--source", "x", "--as-of", "R8.1.1"],
+            ["adopt", "周南市", "--start", "R8.2.30", "--source", "x", "--as-of", "R8.1.1"],
             "存在しない日付",
         ),
-        (["adopt", "下関市", "--start", "R8.4.1", "--as-of", "R8.1.1"], "出典"),
-        (["adopt", "下関市", "--start", "R8.4.1", "--source", "x"], "時点"),
+        (["adopt", "周南市", "--start", "R8.4.1", "--as-of", "R8.1.1"], "出典"),
+        (["adopt", "周南市", "--start", "R8.4.1", "--source", "x"], "時点"),
         (
             [
                 "adopt",
-                "下関市",
+                "周南市",
                 "--start",
                 "R8.4.1",
                 "--source",
@@ -155,7 +155,7 @@ def test_add_adopt_and_the_verdict_changes_at_the_start(capsys: pytest.CaptureFi
             "業務の種類",
         ),
         (["adopt", "熊元県", "--start", "R8.4.1", "--source", "x", "--as-of", "R8.1.1"], "熊本県"),
-        (["edit", "下関市", "--submission", "電子メール"], "出典"),
+        (["edit", "周南市", "--submission", "電子メール"], "出典"),
     ],
 )
 def test_bad_input_is_refused_and_saves_nothing(
@@ -171,22 +171,22 @@ def test_bad_input_is_refused_and_saves_nothing(
 
 
 def _register_state(db: Database) -> tuple[int, list[dict[str, object]]]:
-    """How many bodies the register holds, and 下関市's record."""
+    """How many bodies the register holds, and 周南市's record."""
     with db.reader() as s:
         rows = list(s.scalars(select(Orderer)))
-        return len(rows), [o.rules for o in rows if o.name == "下関市"]
+        return len(rows), [o.rules for o in rows if o.name == "周南市"]
 
 
 def _adopt_shimonoseki(capsys: pytest.CaptureFixture[str], as_of: str = "R8.9.15") -> None:
     r = cli(
-        capsys, "orderer", "adopt", "下関市", "--start", "R8.10.1", "--source",
+        capsys, "orderer", "adopt", "周南市", "--start", "R8.10.1", "--source",
         "電子保証について", "--url", "https://www.city.example.lg.jp/d.html", "--as-of", as_of,
     )  # fmt: skip
     assert r.code == 0, r.err
 
 
 def _newer_shipped_file(tmp_path: Path, *, shimonoseki_as_of: str | None) -> Path:
-    """The shipped orderers file with a newer list and, optionally, 下関市 adopted in it."""
+    """The shipped orderers file with a newer list and, optionally, 周南市 adopted in it."""
     from core.knowledge import default_orderers_path
 
     data = yaml.safe_load(default_orderers_path().read_text(encoding="utf-8"))
@@ -194,8 +194,8 @@ def _newer_shipped_file(tmp_path: Path, *, shimonoseki_as_of: str | None) -> Pat
     if shimonoseki_as_of:
         data["orderers"].append(
             {
-                "name": "下関市",
-                "reading": "しものせきし",
+                "name": "周南市",
+                "reading": "しゅうなんし",
                 "category": "市町村",
                 "prefecture": "山口県",
                 "start_date": "2026-11-01",
@@ -212,23 +212,23 @@ def test_an_amendment_survives_a_newer_shipped_file(
     capsys: pytest.CaptureFixture[str], db: Database, tmp_path: Path
 ) -> None:
     _adopt_shimonoseki(capsys)
-    # A newer shipped file that does not list 下関市: the staff's adoption stands.
+    # A newer shipped file that does not list 周南市: the staff's adoption stands.
     assert (
         cli(capsys, "data", "load", str(_newer_shipped_file(tmp_path, shimonoseki_as_of=None))).code
         == 0
     )
-    o = orderers.show_orderer(db, "下関市")
+    o = orderers.show_orderer(db, "周南市")
     assert o["start_date"] == "2026-10-01" and o["standing"]["stands"] == "amendment"
     # A shipped record older than the staff's: theirs still stands, and show says both exist.
     older = _newer_shipped_file(tmp_path, shimonoseki_as_of="2026-02-02")
     assert cli(capsys, "data", "load", str(older)).code == 0
-    o = orderers.show_orderer(db, "下関市")
+    o = orderers.show_orderer(db, "周南市")
     assert o["start_date"] == "2026-10-01" and o["amended"]
     assert "同梱データの記録" in o["standing"]["note"]
     # A newer shipped record stands; the amendment is kept and said to exist.
     newer = _newer_shipped_file(tmp_path, shimonoseki_as_of="2026-11-01")
     assert cli(capsys, "data", "load", str(newer)).code == 0
-    o = orderers.show_orderer(db, "下関市")
+    o = orderers.show_orderer(db, "周南市")
     assert o["start_date"] == "2026-11-01" and o["standing"]["stands"] == "shipped"
     assert o["amended"] and "職員の記録" in o["standing"]["note"]
     assert [h["action"] for h in o["history"]][-1] == "load"
@@ -262,7 +262,7 @@ def test_export_check_load_round_trip(
     try:
         result = orderers.sync_orderers(other, out)
         assert result.amendments == 2 and result.added == 1
-        o = orderers.show_orderer(other, "下関市")
+        o = orderers.show_orderer(other, "周南市")
         assert o["start_date"] == "2026-10-01" and o["history"][-1]["action"] == "import"
         assert "https://www.city.example.lg.jp/d.html" in o["source"]
         assert orderers.show_orderer(other, "天草広域連合")["category"] == "広域連合"
@@ -275,7 +275,7 @@ def test_export_check_load_round_trip(
 def test_a_broken_amendments_file_is_reported_with_its_line(tmp_path: Path) -> None:
     bad = tmp_path / "amend.yaml"
     bad.write_text(
-        "exported_at: 2026-12-01\namendments:\n  - name: 下関市\n    category: 市町村\n"
+        "exported_at: 2026-12-01\namendments:\n  - name: 周南市\n    category: 市町村\n"
         "    prefecture: 山口県\n    start_date: 2026-02-30\n    source: {title: x}\n"
         "    as_of: 2026-01-01\n",
         encoding="utf-8",

@@ -325,6 +325,27 @@ async def test_orderers_browser_and_help(db_url: str, book: list[services.Guaran
         assert any(row[2] == "list.new_guarantee" for row in app.screen.rows)
 
 
+async def test_orderers_browser_states_coverage_per_prefecture(
+    db_url: str, book: list[services.GuaranteeView]
+) -> None:
+    """The line under the list: adopted bodies of the prefecture shown, from which kind of
+    source, and the newest as-of — the same figures as ``hosho orderer list --summary``."""
+    from core.knowledge import PREFECTURES
+    from core.orderers import coverage_summary, summary_line
+
+    app = make_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_rows(app, pilot, 3)
+        screen = await open_orderers(app, pilot)
+        coverage = screen.query_one("#orderer-coverage", Label)
+        assert str(coverage.render()).startswith("全国: 導入 ")
+        pref_list = screen.query_one("#pref-list", OptionList)
+        pref_list.highlighted = 2 + PREFECTURES.index("長崎県")
+        expected = summary_line(coverage_summary(app.database(), "長崎県")[0])
+        await wait_for(pilot, lambda: str(coverage.render()) == expected, coverage)
+        assert "公開ページ" in expected and "最新の時点" in expected
+
+
 async def test_adopt_from_the_browser(db_url: str, book: list[services.GuaranteeView]) -> None:
     from core.orderers import show_orderer
     from tui.orderer_forms import AdoptOrdererForm

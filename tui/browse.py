@@ -18,7 +18,15 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList,
 
 from core import dates, services
 from core.knowledge import PREFECTURES
-from core.orderers import list_orderers, rule_rows
+from core.orderers import (
+    NATIONAL,
+    history_line,
+    list_orderers,
+    rule_rows,
+    summarize,
+    summary_line,
+    summary_total,
+)
 from tui.base import HoshoScreenMixin
 
 if TYPE_CHECKING:
@@ -27,37 +35,6 @@ if TYPE_CHECKING:
 PAGE = 100  # rows put in the table at a time: measuring 2,000 rows takes most of a second
 ALL = "すべて"
 COLUMNS = (("発注者", 30), ("運用開始", 24), ("都道府県", 8), ("区分", 12), ("団体コード", 10))
-NATIONAL = "国・独法・大学等"
-
-ACTIONS = {
-    "add": "登録",
-    "adopt": "導入を記録",
-    "edit": "修正",
-    "load": "同梱データの更新",
-    "import": "取込",
-}
-FIELD_LABELS = {
-    "name": "名称",
-    "prefecture": "都道府県",
-    "reading": "読み",
-    "aliases": "別名",
-    "category": "区分",
-    "code": "団体コード",
-    "start_date": "運用開始日",
-    "start_precision": "精度",
-    "applies_to": "判定日",
-    "coverage": "対象",
-    "before_start_paper": "開始前の契約",
-    "excluded_guarantors": "対象外の保証",
-    "department_limits": "対象部局",
-    "submission": "認証キーの提出",
-    "usage": "利用実績",
-    "deadlines": "手続きの期限",
-    "source": "出典",
-    "as_of": "時点",
-    "verified": "確認",
-    "notes": "備考",
-}
 
 
 def start_cell(o: dict[str, Any]) -> Text:
@@ -112,17 +89,6 @@ def _hanging(value: str, width: int | None, indent: int = LABEL_CELLS) -> str:
         cells += w
     lines.append(line)
     return ("\n" + " " * indent).join(lines)
-
-
-def history_line(h: dict[str, Any]) -> str:
-    """令和8年5月1日 10:12 田中 導入を記録: 運用開始日・出典・時点（出典: …）"""
-    from datetime import datetime
-
-    at = datetime.fromisoformat(h["at"]).astimezone()
-    fields = "・".join(FIELD_LABELS.get(k, k) for k in h.get("changes") or {}) or "—"
-    source = f"（出典: {h['source']}）" if h.get("source") else ""
-    action = ACTIONS.get(h["action"], h["action"])
-    return f"{dates.format_wareki(at.date())} {at:%H:%M} {h['by']} {action}: {fields}{source}"
 
 
 def orderer_text(o: dict[str, Any], width: int | None = None) -> Text:
@@ -237,6 +203,7 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
     #orderer-status { width: auto; max-width: 60%; padding: 1 1 0 1; color: $text-muted; }
     #pref-list { width: 20; border: none; padding: 0; }
     #orderer-table { width: 1fr; }
+    #orderer-coverage { width: 1fr; height: 1; padding: 0 1; color: $text-muted; }
     #orderer-detail { height: 40%; border-top: solid $accent; scrollbar-gutter: stable; }
     """
 
@@ -276,6 +243,7 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
             # One widget, not 49 list items: opening the screen stays quick.
             yield OptionList(ALL, NATIONAL, *PREFECTURES, id="pref-list")
             yield DataTable(id="orderer-table", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="orderer-coverage")
         with VerticalScroll(id="orderer-detail"):
             yield Static(id="orderer-text")
         yield Footer()
@@ -403,6 +371,23 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
         if self._loaded < total:
             text += f"（先頭{self._loaded:,}件）"
         self.query_one("#orderer-status", Label).update(text)
+        self.query_one("#orderer-coverage", Label).update(self._coverage())
+
+    def _coverage(self) -> str:
+        """How many bodies of the prefecture shown are adopted, from which kind of source,
+        and how fresh: 導入 12団体（資料 10・公開ページ 2）／24団体中、最新の時点 …"""
+        if self._pref == ALL:
+            rows = self._rows
+        elif self._pref == NATIONAL:
+            rows = [o for o in self._rows if not o.get("prefecture")]
+        else:
+            rows = [o for o in self._rows if o.get("prefecture") == self._pref]
+        if not rows:
+            return ""
+        groups = summarize(rows)
+        if len(groups) == 1:
+            return summary_line(groups[0])
+        return summary_line(summary_total(groups, "全国"))
 
     def _empty_text(self) -> Text:
         if not self._rows:

@@ -334,17 +334,8 @@ def _orderer_label(o: dict[str, Any]) -> str:
     return f"{o['name']}（{pref}）" if pref and pref != o["name"] else o["name"]
 
 
-_ACTIONS = {
-    "add": "登録",
-    "adopt": "導入を記録",
-    "edit": "修正",
-    "load": "同梱データ",
-    "import": "取込",
-}
-
-
 def _orderer_lines(o: dict[str, Any]) -> list[tuple[str, str]]:
-    from core.orderers import rule_rows
+    from core.orderers import history_line, rule_rows
 
     lines = [("発注者", _orderer_label(o)), ("読み", o.get("reading") or "—")]
     if o.get("code"):
@@ -362,13 +353,7 @@ def _orderer_lines(o: dict[str, Any]) -> list[tuple[str, str]]:
     standing = o.get("standing") or {}
     if standing.get("note"):
         lines.append(("記録", standing["note"]))
-    for h in o.get("history") or []:
-        at = dates.format_wareki(dates.parse_date(h["at"][:10]))
-        fields = "・".join(h["changes"]) or "—"
-        src = f"（出典: {h['source']}）" if h.get("source") else ""
-        lines.append(
-            ("履歴", f"{at} {h['by']} {_ACTIONS.get(h['action'], h['action'])}: {fields}{src}")
-        )
+    lines += [("履歴", history_line(h)) for h in o.get("history") or []]
     return lines
 
 
@@ -391,6 +376,8 @@ def orderer_show(a: argparse.Namespace) -> int:
 def orderer_list(a: argparse.Namespace) -> int:
     from core.orderers import list_orderers, start_text
 
+    if a.summary:
+        return _orderer_summary(a)
     rows = list_orderers(
         CTX.db, prefecture=a.prefecture, category=a.category, electronic=a.electronic
     )
@@ -411,6 +398,34 @@ def orderer_list(a: argparse.Namespace) -> int:
                 start_text(o),
             ]
             for o in rows
+        ],
+    )
+    return 0
+
+
+def _orderer_summary(a: argparse.Namespace) -> int:
+    from core.orderers import SOURCE_KINDS, coverage_summary, summary_total
+
+    groups = coverage_summary(CTX.db, a.prefecture)
+    if a.json:
+        emit(groups)
+        return 0
+
+    def when(raw: str | None) -> str:
+        return wareki(dates.parse_date(raw)) if raw else "—"
+
+    total = summary_total(groups)
+    print_table(
+        ["都道府県", "団体", "導入", *SOURCE_KINDS.values(), "最新の時点"],
+        [
+            [
+                g["prefecture"],
+                f"{g['bodies']:,}",
+                f"{g['adopted']:,}",
+                *(f"{g['by_source'][k]:,}" for k in SOURCE_KINDS),
+                when(g["newest_as_of"]),
+            ]
+            for g in ([*groups, total] if len(groups) > 1 else groups)
         ],
     )
     return 0
@@ -583,6 +598,11 @@ def register_knowledge(sub: Any) -> None:
     p.add_argument("--prefecture", help="都道府県（例: 佐賀県・佐賀）")
     p.add_argument("--category", help="区分（国・都道府県・市町村 など）")
     p.add_argument("--electronic", help="adopted（一覧に掲載あり）・not_listed（掲載なし）で絞る")
+    p.add_argument(
+        "--summary",
+        action="store_true",
+        help="都道府県ごとの導入団体数と出典の種類・最新の時点（情報の新しさの確認に）",
+    )
     json_flag(p)
     p.set_defaults(handler=orderer_list)
 
