@@ -170,14 +170,27 @@ def with_page(
             record[key] = theirs
             taken.append(key)
     added_notes = [n for n in page_fields.get("notes", ()) if n not in shipped.get("notes", ())]
+    if added_notes and not taken:
+        # Only notes: the record stays the documents', each added note says its source.
+        said = _page_said(page)
+        added_notes = [f"{n.rstrip('。')}（{said}）" for n in added_notes]
     if added_notes:  # notes add to the documents' record, never replace it
         record["notes"] = [*shipped.get("notes", ()), *added_notes]
-        taken.append("notes")
     if taken:
         for key in ("source", "as_of", "verified"):
             if key in page_fields:
                 record[key] = page_fields[key]
-    return record, tuple(taken)
+    return record, tuple(taken + (["notes"] if added_notes else []))
+
+
+def _page_said(page: dict[str, Any]) -> str:
+    """五島市の公開ページ（令和8年1月7日）: a page as a note or a sentence names it."""
+    from core.dates import format_wareki
+
+    ref = page.get("source") or {}
+    who = f"{ref['issuer']}の" if ref.get("issuer") else ""
+    when = f"（{format_wareki(date.fromisoformat(ref['date']))}）" if ref.get("date") else ""
+    return f"{who}公開ページ{when}"
 
 
 def _unstated(key: str, value: Any) -> bool:
@@ -701,17 +714,12 @@ def page_facts(row: Orderer) -> dict[str, Any] | None:
     taken from it, and the page."""
     if not row.pages:
         return None
-    from core.dates import format_wareki
-
     _, taken = with_page(row.shipped, row.pages)
-    ref = row.pages.get("source") or {}
-    who = f"{ref['issuer']}の" if ref.get("issuer") else ""
-    when = f"（{format_wareki(date.fromisoformat(ref['date']))}）" if ref.get("date") else ""
     return {
         "fields": list(dict.fromkeys(RULE_LABELS.get(k, k) for k in taken)),
-        "source": knowledge.cite(ref) or None,
+        "source": knowledge.cite(row.pages.get("source")) or None,
         "as_of": row.pages.get("as_of"),
-        "said": f"{who}公開ページ{when}",  # 五島市の公開ページ（令和8年1月7日）
+        "said": _page_said(row.pages),  # 五島市の公開ページ（令和8年1月7日）
     }
 
 

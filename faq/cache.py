@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 
-from core import knowledge, paths
+from core import knowledge, orderers, paths
 
 __all__ = ["cache_path", "load", "paused_gc", "save"]
 
@@ -46,7 +46,12 @@ def cache_path(files: Sequence[Path], settings: str, folder: Path | None = None)
     digest.update(settings.encode())
     for package in ("sudachipy", "sudachidict-core", "numpy"):
         digest.update(_version(package).encode())
-    code = [*sorted(Path(__file__).parent.glob("*.py")), Path(knowledge.__file__)]
+    # The engine, the knowledge models and the register's merge of documents and pages.
+    code = [
+        *sorted(Path(__file__).parent.glob("*.py")),
+        Path(knowledge.__file__),
+        Path(orderers.__file__),
+    ]
     try:
         for path in [*code, *files]:
             digest.update(str(path).encode())

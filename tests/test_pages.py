@@ -102,6 +102,17 @@ def test_what_the_documents_leave_empty_is_filled_and_notes_add() -> None:
     assert set(taken) == {"submission", "notes"}
 
 
+def test_a_page_that_only_adds_notes_leaves_the_record_cited_to_the_documents() -> None:
+    page = {"notes": ["銀行の保証も電子になった。"], "as_of": "2025-11-04", "source": PAGE}
+    record, taken = with_page(DOC, page)
+    assert taken == ("notes",) and record["source"] == "saga-guide-2026"
+    assert record["as_of"] == DOC["as_of"]
+    assert record["notes"] == [
+        "資料の備考",
+        "銀行の保証も電子になった（架空市の公開ページ（令和8年3月10日））",
+    ]
+
+
 # --- through the register -------------------------------------------------------------------
 
 
