@@ -125,7 +125,7 @@ def ask_times(checkout: Path, repeat: int, env: dict[str, str]) -> list[float]:
     """`hosho ask` of ``checkout``'s code, run by this interpreter (the same packages)."""
     launcher = (
         f"import sys; sys.path.insert(0, {str(checkout)!r}); sys.argv[0] = 'hosho'; "
-        "from tui.cli import main; sys.exit(main())"
+        "from cli.main import main; sys.exit(main())"
     )
 
     def run(question: str) -> None:

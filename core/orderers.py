@@ -30,6 +30,7 @@ from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from core import knowledge
+from core.checks import is_amendments_file
 from core.errors import ADD_HINT, NotFoundError, ValidationError
 from core.models import AuditEvent, Meta, Orderer, OrdererChange
 
@@ -387,7 +388,7 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
     """
     from core.db import file_digest
 
-    if path is not None and knowledge.is_amendments_file(path):
+    if path is not None and is_amendments_file(path):
         return import_amendments(db, path)
     records, data = shipped_register(path)
     pages = shipped_pages()

@@ -53,3 +53,8 @@ def secret_key_file() -> Path:
     """The data key that seals the 認証キー and the kept notices (core.crypto), beside the
     config. Kept out of the database and out of its backups on purpose."""
     return user_config_dir() / "secret.key"
+
+
+def log_file() -> Path:
+    """hosho.log: what went wrong, for the unexpected (readable by this user only)."""
+    return user_data_dir() / "hosho.log"

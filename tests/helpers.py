@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from cli.main import main
 from core import services
 from core.db import Database
 from core.settings import get_settings
-from tui.cli import main
 
 
 @dataclass

@@ -1109,8 +1109,8 @@ def test_ask_loads_only_its_own_commands() -> None:
     """`hosho ask` registers the FAQ commands alone: no SQLAlchemy or rules engine to import
     before the question is answered (its misses open the database only when needed)."""
     code = (
-        "import sys; from tui.cli import build_parser; build_parser('ask'); "
-        "print(sorted(m for m in ('sqlalchemy', 'core.services', 'tui.commands') "
+        "import sys; from cli.main import build_parser; build_parser('ask'); "
+        "print(sorted(m for m in ('sqlalchemy', 'core.services', 'cli.commands') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -1120,7 +1120,7 @@ def test_ask_loads_only_its_own_commands() -> None:
 def test_every_command_is_registered_by_the_module_named_for_it() -> None:
     import argparse
 
-    from tui.cli import _GROUPS, build_parser
+    from cli.main import _GROUPS, build_parser
 
     def names(parser: argparse.ArgumentParser) -> set[str]:
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

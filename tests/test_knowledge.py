@@ -9,6 +9,7 @@ from pathlib import Path
 import pydantic
 import pytest
 
+from core.checks import check_files
 from core.knowledge import (
     Category,
     GType,
@@ -17,7 +18,6 @@ from core.knowledge import (
     Orderer,
     OrdererIndex,
     Problem,
-    check_files,
     load_branches,
     load_faq,
     load_orderers,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from core import knowledge, orderers
+from core import checks, knowledge, orderers
 from core.db import Database
 from core.orderers import with_page
 from tests.helpers import cli
@@ -271,7 +271,7 @@ def test_data_check_reports_page_files_with_lines(
 
 def test_shipped_page_files_are_valid_and_cite_pages() -> None:
     paths = knowledge.page_paths()
-    report = knowledge.check_files(list(paths))
+    report = checks.check_files(list(paths))
     assert report.ok, report.text()
     for path in paths:
         for item in knowledge.load_pages(path).amendments:

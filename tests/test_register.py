@@ -11,8 +11,8 @@ import yaml
 from sqlalchemy import select
 
 from core import orderers
+from core.checks import check_files
 from core.db import Database
-from core.knowledge import check_files
 from core.models import Orderer
 from tests.helpers import cli
 

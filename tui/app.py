@@ -154,11 +154,11 @@ class HoshoApp(App[None]):
                 log.warning("refused: %s (%s)", known, type(exc).__name__)
             return str(known).replace("\n", "　")
         log_unexpected(exc)
-        from tui.cli import log_path
+        from core.paths import log_file
 
         return (
             f"予期しない問題が起きました（{type(exc).__name__}）。"
-            f"詳細は {log_path()} に記録しました"
+            f"詳細は {log_file()} に記録しました"
         )
 
     # --- lifecycle ----------------------------------------------------------------------

@@ -26,6 +26,7 @@ from core.customers import (
 )
 from core.errors import ValidationError
 from core.money import format_yen
+from core.present import customer_rows, pad
 from tui.base import HoshoScreenMixin
 from tui.certs import ConfirmScreen
 from tui.forms import CustomerForm
@@ -51,9 +52,6 @@ GUARANTEE_COLUMNS = (
 
 
 def customer_text(c: CustomerView) -> Text:
-    from tui.commands import pad
-    from tui.customer_commands import customer_rows
-
     text = Text()
     for label, value in customer_rows(c):
         text.append(pad(label, 16), style="bold")

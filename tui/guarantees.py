@@ -21,9 +21,10 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 
-from core import dates, services
+from core import dates, present, services
 from core.errors import HoshoError
 from core.money import format_yen
+from core.present import guarantee_rows, pad, wareki
 from core.terms import GType, Status
 from tui.base import HoshoScreenMixin
 
@@ -414,7 +415,7 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
             table.add_row(
                 f"第{c.version}版",
                 c.kind,
-                _wareki(c.change_date) if c.change_date else "—",
+                wareki(c.change_date) if c.change_date else "—",
                 c.delivery,
                 key,
                 f"{dates.format_wareki(local.date())} {local:%H:%M}",
@@ -595,10 +596,10 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
         current = {
             "amount": f"{g.amount:,}",
             "contract_amount": f"{g.contract_amount:,}",
-            "contract_date": _wareki(g.contract_date),
-            "period_start": _wareki(g.period_start),
-            "period_end": _wareki(g.period_end),
-            "guarantee_end": _wareki(g.guarantee_end),
+            "contract_date": wareki(g.contract_date),
+            "period_start": wareki(g.period_start),
+            "period_end": wareki(g.period_end),
+            "guarantee_end": wareki(g.guarantee_end),
             "project": g.project_name,
             "bank": g.bank,
         }
@@ -655,13 +656,7 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
                 screen.refresh_rows()
 
 
-def _wareki(d: Any) -> str:
-    return dates.format_wareki(d) if d else "—"
-
-
 def fields_text(g: services.GuaranteeView) -> Text:
-    from tui.commands import guarantee_rows, pad
-
     rows = guarantee_rows(g)
     text = Text()
     for label, value in rows:
@@ -670,8 +665,7 @@ def fields_text(g: services.GuaranteeView) -> Text:
     return text
 
 
-_VERDICT = {True: ("電子証書にできます", "green"), False: ("電子証書にできません（書面）", "red")}
-_MARK = {True: ("○", "green"), False: ("×", "red"), None: ("△", "yellow")}
+_STYLES = {"ok": "green", "no": "red", "check": "yellow"}
 
 
 def paper_text(lines: list[str]) -> Text:
@@ -687,21 +681,18 @@ def paper_text(lines: list[str]) -> Text:
 
 def verdict_text(g: services.GuaranteeView) -> Text:
     text = Text()
-    v = g.eligibility
-    if v:
-        label, style = _VERDICT.get(v["eligible"], ("要確認", "yellow"))
+    if g.eligibility:
+        v = present.verdict(g.eligibility)
         text.append("\n電子証書: ", style="bold")
-        text.append(label + "\n", style=f"bold {style}")
-        for r in v.get("reason_details", []):
-            mark, mark_style = _MARK[r["ok"]]
-            text.append(f"  {mark} ", style=mark_style)
-            text.append(r["text"])
-            if r.get("source"):
-                when = _wareki(dates.parse_date(r["as_of"])) if r.get("as_of") else ""
-                text.append(f"（出典: {r['source']} {when}時点）", style="dim")
+        text.append(v.label + "\n", style=f"bold {_STYLES[v.tone]}")
+        for r in v.reasons:
+            text.append(f"  {r.mark} ", style=_STYLES[r.tone])
+            text.append(r.text)
+            if r.source:
+                text.append(r.source, style="dim")
             text.append("\n")
         text.append("提出: ", style="bold")
-        text.append(v["submission"] + "\n")
+        text.append(v.submission + "\n")
     for d in g.deadlines:
         text.append("期限: ", style="bold magenta")
         text.append(d.label + "\n")

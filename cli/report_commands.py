@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cli.main import CTX, add_group, emit, json_flag
 from core import services
-from tui.cli import CTX, add_group, emit, json_flag
 
 BIG_EXPORT = 5_000  # rows from which a terminal gets a progress bar
 

@@ -5,51 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from core import dates, services
+from cli.main import CTX, add_group, emit, json_flag, nonneg_int, positive_int, print_table
+from core import dates, present, services
 from core.errors import ValidationError
-from core.lifecycle import status_text
 from core.money import format_yen
-from tui.cli import CTX, add_group, emit, json_flag, nonneg_int, positive_int, print_table
-
-
-def wareki(d: Any) -> str:
-    return dates.format_wareki(d) if d else "—"
-
+from core.present import guarantee_rows, orderer_label, pad, wareki
 
 # --- guarantee ---------------------------------------------------------------------------
-
-
-def guarantee_rows(g: services.GuaranteeView) -> list[tuple[str, str]]:
-    """The fields of a guarantee as staff read them (command line and terminal UI)."""
-    rows = [
-        ("保証契約番号", g.guarantee_number),
-        ("種別", g.type),
-        ("状態", status_text(g.status, g.closed_on, g.status_change)),
-        ("受注者", f"{g.customer}（ID {g.customer_id}）"),
-        ("発注者", _orderer_label({"name": g.orderer, "prefecture": g.orderer_prefecture})),
-        ("工事名・業務名", g.project_name),
-        ("契約の種類", g.contract_kind),
-        ("請負金額", format_yen(g.contract_amount)),
-        ("保証金額", format_yen(g.amount)),
-        ("契約締結日", wareki(g.contract_date)),
-        ("入札公告日", wareki(g.announcement_date)),
-        ("落札日", wareki(g.award_date)),
-        ("工期", f"{wareki(g.period_start)} 〜 {wareki(g.period_end)}"),
-        ("保証期限", wareki(g.guarantee_end)),
-        ("前払金取扱金融機関", g.bank or "—"),
-        ("申込経路・交付方法", f"{g.channel}・{g.delivery}"),
-        ("e-Net割引", format_yen(g.fee_discount) if g.fee_discount else "なし"),
-    ]
-    if g.original_contract_date:
-        rows.append(("当初の契約締結日", wareki(g.original_contract_date)))
-    return rows
-
-
-def pad(label: str, cells: int = 20) -> str:
-    """Pad to a width in terminal cells (full-width characters take two)."""
-    from rich.cells import cell_len
-
-    return label + " " * max(1, cells - cell_len(label))
 
 
 def _print_guarantee(g: services.GuaranteeView) -> None:
@@ -64,20 +26,13 @@ def _print_guarantee(g: services.GuaranteeView) -> None:
         print(f"注意: {w}")
 
 
-_VERDICT = {True: "電子証書にできます", False: "電子証書にできません（書面）", None: "要確認"}
-_MARK = {True: "○", False: "×", None: "△"}
-
-
 def print_verdict(v: dict[str, Any]) -> None:
     """A stored or fresh verdict (its JSON form): conclusion, each reason with its source."""
-    print(f"電子証書: {_VERDICT[v['eligible']]}")
-    for r in v.get("reason_details") or [{"text": t, "ok": None} for t in v["reasons"]]:
-        src = ""
-        if r.get("source"):
-            when = wareki(dates.parse_date(r["as_of"])) if r.get("as_of") else "日付不明"
-            src = f"（出典: {r['source']}、{when}時点）"
-        print(f"  {_MARK[r['ok']]} {r['text']}{src}")
-    print(f"提出: {v['submission']}")
+    shown = present.verdict(v)
+    print(f"電子証書: {shown.label}")
+    for r in shown.reasons:
+        print(f"  {r.mark} {r.text}{r.source}")
+    print(f"提出: {shown.submission}")
 
 
 def guarantee_add(a: argparse.Namespace) -> int:
@@ -139,7 +94,7 @@ def guarantee_list(a: argparse.Namespace) -> int:
         project=a.project,
     )
     if a.format or a.output:  # every matching row to a file
-        from tui.report_commands import export_list
+        from cli.report_commands import export_list
 
         return export_list(a, f)
     rows = services.search_guarantees(CTX.db, f)
@@ -187,7 +142,7 @@ def _print_paper_guidance(g: services.GuaranteeView) -> None:
         print(f"書面: {line}")
 
 
-# --- demo (the db group: tui/db_commands.py) -----------------------------------------------
+# --- demo (the db group: cli/db_commands.py) -----------------------------------------------
 
 
 def demo_seed(a: argparse.Namespace) -> int:
@@ -276,7 +231,7 @@ def register(sub: Any) -> None:
 def data_check(a: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from core.knowledge import check_files
+    from core.checks import check_files
 
     report = check_files([Path(p) for p in a.paths] or None)
     if a.json:
@@ -330,8 +285,7 @@ def data_load(a: argparse.Namespace) -> int:
 
 
 def _orderer_label(o: dict[str, Any]) -> str:
-    pref = o.get("prefecture")
-    return f"{o['name']}（{pref}）" if pref and pref != o["name"] else o["name"]
+    return orderer_label(o["name"], o.get("prefecture"))
 
 
 def _orderer_lines(o: dict[str, Any]) -> list[tuple[str, str]]:

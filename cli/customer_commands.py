@@ -5,32 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cli.main import CTX, add_group, emit, json_flag, positive_int, print_table
 from core import customers, dates
 from core.customers import CONFIRM_HINT, CustomerView, DuplicateCustomerError
 from core.money import format_yen
-from tui.cli import CTX, add_group, emit, json_flag, positive_int, print_table
+from core.present import customer_rows, pad
 
 _CONFIRM_CLI = "。別の会社として登録するときは --confirmed を付けて実行し直してください"
 
 
-def customer_rows(c: CustomerView) -> list[tuple[str, str]]:
-    """The fields of a customer as staff read them (command line and terminal UI)."""
-    return [
-        ("ID", str(c.id)),
-        ("商号", c.name),
-        ("商号カナ", c.kana or "—"),
-        ("e-Net保証ID", c.enet_id or "—"),
-        ("メールアドレス", c.email or "—"),
-        ("所在地", c.address or "—"),
-        ("電話番号", c.phone or "—"),
-        ("代表者", c.representative or "—"),
-        ("担当者", c.contact_person or "—"),
-    ]
-
-
 def _print_customer(c: CustomerView) -> None:
-    from tui.commands import pad
-
     for label, value in customer_rows(c):
         print(f"{pad(label, 16)}{value}")
 

@@ -10,7 +10,6 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn
 
 from core import paths
@@ -120,13 +119,13 @@ CTX = Context()
 # Command groups by the module that defines them; only the one asked for is imported (the
 # guarantee commands load SQLAlchemy and the rules: `hosho ask` needs neither).
 _GROUPS = {
-    "tui.commands": ("guarantee", "demo", "data", "orderer", "eligibility"),
-    "tui.db_commands": ("db",),
-    "tui.customer_commands": ("customer",),
-    "tui.mail_commands": ("certificate", "guarantee", "notice", "outbox"),
-    "tui.lifecycle_commands": ("guarantee",),  # cancel, close, overdue (after the group exists)
-    "tui.faq_commands": ("ask", "chat", "faq"),
-    "tui.report_commands": ("report",),
+    "cli.commands": ("guarantee", "demo", "data", "orderer", "eligibility"),
+    "cli.db_commands": ("db",),
+    "cli.customer_commands": ("customer",),
+    "cli.mail_commands": ("certificate", "guarantee", "notice", "outbox"),
+    "cli.lifecycle_commands": ("guarantee",),  # cancel, close, overdue (after the group exists)
+    "cli.faq_commands": ("ask", "chat", "faq"),
+    "cli.report_commands": ("report",),
 }
 
 
@@ -142,17 +141,13 @@ def build_parser(command: str | None = None) -> Parser:
     return parser
 
 
-def log_path() -> Path:
-    return paths.user_data_dir() / "hosho.log"
-
-
 _HANDLER: logging.Handler | None = None  # the one this process added to the root logger
 
 
 def _configure_logging() -> None:
     """hosho.log in the user data folder, readable by this user only (it may hold names)."""
     global _HANDLER
-    path = log_path()
+    path = paths.log_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
@@ -224,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
             log_unexpected(exc)
             print(
                 f"エラー: 予期しない問題が起きました（{type(exc).__name__}）。"
-                f"詳細は {log_path()} に記録しました",
+                f"詳細は {paths.log_file()} に記録しました",
                 file=sys.stderr,
             )
         code = 1

@@ -6,13 +6,13 @@ import argparse
 import sys
 from typing import Any
 
+from cli.commands import _print_guarantee
+from cli.mail_commands import _subcommands
+from cli.main import CTX, emit, json_flag, print_table
 from core import dates, lifecycle
 from core.errors import HoshoError, ValidationError
 from core.money import format_yen
 from core.terms import Status
-from tui.cli import CTX, emit, json_flag, print_table
-from tui.commands import _print_guarantee
-from tui.mail_commands import _subcommands
 
 
 def _as_of(text: str | None) -> Any:

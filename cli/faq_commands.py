@@ -10,9 +10,9 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from cli.main import CTX, add_group, emit, json_flag, nonneg_int, positive_int, print_table
 from core import dates
 from core.errors import HoshoError
-from tui.cli import CTX, add_group, emit, json_flag, nonneg_int, positive_int, print_table
 
 if TYPE_CHECKING:
     from faq.engine import Answer, Assistant

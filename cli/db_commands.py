@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tui.cli import CTX, add_group, emit, json_flag
+from cli.main import CTX, add_group, emit, json_flag
 
 
 def _url() -> str:

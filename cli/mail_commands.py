@@ -7,12 +7,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from cli.main import CTX, add_group, emit, json_flag, positive_int, print_table
 from core import certificates
 from core.errors import HoshoError
 from core.money import format_yen
+from core.present import wareki
 from core.terms import CertKind
-from tui.cli import CTX, add_group, emit, json_flag, positive_int, print_table
-from tui.commands import wareki
 
 log = logging.getLogger(__name__)
 
