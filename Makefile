@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The whole suite: lint, types, tests (PostgreSQL too when HOSHO_TEST_POSTGRES_URL is set),
 # one worker per core.

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from cli.main import CTX, add_group, emit, json_flag, positive_int, print_table
-from core import customers, dates
+from core import customers, dates, services
 from core.customers import CONFIRM_HINT, CustomerView, DuplicateCustomerError
 from core.money import format_yen
 from core.present import customer_rows, pad
@@ -103,7 +103,7 @@ GUARANTEE_COLUMNS = ["保証契約番号", "種別", "発注者", "工事名", "
 
 
 def customer_show(a: argparse.Namespace) -> int:
-    d = customers.show_customer(CTX.db, a.customer, limit=a.limit)
+    d = services.show_customer(CTX.db, a.customer, limit=a.limit)
     if a.json:
         emit(d.to_json())
         return 0

@@ -92,7 +92,7 @@ def db_restore(a: argparse.Namespace) -> int:
 
 
 def db_rotate_key(a: argparse.Namespace) -> int:
-    from core.crypto import rotate_key
+    from core.keys import rotate_key
 
     r = rotate_key(CTX.db, operator=CTX.settings.operator)
     if a.json:

@@ -9,7 +9,7 @@ from typing import Any
 from cli.commands import _print_guarantee
 from cli.mail_commands import _subcommands
 from cli.main import CTX, emit, json_flag, print_table
-from core import dates, lifecycle
+from core import closing, dates
 from core.errors import HoshoError, ValidationError
 from core.money import format_yen
 from core.terms import Status
@@ -25,7 +25,7 @@ def _as_of(text: str | None) -> Any:
 
 
 def guarantee_cancel(a: argparse.Namespace) -> int:
-    g = lifecycle.cancel_guarantee(
+    g = closing.cancel_guarantee(
         CTX.db, a.number, reason=a.reason or "", operator=CTX.settings.operator
     )
     if a.json:
@@ -47,7 +47,7 @@ def guarantee_close(a: argparse.Namespace) -> int:
         )
     if not (a.date or "").strip():
         raise ValidationError(["--date で終了日（完了・解約の日）を指定してください"])
-    g = lifecycle.close_guarantee(
+    g = closing.close_guarantee(
         CTX.db,
         a.number,
         as_=a.as_,
@@ -74,10 +74,10 @@ def _ask(question: str) -> bool:
 
 
 def _close_overdue(a: argparse.Namespace) -> int:
-    if lifecycle.parse_closing(a.as_) is not Status.COMPLETED:
+    if closing.parse_closing(a.as_) is not Status.COMPLETED:
         raise ValidationError(["期限切れの保証をまとめて閉じるのは完了だけです（--as 完了）"])
     as_of = _as_of(a.as_of)
-    due = lifecycle.list_overdue(CTX.db, as_of)
+    due = closing.list_overdue(CTX.db, as_of)
     if not due:
         if a.json:
             emit([])
@@ -95,7 +95,7 @@ def _close_overdue(a: argparse.Namespace) -> int:
         if not _ask(f"この{len(due)}件を完了にします（{when}）。よろしいですか"):
             print("中止しました（何も変更していません）", file=sys.stderr)
             return 1
-    closed = lifecycle.close_overdue(
+    closed = closing.close_overdue(
         CTX.db,
         operator=CTX.settings.operator,
         date_text=a.date or "",
@@ -137,7 +137,7 @@ def _print_overdue(rows: list[Any], as_of: Any, file: Any = None) -> None:
 
 def guarantee_overdue(a: argparse.Namespace) -> int:
     as_of = _as_of(a.as_of)
-    rows = lifecycle.list_overdue(CTX.db, as_of)
+    rows = closing.list_overdue(CTX.db, as_of)
     if a.json:
         emit([g.to_json() for g in rows])
         return 0

@@ -31,17 +31,15 @@ from core.eligibility import Verdict, submission_guidance
 from core.errors import HoshoError, NotFoundError, ValidationError
 from core.knowledge import Orderer as OrdererModel
 from core.lifecycle import Action, ensure_allowed
-from core.models import AuditEvent, Certificate, Customer, Guarantee, Orderer, Outbox
+from core.models import AuditEvent, Certificate, Customer, Guarantee, Orderer, Outbox, audit, now
 from core.numbering import AUTH_KEY_LENGTH, is_valid_number, new_auth_key
 from core.orderers import orderer_model
 from core.services import (
     GuaranteeDraft,
     GuaranteeView,
     Terms,
-    audit,
     get_guarantee,
     json_value,
-    now,
     parse_terms,
     term_warnings,
     verdict_for,

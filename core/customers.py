@@ -17,7 +17,7 @@ import dataclasses
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
@@ -28,22 +28,20 @@ from sqlmodel import Session, col
 from core import limits
 from core.db import Database
 from core.errors import NotFoundError, ValidationError
-from core.models import Certificate, Customer, Guarantee, NoticeFile, Orderer, Outbox
+from core.models import (
+    CUSTOMER_LABELS,
+    Certificate,
+    Customer,
+    Guarantee,
+    NoticeFile,
+    Outbox,
+)
 
 if TYPE_CHECKING:
-    from core.services import GuaranteeView
+    pass
 
 # The fields staff maintain, in the order forms and commands show them, with their labels.
-FIELDS: dict[str, str] = {
-    "name": "商号",
-    "kana": "商号カナ",
-    "email": "メールアドレス",
-    "enet_id": "e-Net保証ID",
-    "address": "所在地",
-    "representative": "代表者",
-    "contact_person": "担当者",
-    "phone": "電話番号",
-}
+FIELDS = CUSTOMER_LABELS  # the fields staff fill in, by label
 
 
 # The text limits are the database's: a longer value would be refused by PostgreSQL.
@@ -123,21 +121,6 @@ class CustomerEdit:
         return self.customer.to_json() | {
             "changes": {k: list(v) for k, v in self.changes.items()},
             "notices_requeued": self.notices_requeued,
-        }
-
-
-@dataclass(frozen=True)
-class CustomerDetail:
-    """A customer with its guarantees (newest 契約締結日 first)."""
-
-    customer: CustomerView
-    guarantees: list[GuaranteeView] = field(default_factory=list)
-    guarantee_count: int = 0  # all of them; ``guarantees`` may hold fewer
-
-    def to_json(self) -> dict[str, Any]:
-        return self.customer.to_json() | {
-            "guarantees": [g.to_json() for g in self.guarantees],
-            "guarantee_count": self.guarantee_count,
         }
 
 
@@ -324,7 +307,7 @@ def add_customer(
 ) -> CustomerView:
     """Register a customer. Every problem is reported at once and nothing is saved; a 商号
     already registered is refused unless ``confirmed`` (staff checked it is another company)."""
-    from core.services import audit, now
+    from core.models import audit, now
 
     values, problems = _clean(
         {
@@ -381,7 +364,7 @@ def edit_customer(
     """Change any of the fields (None: leave it). Checked like :func:`add_customer`; every
     change audited with its before and after. A new email re-addresses this customer's notices
     that failed or wait to be sent, due now."""
-    from core.services import audit, now
+    from core.models import audit, now
 
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
@@ -433,7 +416,7 @@ def _readdress_notices(s: Session, c: Customer, operator: str) -> int:
     A notice being sent right now (``sending``), and one of a guarantee whose notices are
     never sent (取消: core.lifecycle), are left alone."""
     from core.lifecycle import Action, statuses_refusing
-    from core.services import audit, now
+    from core.models import audit, now
 
     rows = list(
         s.scalars(
@@ -485,33 +468,6 @@ def _readdress_notices(s: Session, c: Customer, operator: str) -> int:
 def get_customer(db: Database, customer: str) -> CustomerView:
     with db.reader() as s:
         return customer_view(resolve_customer(s, customer))
-
-
-def show_customer(db: Database, customer: str, *, limit: int = 500) -> CustomerDetail:
-    """The customer (by ID, e-Net保証 ID or 商号) and its newest ``limit`` guarantees."""
-    from core.services import _guarantee_view
-
-    with db.reader() as s:
-        c = resolve_customer(s, customer)
-        rows = s.execute(
-            select(Guarantee, col(Orderer.name), col(Orderer.prefecture))
-            .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
-            .where(col(Guarantee.customer_id) == c.id)
-            .order_by(col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
-            .limit(limit)
-        ).all()
-        total = len(rows)
-        if total == limit:
-            total = int(
-                s.scalar(
-                    select(func.count())
-                    .select_from(Guarantee)
-                    .where(col(Guarantee.customer_id) == c.id)
-                )
-                or 0
-            )
-        guarantees = [_guarantee_view(g, c.name, o, p) for g, o, p in rows]
-        return CustomerDetail(customer_view(c), guarantees, total)
 
 
 def list_customers(db: Database, query: str | None = None, limit: int = 200) -> list[CustomerView]:

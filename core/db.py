@@ -9,7 +9,6 @@ line each. And the SQLite backup and restore of ``hosho db backup|restore``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import os
@@ -291,7 +290,7 @@ class Database:
 
     def check_secret_key(self) -> None:
         """This machine's data key opens this database's secrets (core.crypto)."""
-        from core.crypto import check_database_key
+        from core.keys import check_database_key
 
         check_database_key(self)
 
@@ -337,10 +336,6 @@ def describe_url(url: str) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # --- backup and restore (SQLite) ---------------------------------------------------------

@@ -12,9 +12,8 @@ from sqlmodel import Session, col
 
 from core.db import Database
 from core.errors import HoshoError, ValidationError
-from core.models import Customer, Guarantee, Orderer
+from core.models import Customer, Guarantee, Orderer, audit, now
 from core.numbering import reserve_numbers
-from core.services import audit, now
 from core.terms import Channel, Delivery, GType, Kind, Status
 
 _SURNAMES = [

@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel
 
 from core.errors import ValidationError
 
-# Labels of the columns that no front end names already (core.customers.FIELDS and the
+# Labels of the columns that no front end names already (core.models.CUSTOMER_LABELS and the
 # orderer fields of core.orderers are looked up too), by column name or "table.column".
 _LABELS = {
     "project_name": "工事名・業務名",
@@ -38,7 +38,7 @@ _LABELS = {
 
 def label(table: str, column: str) -> str:
     """How staff call a column (its name when nothing better is known)."""
-    from core.customers import FIELDS
+    from core.models import CUSTOMER_LABELS as FIELDS
     from core.orderers import FIELD_LABELS as ORDERER_LABELS
 
     found = _LABELS.get(f"{table}.{column}") or _LABELS.get(column)

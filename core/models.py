@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, MetaData, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from core.crypto import EncryptedBytes, EncryptedText
 
@@ -34,6 +34,19 @@ class Meta(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=60)
     value: str
+
+
+# How staff call a customer's fields (forms, errors, the audit log).
+CUSTOMER_LABELS: dict[str, str] = {
+    "name": "商号",
+    "kana": "商号カナ",
+    "email": "メールアドレス",
+    "enet_id": "e-Net保証ID",
+    "address": "所在地",
+    "representative": "代表者",
+    "contact_person": "担当者",
+    "phone": "電話番号",
+}
 
 
 class Customer(SQLModel, table=True):
@@ -232,3 +245,15 @@ class NoticeFile(SQLModel, table=True):
     )
     sender: str | None = Field(default=None, max_length=254)  # the From the mail was built with
     created_at: datetime
+
+
+def now() -> datetime:
+    """The time of a record (UTC)."""
+    return datetime.now(UTC)
+
+
+def audit(session: Session, operator: str, action: str, target: str, **detail: Any) -> None:
+    """Record who did what. Callers pass no secrets; ``detail`` must be JSON-safe."""
+    session.add(
+        AuditEvent(at=now(), operator=operator, action=action, target=target, detail=detail)
+    )

@@ -17,6 +17,7 @@ the electronic rules from whichever of the two has the newer as-of date.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Sequence
@@ -386,8 +387,6 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
     A body that left the shipped data is kept (guarantees refer to it) but hidden from lookups,
     unless staff amended it. Staff amendments are never touched by a shipped file.
     """
-    from core.db import file_digest
-
     if path is not None and is_amendments_file(path):
         return import_amendments(db, path)
     records, data = shipped_register(path)
@@ -468,7 +467,7 @@ def sync_orderers(db: Database, path: Path | None = None) -> SyncResult:
                 unlisted += 1
         if path is None or path.resolve() == shipped_path.resolve():
             # A file loaded by hand stays until the shipped one changes (an app update).
-            _set_meta(s, DIGEST_KEY, _shipped_digest(file_digest))
+            _set_meta(s, DIGEST_KEY, _shipped_digest())
         _set_meta(s, LIST_AS_OF_KEY, data.list_as_of.isoformat())
         _set_meta(s, LIST_SOURCE_KEY, knowledge.cite(data.list_source))
         _set_meta(s, LIST_NOTE_KEY, data.list_note or "")
@@ -503,16 +502,15 @@ def _page_history(
     )
 
 
-def _shipped_digest(file_digest: Any) -> str:
-    return ":".join(file_digest(p) for p in shipped_paths())
+def _shipped_digest() -> str:
+    """The shipped files as they are now (a change reloads the register)."""
+    return ":".join(hashlib.sha256(p.read_bytes()).hexdigest() for p in shipped_paths())
 
 
 def sync_orderers_if_changed(db: Database) -> SyncResult | None:
-    from core.db import file_digest
-
     if not all(p.exists() for p in shipped_paths()):
         return None
-    if db.get_meta(DIGEST_KEY) == _shipped_digest(file_digest):
+    if db.get_meta(DIGEST_KEY) == _shipped_digest():
         return None
     return sync_orderers(db)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, or_, select, text
@@ -19,12 +19,12 @@ from sqlmodel import Session, col
 from core import dates, limits
 from core.customers import CustomerView as CustomerView  # customers live in core.customers
 from core.customers import add_customer as add_customer
-from core.customers import is_id
+from core.customers import customer_view, is_id
 from core.customers import list_customers as list_customers
 from core.customers import resolve_customer as resolve_customer
 from core.db import Database
 from core.errors import NotFoundError, ValidationError
-from core.models import AuditEvent, Customer, Guarantee, Orderer
+from core.models import AuditEvent, Customer, Guarantee, Orderer, audit, now
 from core.money import parse_yen
 from core.orderers import (
     find_orderers,
@@ -52,17 +52,6 @@ from core.terms import (
 if TYPE_CHECKING:
     from core.calendar import Deadline
     from core.eligibility import Verdict
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def audit(session: Session, operator: str, action: str, target: str, **detail: Any) -> None:
-    """Record who did what. Callers pass no secrets; ``detail`` must be JSON-safe."""
-    session.add(
-        AuditEvent(at=now(), operator=operator, action=action, target=target, detail=detail)
-    )
 
 
 def json_value(value: Any) -> Any:
@@ -969,3 +958,46 @@ def list_audit(db: Database, *, limit: int = 200, offset: int = 0) -> list[Audit
             .offset(offset)
         )
         return [AuditView(r.at, r.operator, r.action, r.target, dict(r.detail)) for r in rows]
+
+
+# --- a customer with its guarantees -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    """A customer with its guarantees (newest 契約締結日 first)."""
+
+    customer: CustomerView
+    guarantees: list[GuaranteeView] = field(default_factory=list)
+    guarantee_count: int = 0  # all of them; ``guarantees`` may hold fewer
+
+    def to_json(self) -> dict[str, Any]:
+        return self.customer.to_json() | {
+            "guarantees": [g.to_json() for g in self.guarantees],
+            "guarantee_count": self.guarantee_count,
+        }
+
+
+def show_customer(db: Database, customer: str, *, limit: int = 500) -> CustomerDetail:
+    """The customer (by ID, e-Net保証 ID or 商号) and its newest ``limit`` guarantees."""
+    with db.reader() as s:
+        c = resolve_customer(s, customer)
+        rows = s.execute(
+            select(Guarantee, col(Orderer.name), col(Orderer.prefecture))
+            .join(Orderer, col(Orderer.id) == col(Guarantee.orderer_id))
+            .where(col(Guarantee.customer_id) == c.id)
+            .order_by(col(Guarantee.contract_date).desc(), col(Guarantee.id).desc())
+            .limit(limit)
+        ).all()
+        total = len(rows)
+        if total == limit:
+            total = int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(Guarantee)
+                    .where(col(Guarantee.customer_id) == c.id)
+                )
+                or 0
+            )
+        guarantees = [_guarantee_view(g, c.name, o, p) for g, o, p in rows]
+        return CustomerDetail(customer_view(c), guarantees, total)

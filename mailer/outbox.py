@@ -55,8 +55,7 @@ from core.certificates import NOTICE, CertificateDocument, document_for_certific
 from core.db import Database
 from core.errors import HoshoError, ValidationError
 from core.lifecycle import Action, statuses_refusing
-from core.models import Certificate, Guarantee, NoticeFile, Outbox
-from core.services import now
+from core.models import Certificate, Guarantee, NoticeFile, Outbox, now
 from mailer.render import build_notice_message, render_notice_pdf
 from mailer.smtp import SendError, SmtpClient, SmtpConfig
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from textual.widgets import Input, Label
 
 import core.db
-from core import paths, services
+from core import models, paths, services
 from core.db import Database
 from core.errors import ValidationError, explain
 from core.files import write_file
@@ -478,7 +478,7 @@ def test_a_full_width_email_is_still_read(
 def test_nothing_too_long_reaches_either_database(db: Database) -> None:
     """Whatever path a row takes, the session refuses a value its column cannot hold."""
     with pytest.raises(ValidationError) as info, db.session() as s:
-        s.add(Customer(name="商" * 100_000, email="x" * 300, created_at=services.now()))
+        s.add(Customer(name="商" * 100_000, email="x" * 300, created_at=models.now()))
     assert info.value.problems == [
         "商号は200文字以内にしてください（100,000文字）",
         "メールアドレスは254文字以内にしてください（300文字）",

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from core import certificates, services
+from core import certificates, models, services
 from core.certificates import CertificateError, VerifyThrottled
 from core.db import Database
 from core.errors import ValidationError
@@ -130,7 +130,7 @@ def test_crlf_in_customer_data_is_never_queued(db: Database, name: str, email: s
     with db.session() as s:  # add_customer would refuse the address; old data may hold anything
         from core.models import Customer
 
-        c = Customer(name=name, email=email, created_at=services.now())
+        c = Customer(name=name, email=email, created_at=models.now())
         s.add(c)
         s.flush()
         cid = c.id

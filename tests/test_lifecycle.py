@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from core import certificates, lifecycle, services
+from core import certificates, closing, services
 from core.certificates import MissingPaperFields
 from core.db import Database
 from core.errors import ValidationError
@@ -90,13 +90,13 @@ def test_cancel_from_recorded_and_from_issued_is_audited(db: Database) -> None:
     issued = make_guarantee(db, cid, project="市道2号線 改良工事")
     issue(db, issued.guarantee_number)
 
-    view = lifecycle.cancel_guarantee(
+    view = closing.cancel_guarantee(
         db, recorded.guarantee_number, reason="二重登録のため", operator="山田"
     )
     assert view.status == "取消" and view.closed_on is None
     assert view.status_change is not None
     assert view.status_change["by"] == "山田" and view.status_change["reason"] == "二重登録のため"
-    lifecycle.cancel_guarantee(db, issued.guarantee_number, reason="入力誤り", operator="佐藤")
+    closing.cancel_guarantee(db, issued.guarantee_number, reason="入力誤り", operator="佐藤")
     assert status(db, issued.guarantee_number) == "取消"
 
     first, second = events(db, "guarantee.cancel")
@@ -110,7 +110,7 @@ def test_cancel_needs_a_reason_and_saves_nothing_without(db: Database) -> None:
     g = make_guarantee(db, customer(db))
     before = snapshot(db)
     with pytest.raises(ValidationError, match="取消の理由") as caught:
-        lifecycle.cancel_guarantee(db, g.guarantee_number, reason="  ", operator=OP)
+        closing.cancel_guarantee(db, g.guarantee_number, reason="  ", operator=OP)
     assert caught.value.for_field("reason")
     assert snapshot(db) == before
 
@@ -121,12 +121,12 @@ def test_close_as_completed_or_terminated_on_the_day_it_ended(db: Database) -> N
     issue(db, done.guarantee_number)
     ended = make_guarantee(db, cid, contract_date="2024-04-01", project="橋梁補修工事")
 
-    view = lifecycle.close_guarantee(
+    view = closing.close_guarantee(
         db, done.guarantee_number, as_="完了", date_text="R7.3.31", reason="工事完成", operator=OP
     )
     assert (view.status, view.closed_on) == ("完了", date(2025, 3, 31))
     assert view.status_change and view.status_change["reason"] == "工事完成"
-    view = lifecycle.close_guarantee(
+    view = closing.close_guarantee(
         db, ended.guarantee_number, as_="解約", date_text="2024-09-30", operator=OP
     )
     assert (view.status, view.closed_on) == ("解約", date(2024, 9, 30))
@@ -154,7 +154,7 @@ def test_close_refuses_an_impossible_day_or_kind(
     g = make_guarantee(db, customer(db), contract_date="2026-04-01")
     before = snapshot(db)
     with pytest.raises(ValidationError) as caught:
-        lifecycle.close_guarantee(db, g.guarantee_number, as_=as_, date_text=day, operator=OP)
+        closing.close_guarantee(db, g.guarantee_number, as_=as_, date_text=day, operator=OP)
     assert any(expected in m for m in caught.value.for_field(field)), caught.value.problems
     assert snapshot(db) == before
 
@@ -167,9 +167,9 @@ def _each_state(db: Database) -> dict[str, str]:
         g = make_guarantee(db, cid, project=f"{name}の工事", period_end="2027-03-31")
         issue(db, g.guarantee_number)
         if name == "取消":
-            lifecycle.cancel_guarantee(db, g.guarantee_number, reason="入力誤り", operator=OP)
+            closing.cancel_guarantee(db, g.guarantee_number, reason="入力誤り", operator=OP)
         else:
-            lifecycle.close_guarantee(
+            closing.close_guarantee(
                 db, g.guarantee_number, as_=name, date_text="2026-05-01", operator=OP
             )
         out[name] = g.guarantee_number
@@ -184,8 +184,8 @@ def test_final_states_refuse_what_they_must(db: Database) -> None:
             "証書の発行": lambda n=number: issue(db, n),
             "変更": lambda n=number: change(db, n, amount="3000万"),
             "訂正": lambda n=number: change(db, n, CertKind.CORRECTION, project="訂正後の工事"),
-            "取消": lambda n=number: lifecycle.cancel_guarantee(db, n, reason="x", operator=OP),
-            "完了・解約": lambda n=number: lifecycle.close_guarantee(
+            "取消": lambda n=number: closing.cancel_guarantee(db, n, reason="x", operator=OP),
+            "完了・解約": lambda n=number: closing.close_guarantee(
                 db, n, as_="完了", date_text="2026-05-02", operator=OP
             ),
         }
@@ -225,7 +225,7 @@ def test_a_cancelled_guarantees_notices_are_withdrawn_and_never_sent(
     dropped = make_guarantee(db, cid, project="取り消す工事")
     issue(db, kept.guarantee_number)
     issue(db, dropped.guarantee_number)
-    lifecycle.cancel_guarantee(db, dropped.guarantee_number, reason="入力誤り", operator=OP)
+    closing.cancel_guarantee(db, dropped.guarantee_number, reason="入力誤り", operator=OP)
     rows = {r.guarantee_number: r for r in outbox.list_outbox(db)}
     assert rows[dropped.guarantee_number].status == "failed"
     assert "取消" in (rows[dropped.guarantee_number].last_error or "")
@@ -256,18 +256,16 @@ def _overdue_book(db: Database) -> dict[str, str]:
         "cancelled": make_guarantee(db, cid, project="F", contract_date=past, period_end=end_a),
     }
     issue(db, book["issued"].guarantee_number)
-    lifecycle.cancel_guarantee(
-        db, book["cancelled"].guarantee_number, reason="入力誤り", operator=OP
-    )
+    closing.cancel_guarantee(db, book["cancelled"].guarantee_number, reason="入力誤り", operator=OP)
     return {k: g.guarantee_number for k, g in book.items()}
 
 
 def test_overdue_lists_open_guarantees_past_their_end(db: Database) -> None:
     book = _overdue_book(db)
-    found = lifecycle.list_overdue(db)
+    found = closing.list_overdue(db)
     assert [g.guarantee_number for g in found] == [book["old"], book["issued"]]
     assert [g.status for g in found] == ["受付", "発行済"]
-    later = lifecycle.list_overdue(db, TODAY + timedelta(days=1))  # its last day passed too
+    later = closing.list_overdue(db, TODAY + timedelta(days=1))  # its last day passed too
     assert book["today"] in [g.guarantee_number for g in later]
 
 
@@ -275,12 +273,10 @@ def test_bulk_close_is_one_transaction_audited_each(db: Database) -> None:
     book = _overdue_book(db)
     before = snapshot(db)
     with pytest.raises(ValidationError, match="より前"):  # one refused: none closed
-        lifecycle.close_overdue(
-            db, operator=OP, date_text=(TODAY - timedelta(days=500)).isoformat()
-        )
+        closing.close_overdue(db, operator=OP, date_text=(TODAY - timedelta(days=500)).isoformat())
     assert snapshot(db) == before
 
-    closed = lifecycle.close_overdue(db, operator="山田")
+    closed = closing.close_overdue(db, operator="山田")
     assert [g.guarantee_number for g in closed] == [book["old"], book["issued"]]
     for g in closed:
         shown = services.get_guarantee(db, g.guarantee_number)
@@ -292,7 +288,7 @@ def test_bulk_close_is_one_transaction_audited_each(db: Database) -> None:
     ]
     assert all(e.detail["bulk"] is True and e.operator == "山田" for e in audited)
     assert {e.detail["from"] for e in audited} == {"受付", "発行済"}
-    assert lifecycle.list_overdue(db) == []
+    assert closing.list_overdue(db) == []
     assert status(db, book["cancelled"]) == "取消"  # never touched
 
 
@@ -444,7 +440,7 @@ def test_a_duplicate_is_refused_unless_confirmed(db: Database) -> None:
 def test_a_cancelled_guarantee_is_no_duplicate(db: Database) -> None:
     cid = customer(db)
     first = add(db, _draft(cid))
-    lifecycle.cancel_guarantee(db, first.guarantee_number, reason="入力誤り", operator=OP)
+    closing.cancel_guarantee(db, first.guarantee_number, reason="入力誤り", operator=OP)
     again = add(db, _draft(cid))
     assert again.status == "受付"
 

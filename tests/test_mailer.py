@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from core import certificates, services
+from core import certificates, models, services
 from core.db import Database
 from core.models import NoticeFile, Outbox
 from core.settings import Settings, get_settings
@@ -341,7 +341,7 @@ def test_4xx_is_retried_with_backoff(db: Database, smtp: Any) -> None:
     assert report.retrying == 1 and not report.ok
     (row,) = box(db)
     assert row.status == "pending" and row.attempts == 1 and "451" in (row.last_error or "")
-    assert row.next_attempt_at and row.next_attempt_at > services.now()
+    assert row.next_attempt_at and row.next_attempt_at > models.now()
     report = outbox.send_pending(db, settings(), all_=True)  # --all ignores the backoff
     assert report.ok and len(server.handler.received) == 1
     assert box(db)[0].status == "sent" and box(db)[0].attempts == 2
@@ -401,7 +401,7 @@ def test_crash_between_send_and_commit_resends_with_the_same_message_id(
     s = settings()
     assert outbox.send_pending(db, s).attempts == []
     # ...after the lease it is sent again: the documented duplicate, same Message-ID.
-    later = services.now() + outbox.LEASE + timedelta(seconds=1)
+    later = models.now() + outbox.LEASE + timedelta(seconds=1)
     monkeypatch.setattr(outbox, "now", lambda: later)
     report = outbox.send_pending(db, s)
     assert report.ok and report.sent == 1

@@ -12,8 +12,8 @@ from tests.helpers import cli, make_guarantee
 from tests.test_tui import SIZE, wait_for, wait_rows
 from tui.app import make_app
 from tui.browse import AuditScreen
-from tui.certs import ConfirmScreen
 from tui.customers import CustomerDetailScreen
+from tui.dialogs import ConfirmScreen
 from tui.guarantees import GuaranteeDetailScreen
 
 RED = "[red]赤字建設[/red]"

@@ -16,7 +16,7 @@ from sqlalchemy import event, update
 from sqlalchemy.engine import make_url
 from sqlmodel import col
 
-from core import certificates, services
+from core import certificates, models
 from core.db import Database, create_db_engine, open_database
 from core.models import Outbox
 from mailer import outbox
@@ -94,7 +94,7 @@ def test_a_row_taken_over_by_another_run_is_not_sent(
                 .where(col(Outbox.id) == job.id)
                 .values(
                     attempts=col(Outbox.attempts) + 1,
-                    next_attempt_at=services.now() + timedelta(minutes=5),
+                    next_attempt_at=models.now() + timedelta(minutes=5),
                 )
             )
         return prepare(db_, job, config)
@@ -251,7 +251,7 @@ def test_a_configuration_error_stops_the_run_and_keeps_every_notice_as_it_was(
             .values(
                 attempts=2,
                 last_error="SMTPサーバーの一時エラー 451",
-                next_attempt_at=services.now() - timedelta(minutes=1),
+                next_attempt_at=models.now() - timedelta(minutes=1),
             )
         )
     before = snapshot(db)

@@ -16,7 +16,7 @@ from alembic import command
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from core import certificates, crypto, paths, services
+from core import certificates, crypto, keys, paths, services
 from core.certificates import VerifyThrottled
 from core.db import Database, _alembic_config, create_db_engine, open_database
 from core.migrations import HEAD_REVISION
@@ -260,10 +260,10 @@ def test_a_rotation_stopped_half_way_loses_nothing_and_is_finished_next_time(
     def crash(*args: Any) -> Any:
         raise RuntimeError("power cut")
 
-    real = crypto._reseal
-    monkeypatch.setattr(crypto, "_reseal", crash)
+    real = keys._reseal
+    monkeypatch.setattr(keys, "_reseal", crash)
     with pytest.raises(crypto.SecretKeyError, match="もう一度 hosho db rotate-key"):
-        crypto.rotate_key(db, operator=OP)
+        keys.rotate_key(db, operator=OP)
     # the new key seals, the old one still opens: nothing unreadable, also after a restart
     assert crypto.old_key_file().exists()
     assert db.get_meta(crypto.META_KEY) == old_id
@@ -272,8 +272,8 @@ def test_a_rotation_stopped_half_way_loses_nothing_and_is_finished_next_time(
     assert certificates.verify(db, first.guarantee_number, first.auth_key, operator=OP).ok
     g = make_guarantee(db, services.add_customer(db, name="株式会社B", operator=OP).id)
     second = certificates.issue_certificate(db, g.guarantee_number, operator=OP)
-    monkeypatch.setattr(crypto, "_reseal", real)
-    done = crypto.rotate_key(db, operator=OP)
+    monkeypatch.setattr(keys, "_reseal", real)
+    done = keys.rotate_key(db, operator=OP)
     assert done.resumed and done.old_key_id == old_id and done.certificates == 2
     assert not crypto.old_key_file().exists() and crypto.keyring().ids() == {done.new_key_id}
     for r in (first, second):
@@ -287,7 +287,7 @@ def test_rotate_key_refuses_a_key_from_the_environment(
     monkeypatch.setenv("HOSHO_SECRET_KEY", crypto.encode_key(crypto.new_key()))
     get_settings.cache_clear()
     with pytest.raises(crypto.SecretKeyError, match="HOSHO_SECRET_KEY で鍵を指定している"):
-        crypto.rotate_key(db, operator=OP)
+        keys.rotate_key(db, operator=OP)
 
 
 # --- migration 0007 ------------------------------------------------------------------------------

@@ -623,7 +623,7 @@ async def test_issue_certificate_queues_the_notice(
 async def test_needs_confirmation_asks_first(
     db_url: str, book: list[services.GuaranteeView]
 ) -> None:
-    from tui.certs import ConfirmScreen
+    from tui.dialogs import ConfirmScreen
 
     db = open_database(db_url)
     customer = services.add_customer(  # another company of the same name, with an email

@@ -17,7 +17,8 @@ from core.models import AuditEvent
 from tests.helpers import make_guarantee
 from tests.test_tui import SIZE, _settle, wait_for, wait_rows
 from tui.app import HoshoApp, make_app
-from tui.customers import CustomerDetailScreen, CustomerEditForm, CustomersScreen, SameNameScreen
+from tui.customers import CustomerDetailScreen, CustomerEditForm, CustomersScreen
+from tui.dialogs import SameNameScreen
 from tui.forms import CustomerForm
 from tui.guarantees import GuaranteeDetailScreen
 
@@ -251,7 +252,7 @@ async def test_new_email_says_how_many_notices_go_to_it(
 ) -> None:
     from core import certificates
 
-    number = customers.show_customer(db, str(people["higo"])).guarantees[0].guarantee_number
+    number = services.show_customer(db, str(people["higo"])).guarantees[0].guarantee_number
     issued = certificates.issue_certificate(db, number, operator="t", mail_domain="example.jp")
     assert issued.notice_queued
     app = make_app(db_url)

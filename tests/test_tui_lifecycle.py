@@ -13,7 +13,8 @@ from core.db import Database, open_database
 from tests.helpers import make_guarantee
 from tests.test_tui import SIZE, wait_for, wait_rows
 from tui.app import make_app
-from tui.certs import ChangeForm, ConfirmScreen
+from tui.certs import ChangeForm
+from tui.dialogs import ConfirmScreen
 from tui.forms import GuaranteeForm
 from tui.guarantees import GuaranteeDetailScreen
 from tui.lifecycle_forms import CancelForm, CloseForm

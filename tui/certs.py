@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,61 +18,10 @@ from core import certificates
 from core.errors import ValidationError
 from core.terms import CertKind
 from tui.base import HoshoScreenMixin
-from tui.forms import Field, FormScreen
+from tui.form_base import Field, FormScreen
 
 if TYPE_CHECKING:
     pass
-
-
-def copy_to_system_clipboard(text: str) -> bool:
-    """Besides OSC 52 (done by the app), try the desktop clipboard tools that exist."""
-    for cmd in (
-        ["wl-copy"],
-        ["xclip", "-selection", "clipboard"],
-        ["xsel", "-b", "-i"],
-        ["pbcopy"],
-    ):
-        if shutil.which(cmd[0]):
-            try:
-                subprocess.run(cmd, input=text.encode(), check=True, timeout=2)
-                return True
-            except (OSError, subprocess.SubprocessError):
-                continue
-    return False
-
-
-class ConfirmScreen(HoshoScreenMixin, ModalScreen[bool]):
-    """A yes/no question with the facts that prompted it."""
-
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 90; height: auto; max-height: 80%; border: thick $warning;
-        background: $surface; padding: 1 2; }
-    ConfirmScreen Horizontal { height: auto; align: right middle; padding-top: 1; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "いいえ", id="confirm.no"),
-        Binding("y", "answer(True)", "はい", id="confirm.yes"),
-    ]
-
-    def __init__(self, question: str, details: str) -> None:
-        super().__init__()
-        self.question, self.details = question, details
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self.question, style="bold"))
-            yield Static(Text(self.details))  # it quotes names: never markup
-            with Horizontal():
-                yield Button("はい (y)", variant="warning", id="yes")
-                yield Button("いいえ (n)", id="no")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
 
 
 class ChangeForm(FormScreen):

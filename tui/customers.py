@@ -9,26 +9,19 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from core import dates
-from core.customers import (
-    FIELDS,
-    CustomerDetail,
-    CustomerEdit,
-    CustomerView,
-    list_customers,
-    show_customer,
-)
+from core.customers import FIELDS, CustomerEdit, CustomerView, list_customers
 from core.errors import ValidationError
 from core.money import format_yen
 from core.present import customer_rows, pad
+from core.services import CustomerDetail, show_customer
 from tui.base import HoshoScreenMixin
-from tui.certs import ConfirmScreen
 from tui.forms import CustomerForm
 
 LIMIT = 200  # customers shown at a time; the search finds the others
@@ -65,26 +58,6 @@ def requeued_text(edit: CustomerEdit) -> str:
         f"お知らせ {edit.notices_requeued}件を新しいアドレス {edit.customer.email} 宛てにして"
         "送信待ちに戻しました（x の送信待ちの画面で送信）"
     )
-
-
-class SameNameScreen(ConfirmScreen):
-    """Another customer has the same 商号: save this one as another company?"""
-
-    def __init__(self, duplicates: list[CustomerView]) -> None:
-        super().__init__("同じ商号の受注者が既に登録されています。別の会社として保存しますか？", "")
-        self.duplicates = duplicates
-
-    def compose(self) -> ComposeResult:
-        details = Text()
-        for c in self.duplicates:
-            details.append("・" + c.label + "\n")
-        details.append("\n同じ会社なら「いいえ」を選び、登録済みの受注者を使ってください。")
-        with Vertical():
-            yield Static(Text(self.question, style="bold"))
-            yield Static(details)
-            with Horizontal():
-                yield Button("はい (y)", variant="warning", id="yes")
-                yield Button("いいえ (n)", id="no")
 
 
 class CustomerEditForm(CustomerForm):

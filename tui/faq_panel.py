@@ -246,7 +246,7 @@ class FaqScreen(HoshoScreenMixin, ModalScreen[None]):
         a = self.current
         text = "\n".join(filter(None, [a.answer.rstrip(), source_line(a)]))  # 出典 once
         self.app.copy_to_clipboard(text)
-        from tui.certs import copy_to_system_clipboard
+        from tui.dialogs import copy_to_system_clipboard
 
         copy_to_system_clipboard(text)
         self.app.notify("回答をコピーしました")

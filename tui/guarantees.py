@@ -441,7 +441,7 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
         self.app.push_screen(message.screen)
 
     def on_guarantee_detail_screen_ask(self, message: Ask) -> None:
-        from tui.certs import ConfirmScreen
+        from tui.dialogs import ConfirmScreen
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -506,7 +506,7 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
             self.post_message(self.Done(self.hosho.describe_error(exc), "error", reload=False))
             return
         if copy:
-            from tui.certs import copy_to_system_clipboard
+            from tui.dialogs import copy_to_system_clipboard
 
             self.app.call_from_thread(self.app.copy_to_clipboard, key)  # OSC 52
             also = "（システムのクリップボードにも）" if copy_to_system_clipboard(key) else ""

@@ -6,8 +6,8 @@ from __future__ import annotations
 from textual import on
 from textual.widgets import Input, Label, Select
 
-from core import dates, lifecycle, services
-from tui.forms import Field, FormScreen
+from core import closing, dates, services
+from tui.form_base import Field, FormScreen
 
 
 class CancelForm(FormScreen):
@@ -33,7 +33,7 @@ class CancelForm(FormScreen):
         ]
 
     def submit(self, values: dict[str, str]) -> services.GuaranteeView:
-        return lifecycle.cancel_guarantee(
+        return closing.cancel_guarantee(
             self.hosho.database(),
             self.number,
             reason=values["reason"],
@@ -86,7 +86,7 @@ class CloseForm(FormScreen):
             hint.update("")
 
     def submit(self, values: dict[str, str]) -> services.GuaranteeView:
-        return lifecycle.close_guarantee(
+        return closing.close_guarantee(
             self.hosho.database(),
             self.number,
             as_=values["as"],

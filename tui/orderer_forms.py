@@ -20,7 +20,7 @@ from core import dates
 from core.errors import ValidationError
 from core.knowledge import PREFECTURES, Category
 from core.terms import Kind
-from tui.forms import Field, FormScreen
+from tui.form_base import Field, FormScreen
 
 # Categories staff add first (the register already holds every prefecture and municipality).
 ADD_CATEGORIES = (
