@@ -832,6 +832,10 @@ def correct_record(
 # --- history and the key -----------------------------------------------------------------
 
 
+KEY_REVEAL = "certificate.reveal"  # staff had a 認証キー shown
+KEY_COPY = "certificate.copy"  # staff copied a 認証キー to the clipboard (not shown)
+
+
 def list_certificates(
     db: Database, number: str, *, reveal: bool = False, operator: str = ""
 ) -> list[CertificateView]:
@@ -852,7 +856,7 @@ def list_certificates(
             audit(
                 s,
                 operator,
-                "certificate.reveal",
+                KEY_REVEAL,
                 f"guarantee:{g.number}",
                 versions=[c.version for c in certs if c.auth_key],
             )
@@ -891,8 +895,11 @@ def _certificate(s: Session, g: Guarantee, version: int | None) -> Certificate:
     return cert
 
 
-def reveal_auth_key(db: Database, number: str, version: int | None = None, *, operator: str) -> str:
-    """The 認証キー of one version (default: latest); audited, never logged."""
+def reveal_auth_key(
+    db: Database, number: str, version: int | None = None, *, operator: str, copy: bool = False
+) -> str:
+    """The 認証キー of one version (default: latest); audited, never logged. ``copy``: staff
+    copy it to the clipboard rather than have it shown, audited as such (certificate.copy)."""
     with db.session() as s:
         g, _, _ = _load(s, number)
         cert = _certificate(s, g, version)
@@ -901,7 +908,8 @@ def reveal_auth_key(db: Database, number: str, version: int | None = None, *, op
                 f"保証契約番号 {g.number} 第{cert.version}版は書面の証書です"
                 "（認証キーはありません）"
             )
-        audit(s, operator, "certificate.reveal", f"guarantee:{g.number}", versions=[cert.version])
+        action = KEY_COPY if copy else KEY_REVEAL
+        audit(s, operator, action, f"guarantee:{g.number}", versions=[cert.version])
         return cert.auth_key
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -123,18 +123,6 @@ def last_status_change(s: Session, number: str) -> dict[str, Any] | None:
         "reason": event.detail.get("reason") or "",
         "date": event.detail.get("date"),
     }
-
-
-def status_text(status: str, closed_on: date | None, change: dict[str, Any] | None) -> str:
-    """「完了（令和9年3月31日終了）— 山田 令和9年4月2日: 工事完成」 for staff."""
-    text = status
-    if closed_on is not None:
-        text += f"（{dates.format_wareki(closed_on)}終了）"
-    if change:
-        at = dates.format_wareki(datetime.fromisoformat(change["at"]).astimezone().date())
-        reason = f": {change['reason']}" if change.get("reason") else ""
-        text += f" — {change['by']} {at}{reason}"
-    return text
 
 
 # --- duplicates ----------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from core.customers import list_customers as list_customers
 from core.customers import resolve_customer as resolve_customer
 from core.db import Database
 from core.errors import NotFoundError, ValidationError
+from core.filters import GuaranteeFilter as GuaranteeFilter  # the list's filter lives there
+from core.filters import parse_filter as parse_filter
 from core.models import AuditEvent, Customer, Guarantee, Orderer, audit, now
 from core.money import parse_yen
 from core.orderers import (
@@ -31,7 +33,6 @@ from core.orderers import (
     list_info,
     orderer_model,
     resolve_orderer,
-    search_orderer_ids,
     suggest_orderers,
 )
 from core.terms import (
@@ -46,7 +47,6 @@ from core.terms import (
     parse_delivery,
     parse_gtype,
     parse_kind,
-    parse_status,
 )
 
 if TYPE_CHECKING:
@@ -574,77 +574,6 @@ def check_eligibility(
     )
 
 
-@dataclass(frozen=True)
-class GuaranteeFilter:
-    """The 電子帳簿保存法 search: 取引年月日, 取引先, 取引金額 with ranges, and more."""
-
-    date_from: date | None = None
-    date_to: date | None = None
-    customer: str | None = None  # part of the 商号 or the カナ, an e-Net保証 ID or the ID
-    orderer: str | None = None
-    min_amount: int | None = None
-    max_amount: int | None = None
-    type: GType | None = None
-    status: Status | None = None
-    limit: int = 50
-    offset: int = 0
-    project: str | None = None  # part of the 工事名・業務名
-
-
-def parse_filter(
-    *,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    customer: str | None = None,
-    orderer: str | None = None,
-    min_amount: str | None = None,
-    max_amount: str | None = None,
-    type: str | None = None,
-    status: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-    project: str | None = None,
-) -> GuaranteeFilter:
-    """Build a filter from typed text, reporting every bad value at once."""
-    problems: list[tuple[str | None, str]] = []
-
-    def attempt(name: str, fn: Any, raw: str | None, *args: Any) -> Any:
-        if raw is None or not raw.strip():
-            return None
-        try:
-            return fn(raw, *args)
-        except ValidationError as exc:
-            problems.extend((name, m) for m in exc.problems)
-        except dates.DateError as exc:
-            problems.append((name, str(exc)))
-        return None
-
-    f = GuaranteeFilter(
-        date_from=attempt("date_from", dates.parse_date, date_from),
-        date_to=attempt("date_to", dates.parse_date, date_to),
-        customer=(customer or "").strip() or None,
-        orderer=(orderer or "").strip() or None,
-        min_amount=attempt("min_amount", parse_yen, min_amount, "下限金額"),
-        max_amount=attempt("max_amount", parse_yen, max_amount, "上限金額"),
-        type=attempt("type", parse_gtype, type),
-        status=attempt("status", parse_status, status),
-        limit=limit,
-        offset=offset,
-        project=(project or "").strip() or None,
-    )
-    if f.date_from and f.date_to and f.date_from > f.date_to:
-        problems.append(("date_to", "期間の終わりが始まりより前です"))
-    if f.min_amount is not None and f.max_amount is not None and f.min_amount > f.max_amount:
-        problems.append(("max_amount", "上限金額が下限金額より小さくなっています"))
-    if limit < 1:
-        problems.append(("limit", "表示件数は1以上にしてください"))
-    if offset < 0:
-        problems.append(("offset", "先頭から飛ばす件数は0以上にしてください"))
-    if problems:
-        raise ValidationError(problems)
-    return f
-
-
 # A page is found in two steps: the ids, from the guarantee table alone (its covering
 # indexes hold every filtered column, so no row is read to reject one), then those rows with
 # their names. Without a customer text, the ids are found walking an index in date order
@@ -688,13 +617,25 @@ def _ids(ids: list[int]) -> Any:
     return bindparam("ids", ids, expanding=True, literal_execute=True, unique=True)
 
 
+def _orderer_ids(s: Session, typed: str) -> list[int]:
+    """The orderers an 発注者 filter names: by name, alias or reading (the register's index),
+    else every one whose name contains the text as typed — ``%``, ``_`` and ``\\`` literal."""
+    from core.textsearch import like_pattern
+
+    found = find_orderers(s, typed)
+    if found:
+        return [o.id for o in found if o.id is not None]
+    contains = col(Orderer.name).like(like_pattern(typed.strip()), escape="\\")
+    return list(s.scalars(select(col(Orderer.id)).where(contains)))
+
+
 def _matches(s: Session, f: GuaranteeFilter) -> _Matches:
     from core import textsearch
     from core.customers import kana_query
 
     m = _Matches()
     if f.orderer:
-        m = dataclasses.replace(m, orderers=search_orderer_ids(s, f.orderer))
+        m = dataclasses.replace(m, orderers=_orderer_ids(s, f.orderer))
     if f.project:
         m = dataclasses.replace(m, projects=textsearch.project_ids(s, f.project))
     if f.customer:
@@ -738,6 +679,8 @@ def _filtered(
         stmt = stmt.where(col(Guarantee.type) == f.type.value)
     if f.status:
         stmt = stmt.where(col(Guarantee.status) == f.status.value)
+    if f.delivery:  # not in the covering indexes: read on the row
+        stmt = stmt.where(col(Guarantee.delivery) == f.delivery.value)
     if f.orderer or f.customer or f.project:
         m = matches or _matches(s, f)
     if f.orderer:

@@ -294,6 +294,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     c = Clock()
     monkeypatch.setattr(certificates, "now", c)
     monkeypatch.setattr(services, "now", c)
+    monkeypatch.setattr(models, "now", c)  # the audit records' times
     return c
 
 

@@ -80,7 +80,7 @@ async def test_the_terminal_ui_shows_names_as_they_are(db_url: str, odd: dict[st
         audit = app.screen.query_one(DataTable)
         await wait_for(pilot, lambda: audit.row_count >= 4)
         details = [str(audit.get_row_at(i)[4]) for i in range(audit.row_count)]
-        assert f"name={RED}" in details and f"name={CLOSER}" in details
+        assert f"商号 {RED}" in details and f"商号 {CLOSER}" in details
         app.pop_screen()
 
         # A question quoting what staff typed (the duplicate guarantee's, the same name's).

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+from textual import events
+from textual.widgets import DataTable, Footer
+from textual.widgets.data_table import ColumnKey
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
@@ -25,3 +30,57 @@ class HoshoScreenMixin:
         if event.state is WorkerState.ERROR and error is not None:
             text = self.hosho.describe_error(error)
             self.hosho.notify(text, severity="error", timeout=8, markup=False)
+
+
+class LazyModule:
+    """A module imported when first used: the database layer (SQLAlchemy, the models) loads
+    in the first worker thread that needs it, while the first frame is drawn."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+class HoshoFooter(Footer):
+    """The footer of every screen: its keys close up below COMPACT_BELOW columns, so that more
+    of them fit on a small terminal (the palette key, Ctrl+P, lists them all)."""
+
+    COMPACT_BELOW = 120
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.compact = event.size.width < self.COMPACT_BELOW
+
+
+class FittedTable(DataTable[Any]):
+    """A table whose columns follow its width: each column (label, least cells, share) gets
+    its least, and what the table has beyond that goes to the columns with a share, in
+    proportion (so a wide screen widens the names, never the codes)."""
+
+    def __init__(self, columns: Sequence[tuple[str, int, int]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._specs = tuple(columns)
+        for label, least, _share in self._specs:
+            self.add_column(label, width=least, key=label)
+
+    def on_resize(self) -> None:
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        if not self.columns or not self.size.width:
+            return
+        scrollbar = self.styles.scrollbar_size_vertical
+        room = self.size.width - scrollbar - 2 * self.cell_padding * len(self._specs)
+        room -= sum(least for _, least, _ in self._specs)
+        shares = sum(share for _, _, share in self._specs) or 1
+        spare, changed = max(0, room), False
+        for label, least, share in self._specs:
+            width = least + spare * share // shares
+            column = self.columns[ColumnKey(label)]
+            if column.width != width or column.auto_width:
+                column.width, column.auto_width, changed = width, False, True
+        if changed:
+            self._update_count += 1  # the cells are cached by it: render them anew
+            self._require_update_dimensions = True
+            self.refresh()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Header, Input, Label, OptionList, Static
 
 from core import dates, services
 from core.knowledge import PREFECTURES
@@ -27,14 +27,23 @@ from core.orderers import (
     summary_line,
     summary_total,
 )
-from tui.base import HoshoScreenMixin
+from core.present import audit_action, audit_detail, audit_details, audit_target
+from tui.base import FittedTable, HoshoFooter, HoshoScreenMixin
 
 if TYPE_CHECKING:
     pass
 
 PAGE = 100  # rows put in the table at a time: measuring 2,000 rows takes most of a second
 ALL = "すべて"
-COLUMNS = (("発注者", 30), ("運用開始", 24), ("都道府県", 8), ("区分", 12), ("団体コード", 10))
+# label, least cells, share of the rest (FittedTable): fixed widths, so the columns do not
+# jump as pages of rows arrive.
+COLUMNS = (
+    ("発注者", 14, 3),
+    ("運用開始", 22, 0),
+    ("都道府県", 8, 0),
+    ("区分", 10, 1),
+    ("団体コード", 10, 0),
+)
 
 
 def start_cell(o: dict[str, Any]) -> Text:
@@ -242,18 +251,15 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
         with Horizontal():
             # One widget, not 49 list items: opening the screen stays quick.
             yield OptionList(ALL, NATIONAL, *PREFECTURES, id="pref-list")
-            yield DataTable(id="orderer-table", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(COLUMNS, id="orderer-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="orderer-coverage")
         with VerticalScroll(id="orderer-detail"):
             yield Static(id="orderer-text")
-        yield Footer()
+        yield HoshoFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "発注者一覧"
         table = self.query_one(DataTable)
-        # Fixed widths: the columns do not jump as pages of rows arrive.
-        for label, width in COLUMNS:
-            table.add_column(label, width=width)
         self.watch(table, "scroll_y", self._scrolled, init=False)
         self.query_one("#pref-list", OptionList).highlighted = 0
         table.focus()  # a/e/n/f act on the row; / or a click goes to the search
@@ -526,22 +532,35 @@ class OrderersScreen(HoshoScreenMixin, Screen[None]):
 
 
 class AuditScreen(HoshoScreenMixin, Screen[None]):
-    """Who did what, newest first (never a secret in it)."""
+    """Who did what, newest first (never a secret in it), in staff's words: the action
+    (「認証キー表示」), its target, and what changed (「保証金額 4,000万円 → 5,000万円」). The
+    row under the cursor in full below the table."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "戻る", id="audit.back"),
         Binding("f5", "reload", "再読込", id="audit.reload"),
     ]
+    DEFAULT_CSS = """
+    #audit-table { height: 1fr; }
+    #audit-detail { height: auto; max-height: 40%; border-top: solid $accent; padding: 0 1; }
+    """
 
     class Loaded(Message):
         def __init__(self, rows: list[services.AuditView]) -> None:
             self.rows = rows
             super().__init__()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[services.AuditView] = []
+        self._cells: list[tuple[str, str, str, str, str]] = []  # the rows as shown, uncut
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        with VerticalScroll(id="audit-detail"):
+            yield Static(Text("読み込み中…", style="dim"), id="audit-text")
+        yield HoshoFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "監査ログ"
@@ -558,14 +577,125 @@ class AuditScreen(HoshoScreenMixin, Screen[None]):
             self.post_message(self.Loaded(rows))
 
     def on_audit_screen_loaded(self, message: Loaded) -> None:
+        self._rows = message.rows
+        self._cells = [
+            (
+                _stamp(r),
+                r.operator,
+                audit_action(r.action, r.detail),
+                audit_target(r.target),
+                audit_detail(r.action, r.detail),
+            )
+            for r in message.rows
+        ]
+        self._fill()
+        if not message.rows:
+            self.query_one("#audit-text", Static).update(Text("記録はまだありません"))
+
+    def _fill(self) -> None:
+        """The rows, 内容 cut to the width left (the pane below shows it all)."""
         table = self.query_one(DataTable)
+        row = table.cursor_row
+        headers = [cell_len(str(c.label)) for c in table.columns.values()]
+        widths = [
+            max([headers[i], *(cell_len(cells[i]) for cells in self._cells)]) for i in range(4)
+        ]
+        # each column has a cell of padding either side; and the scroll bar
+        room = max(table.size.width - sum(w + 2 for w in widths) - 4, 12)
         table.clear()
-        for r in message.rows:
-            local = r.at.astimezone()
-            stamp = f"{dates.format_wareki(local.date())} {local:%H:%M:%S}"
-            detail = "、".join(f"{k}={v}" for k, v in r.detail.items())
-            # names as typed (the detail quotes them): never markup
-            table.add_row(stamp, Text(r.operator), r.action, Text(r.target), Text(detail))
+        for stamp, operator, action, target, detail in self._cells:
+            # names and reasons as typed (the detail quotes them): never markup
+            table.add_row(
+                stamp, Text(operator), Text(action), Text(target), Text(_cut(detail, room))
+            )
+        if self._cells:
+            table.move_cursor(row=min(row, len(self._cells) - 1), animate=False)
+            self._show(table.cursor_row)
+
+    def on_resize(self) -> None:
+        if self._cells:
+            self.call_after_refresh(self._fill)
+
+    @on(DataTable.RowHighlighted, "#audit-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show(event.cursor_row)
+
+    def _show(self, row: int) -> None:
+        if 0 <= row < len(self._rows):
+            self.query_one("#audit-text", Static).update(audit_text(self._rows[row]))
+
+
+def _stamp(r: services.AuditView) -> str:
+    local = r.at.astimezone()
+    return f"{dates.format_wareki(local.date())} {local:%H:%M:%S}"
+
+
+def _cut(text: str, cells: int) -> str:
+    if cell_len(text) <= cells:
+        return text
+    out = ""
+    for ch in text:
+        if cell_len(out + ch) > cells - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def audit_text(r: services.AuditView) -> Text:
+    """One audit event in full: when, who, what, on what, then each fact on its line."""
+    text = Text()
+    text.append(f"{_stamp(r)}  ")
+    text.append(r.operator)
+    text.append("  ")
+    text.append(audit_action(r.action, r.detail), style="bold")
+    text.append(f"  {audit_target(r.target)}")
+    for line in audit_details(r.action, r.detail) or ["（記録された内容はありません）"]:
+        text.append(f"\n  {line}")
+    return text
+
+
+class KeyRow(NamedTuple):
+    """A line of the key help: the keys (several when they do the same), what they do, the
+    binding's id to change the key with ("" for the toolkit's own), and where it applies."""
+
+    keys: str
+    description: str
+    id: str
+    section: str
+    note: str = ""
+
+
+SECTIONS = ("この画面", "どの画面でも", "基本の操作（一覧・入力欄）")
+
+
+def key_rows(screen: Screen[Any]) -> list[KeyRow]:
+    """Every key of ``screen`` that does something, each binding once with all its keys:
+    hosho's own (they have an id) of the screen, then of the app (every screen), then the
+    toolkit's of the focused list or field and of every screen (in Japanese: tui.words)."""
+    app = screen.app
+    groups: dict[tuple[str, str, str], list[Binding]] = {}
+    for active in screen.active_bindings.values():
+        b = active.binding
+        if not b.description:
+            continue
+        if not b.id:
+            section = SECTIONS[2]
+        elif active.node is app:
+            section = SECTIONS[1]
+        else:
+            section = SECTIONS[0]
+        groups.setdefault((section, b.id or b.action, b.description), []).append(b)
+    rows = [
+        KeyRow(
+            "・".join(dict.fromkeys(app.get_key_display(b) for b in bindings)),
+            description,
+            bindings[0].id or "",
+            section,
+            bindings[0].tooltip,
+        )
+        for (section, _, description), bindings in groups.items()
+    ]
+    return sorted(rows, key=lambda row: SECTIONS.index(row.section))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -581,15 +711,27 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, rows: list[KeyRow]) -> None:
         super().__init__()
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        text = Text("キー一覧（設定ファイルの [keys] で変更できます）\n\n", style="bold")
-        for key, description, binding_id in self.rows:
-            text.append(f"{key:<14}", style="bold cyan")
-            text.append(f"{description}")
-            text.append(f"  [{binding_id}]\n", style="dim")
+        text = Text("キー一覧", style="bold")
+        text.append(
+            "（キーは設定ファイルの [keys] で変更できます。[ ] 内がその名前）\n", style="dim"
+        )
+        width = min(max((cell_len(row.keys) for row in self.rows), default=8) + 2, 24)
+        section = ""
+        for row in self.rows:
+            if row.section != section:
+                section = row.section
+                text.append(f"\n{section}\n", style="bold underline")
+            text.append(row.keys + " " * max(1, width - cell_len(row.keys)), style="bold cyan")
+            text.append(row.description)
+            if row.id:
+                text.append(f"  [{row.id}]", style="dim")
+            text.append("\n")
+            if row.note:  # under the description
+                text.append(" " * width + row.note + "\n", style="dim")
         with VerticalScroll():
             yield Static(text)

@@ -12,13 +12,22 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from core import certificates
 from core.errors import ValidationError
 from core.terms import CertKind
-from tui.base import HoshoScreenMixin
-from tui.form_base import Field, FormScreen
+from tui.base import HoshoFooter, HoshoScreenMixin
+from tui.form_base import (
+    AMOUNT_WIDTH,
+    ASK_AGAIN,
+    DATE_WIDTH,
+    AskFirst,
+    Field,
+    FormScreen,
+    wareki_echo,
+    yen_echo,
+)
 
 if TYPE_CHECKING:
     pass
@@ -60,20 +69,25 @@ class ChangeForm(FormScreen):
                     "変更契約日",
                     Input(id="input-change_date", placeholder="例: R8.10.1"),
                     "変更契約を結んだ日（契約締結日以後）",
+                    width=DATE_WIDTH,
+                    echo=wareki_echo,
                 )
             )
-        out += [
-            Field(name, label, Input(id=f"input-{name}", placeholder=self.current.get(name, "")))
-            for name, (_, _, label) in certificates.CHANGEABLE.items()
-        ]
+        for name, (_, _, label) in certificates.CHANGEABLE.items():
+            widget = Input(id=f"input-{name}", placeholder=self.current.get(name, ""))
+            if name.endswith("amount"):
+                out.append(Field(name, label, widget, width=AMOUNT_WIDTH, echo=yen_echo))
+            elif name in ("project", "bank"):
+                out.append(Field(name, label, widget))
+            else:
+                out.append(Field(name, label, widget, width=DATE_WIDTH, echo=wareki_echo))
         return out
 
     def on_mount(self) -> None:
         # (FormScreen.on_mount runs after this one and focuses the first field; the first
         # field needed is focused once both have run.)
         for name in self.needed:
-            for line in self.query(f"#error-{name}").results(Label):
-                line.update("保証証書に記載するため入力してください")
+            self.show_error(name, "保証証書に記載するため入力してください")
         if self.needed:
             self.call_after_refresh(self.query_one(f"#input-{self.needed[0]}", Input).focus)
 
@@ -93,9 +107,18 @@ class ChangeForm(FormScreen):
                 self.number,
                 typed,
                 kind=self.kind,
-                confirmed=False,
+                confirmed=self.confirmed,
                 change_date=change_date,
             )
+        except certificates.NeedsConfirmation as exc:
+            # Asked here (はい/いいえ), not the command line's way in the message.
+            facts = str(exc).split("。発注者に確認できたら")[0]
+            raise AskFirst(
+                [(None, f"{facts}。発注者に確認できたら、{ASK_AGAIN}")],
+                "発注者に確認済みとして電子証書を発行しますか？",
+                f"{facts}。\n\nはい(y)で、発注者に確認済みとして{self.kind.value}を記録し発行します。"
+                "いいえ(n)で入力に戻ります（記録しません）",
+            ) from None
         except certificates.MissingPaperFields as exc:
             # Beside the fields to fill, and the whole sentence below.
             items: list[tuple[str | None, str]] = [
@@ -193,7 +216,7 @@ class OutboxScreen(HoshoScreenMixin, Screen[None]):
         yield Header()
         yield Label("", id="outbox-status")
         yield DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield HoshoFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "送信待ちのお知らせ"

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from core import dates
 from core.customers import FIELDS, CustomerEdit, CustomerView, list_customers
@@ -21,17 +21,17 @@ from core.errors import ValidationError
 from core.money import format_yen
 from core.present import customer_rows, pad
 from core.services import CustomerDetail, show_customer
-from tui.base import HoshoScreenMixin
+from tui.base import FittedTable, HoshoFooter, HoshoScreenMixin
 from tui.forms import CustomerForm
 
 LIMIT = 200  # customers shown at a time; the search finds the others
-COLUMNS = (
-    ("ID", 6),
-    ("商号", 30),
-    ("商号カナ", 22),
-    ("e-Net保証ID", 12),
-    ("メール", 26),
-    ("電話", 14),
+COLUMNS = (  # label, least cells, share of the rest (FittedTable)
+    ("ID", 6, 0),
+    ("商号", 16, 3),
+    ("商号カナ", 12, 2),
+    ("e-Net保証ID", 12, 0),
+    ("メール", 16, 2),
+    ("電話", 13, 0),
 )
 GUARANTEE_COLUMNS = (
     "保証契約番号",
@@ -137,14 +137,12 @@ class CustomersScreen(HoshoScreenMixin, Screen[None]):
                 placeholder="受注者を検索（商号・商号カナ・e-Net保証ID）", id="customer-search"
             )
             yield Label("読み込み中…", id="customer-status")
-        yield DataTable(id="customer-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield FittedTable(COLUMNS, id="customer-table", cursor_type="row", zebra_stripes=True)
+        yield HoshoFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "受注者一覧"
         table = self.query_one(DataTable)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width)
         table.focus()
         self._load()
 
@@ -292,7 +290,7 @@ class CustomerDetailScreen(HoshoScreenMixin, Screen[None]):
             yield Static(Text("読み込み中…", style="dim"), id="customer-fields")
             yield Label("保証", id="customer-guarantees-title")
             yield DataTable(id="customer-guarantees", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield HoshoFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"受注者 ID {self.customer_id}"

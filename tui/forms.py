@@ -3,22 +3,28 @@ lost — an error keeps every value, and a form closed with Esc keeps its draft.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Label, OptionList, Select
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, OptionList, Select
 
-from core import dates, services
+from core import services
 from core.errors import ADD_HINT, ValidationError
-from core.money import parse_yen
 from core.orderers import complete_orderers
-from tui.dialogs import ConfirmScreen, SameNameScreen
-from tui.form_base import Field, FormScreen
-
-if TYPE_CHECKING:
-    pass
+from tui.dialogs import SameNameScreen
+from tui.form_base import (
+    AMOUNT_WIDTH,
+    ASK_AGAIN,
+    DATE_WIDTH,
+    AskFirst,
+    Field,
+    FormScreen,
+    wareki_echo,
+    yen_echo,
+)
 
 
 class CustomerForm(FormScreen):
@@ -31,53 +37,40 @@ class CustomerForm(FormScreen):
         "kana": "カタカナ（ひらがなで入力してもカタカナで登録）",
         "email": "電子証書・認証キー登録のお知らせの送付先",
     }
-    confirmed = False  # staff said the same 商号 is another company
 
     def initial(self) -> dict[str, str]:
         """The values the form opens with."""
         return {}
 
     def fields(self) -> list[Field]:
-        from core.customers import LIMITS
+        from core.customers import LIMITS, to_katakana
 
         start = self.initial()
 
-        def field(name: str, label: str) -> Field:
+        def katakana(text: str) -> str | None:
+            """→ ヒゴケンセツ under the 商号カナ as hiragana is typed."""
+            shown = to_katakana(text)
+            return f"→ {shown}" if shown != text.strip() else None
+
+        def field(name: str, label: str, width: int | None = None) -> Field:
             widget = Input(start.get(name, ""), id=f"input-{name}")
             widget.tooltip = f"{LIMITS[name]}文字まで"
-            return Field(name, label, widget, self.HINTS.get(name, ""))
+            echo = katakana if name == "kana" else None
+            return Field(name, label, widget, self.HINTS.get(name, ""), width=width, echo=echo)
 
         return [
             field("name", "商号 *"),
             field("kana", "商号カナ"),
             field("email", "メール"),
-            field("enet_id", "e-Net保証ID"),
+            field("enet_id", "e-Net保証ID", width=20),
             field("address", "所在地"),
             field("representative", "代表者"),
             field("contact_person", "担当者"),
-            field("phone", "電話"),
+            field("phone", "電話", width=20),
         ]
 
-    @on(Input.Changed, "#input-kana")
-    def _kana_hint(self, event: Input.Changed) -> None:
-        """→ ヒゴケンセツ under the 商号カナ as hiragana is typed."""
-        from core.customers import to_katakana
-
-        shown = to_katakana(event.value)
-        text = f"→ {shown}" if shown != event.value.strip() else self.HINTS["kana"]
-        self.query_one("#hint-kana", Label).update(text)
-
     def submit(self, values: dict[str, str]) -> Any:
-        from core.customers import CONFIRM_HINT, DuplicateCustomerError
-
-        try:
-            return self.save(values, confirmed=self.confirmed)
-        except DuplicateCustomerError as exc:
-            hint = "。別の会社なら、確認の画面で「はい」を選ぶと保存できます"
-            items = [(f, t.replace(CONFIRM_HINT, hint)) for f, t in exc.items]
-            raise DuplicateCustomerError(items, exc.duplicates) from None
-        finally:
-            self.confirmed = False
+        return self.save(values, confirmed=self.confirmed)
 
     def save(self, values: dict[str, str], *, confirmed: bool) -> Any:
         return services.add_customer(
@@ -94,34 +87,51 @@ class CustomerForm(FormScreen):
             operator=self.hosho.settings.operator,
         )
 
-    def on_form_screen_refused(self, message: FormScreen.Refused) -> None:
-        # (FormScreen's handler runs after this one and shows the errors beside the fields.)
+    def ask(self, error: ValidationError | None) -> ModalScreen[bool] | None:
+        """The same 商号 and nothing else wrong: another company of that name?"""
         from core.customers import DuplicateCustomerError
 
-        error = message.error
         if isinstance(error, DuplicateCustomerError) and error.only_duplicates:
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self.confirmed = True
-                    self.action_save()
-
-            self.app.push_screen(SameNameScreen(error.duplicates), answered)
+            return SameNameScreen(error.duplicates)
+        return super().ask(error)
 
 
 class OrdererInput(Input):
-    """An orderer name with completion by name, alias or reading (とすし → 鳥栖市)."""
+    """An orderer name with completion by name, alias or reading (とすし → 鳥栖市): ↓ or
+    Enter goes into the suggestions."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "screen.enter_suggestions", "候補を選ぶ", show=False),
+    ]
+
+
+class Suggestions(OptionList):
+    """The orderer field's suggestions: Enter chooses one (one press); ↑ from the first goes
+    back to what was typed, Esc puts them away."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "screen.leave_suggestions", "候補を閉じる", show=False),
+        Binding("up", "up_or_leave", show=False),
+    ]
+
+    def action_up_or_leave(self) -> None:
+        if not self.highlighted:
+            self.screen.query_one("#input-orderer", Input).focus()
+        else:
+            self.action_cursor_up()
 
 
 class GuaranteeForm(FormScreen):
     TITLE_TEXT = "保証の登録"
     DRAFT_KEY = "guarantee"
+    SECOND_COLUMN = "period_start"
     DEFAULT_CSS = """
-    #orderer-options { height: auto; max-height: 8; margin-left: 21; display: none; }
+    #orderer-options { height: auto; max-height: 8; display: none; border: none;
+        padding: 0; background: $boost; }
     #orderer-options.visible { display: block; }
     #orderer-row { height: auto; }
     #orderer-row OrdererInput { width: 1fr; }
-    #add-orderer { min-width: 14; }
+    #add-orderer { margin-left: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+o", "add_orderer", "団体を登録", id="form.add_orderer"),
@@ -131,35 +141,45 @@ class GuaranteeForm(FormScreen):
         def field(name: str, label: str, hint: str = "", placeholder: str = "") -> Field:
             return Field(name, label, Input(id=f"input-{name}", placeholder=placeholder), hint)
 
+        def date(name: str, label: str, hint: str = "") -> Field:
+            widget = Input(id=f"input-{name}", placeholder="例: R8.4.1")
+            return Field(name, label, widget, hint, width=DATE_WIDTH, echo=wareki_echo)
+
+        def amount(name: str, label: str, hint: str = "", example: str = "") -> Field:
+            widget = Input(id=f"input-{name}", placeholder=f"例: {example}")
+            return Field(name, label, widget, hint, width=AMOUNT_WIDTH, echo=yen_echo)
+
         def choice(name: str, label: str, options: list[str], default: str) -> Field:
             widget = Select(
                 [(o, o) for o in options], value=default, allow_blank=False, id=f"input-{name}"
             )
-            return Field(name, label, widget)
+            return Field(name, label, widget, width=DATE_WIDTH)
 
         return [
             choice("type", "種別 *", ["前払金", "中間前払金", "契約", "契約保証予約"], "前払金"),
-            field("customer", "受注者 *", "ID・e-Net保証ID・商号"),
+            field("customer", "受注者 *", placeholder="ID・e-Net保証ID・商号"),
             Field(
                 "orderer",
                 "発注者 *",
                 Horizontal(
                     OrdererInput(id="input-orderer", placeholder="名前・読み（例: とすし）"),
-                    Button("団体を登録", id="add-orderer"),
+                    Button("団体を登録 (Ctrl+O)", id="add-orderer", compact=True),
                     id="orderer-row",
                 ),
-                "登録簿にない団体（一部事務組合など）は「団体を登録」（Ctrl+O）",
+                "候補は↓で選んでEnter。一部事務組合など登録簿にない団体は「団体を登録」",
             ),
             field("project", "工事名・業務名 *"),
             choice("kind", "契約の種類", ["工事", "業務委託", "地域維持"], "工事"),
-            field("contract_amount", "請負金額 *", "", "例: 1億2000万 / 120,000,000"),
-            field("amount", "保証金額 *"),
-            field("contract_date", "契約締結日 *", "", "例: 令和8年4月1日 / R8.4.1 / 2026-04-01"),
-            field("period_start", "工期(自)"),
-            field("period_end", "工期(至)", "保証期限を空けるとこの日"),
-            field("guarantee_end", "保証期限"),
-            field("announcement_date", "入札公告日", "鳥栖市はこの日で判定"),
-            field("award_date", "落札日", "鳥栖市の電子契約の期限を計算"),
+            amount(
+                "contract_amount", "請負金額 *", "1億2000万・120,000,000 のどちらでも", "1億2000万"
+            ),
+            amount("amount", "保証金額 *", example="4000万"),
+            date("contract_date", "契約締結日 *", "令和8年4月1日・R8.4.1・2026-04-01 のどれでも"),
+            date("period_start", "工期(自)"),
+            date("period_end", "工期(至)", "保証期限を空けるとこの日"),
+            date("guarantee_end", "保証期限"),
+            date("announcement_date", "入札公告日", "鳥栖市はこの日で判定"),
+            date("award_date", "落札日", "鳥栖市の電子契約の期限を計算"),
             choice("channel", "申込経路", ["e-Net", "窓口"], "e-Net"),
             choice("delivery", "交付方法", ["電子", "書面"], "電子"),
             field("bank", "前払金取扱金融機関"),
@@ -168,8 +188,14 @@ class GuaranteeForm(FormScreen):
     def on_mount(self) -> None:
         # (FormScreen.on_mount runs after this one: Textual calls both.)
         field = self.query_one("#field-orderer", Field)
-        options = OptionList(id="orderer-options", markup=False)  # names as typed
-        field.mount(options, after=field.query_one(".field-row"))
+        options = Suggestions(id="orderer-options", markup=False, classes="field-below")
+        field.mount(options, after=field.query_one(".field-row"))  # (names as typed)
+
+    def screen_text(self, text: str) -> str:
+        # The command line's way to add a body becomes this form's.
+        return super().screen_text(
+            text.replace(ADD_HINT, "、「団体を登録」（Ctrl+O）で登録できます")
+        )
 
     # --- a body the register does not hold ------------------------------------------
 
@@ -208,34 +234,19 @@ class GuaranteeForm(FormScreen):
         with orderer.prevent(Input.Changed):
             orderer.value = text
         self.query_one("#orderer-options", OptionList).remove_class("visible")
-        self.query_one("#error-orderer", Label).update("")
-        if not any(str(e.render()) for e in self.query(".field-error").results(Label)):
-            self.query_one("#form-error", Label).update("")
+        self.query_one("#field-orderer", Field).clear_error()
+        if not any(f.has_class("-error") for f in self.query(Field).results(Field)):
+            self.set_status("")
         self.app.notify(
             f"発注者「{text}」を登録しました。保証の入力を続けてください", timeout=4, markup=False
         )
         self.query_one("#input-project", Input).focus()
 
-    @on(Input.Changed)
-    def _hint(self, event: Input.Changed) -> None:
-        name = (event.input.id or "").removeprefix("input-")
-        if name == "orderer":
-            self._complete(event.value)
-            return
-        hints = self.query(f"#hint-{name}").results(Label)
-        hint = next(iter(hints), None)
-        if hint is None or not event.value.strip():
-            return
-        if name.endswith("date") or name.startswith("period") or name == "guarantee_end":
-            try:
-                hint.update(f"→ {dates.format_wareki(dates.parse_date(event.value))}")
-            except dates.DateError:
-                hint.update("")
-        elif name.endswith("amount"):
-            try:
-                hint.update(f"→ {parse_yen(event.value):,}円")
-            except ValidationError:
-                hint.update("")
+    # --- completion ------------------------------------------------------------------
+
+    @on(Input.Changed, "#input-orderer")
+    def _typed_orderer(self, event: Input.Changed) -> None:
+        self._complete(event.value)
 
     @work(thread=True, exclusive=True, group="complete", exit_on_error=False)
     def _complete(self, text: str) -> None:
@@ -245,18 +256,25 @@ class GuaranteeForm(FormScreen):
     def _show_options(self, text: str, names: list[str]) -> None:
         options = self.query_one("#orderer-options", OptionList)
         options.clear_options()
-        if names and names != [text]:
+        typing = self.focused in (options, self.query_one("#input-orderer"))
+        if names and names != [text] and typing:
             options.add_options(names)
             options.add_class("visible")
         else:
             options.remove_class("visible")
 
     @on(Input.Submitted, "#input-orderer")
-    def _take_first(self) -> None:
+    def action_enter_suggestions(self) -> None:
+        """↓ (or Enter) from the orderer field: to its first suggestion."""
         options = self.query_one("#orderer-options", OptionList)
         if options.has_class("visible") and options.option_count:
-            options.focus()
             options.highlighted = 0
+            options.focus()
+
+    def action_leave_suggestions(self) -> None:
+        """Back to the orderer field as typed, the suggestions put away."""
+        self.query_one("#orderer-options", OptionList).remove_class("visible")
+        self.query_one("#input-orderer", Input).focus()
 
     @on(OptionList.OptionSelected, "#orderer-options")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -266,7 +284,12 @@ class GuaranteeForm(FormScreen):
         event.option_list.remove_class("visible")
         self.query_one("#input-project", Input).focus()
 
-    confirmed = False  # staff said it is another guarantee than the one it looks like
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Suggestions go away once the cursor leaves the orderer field for another."""
+        if event.widget.id not in ("input-orderer", "orderer-options", "add-orderer"):
+            self.query_one("#orderer-options", OptionList).remove_class("visible")
+
+    # --- saving ------------------------------------------------------------------------
 
     def submit(self, values: dict[str, str]) -> services.GuaranteeView:
         from core.lifecycle import DuplicateGuaranteeError
@@ -281,32 +304,10 @@ class GuaranteeForm(FormScreen):
                 confirmed=self.confirmed,
             )
         except DuplicateGuaranteeError as exc:
-            hint = "。別の保証なら、確認の画面で「はい」を選ぶと登録できます"
-            raise DuplicateGuaranteeError(exc.duplicates, hint) from None
-        except ValidationError as exc:
-            # The command line's way to add a body becomes this form's.
-            raise ValidationError(
-                [
-                    (name, text.replace(ADD_HINT, "、「団体を登録」（Ctrl+O）で登録できます"))
-                    for name, text in exc.items
-                ]
+            facts = str(DuplicateGuaranteeError(exc.duplicates, ""))  # without the CLI's way
+            raise AskFirst(
+                [(None, f"{facts}。別の保証として登録するなら、{ASK_AGAIN}")],
+                "二重登録ではなく、別の保証として登録しますか？",
+                f"{facts}\n\nはい(y)で別の保証として登録します。"
+                "いいえ(n)で入力に戻ります（登録しません）",
             ) from None
-        finally:
-            self.confirmed = False
-
-    def on_form_screen_refused(self, message: FormScreen.Refused) -> None:
-        # (FormScreen's handler runs after this one and shows the message in the form.)
-        from core.lifecycle import DuplicateGuaranteeError
-
-        error = message.error
-        if isinstance(error, DuplicateGuaranteeError):
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self.confirmed = True
-                    self.action_save()
-
-            self.app.push_screen(
-                ConfirmScreen("二重登録ではなく、別の保証として登録しますか？", str(error)),
-                answered,
-            )

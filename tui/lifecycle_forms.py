@@ -3,11 +3,10 @@ the day it ended and why). Both are forms: errors beside their fields, values ke
 
 from __future__ import annotations
 
-from textual import on
-from textual.widgets import Input, Label, Select
+from textual.widgets import Input, Select
 
-from core import closing, dates, services
-from tui.form_base import Field, FormScreen
+from core import closing, services
+from tui.form_base import DATE_WIDTH, Field, FormScreen, wareki_echo
 
 
 class CancelForm(FormScreen):
@@ -68,22 +67,13 @@ class CloseForm(FormScreen):
             Field(
                 "date",
                 "終了日 *",
-                Input(id="input-date", placeholder="例: R9.3.31 / 令和9年3月31日"),
+                Input(id="input-date", placeholder="例: R9.3.31"),
                 "契約締結日から今日までの日付",
+                width=DATE_WIDTH,
+                echo=wareki_echo,
             ),
             Field("reason", "理由・経緯", Input(id="input-reason", placeholder="例: 工事完成")),
         ]
-
-    @on(Input.Changed, "#input-date")
-    def _date_hint(self, event: Input.Changed) -> None:
-        hint = self.query_one("#hint-date", Label)
-        if not event.value.strip():
-            hint.update("契約締結日から今日までの日付")
-            return
-        try:
-            hint.update(f"→ {dates.format_wareki(dates.parse_date(event.value))}")
-        except dates.DateError:
-            hint.update("")
 
     def submit(self, values: dict[str, str]) -> services.GuaranteeView:
         return closing.close_guarantee(

@@ -14,11 +14,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static
 
 from core import dates, services
 from core.errors import HoshoError
-from tui.base import HoshoScreenMixin
+from tui.base import HoshoFooter, HoshoScreenMixin
 
 if TYPE_CHECKING:
     from core.reports import MonthlyReport
@@ -203,7 +203,7 @@ class ReportScreen(HoshoScreenMixin, Screen[None]):
         yield DataTable(id="report-table", cursor_type="row", zebra_stripes=True)
         yield Label("電子利用率（月別、%）", id="report-chart-title")
         yield PlotextPlot(id="report-chart")
-        yield Footer()
+        yield HoshoFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "利用実績（契約締結日の月別）"
