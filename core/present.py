@@ -101,7 +101,7 @@ MARKS: dict[Tone, str] = {"ok": "○", "no": "×", "check": "△"}
 class Reason:
     tone: Tone
     text: str
-    source: str  # （出典: …、令和8年2月26日時点）, or "" when the reason has none
+    source: str  # （出典：…、令和8年2月26日時点）, or "" when the reason has none
 
     @property
     def mark(self) -> str:
@@ -128,7 +128,7 @@ def verdict(v: dict[str, Any]) -> Verdict:
         source = ""
         if r.get("source"):
             when = wareki(dates.parse_date(r["as_of"])) if r.get("as_of") else "日付不明"
-            source = f"（出典: {r['source']}、{when}時点）"
+            source = f"（出典：{r['source']}、{when}時点）"
         reasons.append(Reason(_TONE[r.get("ok")], r["text"], source))
     return Verdict(_TONE[v.get("eligible")], tuple(reasons), v.get("submission", ""))
 

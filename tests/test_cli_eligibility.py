@@ -105,7 +105,7 @@ def test_guarantee_stores_verdict_discount_and_deadlines(
     assert shown["eligibility"] == g["eligibility"] and shown["deadlines"] == g["deadlines"]
     human = cli(capsys, "guarantee", "show", g["guarantee_number"])
     assert "電子証書: 電子証書にできます" in human.out and "期限:" in human.out
-    assert "出典: 電子保証のご案内（佐賀支店、令和8年2月26日）" in human.out
+    assert "出典：電子保証のご案内（佐賀支店、令和8年2月26日）" in human.out
 
     paper = add_guarantee(capsys, cid, "--orderer", "広島県", "--contract-date", "R6.5.1",
                           "--channel", "窓口").json  # fmt: skip

@@ -19,6 +19,7 @@ from tui.forms import CustomerForm, GuaranteeForm
 from tui.guarantees import GuaranteeDetailScreen, GuaranteeListScreen, GuaranteeTable
 
 SIZE = (120, 36)
+SIZES = [(100, 30), (120, 36), (200, 50)]  # the smallest, the usual, a wide screen
 
 
 @pytest.fixture
@@ -497,13 +498,14 @@ def test_snapshot_guarantee_list(snap_compare: Any, snapshot_db: str) -> None:
     assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=_settle)
 
 
-def test_snapshot_detail(snap_compare: Any, snapshot_db: str) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_detail(snap_compare: Any, size: tuple[int, int], snapshot_db: str) -> None:
     async def open_detail(pilot: Any) -> None:
         await _settle(pilot)
         await pilot.press("down", "enter")
         await _settle(pilot)
 
-    assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=open_detail)
+    assert snap_compare(make_app(snapshot_db), terminal_size=size, run_before=open_detail)
 
 
 def test_snapshot_guarantee_form(snap_compare: Any, snapshot_db: str) -> None:
@@ -534,7 +536,8 @@ def test_snapshot_faq_conversation(
     assert snap_compare(make_app(snapshot_db), terminal_size=size, run_before=converse)
 
 
-def test_snapshot_orderers(snap_compare: Any, snapshot_db: str) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_orderers(snap_compare: Any, size: tuple[int, int], snapshot_db: str) -> None:
     async def open_orderers(pilot: Any) -> None:
         await _settle(pilot)
         await pilot.press("o")
@@ -542,7 +545,7 @@ def test_snapshot_orderers(snap_compare: Any, snapshot_db: str) -> None:
         await wait_for(pilot, lambda: "全国 " in str(status.render()))
         await _settle(pilot)
 
-    assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=open_orderers)
+    assert snap_compare(make_app(snapshot_db), terminal_size=size, run_before=open_orderers)
 
 
 def test_snapshot_orderers_search_small(snap_compare: Any, snapshot_db: str) -> None:

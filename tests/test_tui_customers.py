@@ -15,7 +15,7 @@ from core import customers, services
 from core.db import Database, open_database
 from core.models import AuditEvent
 from tests.helpers import make_guarantee
-from tests.test_tui import SIZE, _settle, wait_for, wait_rows
+from tests.test_tui import SIZE, SIZES, _settle, wait_for, wait_rows
 from tui.app import HoshoApp, make_app
 from tui.customers import CustomerDetailScreen, CustomerEditForm, CustomersScreen
 from tui.dialogs import SameNameScreen
@@ -236,7 +236,8 @@ def snapshot_db(tmp_path: Path) -> Iterator[str]:
     yield url
 
 
-def test_snapshot_customers(snap_compare: Any, snapshot_db: str) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_customers(snap_compare: Any, size: tuple[int, int], snapshot_db: str) -> None:
     async def open_screen(pilot: Any) -> None:
         await _settle(pilot)
         await pilot.press("j")
@@ -244,7 +245,7 @@ def test_snapshot_customers(snap_compare: Any, snapshot_db: str) -> None:
         await wait_for(pilot, lambda: str(status.render()) == "3件")
         await _settle(pilot)
 
-    assert snap_compare(make_app(snapshot_db), terminal_size=SIZE, run_before=open_screen)
+    assert snap_compare(make_app(snapshot_db), terminal_size=size, run_before=open_screen)
 
 
 async def test_new_email_says_how_many_notices_go_to_it(

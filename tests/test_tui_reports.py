@@ -16,7 +16,7 @@ from core import services
 from core.db import Database, open_database
 from core.models import Guarantee
 from tests.helpers import make_guarantee
-from tests.test_tui import SIZE, _settle, wait_for, wait_rows
+from tests.test_tui import SIZE, SIZES, _settle, wait_for, wait_rows
 from tui.app import make_app
 from tui.guarantees import GuaranteeListScreen
 from tui.reports import ExportDialog, ReportScreen
@@ -197,7 +197,8 @@ def report_db(tmp_path: Path) -> Iterator[str]:
     yield url
 
 
-def test_snapshot_report(snap_compare: Any, report_db: str) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_report(snap_compare: Any, size: tuple[int, int], report_db: str) -> None:
     async def open_it(pilot: Any) -> None:
         await _settle(pilot)
         await pilot.press("r")
@@ -209,4 +210,4 @@ def test_snapshot_report(snap_compare: Any, report_db: str) -> None:
         await wait_for(pilot, lambda: len(screen.shares) == 3)
         await _settle(pilot)
 
-    assert snap_compare(make_app(report_db), terminal_size=SIZE, run_before=open_it)
+    assert snap_compare(make_app(report_db), terminal_size=size, run_before=open_it)

@@ -1002,7 +1002,9 @@ def verdict_text(g: services.GuaranteeView) -> Text:
         text.append("\n電子証書: ", style="bold")
         text.append(v.label + "\n", style=f"bold {_STYLES[v.tone]}")
         for r in v.reasons:
-            text.append(f"  {r.mark} ", style=_STYLES[r.tone])
+            # No space after the mark: Japanese has none to break at, and Rich would move the
+            # whole reason to the next line, leaving the mark alone.
+            text.append(f"  {r.mark}", style=_STYLES[r.tone])
             text.append(r.text)
             if r.source:
                 text.append(r.source, style="dim")
