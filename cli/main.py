@@ -187,7 +187,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     if not argv:
         from tui.app import run_app
 
-        return run_app()
+        # Bad settings are refused here, before the screen is taken over.
+        return run_app(CTX.settings)
     parser = build_parser(argv[0])
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)

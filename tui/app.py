@@ -415,6 +415,6 @@ def make_app(db_url: str | None = None, settings: Settings | None = None) -> Hos
     return HoshoApp(db_url=db_url, settings=settings)
 
 
-def run_app() -> int:
-    make_app().run()
+def run_app(settings: Settings | None = None) -> int:
+    make_app(settings=settings).run()
     return 0

@@ -200,6 +200,8 @@ class GuaranteeTable(DataTable[Any]):
             self._widest_short_date = cell_len(DATE_COLUMN)
         widest = self._widest
         for g in rows:
+            if g.guarantee_number in self.rows:
+                continue  # a page read after a guarantee was added shifts by one: seen
             cells = row_cells(g)
             self.add_row(*cells, key=g.guarantee_number)
             for name, cell in zip(COLUMNS, cells, strict=True):
@@ -351,8 +353,8 @@ class GuaranteeListScreen(HoshoScreenMixin, Screen[None]):
             super().__init__()
 
     class Failed(Message):
-        def __init__(self, text: str, token: int) -> None:
-            self.text, self.token = text, token
+        def __init__(self, text: str, offset: int, token: int) -> None:
+            self.text, self.offset, self.token = text, offset, token
             super().__init__()
 
     def __init__(self) -> None:
@@ -362,6 +364,7 @@ class GuaranteeListScreen(HoshoScreenMixin, Screen[None]):
         # the search whose rows the table holds, and how many of them
         self._shown_filter = self._filter
         self._shown_token = -1
+        self._rows_id = 0  # the rows on screen: pages read for others are dropped
         self._loaded = 0
         self._more = False  # a full page came: there may be more
         self._loading = False  # the next page is being read
@@ -433,7 +436,7 @@ class GuaranteeListScreen(HoshoScreenMixin, Screen[None]):
             db = self.hosho.database()
             rows = services.search_guarantees(db, dataclasses.replace(f, offset=offset))
         except Exception as exc:  # shown in the status line, never a traceback
-            self.post_message(self.Failed(self.hosho.describe_error(exc), token))
+            self.post_message(self.Failed(self.hosho.describe_error(exc), offset, token))
             return
         self.post_message(self.Page(rows, offset, token))
         self._shown.wait(timeout=1)  # building it meanwhile would slow the first screen
@@ -457,17 +460,17 @@ class GuaranteeListScreen(HoshoScreenMixin, Screen[None]):
 
     def on_guarantee_list_screen_page(self, message: Page) -> None:
         first = message.offset == 0
-        if message.token != (self._token if first else self._shown_token):
+        if message.token != (self._token if first else self._rows_id):
             return
+        shown = [row_key(g) for g in message.rows] if first else []
+        if first and message.token == self._shown_token and shown == self._shown_rows:
+            return  # the same rows once more (core.first_page's, then the search's)
         if first:
             self._shown_filter, self._shown_token = self._filter, message.token
-            self._total = None
+            self._shown_rows, self._total = shown, None
+            self._rows_id += 1
         table = self.query_one(GuaranteeTable)
-        shown = [row_key(g) for g in message.rows]
-        if not (first and shown == self._shown_rows):  # not the same rows once more
-            table.add_guarantees(message.rows, fresh=first)
-        if first:
-            self._shown_rows = shown
+        table.add_guarantees(message.rows, fresh=first)
         if self._warm_timer is None:  # once the list has been left alone for a second
             self._warm_timer = self.set_timer(1.0, self.hosho.warm_up)
         else:
@@ -497,7 +500,7 @@ class GuaranteeListScreen(HoshoScreenMixin, Screen[None]):
             self._show_status()
 
     def on_guarantee_list_screen_failed(self, message: Failed) -> None:
-        if message.token in (self._token, self._shown_token):
+        if message.token == (self._rows_id if message.offset else self._token):
             self._loading = False
             self._problem = Text(message.text, style="bold red")
             self._show_status()
@@ -538,7 +541,7 @@ class GuaranteeListScreen(HoshoScreenMixin, Screen[None]):
     def _maybe_load_more(self, event: DataTable.RowHighlighted) -> None:
         if self._more and not self._loading and event.cursor_row >= self._loaded - 10:
             self._loading = True  # one request at a time
-            self._load_more(self._shown_filter, self._loaded, self._shown_token)
+            self._load_more(self._shown_filter, self._loaded, self._rows_id)
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
