@@ -619,7 +619,8 @@ def search_orderer_ids(s: Session, text: str) -> list[int]:
     found = index.find(text)
     if found:
         return [ids[orderer_key(e.name, e.prefecture)] for e in found]
-    return list(s.scalars(select(col(Orderer.id)).where(col(Orderer.name).contains(text.strip()))))
+    part = col(Orderer.name).contains(text.strip(), autoescape=True)  # % and _ as typed
+    return list(s.scalars(select(col(Orderer.id)).where(part)))
 
 
 # --- views -------------------------------------------------------------------------------

@@ -296,3 +296,11 @@ def test_a_local_body_must_exist_in_its_prefecture(tmp_path: Path) -> None:
         "天来市 は地方公共団体の一覧で佐賀県の団体ではありません" in p.message
         for p in report.problems
     )
+
+
+def test_a_wildcard_typed_is_searched_as_typed(db: Database) -> None:
+    """「%」 or 「_」 in an orderer search finds only names holding that character."""
+    with db.reader() as s:
+        assert orderers.search_orderer_ids(s, "%") == []
+        assert orderers.search_orderer_ids(s, "_") == []
+        assert orderers.search_orderer_ids(s, "鳥栖") != []
