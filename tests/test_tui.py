@@ -503,6 +503,8 @@ def test_snapshot_detail(snap_compare: Any, size: tuple[int, int], snapshot_db: 
     async def open_detail(pilot: Any) -> None:
         await _settle(pilot)
         await pilot.press("down", "enter")
+        verdict = lambda: str(pilot.app.screen.query_one("#verdict", Static).render())  # noqa: E731
+        await wait_for(pilot, lambda: "電子証書" in verdict())  # loaded by a worker
         await _settle(pilot)
 
     assert snap_compare(make_app(snapshot_db), terminal_size=size, run_before=open_detail)

@@ -208,6 +208,9 @@ def test_snapshot_report(snap_compare: Any, size: tuple[int, int], report_db: st
         status = screen.query_one("#report-status", Label)
         await wait_for(pilot, lambda: "令和8年1月〜令和8年3月" in str(status.render()), status)
         await wait_for(pilot, lambda: len(screen.shares) == 3)
+        table = screen.query_one(DataTable)
+        # the month column has grown to its rows (not the width of its header alone)
+        await wait_for(pilot, lambda: table.ordered_columns[0].get_render_width(table) >= 12)
         await _settle(pilot)
 
     assert snap_compare(make_app(report_db), terminal_size=size, run_before=open_it)
