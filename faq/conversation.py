@@ -53,6 +53,7 @@ class Conversation:
         self.name = name
         self.context = Context()
         self.last_carried = Context()
+        self._tentative = False  # the last turn was read as a follow-up only by its aspect
 
     def reset(self) -> None:
         self.context = Context()
@@ -62,6 +63,12 @@ class Conversation:
         the turn before is :attr:`last_carried`."""
         whole, carried, reading, said = self._whole(question)
         answer = self.assistant.ask(whole, top=top, today=today)
+        if reading and self._tentative:
+            # a long question that only asks an aspect: it stands alone when it is answered
+            # by itself, unless by an entry about some other orderer
+            alone = self.assistant.ask(question, top=top, today=today)
+            if alone.answered and not self._about_other(alone, carried.orderer):
+                whole, carried, reading, answer = question, Context(), "", alone
         if reading:
             answer = replace(answer, answer=f"（{reading}として回答）\n{answer.answer}")
         self.last_carried = carried
@@ -77,17 +84,36 @@ class Conversation:
         )
         return answer
 
+    def _about_other(self, answer: Answer, orderer: str | None) -> bool:
+        """The answer is an FAQ entry about orderers, none of them ``orderer``."""
+        a = self.assistant
+        index = next((i for i, e in enumerate(a.entries) if e.id == answer.entry_id), None)
+        about = a._entry_orderers[index] if index is not None else frozenset()
+        return bool(about) and not any(key.endswith(f"/{orderer}") for key in about)
+
+    def _prefecture_of(self, name: str | None) -> str | None:
+        """The prefecture of the orderer ``name`` when it is not the prefecture itself."""
+        register = self.assistant.orderer_file
+        for o in register.orderers if register and name else ():
+            if o.name == name and o.prefecture and o.prefecture != name:
+                return o.prefecture
+        return None
+
     # -- reading a turn
 
     def _whole(self, question: str) -> tuple[str, Context, str, Context]:
         """The whole question a turn stands for, what it carried over, how it was read ("" when
         it stands alone), and what the turn itself said (its orderer and aspect)."""
         ctx, a = self.context, self.assistant
-        query = a.analyse(question)
+        self._tentative = False
+        cue = a.cues["followup.opener"]
+        rest = _without_opener(question, cue.pattern)  # じゃあ武雄は: 武雄は
+        opened = rest != question.strip()
+        query = a.analyse(rest)
         if not query.cleaned:
             return question, Context(), "", Context()
-        dated = read_dates(a.cues, question)
-        call = _Call(a, question, query, 3, dated)
+        dated = read_dates(a.cues, rest)
+        call = _Call(a, rest, query, 3, dated)
         named = call.named if call.named_any else None
         said = Context(
             orderer=named.orderers[0].name if named and len(named.orderers) == 1 else None,
@@ -106,12 +132,14 @@ class Conversation:
         elif ctx.field and finder and field is None and not said.aspect:
             branch = finder.find(_without_topic(question) + "支店")  # 長崎は？ after a branch
             named = None if branch is not None else named
-        cue = a.cues["followup.opener"]
         refers = a.cues["followup.refers"].search(folded) is not None  # それより前の契約
         dates_only = bool(dated.cases) and named is None and bool(ctx.orderer)
-        if len(fold(clean(question))) > 14 and not (cue.match(folded) or refers or dates_only):
+        # an aspect asked with no name of its own is asked of the orderer before (委託も対象？)
+        aspect_only = bool(said.aspect) and named is None and branch is None and bool(ctx.orderer)
+        long = len(fold(clean(question))) > 14
+        if long and not (opened or refers or dates_only or aspect_only):
             return question, Context(), "", said  # a question of its own
-        rest = _without_opener(question, cue.pattern)
+        self._tentative = long and not (opened or refers or dates_only)
         picked = _pick(ctx.candidates, folded) if ctx.candidates else None
         if picked is not None and ctx.aspect:  # which 大津? 滋賀県の
             name, where = picked
@@ -122,6 +150,12 @@ class Conversation:
             label = _FIELD_LABELS[ctx.field]
             whole = f"{picked[0]}の{label}は"
             return whole, Context(field=ctx.field), f"{picked[0]}の{label}", said
+        prefecture = self._prefecture_of(ctx.orderer) if named is None else None
+        alone = a.cues["followup.prefecture"].match(fold(_without_topic(rest)))
+        if prefecture and ctx.aspect and alone:
+            label = ASPECTS[ctx.aspect]  # type: ignore[index]  # 大分市 → 県は？
+            whole = f"{prefecture}の{label}は"
+            return whole, Context(aspect=ctx.aspect), f"{prefecture}の{label}", said
         carry_orderer = said.aspect or dated.cases or refers  # 提出先は？ 令和8年4月契約なら？
         if ctx.orderer and named is None and branch is None and field is None and carry_orderer:
             aspect = call.asked.aspect if said.aspect else ctx.aspect or call.asked.aspect
@@ -157,20 +191,22 @@ def _without_topic(text: str) -> str:
 
 
 def _pick(candidates: tuple[str, ...], folded: str) -> tuple[str, str] | None:
-    """The one candidate a clarification says (滋賀県の, 熊本の方, 町のほう, 佐賀支店): by its
-    prefecture, its ending or its own name; ``(name, prefecture)`` or None when it says none or
-    several."""
+    """The one candidate a clarification says most of (滋賀県の, 熊本の方, 町のほう, 佐賀支店,
+    和歌山県の日高町): its whole name and its prefecture count twice, its stem or ending once;
+    ``(name, prefecture)``, or None when it says none or ties."""
     chosen = []
     for shown in candidates:
         bracketed = _BRACKETED.match(shown)
         name, where = (bracketed.group(1), bracketed.group(2)) if bracketed else (shown, "")
         place = re.sub("[県府都]$", "", where)
-        stem = re.sub("(?:支店|[市町村県])$", "", name)
-        ending = name[-1] if name[-1] in "市町村" else ""
-        if (
-            (place and place in folded)
-            or (ending and re.search(f"{ending}(?:の?ほう|の?方|です|$)", folded))
-            or (len(stem) >= 2 and stem in folded and (not ending or ending in folded))
+        stem = re.sub("(?:支店|[市町村都道府県])$", "", name)
+        ending = name[-1] if name[-1] in "市町村都道府県" else ""
+        score = 2 * (fold(name) in folded) + 2 * bool(place and place in folded)
+        if (ending and re.search(f"{ending}(?:の?ほう|の?方|です|$)", folded)) or (
+            len(stem) >= 2 and stem in folded and (not ending or ending in folded)
         ):
-            chosen.append((name, where))
-    return chosen[0] if len(chosen) == 1 else None
+            score += 1
+        if score:
+            chosen.append((score, name, where))  # 和歌山県の日高町: name and prefecture
+    best = [(name, where) for score, name, where in chosen if score == max(c[0] for c in chosen)]
+    return best[0] if len(best) == 1 else None

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from faq.conversation import Conversation
+from faq.conversation import Conversation, _pick
 from faq.engine import Answer, Assistant
+from faq.normalize import clean, fold
 from tests.helpers import cli
 
 
@@ -100,3 +101,43 @@ def test_chat_carries_the_conversation_and_starts_again_on_new(
     assert "該当する回答が見つかりません" in after_new.split("JSONで表示します")[0]
     last = json.loads(out.out.strip().splitlines()[-1])
     assert last["field"] == "fax" and "context" in last
+
+
+@pytest.mark.parametrize(
+    ("shown", "reply", "meant"),
+    [
+        (
+            ("日高町（和歌山県）", "日高町（北海道）"),
+            "和歌山県の日高町です",
+            ("日高町", "和歌山県"),
+        ),
+        (("熊本県", "熊本市（熊本県）"), "熊本県のほうです", ("熊本県", "")),
+        (("熊本県", "熊本市（熊本県）"), "市の方", ("熊本市", "熊本県")),
+        (("大津市（滋賀県）", "大津町（熊本県）"), "どちらでも", None),
+    ],
+)
+def test_a_clarification_is_the_body_it_says_most_of(
+    shown: tuple[str, ...], reply: str, meant: tuple[str, str] | None
+) -> None:
+    assert _pick(shown, fold(clean(reply))) == meant
+
+
+def test_a_prefecture_alone_after_a_body_is_its_prefecture() -> None:
+    _city, prefecture = talk("大分市はいつから電子保証？", "県は？")
+    assert prefecture.orderer == "大分県" and prefecture.aspect == "start"
+    assert prefecture.answer.startswith("（大分県の運用開始日として回答）")
+
+
+def test_a_long_question_of_an_aspect_only_is_asked_of_the_orderer_before() -> None:
+    _start, scope, paper = talk(
+        "熊本市はいつから電子保証？",
+        "設計や測量の業務委託も電子証書の対象になりますか",
+        "紙の契約書でも電子保証は使えるんでしょうか",
+    )
+    assert (scope.orderer, scope.aspect) == ("熊本市", "coverage")
+    assert paper.entry_id == "paper-contract" and not paper.answer.startswith("（")
+
+
+def test_an_opener_before_a_name_is_no_part_of_it() -> None:
+    _tosu, takeo = talk("鳥栖市はいつから電子保証？", "じゃあ 武雄は")
+    assert (takeo.orderer, takeo.aspect) == ("武雄市", "start")
