@@ -23,8 +23,6 @@ from pathlib import Path
 
 from core import knowledge, orderers, paths
 
-__all__ = ["cache_path", "load", "paused_gc", "save"]
-
 log = logging.getLogger(__name__)
 
 _FORMAT = b"faq-index 1"
@@ -42,20 +40,14 @@ def _version(package: str) -> str:
 def cache_path(files: Sequence[Path], settings: str, folder: Path | None = None) -> Path | None:
     """Where the assistant built from ``files`` with ``settings`` is kept (None when a file
     cannot be read: the build then reports the problem)."""
-    digest = hashlib.sha256(_FORMAT)
-    digest.update(settings.encode())
+    digest = hashlib.sha256(_FORMAT + settings.encode())
     for package in ("sudachipy", "sudachidict-core", "numpy"):
         digest.update(_version(package).encode())
     # The engine, the knowledge models and the register's merge of documents and pages.
-    code = [
-        *sorted(Path(__file__).parent.glob("*.py")),
-        Path(knowledge.__file__),
-        Path(orderers.__file__),
-    ]
+    engine = sorted(Path(__file__).parent.glob("*.py"))
     try:
-        for path in [*code, *files]:
-            digest.update(str(path).encode())
-            digest.update(path.read_bytes())
+        for path in [*engine, Path(knowledge.__file__), Path(orderers.__file__), *files]:
+            digest.update(str(path).encode() + path.read_bytes())
     except OSError:
         return None
     return (folder or paths.user_cache_dir()) / f"{_PREFIX}{digest.hexdigest()[:32]}{_SUFFIX}"

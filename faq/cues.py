@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,31 +85,22 @@ def compile_cue(name: str, spec: CueSpec) -> Cue:
     return Cue(name, words, re.compile(body), re.compile(f"(?:{body})*"), reading_of)
 
 
-class Cues(Mapping[str, Cue]):
+class Cues(dict[str, Cue]):
     """Every cue of a cue file, by name; ``family("aspect")`` the cues named ``aspect.*`` in
     the file's order (their order of precedence)."""
 
     def __init__(self, specs: Mapping[str, CueSpec]) -> None:
-        self._cues = {name: compile_cue(name, spec) for name, spec in specs.items()}
+        super().__init__((name, compile_cue(name, spec)) for name, spec in specs.items())
         self._families: dict[str, list[tuple[str, Cue]]] = {}  # asked on every question
 
-    def __getitem__(self, name: str) -> Cue:
-        try:
-            return self._cues[name]
-        except KeyError:
-            raise KeyError(f"data/cues.yaml に {name} がありません") from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._cues)
-
-    def __len__(self) -> int:
-        return len(self._cues)
+    def __missing__(self, name: str) -> Cue:
+        raise KeyError(f"data/cues.yaml に {name} がありません")
 
     def family(self, prefix: str) -> list[tuple[str, Cue]]:
         found = self._families.get(prefix)
         if found is None:
             head = prefix + "."
-            found = [(n[len(head) :], c) for n, c in self._cues.items() if n.startswith(head)]
+            found = [(n[len(head) :], c) for n, c in self.items() if n.startswith(head)]
             self._families[prefix] = found
         return found
 
@@ -122,8 +113,6 @@ def load_cues(path: Path | None = None) -> Cues:
     path = path or default_cues_path()
     spec = load_cue_file(path)
     hit = _LOADED.get(path)
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    cues = Cues(spec.cues)
-    _LOADED[path] = (spec, cues)
-    return cues
+    if hit is None or hit[0] is not spec:
+        hit = _LOADED[path] = (spec, Cues(spec.cues))
+    return hit[1]

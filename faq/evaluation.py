@@ -7,6 +7,7 @@ Used by tests/test_faq_eval.py and bench/faq.py. An item's ``expect`` is one of 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +18,11 @@ import yaml
 
 from faq.engine import Answer, Assistant
 
-__all__ = ["EvalItem", "Report", "evaluate", "fit_calibration", "is_correct", "load_items"]
-
 ASKED_BACK = "登録簿にありません"  # a name that is no body, asked back with the closest
 NOT_LISTED = "に掲載なし"  # 「…は一覧（令和8年2月2日現在）に掲載なし」
+# An answer's kind → the Answer attribute holding the expected name (the other keys of the
+# expectation, such as aspect and field, are Answer attributes as they are).
+_NAMED = {"faq": "entry_id", "orderer": "orderer", "branch": "branch"}
 
 
 @dataclass(frozen=True)
@@ -41,60 +43,45 @@ class EvalItem:
         return "none" if self.expect == "none" else next(iter(self.expect))
 
 
+def _item(raw: dict[str, Any], file: str) -> EvalItem:
+    also, style = tuple(raw.get("also") or ()), str(raw.get("style", ""))
+    return EvalItem(str(raw["q"]), raw["expect"], also, str(raw["split"]), style, file)
+
+
 def load_items(path: Path) -> list[EvalItem]:
     """The items of one file, or of every ``*.yaml`` file in a folder (in name order)."""
     if path.is_dir():
         return [item for file in sorted(path.glob("*.yaml")) for item in load_items(file)]
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        EvalItem(
-            q=str(item["q"]),
-            expect=item["expect"],
-            also=tuple(item.get("also") or ()),
-            split=str(item["split"]),
-            style=str(item.get("style", "")),
-            file=path.name,
-        )
-        for item in raw
-    ]
+    return [_item(item, path.name) for item in raw]
+
+
+def _asked_back(answer: Answer) -> str | None:
+    """The body named closest when a misspelt name (鳥巣市, 諌早市) is asked back."""
+    if not answer.answered and answer.candidates and ASKED_BACK in answer.answer:
+        return answer.candidates[0].split("（")[0]
+    return None
 
 
 def _matches(expect: Any, answer: Answer) -> bool:
+    if expect == "none":
+        return not answer.answered
     if isinstance(expect, str):
-        if expect == "none":
-            return not answer.answered
-        return answer.answered and answer.kind == "faq" and answer.entry_id == expect
+        expect = {"faq": expect}
     if not isinstance(expect, dict):
         return False
-    if "faq" in expect:
-        return _matches(str(expect["faq"]), answer)
-    if "orderer" in expect:
-        if not answer.answered and answer.candidates and ASKED_BACK in answer.answer:
-            # A misspelt name (鳥巣市) asked back with the body meant as the closest one.
-            return bool(answer.candidates[0].split("（")[0] == expect["orderer"])
-        return (
-            answer.answered
-            and answer.kind == "orderer"
-            and answer.orderer == expect["orderer"]
-            and answer.aspect == expect.get("aspect", answer.aspect)
-        )
+    closest = _asked_back(answer)
+    if closest is not None and ("orderer" in expect or "orderer_missing" in expect):
+        return closest == expect.get("orderer", expect.get("orderer_missing"))
     if "orderer_missing" in expect:
-        if not answer.answered and answer.candidates and ASKED_BACK in answer.answer:
-            # a misspelt name (諌早市) asked back with that body as the closest one
-            return bool(answer.candidates[0].split("（")[0] == expect["orderer_missing"])
         return NOT_LISTED in answer.answer
     if "ambiguous" in expect:
-        names = [str(n) for n in expect["ambiguous"]]
         listed = " ".join(a.question for a in answer.alternatives)
-        return not answer.answered and all(n in listed for n in names)
-    if "branch" in expect:
-        return (
-            answer.answered
-            and answer.kind == "branch"
-            and answer.branch == expect["branch"]
-            and answer.field == expect.get("field", answer.field)
-        )
-    return False
+        return not answer.answered and all(str(n) in listed for n in expect["ambiguous"])
+    kind = next((k for k in _NAMED if k in expect), None)
+    if kind is None or not answer.answered or answer.kind != kind:
+        return False
+    return all(getattr(answer, _NAMED.get(k, str(k))) == v for k, v in expect.items())
 
 
 def is_correct(item: EvalItem, answer: Answer) -> bool:
@@ -102,39 +89,36 @@ def is_correct(item: EvalItem, answer: Answer) -> bool:
     return _matches(item.expect, answer) or any(_matches(a, answer) for a in item.also)
 
 
+def _ratio(right: int, asked: int) -> float:
+    return right / asked if asked else 0.0
+
+
 @dataclass
 class Report:
     """Top-1 accuracy over in-domain items, abstention over out-of-domain ones, per split."""
 
-    correct: dict[str, int] = field(default_factory=dict)
-    in_domain: dict[str, int] = field(default_factory=dict)
-    abstained: dict[str, int] = field(default_factory=dict)
-    out_of_domain: dict[str, int] = field(default_factory=dict)
+    asked: Counter[tuple[str, bool]] = field(default_factory=Counter)  # (split, in domain) → n
+    right: Counter[tuple[str, bool]] = field(default_factory=Counter)  # answered or abstained
     failures: list[tuple[EvalItem, Answer]] = field(default_factory=list)
 
+    def counts(self, in_domain: bool, split: str | None = None) -> tuple[int, int]:
+        """How many items in (or out of) the domain were answered right, of how many."""
+        keys = [k for k in self.asked if k[1] == in_domain and split in (None, k[0])]
+        return sum(self.right[k] for k in keys), sum(self.asked[k] for k in keys)
+
     def accuracy(self, split: str | None = None) -> float:
-        return _ratio(self.correct, self.in_domain, split)
+        return _ratio(*self.counts(True, split))
 
     def abstention(self, split: str | None = None) -> float:
-        return _ratio(self.abstained, self.out_of_domain, split)
+        return _ratio(*self.counts(False, split))
 
     def line(self, split: str | None = None) -> str:
-        name = split or "all"
-        return (
-            f"{name}: accuracy {self.accuracy(split):.1%} "
-            f"({_count(self.correct, split)}/{_count(self.in_domain, split)}), "
-            f"abstention {self.abstention(split):.1%} "
-            f"({_count(self.abstained, split)}/{_count(self.out_of_domain, split)})"
-        )
+        accuracy, abstention = (_share(*self.counts(d, split)) for d in (True, False))
+        return f"{split or 'all'}: accuracy {accuracy}, abstention {abstention}"
 
 
-def _count(table: dict[str, int], split: str | None) -> int:
-    return sum(table.values()) if split is None else table.get(split, 0)
-
-
-def _ratio(num: dict[str, int], den: dict[str, int], split: str | None) -> float:
-    d = _count(den, split)
-    return _count(num, split) / d if d else 0.0
+def _share(right: int, asked: int) -> str:
+    return f"{_ratio(right, asked):.1%} ({right}/{asked})"
 
 
 def evaluate(
@@ -149,12 +133,8 @@ def evaluate(
     for item in items:
         answer = ask(item.q)
         ok = is_correct(item, answer)
-        if item.in_domain:
-            report.in_domain[item.split] = report.in_domain.get(item.split, 0) + 1
-            report.correct[item.split] = report.correct.get(item.split, 0) + int(ok)
-        else:
-            report.out_of_domain[item.split] = report.out_of_domain.get(item.split, 0) + 1
-            report.abstained[item.split] = report.abstained.get(item.split, 0) + int(ok)
+        report.asked[item.split, item.in_domain] += 1
+        report.right[item.split, item.in_domain] += ok
         if keep_failures and not ok:
             report.failures.append((item, answer))
     return report
@@ -171,23 +151,11 @@ class Dialogue:
 
 def load_dialogues(path: Path) -> list[Dialogue]:
     """The conversations of one file: ``- id, split, turns: [{q, expect, also}]``."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    out = []
-    for d in raw:
-        split = str(d["split"])
-        turns = tuple(
-            EvalItem(
-                q=str(t["q"]),
-                expect=t["expect"],
-                also=tuple(t.get("also") or ()),
-                split=split,
-                style=str(t.get("style", "")),
-                file=path.name,
-            )
-            for t in d["turns"]
-        )
-        out.append(Dialogue(str(d["id"]), split, turns))
-    return out
+    dialogues = []
+    for d in yaml.safe_load(path.read_text(encoding="utf-8")):
+        turns = tuple(_item(t | {"split": d["split"]}, path.name) for t in d["turns"])
+        dialogues.append(Dialogue(str(d["id"]), str(d["split"]), turns))
+    return dialogues
 
 
 def evaluate_dialogues(
@@ -201,8 +169,7 @@ def evaluate_dialogues(
     for d in dialogues:
         talk = Conversation(assistant, d.id)
         for i, turn in enumerate(d.turns):
-            report = first if i == 0 else later
-            evaluate(talk.ask, [turn], keep_failures=keep_failures, into=report)
+            evaluate(talk.ask, [turn], keep_failures=keep_failures, into=later if i else first)
     return first, later
 
 
@@ -218,7 +185,7 @@ def fit_calibration(
     for item in items:
         answer = anything.ask(item.q)
         if answer.kind in ("faq", "none") and answer.evidence:
-            rows.append((answer.evidence, 1.0 if is_correct(item, answer) else 0.0))
+            rows.append((answer.evidence, float(is_correct(item, answer))))
     if not rows:
         raise ValueError("no FAQ decisions to fit on")
     x = np.array([(1.0, *evidence) for evidence, _y in rows])  # 1.0: the bias's input

@@ -11,27 +11,13 @@ and a question scores every document in one pass over the posting lists of its f
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence, Sized
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from operator import add
 
 import numpy as np
 import numpy.typing as npt
 
 from faq.normalize import Analysis
-
-__all__ = [
-    "CHANNELS",
-    "Channel",
-    "Field",
-    "Occurrences",
-    "Query",
-    "Terms",
-    "occurrences",
-    "query_features",
-    "reading_occurrences",
-    "surface_occurrences",
-    "term_grams",
-]
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -48,33 +34,33 @@ def _doc_numbers(docs: Sequence[Sized], extra: int = 0) -> Ints:
     return np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
 
 
-def _codes(texts: Sequence[str]) -> tuple[Ints, Ints]:
-    """The code points of ``texts``, each followed by a space, and each one's document."""
-    joined = " ".join(texts) + " " if texts else ""
+def _grams(texts: Sequence[str], longer: bool) -> Occurrences:
+    """Character bigrams of each text, none across a space (tags are words side by side); with
+    ``longer``, then its trigrams and single kanji."""
+    joined = " ".join(texts) + " " if texts else ""  # each text followed by a space
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    return codes, _doc_numbers(texts, extra=1)
-
-
-def surface_occurrences(texts: Sequence[str]) -> Occurrences:
-    """Character 2- and 3-grams of each normalised surface, none across a space (tags are words
-    side by side), plus single kanji (紙, 市, 県)."""
-    codes, docs = _codes(texts)
+    docs = _doc_numbers(texts, extra=1)
     space = codes == _SPACE
     pair = ~(space[:-1] | space[1:])
-    triple = pair[:-1] & ~space[2:]
     bigrams = (codes[:-1] << _BITS) | codes[1:]
+    if not longer:
+        return bigrams[pair], docs[:-1][pair]
+    triple = pair[:-1] & ~space[2:]
     trigrams = (bigrams[:-1] << _BITS) | codes[2:]
     kanji = (codes == 0x3005) | ((codes >= 0x4E00) & (codes <= 0x9FFF))
     keys = np.concatenate([bigrams[pair], trigrams[triple], codes[kanji]])
     return keys, np.concatenate([docs[:-1][pair], docs[:-2][triple], docs[kanji]])
 
 
+def surface_occurrences(texts: Sequence[str]) -> Occurrences:
+    """Character 2- and 3-grams of each normalised surface, plus single kanji (紙, 市, 県)."""
+    return _grams(texts, longer=True)
+
+
 def reading_occurrences(texts: Sequence[str]) -> Occurrences:
     """Character bigrams of each reading (homophone typos meet: 保障/保証). (Trigrams added
     nothing on the dev split and cost a third of the time.)"""
-    codes, docs = _codes(texts)
-    pair = ~((codes[:-1] == _SPACE) | (codes[1:] == _SPACE))
-    return ((codes[:-1] << _BITS) | codes[1:])[pair], docs[:-1][pair]
+    return _grams(texts, longer=False)
 
 
 def term_grams(a: Analysis) -> list[str]:
@@ -105,11 +91,7 @@ class Terms:
         """A question's word features and their counts; a word the knowledge never uses is -1
         (it counts in the question's norm only). Nothing is numbered: questions change nothing."""
         counts = Counter(term_grams(a))
-        get = self.ids.get
-        return (
-            np.fromiter((get(g, -1) for g in counts), dtype=np.int64, count=len(counts)),
-            np.fromiter(counts.values(), dtype=np.int64, count=len(counts)),
-        )
+        return _query([self.ids.get(g, -1) for g in counts], counts.values())
 
 
 CHANNELS = ("surface", "reading", "terms")
@@ -128,12 +110,13 @@ def query_features(a: Analysis, terms: Terms) -> dict[str, Query]:
     bigrams, trigrams, kanji, each from the start) and counts."""
     found: dict[str, Query] = {}
     for name, featurize in _OF_TEXTS.items():
-        keys, _docs = featurize([getattr(a, name)])
-        distinct, first, counts = np.unique(keys, return_index=True, return_counts=True)
-        order = np.argsort(first)
-        found[name] = distinct[order], counts[order].astype(np.int64)
-    found["terms"] = terms.query(a)
-    return found
+        counts = Counter(featurize([getattr(a, name)])[0].tolist())
+        found[name] = _query(counts, counts.values())
+    return found | {"terms": terms.query(a)}
+
+
+def _query(keys: Iterable[int], counts: Iterable[int]) -> Query:
+    return np.array(list(keys), dtype=np.int64), np.array(list(counts), dtype=np.int64)
 
 
 def _tf(counts: Ints) -> Floats:
@@ -206,11 +189,8 @@ class Channel:
     def scores(self, rows: Ints, weights: Floats) -> Floats:
         """Every document's cosine with the question's vector (see :meth:`vector`)."""
         at, lengths = self._postings(rows)
-        found = np.bincount(
-            self.docs[at],
-            weights=self.weights[at] * np.repeat(weights, lengths),
-            minlength=self.size,
-        )
+        weighted = self.weights[at] * np.repeat(weights, lengths)
+        found = np.bincount(self.docs[at], weights=weighted, minlength=self.size)
         return found.astype(np.float64, copy=False)
 
 
@@ -246,7 +226,5 @@ class Field:
         """Every document's score for the question's features (see :func:`query_features`)."""
         total = np.zeros(self.size)
         for name, share, channel in self.kinds:
-            rows, weights = channel.vector(query[name])
-            if len(rows):
-                total += share * channel.scores(rows, weights)
+            total += share * channel.scores(*channel.vector(query[name]))
         return total

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from core.db import Database
     from faq.engine import Answer
 
-__all__ = ["MissGroup", "is_miss", "list_misses", "record_miss"]
-
 log = logging.getLogger(__name__)
 
 _TEXT = 500
@@ -85,8 +83,6 @@ def list_misses(db: Database, *, limit: int = 50) -> list[MissGroup]:
             .order_by(last.desc(), col(FaqMiss.normalized))
             .limit(limit)
         ).all()
-        if not groups:
-            return []
         latest: dict[str, FaqMiss] = {}  # each group's newest row
         for row in s.scalars(
             select(FaqMiss)

@@ -24,30 +24,13 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
 from operator import attrgetter
 from typing import Any, NamedTuple
-
-__all__ = [
-    "Analysis",
-    "Courtesy",
-    "Token",
-    "Vocabulary",
-    "analyse_tokens",
-    "any_of",
-    "clean",
-    "fold",
-    "has_kanji",
-    "is_hiragana",
-    "load_sudachi",
-    "readings",
-    "tokenize",
-    "tokenize_all",
-]
 
 # --------------------------------------------------------------------------- characters
 
@@ -63,13 +46,10 @@ _BAR_IN_ASCII_RE = re.compile(r"ー(?<=[0-9a-z]ー)(?=[0-9a-z])")  # Ｅーｎ�
 _DROP_RE = re.compile(rf"[^0-9a-z{_KANA}{_KANJI}\-]+")
 _LONE_HYPHEN_RE = re.compile(r"-(?<![0-9a-z]-)|-(?![0-9a-z])")
 _KANJI_RE = re.compile(f"[{_KANJI}]")
-_HIRAGANA_RUN_RE = re.compile(f"[{_HIRAGANA}]+")
 _HIRAGANA_ONLY_RE = re.compile(f"^[{_HIRAGANA}]+$")
 
 _FOLD = {c: c - 0x60 for c in range(ord("ァ"), ord("ヶ") + 1)}
-_FOLD.update(
-    {ord("ヵ"): ord("か"), ord("ヶ"): ord("け"), ord("ヽ"): ord("ゝ"), ord("ヾ"): ord("ゞ")}
-)
+_FOLD |= {ord(k): ord(h) for k, h in zip("ヵヶヽヾ", "かけゝゞ", strict=True)}
 _FOLDED_RE = re.compile(f"[{''.join(map(chr, sorted(_FOLD)))}]")  # what fold() changes
 
 
@@ -124,14 +104,15 @@ def _trie_pattern(node: _Trie) -> str:
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
-def _rewriter(table: Iterable[str]) -> re.Pattern[str] | None:
-    words = [w for w in table if w]
-    return re.compile(any_of(words)) if words else None
+class _Rewriter:
+    """Every word of ``table`` in a text replaced by its value, the longest first."""
 
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+        self._pattern = re.compile(any_of(w for w in table if w) or "(?!)")  # (?!): no words
 
-def _rewrite(pattern: re.Pattern[str] | None, table: Mapping[str, str], text: str) -> str:
-    """``text`` with every word of ``table`` replaced by its value, the longest first."""
-    return pattern.sub(lambda m: table[m.group(0)], text) if pattern else text
+    def __call__(self, text: str) -> str:
+        return self._pattern.sub(lambda m: self.table[m.group(0)], text)
 
 
 # --------------------------------------------------------------------------- fillers, endings
@@ -151,18 +132,14 @@ class Courtesy:
         # the words themselves lets the regex engine skip to the places where one may start.)
         return cls(re.compile(f"^(?:{fillers})+"), re.compile(f"(?:{endings})(?:{endings})*$"))
 
-    def bounds(self, folded: str) -> tuple[int, int]:
-        """Start and end of ``folded`` without leading fillers and trailing polite endings
-        (the whole text when nothing else would be left)."""
+    def strip(self, folded: str) -> str:
+        """``folded`` without leading fillers and trailing polite endings (all of it when
+        nothing else would be left)."""
         filler = self.fillers.match(folded)
         lo = filler.end() if filler else 0
         ending = self.endings.search(folded, lo)
         hi = ending.start() if ending else len(folded)
-        return (lo, hi) if hi > lo else (0, len(folded))
-
-    def strip(self, folded: str) -> str:
-        lo, hi = self.bounds(folded)
-        return folded[lo:hi]
+        return folded[lo:hi] if hi > lo else folded
 
 
 NO_COURTESY = Courtesy.of("(?!)", "(?!)")
@@ -172,35 +149,34 @@ NO_COURTESY = Courtesy.of("(?!)", "(?!)")
 
 _LOCK = threading.Lock()
 _THREAD = threading.local()  # each thread's own tokenizer
-_DICTIONARY: Any = None
-_LOAD_SECONDS: float | None = None
+
+
+@cache
+def _dictionary() -> tuple[Any, float]:
+    """Sudachi's dictionary, loaded once (under ``_LOCK``), and how long loading it took."""
+    started = time.perf_counter()
+    from sudachipy import Dictionary
+
+    return Dictionary(dict="core"), time.perf_counter() - started
 
 
 def _tokenizer() -> Any:
     """This thread's tokenizer: a tokenizer is not thread-safe (the UI may ask two questions
     at once from worker threads); the dictionary they share is loaded once."""
-    global _DICTIONARY, _LOAD_SECONDS
-    tokenizer = getattr(_THREAD, "tokenizer", None)
-    if tokenizer is None:
-        with _LOCK:
-            if _DICTIONARY is None:
-                started = time.perf_counter()
-                from sudachipy import Dictionary
-
-                _DICTIONARY = Dictionary(dict="core")
-                _LOAD_SECONDS = time.perf_counter() - started
+    if not hasattr(_THREAD, "tokenizer"):
         from sudachipy import SplitMode
 
+        with _LOCK:
+            dictionary, _seconds = _dictionary()
         fields = {"pos", "normalized_form", "reading_form", "synonym_group_ids"}
-        tokenizer = _THREAD.tokenizer = _DICTIONARY.tokenizer(SplitMode.C, fields=fields)
-    return tokenizer
+        _THREAD.tokenizer = dictionary.tokenizer(SplitMode.C, fields=fields)
+    return _THREAD.tokenizer
 
 
 def load_sudachi() -> float:
     """Load the dictionary now (idempotent); returns the load time in seconds."""
-    _tokenizer()
-    assert _LOAD_SECONDS is not None
-    return _LOAD_SECONDS
+    with _LOCK:
+        return _dictionary()[1]
 
 
 class Token(NamedTuple):
@@ -217,11 +193,8 @@ class Token(NamedTuple):
 
     def shifted(self, by: int) -> Token:
         """The same token ``by`` characters earlier (text before it was cut out)."""
-        surface, base, reading, pos, pos3, begin, end, groups = self
-        # tuple.__new__: Token(...) goes through a Python-level __new__, several times slower
-        return tuple.__new__(
-            Token, (surface, base, reading, pos, pos3, begin - by, end - by, groups)
-        )
+        # tuple.__new__: Token(...) and _replace() run Python code, several times slower
+        return tuple.__new__(Token, (*self[:5], self.begin - by, self.end - by, self.groups))
 
 
 _CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "代名詞"})
@@ -241,47 +214,44 @@ _MADE_UP_WORD_ID = 0xF000_0000
 
 @cache
 def _pos(pos_id: int) -> tuple[str, str]:
-    full = _DICTIONARY.pos_of(pos_id)
+    full = _dictionary()[0].pos_of(pos_id)
     return full[0], full[2]
-
-
-def _word(m: Any, surface: str) -> _Word:
-    """A morpheme's folded surface, base, reading and parts of speech, and its synonym groups."""
-    folded = fold(surface)
-    reading, base = m.reading_form(), m.normalized_form()
-    # ASCII, digits and symbols keep their surface (pdf, e-net; 記号 reads キゴウ).
-    reading = folded if surface.isascii() or not reading or reading == "キゴウ" else fold(reading)
-    base = folded if base == surface else fold(base.lower())
-    return (folded, base, reading, *_pos(m.part_of_speech_id())), tuple(m.synonym_group_ids())
 
 
 def _tokens(morphemes: Any) -> list[Token]:
     out: list[Token] = []
-    append = out.append
-    words = _WORDS
-    new = tuple.__new__  # as in Token.shifted
     for m in morphemes:
         surface = m.surface()
-        if not surface:
-            continue
-        word_id = m.word_id()
-        made_up = word_id >= _MADE_UP_WORD_ID
-        key: tuple[Any, ...] = (
-            (surface, m.part_of_speech_id(), m.reading_form(), m.normalized_form())
-            if made_up
-            else (word_id, surface)
-        )
-        word = words.get(key)
-        if word is None:
-            if len(words) >= _MAX_WORDS:
-                words.clear()
-            word = words[key] = _word(m, surface)
-        fields, groups = word
-        if made_up:  # not fixed by the key: asked each time (rare words)
-            groups = tuple(m.synonym_group_ids())
-        begin = m.begin()  # the surface is the text from begin to end
-        append(new(Token, (*fields, begin, begin + len(surface), groups)))
+        if surface:
+            fields, groups = _word(m, surface)
+            begin = m.begin()  # the surface is the text from begin to end
+            # tuple.__new__: Token(...) goes through a Python-level __new__, several times slower
+            out.append(tuple.__new__(Token, (*fields, begin, begin + len(surface), groups)))
     return out
+
+
+def _word(m: Any, surface: str) -> _Word:
+    """A morpheme's folded surface, base, reading and parts of speech, and its synonym groups
+    (remembered: see ``_WORDS``)."""
+    word_id = m.word_id()
+    made_up = word_id >= _MADE_UP_WORD_ID
+    key: tuple[Any, ...] = (word_id, surface)
+    if made_up:
+        key = (surface, m.part_of_speech_id(), m.reading_form(), m.normalized_form())
+    word = _WORDS.get(key)
+    if word is None:
+        if len(_WORDS) >= _MAX_WORDS:
+            _WORDS.clear()
+        folded, reading, base = fold(surface), m.reading_form(), m.normalized_form()
+        # ASCII, digits and symbols keep their surface (pdf, e-net; 記号 reads キゴウ).
+        if surface.isascii() or not reading or reading == "キゴウ":
+            reading = folded
+        base = folded if base == surface else fold(base.lower())
+        fields = (folded, base, fold(reading), *_pos(m.part_of_speech_id()))
+        word = _WORDS[key] = fields, tuple(m.synonym_group_ids())
+    if made_up:  # not fixed by the key: asked each time (rare words)
+        return word[0], tuple(m.synonym_group_ids())
+    return word
 
 
 def tokenize(text: str) -> list[Token]:
@@ -294,12 +264,10 @@ def tokenize_all(texts: Sequence[str]) -> list[list[Token]]:
     thread meanwhile (it lets go of the GIL while it works); the tokens are made here, once
     both halves are analysed. (Making them while the other thread still analysed was measured
     no faster: that thread needs the GIL back after every text.)"""
-    first = _tokenizer()
     half = len(texts) // 2
     with ThreadPoolExecutor(1) as pool:
         second = pool.submit(_analysed, texts[half:])
-        analysed = [first.tokenize(text) for text in texts[:half]]
-        analysed += second.result()
+        analysed = _analysed(texts[:half]) + second.result()
     return list(map(_tokens, analysed))
 
 
@@ -320,19 +288,10 @@ _READINGS: dict[str, str] = {}
 
 def readings(words: Sequence[str]) -> list[str]:
     """Hiragana readings of cleaned words (tokenized in one call, remembered)."""
-    missing = [w for w in dict.fromkeys(words) if w and w not in _READINGS]
-    if missing:
-        tokens = tokenize("。".join(missing))
-        k, start = 0, 0
-        for word in missing:
-            stop = start + len(word)
-            parts: list[str] = []
-            while k < len(tokens) and tokens[k].begin < stop:
-                if tokens[k].begin >= start:
-                    parts.append(tokens[k].reading)
-                k += 1
-            _READINGS[word] = "".join(parts)
-            start = stop + 1
+    missing = [w for w in dict.fromkeys(words) if w and "。" not in w and w not in _READINGS]
+    if missing:  # 。 reads as itself: the readings come out as the words went in, between 。
+        said = "".join(t.reading for t in tokenize("。".join(missing))).split("。")
+        _READINGS.update(zip(missing, said, strict=True))
     return [_READINGS.get(w, "") for w in words]
 
 
@@ -385,132 +344,88 @@ class Vocabulary:
         self._asks = asks
         self.courtesy = courtesy
         self._stop = stop
-        to_term: dict[str, str] = {}
-        for term, variants in synonyms:
-            term_f = fold(clean(term))
-            for word in (term, *variants):
-                to_term[fold(clean(word))] = term_f
-
+        to_term = {
+            fold(clean(word)): fold(clean(term))
+            for term, variants in synonyms
+            for word in (term, *variants)
+        }
         # Readings of terms and variants: hiragana callers and homophone typos meet them.
         kana: Counter[tuple[str, str]] = Counter()
         reading_to_term: dict[str, str] = {}
-        pairs = list(to_term.items())
-        said = readings([w for w, _t in pairs])
-        meant = readings([t for _w, t in pairs])
-        for (word, term), reading, term_reading in zip(pairs, said, meant, strict=True):
+        said, meant = readings(list(to_term)), readings(list(to_term.values()))
+        for (word, term), reading, term_reading in zip(to_term.items(), said, meant, strict=True):
             if len(reading) >= _MIN_SYNONYM_READING and reading not in to_term:
                 reading_to_term.setdefault(reading, term_reading or term)
                 if not is_hiragana(word):
                     kana[(reading, term)] += 100
 
-        known: set[str] = set()
-        sounds: Counter[tuple[str, str]] = Counter()
         # Each distinct word once, with how often it occurs (in the order first seen, so the
         # counters below fill in the same order as token by token).
         words = Counter(map(_WORD_FIELDS, chain.from_iterable(texts)))
+        self._known = frozenset(b for p, _s, _r, b in words if p in _CONTENT_POS and b not in stop)
+        sounds: Counter[tuple[str, str]] = Counter()
         for (pos, surface, reading, base), n in words.items():
-            if pos in _CONTENT_POS and base not in stop:
-                known.add(base)
             if pos not in ("名詞", "接頭辞", "接尾辞") or not has_kanji(surface):
                 continue
             if pos == "名詞" and len(reading) >= 2:
                 sounds[(reading, base)] += n
             if len(reading) >= _MIN_KANA_WORD and is_hiragana(reading):
                 kana[(reading, surface)] += n
-        self._kana = {r: w for r, w in _most_common(kana).items() if r not in not_words}
-        lengths: dict[str, set[int]] = {}
-        for r in self._kana:
-            lengths.setdefault(r[0], set()).add(len(r))
-        # first character → lengths of the readings starting with it, longest first
-        self._kana_lengths = {c: sorted(v, reverse=True) for c, v in lengths.items()}
         self._homophones = _most_common(sounds)
-        self._known = frozenset(known)
+        # Only hiragana is rewritten into kanji words (a synonym's reading may hold ASCII).
+        hiragana = {r: w for r, w in _most_common(kana).items() if is_hiragana(r)}
+        self._kana = _Rewriter({r: w for r, w in hiragana.items() if r not in not_words})
         self._to_term = to_term
-        self._reading_to_term = reading_to_term
-        self._term_re = _rewriter(to_term)
-        self._reading_re = _rewriter(reading_to_term)
+        self._synonyms = _Rewriter(to_term)
+        self._reading_synonyms = _Rewriter(reading_to_term)
 
     def known_terms(self, terms: Iterable[str]) -> int:
         """How many of ``terms`` (content words) the knowledge itself uses."""
         return sum(1 for t in terms if t in self._known)
 
-    def apply_synonyms(self, folded: str) -> str:
-        return _rewrite(self._term_re, self._to_term, folded)
-
-    def apply_reading_synonyms(self, reading: str) -> str:
-        return _rewrite(self._reading_re, self._reading_to_term, reading)
-
-    def kana_to_kanji(self, folded: str) -> str:
-        """Hiragana runs rewritten into the knowledge's kanji words, longest match first."""
-        return _HIRAGANA_RUN_RE.sub(lambda m: self._convert_run(m.group(0)), folded)
-
-    def _convert_run(self, run: str) -> str:
-        out: list[str] = []
-        i, n = 0, len(run)
-        while i < n:
-            for length in self._kana_lengths.get(run[i], ()):
-                word = self._kana.get(run[i : i + length]) if length <= n - i else None
-                if word is not None:
-                    out.append(word)
-                    i += length
-                    break
-            else:
-                out.append(run[i])
-                i += 1
-        return "".join(out)
-
     def analyse(self, text: str, cleaned: str, tokens: Sequence[Token]) -> Analysis:
+        """``text`` in every form, from its cleaned text and Sudachi's tokens of it."""
         folded = fold(cleaned)
-        lo, hi = self.courtesy.bounds(folded)
+        kept = self.courtesy.strip(folded)
         # Only text typed (almost) without kanji is rewritten: in mixed text the hiragana runs
         # are endings and particles (いない must not become 以内).
         kana = len(_KANJI_RE.findall(folded)) <= len(folded) * _MAX_KANJI_SHARE_FOR_KANA
-        surface = self.apply_synonyms(self.kana_to_kanji(folded[lo:hi]) if kana else folded[lo:hi])
-        reading = self.courtesy.strip(self.apply_reading_synonyms("".join(map(_READING, tokens))))
+        surface = self._synonyms(self._kana(kept) if kana else kept)
+        reading = self.courtesy.strip(self._reading_synonyms("".join(map(_READING, tokens))))
         # Sudachi splits unbroken hiragana badly: take the words of the rewritten text.
         content = tokenize(surface) if kana and surface else tokens
         words = [t for t in content if t.pos in _CONTENT_POS and t.base not in self._stop]
-        asks = self._asks(self.kana_to_kanji(folded) if kana else folded)
+        asks = self._asks(self._kana(folded) if kana else folded)
         groups = tuple(chain.from_iterable(map(_GROUPS, words)))
-        terms = self._terms(words)
-        for t, term in zip(words, terms, strict=True):
-            # 用件 heard for 要件: on the surface too (its n-grams); a synonym is there already
-            if term != t.base and t.base not in self._known and t.base not in self._to_term:
-                surface = surface.replace(t.surface, term)
-        return Analysis(text, cleaned, surface, reading, terms, tuple(tokens), asks, groups)
+        known, to_term = self._known, self._to_term
+        terms: list[str] = []  # the content words' terms (synonyms applied)
+        for t in words:
+            base = t.base
+            unknown = base not in known and base not in to_term
+            if unknown and t.pos == "名詞" and has_kanji(t.surface):
+                # An unknown kanji noun that sounds like a known one (保障 → 保証, 用件 → 要件) is
+                # read as that one, on the surface too (its n-grams).
+                base = self._homophones.get(t.reading, base)
+                if base != t.base:
+                    surface = surface.replace(t.surface, to_term.get(base, base))
+            terms.append(to_term.get(base, base))
+        return Analysis(text, cleaned, surface, reading, tuple(terms), tuple(tokens), asks, groups)
 
     def analyse_words(self, words: Sequence[str]) -> Analysis:
         """Single words such as tags: each is a term as it stands (no Sudachi per word; the
         readings come from one batched call)."""
         cleaned = [c for c in map(clean, words) if c]
         kept = [fold(c) for c in cleaned]
-        surface = " ".join(map(self.apply_synonyms, kept))
-        reading = " ".join(map(self.apply_reading_synonyms, readings(cleaned)))
+        surface = " ".join(map(self._synonyms, kept))
+        reading = " ".join(map(self._reading_synonyms, readings(cleaned)))
         terms = tuple(self._to_term.get(w, w) for w in kept)
         return Analysis(" ".join(words), " ".join(kept), surface, reading, terms, ())
 
     def analyse_surface(self, text: str) -> Analysis:
         """The surface form only (no Sudachi): for long, kanji-rich text such as answers."""
         cleaned = clean(text)
-        surface = self.apply_synonyms(self.courtesy.strip(fold(cleaned)))
+        surface = self._synonyms(self.courtesy.strip(fold(cleaned)))
         return Analysis(text, cleaned, surface, "", (), ())
-
-    def _terms(self, words: Sequence[Token]) -> tuple[str, ...]:
-        """The content words' terms (synonyms applied); an unknown kanji noun that sounds like
-        a known one (保障 → 保証, 用件 → 要件) is read as that one."""
-        known, to_term = self._known, self._to_term
-        out: list[str] = []
-        for t in words:
-            base = t.base
-            if (
-                base not in known
-                and base not in to_term
-                and t.pos == "名詞"
-                and has_kanji(t.surface)
-            ):
-                base = self._homophones.get(t.reading, base)
-            out.append(to_term.get(base, base))
-        return tuple(out)
 
 
 def _most_common(counts: Counter[tuple[str, str]]) -> dict[str, str]:

@@ -16,14 +16,6 @@ from core.terms import GType
 from faq.cues import Cues
 from faq.normalize import fold
 
-__all__ = [
-    "TEMPLATES_DIR",
-    "render_ambiguous",
-    "render_branch",
-    "render_orderer",
-    "render_region",
-]
-
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 _GTYPE_LABELS = {
@@ -34,25 +26,17 @@ _GTYPE_LABELS = {
 }
 
 
-def _gtype_label(value: Any) -> str:
-    try:
-        return _GTYPE_LABELS[GType(value)]
-    except ValueError:
-        return str(value)
-
-
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=False,  # plain text for the terminal, never HTML
         undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=False,
     )
     env.filters.update(
         wareki=lambda v: format_wareki(v) if isinstance(v, date) else str(v),
         wareki_month=lambda v: format_wareki_month(v) if isinstance(v, date) else str(v),
-        gtype_label=_gtype_label,
+        gtype_label=lambda v: _GTYPE_LABELS.get(v, str(v)),
         trim_period=lambda v: str(v).rstrip("。"),
         # 契約締結日 → 契約を締結する, 入札公告日 → 入札公告を行う (before 案件)
         anchor_verb=lambda v: "入札公告を行う" if str(v) == "入札公告日" else "契約を締結する",
