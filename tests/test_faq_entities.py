@@ -7,8 +7,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from core.knowledge import Orderer, OrdererGroup, source_ids
-from faq.cues import load_cues
+from core.knowledge import Orderer, OrdererGroup, load_cue_file, source_ids
+from faq.cues import Cues, default_cues_path, load_cues
 from faq.entities import OrdererFinder
 from faq.normalize import analyse_tokens, fold
 
@@ -101,3 +101,24 @@ def test_a_misspelt_name_is_read_as_the_body_it_sounds_like() -> None:
     cleaned, tokens = analyse_tokens("鳥巣市の工事")
     (m,) = finder().find(fold(cleaned), tokens)
     assert [o.name for o in m.orderers] == ["鳥栖市"] and m.typo
+
+
+def test_endings_areas_and_bodies_of_their_own_follow_the_cue_file() -> None:
+    assert names("とすしの工事") == [(["鳥栖市"], None)]  # name.ending.市: し
+    assert names("甲野しんぶん") == []  # name.end: an ending ends the name only before a particle
+    assert names("熊本県立大学の工事") == [([], "熊本県立大学")]  # name.own_university
+    assert names("鳥栖市と下関市の工事") == [(["鳥栖市"], None), ([], "下関市")]  # join
+    assert names("鳥栖市の市役所の工事") == [(["鳥栖市"], None)]
+    cleaned, tokens = analyse_tokens("熊本の県内の工事")
+    (m,) = finder().find(fold(cleaned), tokens)
+    assert [o.name for o in m.orderers] == ["熊本県"] and m.area  # name.prefecture_area
+
+
+def test_a_word_added_to_the_cue_file_takes_effect() -> None:
+    specs = dict(load_cue_file(default_cues_path()).cues)
+    join = specs["join"]
+    specs["join"] = join.model_copy(update={"words": (*join.words, "ならびに")})
+    custom = OrdererFinder(finder().orderers, cues=Cues(specs))
+    cleaned, tokens = analyse_tokens("鳥栖市ならびに下関市の工事")
+    assert names("鳥栖市ならびに下関市の工事") == [(["鳥栖市"], None)]
+    assert [m.unlisted for m in custom.find(fold(cleaned), tokens)] == [None, "下関市"]
