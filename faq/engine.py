@@ -26,7 +26,7 @@ import math
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cached_property, partial
 from itertools import chain
@@ -34,79 +34,16 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from core import eligibility, knowledge
 from core.dates import format_wareki, format_wareki_month
-from core.eligibility import (
-    not_listed_text,
-    start_check,
-    start_check_during,
-    start_check_month,
-    start_check_yearless,
-)
-from core.knowledge import (
-    BranchFile,
-    FaqEntry,
-    Orderer,
-    OrdererFile,
-    OutOfScope,
-    SynonymGroup,
-    cite,
-    default_branches_path,
-    default_faq_path,
-    default_municipalities_path,
-    default_orderers_path,
-    default_sources_path,
-    default_synonyms_path,
-    load_branches,
-    load_faq,
-    load_synonyms,
-    normalize_name,
-    page_paths,
-)
+from core.knowledge import BranchFile, FaqEntry, Orderer, OrdererFile, OutOfScope, SynonymGroup
+from core.orderers import published_register, shipped_paths
 from faq import cache as index_cache
+from faq import entities, normalize, render
 from faq.cues import Cues, default_cues_path, load_cues
-from faq.entities import (
-    ASPECTS,
-    Aspect,
-    BranchFinder,
-    DatedCase,
-    DatesSaid,
-    Mention,
-    OrdererFinder,
-    asks_branch_hours,
-    asks_contact,
-    asks_for_region,
-    asks_guarantee_only,
-    asks_of,
-    asks_only_record,
-    asks_unnamed_branch,
-    detect_aspect,
-    detect_branch_field,
-    has_domain_cue,
-    has_guarantee_cue,
-    read_dates,
-    says_where_a_company_is,
-)
+from faq.entities import ASPECTS, Aspect, DatedCase, DatesSaid, Mention
 from faq.index import CHANNELS, Field, Occurrences, Terms, occurrences, query_features
-from faq.normalize import (
-    Analysis,
-    Courtesy,
-    Token,
-    Vocabulary,
-    analyse_tokens,
-    clean,
-    fold,
-    has_kanji,
-    load_sudachi,
-    tokenize_all,
-)
-from faq.render import (
-    render_ambiguous,
-    render_branch,
-    render_branch_choice,
-    render_orderer,
-    render_region,
-    source_line,
-)
+from faq.normalize import Analysis, Token, analyse_tokens, clean, fold
 
 __all__ = ["NOT_FOUND", "Alternative", "Answer", "Assistant", "Tuning", "register_file"]
 
@@ -115,8 +52,6 @@ def register_file() -> OrdererFile:
     """The shipped register as one orderers file: the documents' records with what the
     orderers' own pages say (data/pages/), and every other public body of the municipality
     data set (not in the lists)."""
-    from core.orderers import published_register
-
     records, data = published_register()
     return data.model_copy(update={"orderers": tuple(records)})
 
@@ -150,18 +85,14 @@ class DateCheck:
     eligible: bool | None  # None: the date alone does not decide (what to confirm is said)
     reason: str
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, kw_only=True)
 class Answer:
-    """What the assistant says; ``answered`` False means nothing is asserted. Built with
-    keywords: :meth:`none`, :meth:`choice`, or (answered) in the route of its kind."""
+    """What the assistant says; ``answered`` False (the default) means nothing is asserted."""
 
-    answered: bool
+    answered: bool = False
     answer: str
-    confidence: float
+    confidence: float = 0.0
     source: str = ""
     as_of: str = ""  # ISO date, "" when nothing is answered
     matched: str = ""
@@ -181,68 +112,16 @@ class Answer:
     dates: tuple[DateCheck, ...] = ()  # the dates said, checked against the orderers' starts
 
     @classmethod
-    def none(
-        cls,
-        text: str,
-        *,
-        normalized: str,
-        matched: str = "",
-        alternatives: tuple[Alternative, ...] = (),
-        confidence: float = 0.0,
-        evidence: tuple[float, ...] = (),
-        out_of_scope: str | None = None,
-    ) -> Answer:
+    def none(cls, text: str, **more: Any) -> Answer:
         """Nothing asserted: 「該当なし」 or why not, with the nearest candidates."""
-        return cls(
-            answered=False,
-            answer=text,
-            confidence=confidence,
-            matched=matched,
-            alternatives=alternatives,
-            normalized=normalized,
-            evidence=evidence,
-            out_of_scope=out_of_scope,
-        )
-
-    @classmethod
-    def choice(
-        cls,
-        text: str,
-        *,
-        kind: Kind,
-        names: Sequence[str],
-        label: str,
-        normalized: str,
-        said: str = "",
-        aspect: str | None = None,
-        field: str | None = None,
-    ) -> Answer:
-        """Not answered: asked back which one is meant, each offered for what was asked
-        (「大津市（滋賀県）の運用開始日」, 「熊本支店の電話番号」)."""
-        return cls(
-            answered=False,
-            answer=text,
-            confidence=0.5,
-            matched=said,
-            alternatives=tuple(Alternative(f"{n}の{label}", 0.5) for n in names),
-            kind=kind,
-            aspect=aspect,
-            field=field,
-            candidates=tuple(names),
-            normalized=normalized,
-        )
+        return cls(answer=text, **more)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of ``hosho ask --json`` (not ``normalized`` nor ``evidence``)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        del out["normalized"], out["evidence"]
-        return out | {
-            "confidence": round(self.confidence, 3),
-            "alternatives": [a.to_json() for a in self.alternatives],
-            "candidates": list(self.candidates),
-            "orderers": list(self.orderers),
-            "dates": [d.to_json() for d in self.dates],
-        }
+        out = {k: v for k, v in asdict(self).items() if k not in ("normalized", "evidence")}
+        out["confidence"] = round(self.confidence, 3)
+        out["alternatives"] = [a.to_json() for a in self.alternatives]
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
 
 @dataclass(frozen=True)
@@ -286,14 +165,7 @@ class Tuning:
     general_threshold: float = 0.55  # a general entry beats the record (no aspect cue)
 
 
-@dataclass(frozen=True)
-class _Doc:
-    entry: int
-    text: str
-
-
-@dataclass
-class _Ranked:
+class _Ranked(NamedTuple):
     entry: int
     score: float
     phrasing: str
@@ -309,20 +181,13 @@ class _Record(NamedTuple):
     dates: tuple[DateCheck, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Asked:
+class _Asked(NamedTuple):
     """What a question asks of an orderer: the aspect (``explicit`` when a cue said it) and
     the dates it says, each with what it is (契約締結日, 入札公告日 or None: not said)."""
 
     aspect: Aspect
     explicit: bool
     dates: tuple[DatedCase, ...] = ()
-
-    @property
-    def dates_matter(self) -> bool:
-        """Dates are checked against the start for questions about the start, what is covered
-        and an old contract's change (whether the contract is old at all)."""
-        return bool(self.dates) and self.aspect in ("start", "coverage", "documents", "pre_start")
 
 
 class _Call:
@@ -348,7 +213,7 @@ class _Call:
         for _name, other in cues.family("other_company"):
             if company := other.search(folded):
                 found = [m for m in found if m.end <= company.start() or m.start >= company.end()]
-        return [m for m in found if not says_where_a_company_is(cues, folded, m.end)]
+        return [m for m in found if not entities.says_where_a_company_is(cues, folded, m.end)]
 
     @cached_property
     def named_any(self) -> list[Mention]:
@@ -362,11 +227,10 @@ class _Call:
     @cached_property
     def focus(self) -> frozenset[str]:
         """Keys of the orderers named; 佐賀県内 names every body in 佐賀県 as well."""
-        keys = {_key(o) for m in self.named_any for o in m.orderers}
-        for m in self.named_any:
-            for o in m.orderers if m.area else ():
-                keys.update(map(_key, self.a._in_prefecture.get(o.name, ())))
-        return frozenset(keys)
+        said = [o for m in self.named_any for o in m.orderers]
+        areas = [o.name for m in self.named_any if m.area for o in m.orderers]
+        inside = [b for area in areas for b in self.a._in_prefecture.get(area, ())]
+        return frozenset(map(_key, said + inside))
 
     @cached_property
     def masked(self) -> Analysis:
@@ -379,11 +243,12 @@ class _Call:
 
     @cached_property
     def domain(self) -> bool:
-        return has_domain_cue(self.a.cues, self.query.surface, self.query.reading)
+        return entities.has_domain_cue(self.a.cues, self.query.surface, self.query.reading)
 
     @cached_property
     def asked(self) -> _Asked:
-        aspect, explicit = detect_aspect(self.a.cues, self.masked.surface, self.masked.reading)
+        masked = self.masked
+        aspect, explicit = entities.detect_aspect(self.a.cues, masked.surface, masked.reading)
         return _Asked(aspect, explicit, tuple(self.dates.cases))
 
     @cached_property
@@ -391,26 +256,37 @@ class _Call:
         return self.a.rank(self.masked, self.focus, bool(self.named_any), bonus=self.domain)
 
     @cached_property
+    def evidence(self) -> tuple[float, ...]:
+        return self.a.evidence(self.masked, self.ranked)
+
+    @cached_property
     def alternatives(self) -> tuple[Alternative, ...]:
         """The best entries that answer something (not the out-of-scope topics)."""
         entries = self.a.entries
-        answers = (r for r in self.ranked if r.entry < len(entries))
-        found = (Alternative(r.phrasing, r.score, entries[r.entry].id) for r in answers)
-        return tuple(found)[: self.top]
+        answers = [r for r in self.ranked if r.entry < len(entries)][: self.top]
+        return tuple(Alternative(r.phrasing, r.score, entries[r.entry].id) for r in answers)
 
     @cached_property
     def about_records(self) -> bool:
         """About orderers' records: a word about guarantees, or nothing but the names and what
         a record says (大分県の業務委託は対象？)."""
         query, cues = self.query, self.a.cues
-        if self.domain and has_guarantee_cue(cues, query.surface, query.reading):
+        if self.domain and entities.has_guarantee_cue(cues, query.surface, query.reading):
             return True
         rest = _without_tokens(self.folded, (), self.named_any)[0]
-        return bool(self.named_any) and asks_only_record(cues, rest)
+        return bool(self.named_any) and entities.asks_only_record(cues, rest)
 
     @cached_property
     def faq(self) -> Answer:
         return self.a._faq_answer(self)
+
+    def asked_back(self, text: str, names: Sequence[str], label: str, **which: Any) -> Answer:
+        """Not answered: asked back which one is meant, each offered for what was asked
+        (「大津市（滋賀県）の運用開始日」, 「熊本支店の電話番号」)."""
+        offered = tuple(Alternative(f"{n}の{label}", 0.5) for n in names)
+        return Answer.none(
+            text, confidence=0.5, alternatives=offered, candidates=tuple(names), **which
+        )
 
 
 @dataclass
@@ -427,27 +303,16 @@ class BuildStats:
     cached: bool = False
 
 
-class _Laps:
-    """Records the time since the previous lap under a name."""
-
-    def __init__(self, into: dict[str, float]) -> None:
-        self._into = into
-        self._last = time.perf_counter()
-
-    def __call__(self, name: str) -> None:
-        now = time.perf_counter()
-        self._into[name] = self._into.get(name, 0.0) + now - self._last
-        self._last = now
-
-
-_KATAKANA_WORD = re.compile(r"^[\u3041-\u3096ー]{3,}$")
-_LATIN_WORD = re.compile(r"^[a-z][a-z0-9-]{2,}$")  # excel, e-tax (not id, pdf's 2 letters)
+# Nouns the knowledge may not know, besides those with kanji: kana words of three or more
+# (ゲーム), Latin words of three letters or more (excel, e-tax; not id, pdf's two letters).
+_FOREIGN_WORD = re.compile(r"^(?:[\u3041-\u3096ー]{3,}|[a-z][a-z0-9-]{2,})$")
 _FIELD_LABELS = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}
 
 
 class Assistant:
     """Built once from the knowledge files; :meth:`ask` answers one question."""
 
+    @index_cache.paused_gc()  # a build makes many small objects, none of them garbage
     def __init__(
         self,
         entries: Sequence[FaqEntry],
@@ -459,51 +324,40 @@ class Assistant:
         tuning: Tuning | None = None,
         cues: Cues | None = None,
     ) -> None:
-        self.tuning = tuning or Tuning()
+        self.tuning = t = tuning or Tuning()
         self.cues = cues if cues is not None else load_cues()
-        self.stats = BuildStats(sudachi_seconds=load_sudachi())
-        with index_cache.paused_gc():
-            self._build(entries, out_of_scope, orderers, branches, synonyms)
-
-    def _build(
-        self,
-        entries: Sequence[FaqEntry],
-        out_of_scope: Sequence[OutOfScope],
-        orderers: OrdererFile | None,
-        branches: BranchFile | None,
-        synonyms: Sequence[SynonymGroup],
-    ) -> None:
+        self.stats = BuildStats(sudachi_seconds=normalize.load_sudachi())
         started = time.perf_counter()
-        self.entries = tuple(entries)
-        self.out_of_scope = tuple(out_of_scope)
+        self.entries, self.out_of_scope = tuple(entries), tuple(out_of_scope)
+        self.orderer_file, self.branch_file = orderers, branches
         # Indexed: the entries, then the out-of-scope topics (numbers from len(self.entries) up),
         # each with its questions, tags and answer text (a topic's text is its name).
         questions = [e.questions for e in self.entries] + [o.questions for o in self.out_of_scope]
         tags = [e.tags for e in self.entries] + [() for _o in self.out_of_scope]
         texts = [e.answer for e in self.entries] + [o.topic for o in self.out_of_scope]
-        self.orderer_file = orderers
-        self.branch_file = branches
+        laps = [time.perf_counter()]
 
-        lap = _Laps(self.stats.extra)
-        self.finder = OrdererFinder(
-            orderers.orderers if orderers else (),
-            orderers.groups if orderers else (),
-            cues=self.cues,
-        )
-        self.branch_finder = BranchFinder(branches.branches) if branches else None
+        def lap(stage: str) -> None:  # the time a stage of the build took
+            laps.append(time.perf_counter())
+            self.stats.extra[stage] = laps[-1] - laps[-2]
+
+        listed, groups = (orderers.orderers, orderers.groups) if orderers else ((), ())
+        self.finder = entities.OrdererFinder(listed, groups, cues=self.cues)
+        self.branch_finder = entities.BranchFinder(branches.branches) if branches else None
         lap("finders")
-        phrasings = [_Doc(i, q) for i, said in enumerate(questions) for q in said]
-        cleaned = [clean(d.text) for d in phrasings]
-        tokenized = list(zip(cleaned, tokenize_all(cleaned), strict=True))
+        self._phrasings = [q for said in questions for q in said]
+        entry_of = np.array([e for e, said in enumerate(questions) for _q in said], dtype=np.int64)
+        cleaned = [clean(q) for q in self._phrasings]
+        tokens = normalize.tokenize_all(cleaned)
         lap("sudachi tokenize")
         # Orderer names are masked on both sides: the name picks the orderer (focus), the
         # other words pick the entry.
-        masked = [self._masked(c, toks) for c, toks in tokenized]
-        self.vocabulary = Vocabulary(
+        masked = [self._masked(c, toks) for c, toks in zip(cleaned, tokens, strict=True)]
+        self.vocabulary = normalize.Vocabulary(
             [(g.term, g.variants) for g in synonyms],
-            [t for _c, t in masked],
-            asks=partial(asks_of, self.cues),
-            courtesy=Courtesy.of(
+            [toks for _c, toks in masked],
+            asks=partial(entities.asks_of, self.cues),
+            courtesy=normalize.Courtesy.of(
                 self.cues["courtesy.fillers"].pattern.pattern,
                 self.cues["courtesy.endings"].pattern.pattern,
             ),
@@ -511,32 +365,20 @@ class Assistant:
             not_words=self.cues["words.not_kana_words"].words,
         )
         analyse = self.vocabulary.analyse
-        phrasing_docs = [analyse(d.text, c, t) for d, (c, t) in zip(phrasings, masked, strict=True)]
+        phrasing_docs = [analyse(q, *cut) for q, cut in zip(self._phrasings, masked, strict=True)]
         tag_docs = [self.vocabulary.analyse_words(words) for words in tags]
-        if any(w > 0 for w in self.tuning.answer[1:]):
+        if any(w > 0 for w in t.answer[1:]):  # the answers' readings or words: Sudachi too
             answer_docs = [analyse(text, *analyse_tokens(text)) for text in texts]
         else:
-            answer_docs = [self.vocabulary.analyse_surface(text) for text in texts]
-        self._phrasings = phrasings
-        self._entry_of = np.array([d.entry for d in phrasings], dtype=np.int64)
-        self._phrasings_of: list[list[int]] = [[] for _e in questions]
-        for i, d in enumerate(phrasings):
-            self._phrasings_of[d.entry].append(i)
-        # Everything the knowledge says, to tell a question's unknown nouns (家賃, 観光地); the
-        # phrasings and answers as cleaned above (not the out-of-scope topics).
-        self._known_text = "\n".join(
-            fold(x)
-            for e, entry in enumerate(self.entries)
-            for x in (
-                *(tokenized[i][0] for i in self._phrasings_of[e]),
-                *map(clean, entry.tags),
-                answer_docs[e].cleaned,
-            )
-        )
+            answer_docs = list(map(self.vocabulary.analyse_surface, texts))
+        # Everything the knowledge says, to tell a question's unknown nouns (家賃, 観光地): the
+        # entries' phrasings (before the out-of-scope topics'), tags and answers.
+        answered = len(self.entries)
+        known = cleaned[: sum(map(len, questions[:answered]))]
+        known += [clean(tag) for tag in chain(*tags)] + [d.cleaned for d in answer_docs[:answered]]
+        self._known_text = "\n".join(map(fold, known))
         lap("normalise")
-        t = self.tuning
         self._terms = Terms()
-        entry_of = self._entry_of
         phrasing_found: dict[str, Occurrences] = {}
         entry_found: dict[str, Occurrences] = {}
         for name, in_phrasing, in_entry in zip(CHANNELS, t.phrasing, t.entry, strict=True):
@@ -549,41 +391,32 @@ class Assistant:
                 np.concatenate([tag_keys, keys]),
                 np.concatenate([tag_of, entry_of[docs]]),
             )
-        answer_found = {
-            name: occurrences(name, answer_docs, self._terms)
-            for name, w in zip(CHANNELS, t.answer, strict=True)
-            if w > 0
-        }
+        in_answers = [name for name, w in zip(CHANNELS, t.answer, strict=True) if w > 0]
+        answer_found = {name: occurrences(name, answer_docs, self._terms) for name in in_answers}
         lap("features")
         size = len(questions)
         self._phrasing_field = Field(
-            list(zip(CHANNELS, t.phrasing, strict=True)), phrasing_found, len(phrasings)
+            list(zip(CHANNELS, t.phrasing, strict=True)), phrasing_found, len(entry_of)
         )
         self._entry_field = Field(list(zip(CHANNELS, t.entry, strict=True)), entry_found, size)
         self._answer_field = Field(list(zip(CHANNELS, t.answer, strict=True)), answer_found, size)
-        # The phrasings are in entry order: where each entry's run starts, and its entry.
-        change = np.flatnonzero(np.diff(entry_of)) + 1
-        self._runs = np.concatenate([[0], change]).astype(np.int64) if len(entry_of) else entry_of
-        self._run_sizes = np.diff(np.append(self._runs, len(entry_of)))
-        self._run_entry = entry_of[self._runs]
+        # The phrasings are in entry order (every entry has some): where each entry's run of
+        # them starts, and its size.
+        self._entry_of = entry_of
+        _, self._runs, self._run_sizes = np.unique(entry_of, return_index=True, return_counts=True)
         lap("indexes")
         self.finder.known_words = frozenset(x.surface for _c, toks in masked for x in toks)
-        adopted = [o for o in orderers.orderers if o.adopted] if orderers else []
-        by_name = {normalize_name(o.name): o for o in adopted}
-        self._entry_orderers = [self._orderers_of(e, by_name) for e in self.entries] + [
-            frozenset() for _o in self.out_of_scope
-        ]
+        adopted = [o for o in listed if o.adopted]
+        by_name = {knowledge.normalize_name(o.name): o for o in adopted}
+        self._entry_orderers = [_orderers_of(said, by_name) for said in tags]
         # Entries about an orderer's e-contract system (tagged 電子契約, not 電子保証).
-        self._econtract = ["電子契約" in e.tags and "電子保証" not in e.tags for e in self.entries]
+        self._econtract = ["電子契約" in said and "電子保証" not in said for said in tags]
         self._in_prefecture: dict[str, list[Orderer]] = {}  # prefecture → the bodies in it
         for o in adopted:
             if o.prefecture:
                 self._in_prefecture.setdefault(o.prefecture, []).append(o)
         self.stats.build_seconds = time.perf_counter() - started
-        self.stats.phrasings = len(phrasings)
-        self.stats.entries = len(self.entries)
-
-    # ------------------------------------------------------------------ construction
+        self.stats.phrasings, self.stats.entries = len(entry_of), len(self.entries)
 
     @classmethod
     def load(cls, tuning: Tuning | None = None, *, cache: bool = True) -> Assistant:
@@ -592,34 +425,26 @@ class Assistant:
         tuning = tuning or Tuning()
         started = time.perf_counter()
         files = (
-            default_faq_path(),
-            default_orderers_path(),
-            default_branches_path(),
-            default_synonyms_path(),
-            default_municipalities_path(),
-            default_sources_path(),
+            knowledge.default_faq_path(),
+            knowledge.default_branches_path(),
+            knowledge.default_synonyms_path(),
             default_cues_path(),
-            *page_paths(),
+            *shipped_paths(),  # the register's: orderers, municipalities, sources, pages
         )
         where = index_cache.cache_path(files, repr(tuning)) if cache else None
         found = index_cache.load(where) if where is not None else None
         if isinstance(found, Assistant):
             elapsed = time.perf_counter() - started
-            found.stats = BuildStats(
-                sudachi_seconds=load_sudachi(),
-                build_seconds=elapsed,
-                phrasings=found.stats.phrasings,
-                entries=found.stats.entries,
-                cached=True,
-            )
+            found.stats = replace(found.stats, build_seconds=elapsed, extra={}, cached=True)
+            found.stats.sudachi_seconds = normalize.load_sudachi()
             return found
-        faq = load_faq(files[0])
+        faq = knowledge.load_faq(files[0])
         built = cls(
             faq.entries,
             out_of_scope=faq.out_of_scope,
             orderers=register_file(),
-            branches=load_branches(files[2]),
-            synonyms=load_synonyms(files[3]).groups,
+            branches=knowledge.load_branches(files[1]),
+            synonyms=knowledge.load_synonyms(files[2]).groups,
             tuning=tuning,
         )
         if where is not None:
@@ -628,51 +453,20 @@ class Assistant:
 
     def _masked(self, cleaned: str, tokens: list[Token]) -> tuple[str, list[Token]]:
         """The text and tokens without the orderer names in it."""
-        mentions = [
-            m
-            for m in self.finder.find(fold(cleaned), tokens, thorough=False)
-            if m.orderers or m.unlisted
-        ]
+        found = self.finder.find(fold(cleaned), tokens, thorough=False)
+        mentions = [m for m in found if m.orderers or m.unlisted]
         return _without_tokens(cleaned, tokens, mentions) if mentions else (cleaned, tokens)
-
-    @staticmethod
-    def _orderers_of(entry: FaqEntry, by_name: dict[str, Orderer]) -> frozenset[str]:
-        """Keys of the orderers an entry is about (from its tags); a prefecture tagged along
-        with one of its own bodies (芦屋町, 福岡県) stands for the body only."""
-        tagged = [by_name[normalize_name(t)] for t in entry.tags if normalize_name(t) in by_name]
-        keys = set()
-        for o in tagged:
-            if o.category.value == "都道府県" and any(
-                x is not o and x.prefecture == o.prefecture for x in tagged
-            ):
-                continue
-            keys.add(_key(o))
-        return frozenset(keys)
 
     # ------------------------------------------------------------------ ranking
 
     def unknown_share(self, query: Analysis) -> float:
-        """Share of the question's kanji and katakana nouns the knowledge never uses."""
-        nouns = [
-            t.surface
-            for t in query.tokens
-            if t.pos == "名詞"
-            and (
-                has_kanji(t.surface)
-                or _KATAKANA_WORD.match(t.surface)
-                or _LATIN_WORD.match(t.surface)
-            )
-        ]
-        if not nouns:
-            return 0.0
-        return sum(1 for n in nouns if n not in self._known_text) / len(nouns)
+        """Share of the question's kanji, kana and Latin nouns the knowledge never uses."""
+        nouns = [t.surface for t in query.tokens if t.pos == "名詞"]
+        nouns = [n for n in nouns if normalize.has_kanji(n) or _FOREIGN_WORD.match(n)]
+        return sum(n not in self._known_text for n in nouns) / len(nouns) if nouns else 0.0
 
     def rank(
-        self,
-        query: Analysis,
-        focus: frozenset[str] = frozenset(),
-        named: bool = False,
-        bonus: bool = True,
+        self, query: Analysis, focus: frozenset[str], named: bool, bonus: bool
     ) -> list[_Ranked]:
         """The candidate entries, best first, scores in 0..1.
 
@@ -691,106 +485,75 @@ class Assistant:
         top = top[hits[top] > 0]
         place[top] = np.arange(len(top))
         taken = len(top)
-        if t.entry_candidates:
-            on_entry, entry_met = self._entry_field.hits(features, t.rare)
-            on_answer, answer_met = self._answer_field.hits(features, t.rare)
-            # Met on the wording first; those met on the answer alone after all of those.
-            met = np.where(on_entry > 0, entry_met, entry_met + answer_met)
-            whole = on_entry + on_answer
-            seen = np.zeros(len(whole), dtype=bool)
-            seen[self._entry_of[top]] = True
-            for e in np.lexsort((met, -whole))[: t.entry_candidates].tolist():
-                if whole[e] > 0 and not seen[e]:
-                    joined = self._phrasings_of[e]
-                    place[joined] = np.arange(taken, taken + len(joined))
-                    taken += len(joined)
+        on_entry, entry_met = self._entry_field.hits(features, t.rare)
+        on_answer, answer_met = self._answer_field.hits(features, t.rare)
+        # Met on the wording first; those met on the answer alone after all of those.
+        met = np.where(on_entry > 0, entry_met, entry_met + answer_met)
+        whole = on_entry + on_answer
+        seen = set(self._entry_of[top].tolist())
+        for e in np.lexsort((met, -whole))[: t.entry_candidates].tolist():
+            if whole[e] > 0 and e not in seen:
+                start, size = self._runs[e], self._run_sizes[e]
+                place[start : start + size] = np.arange(taken, taken + size)
+                taken += size
         if not taken:
             return []
-        chosen = place < len(hits)
-        phrasing = np.where(chosen, self._phrasing_field.scores(features), -1.0)
+        phrasing = np.where(place < len(hits), self._phrasing_field.scores(features), -1.0)
         # Each entry's phrasings, best first (the first taken of equals), in its run.
         order = np.lexsort((place, -phrasing, self._entry_of))
         ranked_scores = phrasing[order]
         best = ranked_scores[self._runs]
-        second = np.where(
-            self._run_sizes > 1,
-            ranked_scores[np.minimum(self._runs + 1, len(order) - 1)],
-            0.0,
-        ).clip(0.0)
+        second = ranked_scores[np.minimum(self._runs + 1, len(order) - 1)]
+        second = np.where(self._run_sizes > 1, second, 0.0).clip(0.0)
         live = np.flatnonzero(best >= 0)  # entries with a candidate phrasing
-        phrased = sorted(
-            zip(
-                (best[live] + t.second_phrasing * second[live]).tolist(),
-                self._run_entry[live].tolist(),
-                order[self._runs[live]].tolist(),
-                strict=True,
-            ),
-            reverse=True,
-        )[: t.entries]
+        scores = (best[live] + t.second_phrasing * second[live]).tolist()
+        firsts = order[self._runs[live]].tolist()  # each entry's best phrasing
+        phrased = sorted(zip(scores, live.tolist(), firsts, strict=True), reverse=True)[: t.entries]
         ent = self._entry_field.scores(features).tolist()
         ans = self._answer_field.scores(features).tolist()
         w_entry = t.w_entry if self._entry_field.kinds else 0.0
         w_answer = t.w_answer if self._answer_field.kinds else 0.0
         weight = t.w_phrasing * (1 + t.second_phrasing) + w_entry + w_answer
-        ranked: list[_Ranked] = []
-        guarantee_only = asks_guarantee_only(self.cues, query.surface, query.reading)
+        guarantee_only = entities.asks_guarantee_only(self.cues, query.surface, query.reading)
+        unknown = 1.0 - t.unknown_penalty * self.unknown_share(query)
+        ranked = []
         for phrasing_score, e, i in phrased:
-            score = t.w_phrasing * phrasing_score + (w_entry * ent[e] if w_entry else 0.0)
+            score = t.w_phrasing * phrasing_score + w_entry * ent[e]
             if e < len(self.entries):
-                answer = w_answer * ans[e] if w_answer else 0.0
-                score = (score + answer) / weight
+                score = (score + w_answer * ans[e]) / weight
             else:  # an out-of-scope topic has no answer to match, only its name
-                score /= weight - w_answer
+                score = score / (weight - w_answer) * t.out_of_scope_weight
             about = self._entry_orderers[e]
-            if named and about:  # the bonus only when the question is about guarantees
-                if not about & focus:  # another orderer, or one the records do not list
-                    score *= t.other_penalty
-                elif bonus:
-                    score += t.focus_bonus
-            elif about and not named:
+            if about and not named:
                 score *= t.unnamed_penalty
-            if e >= len(self.entries):
-                score *= t.out_of_scope_weight
-            elif guarantee_only and self._econtract[e]:
+            elif about and not about & focus:  # another orderer, or one the records do not list
+                score *= t.other_penalty
+            elif about and bonus:  # the bonus only when the question is about guarantees
+                score += t.focus_bonus
+            if guarantee_only and self._econtract[e]:
                 score *= t.econtract_penalty
-            ranked.append(_Ranked(e, min(score, 1.0), self._phrasings[i].text))
-        if t.unknown_penalty:
-            factor = 1.0 - t.unknown_penalty * self.unknown_share(query)
-            for r in ranked:
-                r.score *= factor
-        ranked.sort(key=lambda r: (-r.score, r.entry))
-        return ranked
-
-    # ------------------------------------------------------------------ answering
+            ranked.append(_Ranked(e, min(score, 1.0) * unknown, self._phrasings[i]))
+        return sorted(ranked, key=lambda r: (-r.score, r.entry))
 
     def analyse(self, question: str) -> Analysis:
-        cleaned, tokens = analyse_tokens(question)
-        return self.vocabulary.analyse(question, cleaned, tokens)
+        return self.vocabulary.analyse(question, *analyse_tokens(question))
 
     def ask(self, question: str, top: int = 3, *, today: date | None = None) -> Answer:
-        """Answer one question; never raises for odd input (empty, symbols, very long).
-        ``today`` (default: the clock's) dates a day said without its year (4月1日) and the
-        words relative to it (去年, 今年度, 来月). An
-        impossible date (令和8年2月30日) is pointed out first, whatever the answer."""
+        """Answer one question (the first answer of the routes, tried in :attr:`ROUTES` order);
+        never raises for odd input (empty, symbols, very long). ``today`` (default: the
+        clock's) dates a day said without its year (4月1日) and the words relative to it (去年,
+        今年度, 来月). An impossible date (令和8年2月30日) is pointed out first, whatever the
+        answer."""
         question = question[:500]
-        dates = read_dates(self.cues, question, today)
-        answer = self._ask(question, max(0, top), dates)
-        if not dates.errors:
-            return answer
-        said = "".join(f"【日付】{error}。日付を確かめてください。\n" for error in dates.errors)
-        return replace(answer, answer=said + answer.answer)
-
-    def _ask(self, question: str, top: int, dates: DatesSaid) -> Answer:
-        """The first answer of the routes, tried in :attr:`ROUTES` order."""
+        dates = entities.read_dates(self.cues, question, today)
         query = self.analyse(dates.rest if dates.cut else question)
-        if not query.cleaned:
-            return Answer.none(NOT_FOUND, normalized="")
-        call = _Call(self, question, query, top, dates)
-        for route in self.ROUTES:
-            answer = route(self, call)
-            if answer is not None:
-                return answer
-        raise AssertionError("the FAQ route always answers")
+        answer = Answer.none(NOT_FOUND)
+        if query.cleaned:
+            call = _Call(self, question, query, max(0, top), dates)
+            answers = (route(self, call) for route in self.ROUTES)  # the FAQ route always answers
+            answer = next(a for a in answers if a is not None)
+        said = "".join(f"【日付】{error}。日付を確かめてください。\n" for error in dates.errors)
+        return replace(answer, answer=said + answer.answer, normalized=query.surface)
 
     # ------------------------------------------------------------------ routes
 
@@ -804,69 +567,61 @@ class Assistant:
             # 鹿児島視点: a word that sounds like 支店 stands for it.
             folded = "".join("支店" if t.reading == "してん" else t.surface for t in query.tokens)
         hit = self.branch_finder.find(folded)
-        what = detect_branch_field(cues, folded)
-        said_branch = cues["branch.word"].search(folded) is not None
-        for company, other in cues.family("other_company"):
-            if other.search(folded) and what is not None and said_branch:
-                text = (
-                    f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
-                )
-                return Answer.none(text, normalized=query.surface)
+        what = entities.detect_branch_field(cues, folded)
+        if what is not None and cues["branch.word"].search(folded):
+            for company, other in cues.family("other_company"):
+                if other.search(folded):
+                    return Answer.none(
+                        f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
+                    )
         # The hours, when no branch's field is (支店の電話受付は何時まで: not a number).
-        if asks_branch_hours(cues, folded) and (what is None or hit is None):
+        if entities.asks_branch_hours(cues, folded) and (what is None or hit is None):
             text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
-            return Answer.none(text, normalized=query.surface)
+            return Answer.none(text)
         if what is None:
             return None
         if hit is None:
-            what = asks_unnamed_branch(cues, folded)
+            what = entities.asks_unnamed_branch(cues, folded)
             if what is None:
                 return None
-            label = _FIELD_LABELS[what]
             names = [b.name for b in self.branch_file.branches]
-            text = render_branch_choice(names, label)
-            return Answer.choice(
-                text, kind="branch", names=names, label=label, normalized=query.surface, field=what
-            )
+            label = _FIELD_LABELS[what]
+            text = render.render_branch_choice(names, label)
+            return call.asked_back(text, names, label, kind="branch", field=what)
         bf, b = self.branch_file, hit.branch
         return Answer(
             answered=True,
-            answer=render_branch(b, what, bf.source, bf.as_of),
+            answer=render.render_branch(b, what, bf.source, bf.as_of),
             confidence=0.95,
-            source=cite(bf.source),
+            source=knowledge.cite(bf.source),
             as_of=bf.as_of.isoformat(),
             matched=f"{b.name}／{_FIELD_LABELS[what]}",
             kind="branch",
             branch=b.name,
             field=what,
-            normalized=query.surface,
         )
 
     def _route_region(self, call: _Call) -> Answer | None:
         """The bodies of a prefecture, when a start question names only the prefecture as an
         area (熊本県内で導入しているところ, 山口県の市町村はいつから): an entry about them when one
         fits, else the list of those the records name, earliest start first."""
-        mentions = call.named_any
-        if not call.about_records or len(mentions) != 1 or call.asked.aspect != "start":
+        mentions, lst = call.named_any, self.orderer_file
+        if lst is None or len(mentions) != 1 or len(mentions[0].orderers) != 1:
             return None
-        m, lst = mentions[0], self.orderer_file
-        place = m.orderers[0] if len(m.orderers) == 1 else None
-        if lst is None or place is None or place.category.value != "都道府県":
+        m, place = mentions[0], mentions[0].orderers[0]
+        if place.category.value != "都道府県" or not call.about_records:
             return None
-        if not (m.area or asks_for_region(self.cues, call.folded[m.end :])):
+        area = m.area or entities.asks_for_region(self.cues, call.folded[m.end :])
+        if not area or call.asked.aspect != "start":
             return None
         region = place.prefecture or place.name
         bodies = self._in_prefecture.get(region, [])
         if place not in bodies:  # a prefecture whose record names no prefecture
             bodies = [place, *bodies]
-        ranked = call.ranked
-        if ranked and self._entry_orderers[ranked[0].entry] & {_key(o) for o in bodies}:
-            best = ranked[0]
-            if best.score >= self.tuning.specific_threshold:
-                return self._with_confidence(self._entry_answer(call, best, skip_best=True), call)
-        return Answer(
+        entry = self._entry_about(call, bodies)
+        return entry or Answer(
             answered=True,
-            answer=render_region(region, bodies, lst.list_note),
+            answer=render.render_region(region, bodies, lst.list_note),
             confidence=0.9,
             source="、".join(dict.fromkeys(o.citation for o in bodies)),
             as_of=min(o.as_of for o in bodies if o.as_of).isoformat(),
@@ -877,7 +632,6 @@ class Assistant:
             aspect="region",  # not a record's aspect: the list of the bodies in a prefecture
             listed=True,
             orderers=tuple(o.name for o in bodies),
-            normalized=call.query.surface,
         )
 
     def _route_records(self, call: _Call) -> Answer | None:
@@ -888,53 +642,41 @@ class Assistant:
         named = call.named
         if named is None or self.orderer_file is None or not call.about_records:
             return None
-        several = self._several(call.named_any, named)
+        several = _several(call.named_any, named)
         if several:
             return self._records_answer(call, several)
+        if not named.typo and not _listed(named):
+            return self._records_answer(call, [named])
+        if not named.typo and len(named.orderers) == 1 and not named.namesakes:
+            return self._entry_for_orderer(call, named)
+        names = [_display(o) for o in named.orderers]
+        aspect = call.asked.aspect
         if named.typo:
-            names = [self._display(o) for o in named.orderers]
             text = (
                 f"「{named.said}」という発注者は登録簿にありません。"
                 f"{'・'.join(names)}のことでしたら、その名前でもう一度お尋ねください。"
             )
-            return self._choice(call, named, names, text)
-        if named.unlisted is not None or not _adopted(named):
-            return self._records_answer(call, [named])
-        if len(named.orderers) > 1 or named.namesakes:
-            names = [self._display(o) for o in named.orderers]
-            # 府中市（広島県）→ 府中市（広島県、一覧に掲載なし）
-            shown = [
-                n
-                if o.adopted
-                else f"{n[:-1]}、一覧に掲載なし）"
-                if n.endswith("）")
-                else f"{n}（一覧に掲載なし）"
-                for o, n in zip(named.orderers, names, strict=True)
-            ]
-            text = render_ambiguous(named.said, shown, ASPECTS[call.asked.aspect])
-            return self._choice(call, named, names, text)
-        return self._with_confidence(self._entry_for_orderer(call, named.orderers[0]), call)
+        else:  # a shared name: 府中市（広島県、一覧に掲載なし）
+            shown = [_display(o, "" if o.adopted else "一覧に掲載なし") for o in named.orderers]
+            text = render.render_ambiguous(named.said, shown, ASPECTS[aspect])
+        label = ASPECTS[aspect]
+        return call.asked_back(
+            text, names, label, kind="orderer", matched=named.said, aspect=aspect
+        )
 
     def _route_contact(self, call: _Call) -> Answer | None:
         """An orderer's own phone or address (唐津市役所の住所): an entry about that orderer
         may hold it (島根県の問い合わせ先); otherwise the records have none, rather than a
         form's 住所 field."""
         named = call.named
-        if named is None or not asks_contact(self.cues, call.folded):
+        if named is None or not entities.asks_contact(self.cues, call.folded):
             return None
-        answer, ranked = call.faq, call.ranked
-        if answer.answered and self._entry_orderers[ranked[0].entry] & {
-            _key(o) for o in named.orderers
-        }:
+        answer, keys = call.faq, {_key(o) for o in named.orderers}
+        if answer.answered and self._entry_orderers[call.ranked[0].entry] & keys:
             return None
         name = named.unlisted or "・".join(o.name for o in named.orderers)
         text = f"{name}の電話番号・住所などの連絡先は資料にありません。{NOT_FOUND}"
-        return Answer.none(
-            text,
-            normalized=call.query.surface,
-            matched=answer.matched,
-            alternatives=call.alternatives,
-        )
+        return Answer.none(text, matched=answer.matched, alternatives=call.alternatives)
 
     def _route_faq(self, call: _Call) -> Answer:
         """The best FAQ entry when sure enough, an out-of-scope topic declined, or
@@ -956,18 +698,19 @@ class Assistant:
             (best - runner) * 10,
             min(self.vocabulary.known_terms(query.terms), 6) / 3,
             self.unknown_share(query),
-            float(has_domain_cue(self.cues, query.surface, query.reading)),
+            float(entities.has_domain_cue(self.cues, query.surface, query.reading)),
             min(len(query.terms), 10) / 5,
         )
 
     def confidence(self, evidence: Sequence[float]) -> float:
         """The probability that the best entry is the right answer: a logistic model over
         :meth:`evidence`, fitted on the dev split (``bench/faq.py --fit``)."""
-        return min(logistic(self.tuning.calibration, evidence), 0.99)  # never shown as 1.00
+        bias, *weights = self.tuning.calibration
+        z = bias + sum(w * v for w, v in zip(weights, evidence, strict=True))
+        return min(1.0 / (1.0 + math.exp(-z)), 0.99)  # never shown as 1.00
 
     def _faq_answer(self, call: _Call) -> Answer:
-        t, query, ranked = self.tuning, call.query, call.ranked
-        evidence = self.evidence(call.masked, ranked)
+        t, ranked, evidence = self.tuning, call.ranked, call.evidence
         confidence = self.confidence(evidence) if ranked else 0.0
         if ranked:
             best = ranked[0]
@@ -978,16 +721,14 @@ class Assistant:
             if sure and best.entry >= len(self.entries):
                 return replace(self._declined(call, best), evidence=evidence)
             if sure and not elsewhere and best.score - runner >= t.margin:
-                answer = self._entry_answer(call, best, skip_best=True)
-                about = self._entry_orderers[best.entry]
-                if len(about) == 1:  # one orderer's rule, for a question that named none
-                    name = next(iter(about)).split("/", 1)[1]
-                    if name not in self.entries[best.entry].answer:
-                        answer = replace(answer, answer=f"（{name}の場合）{answer.answer}")
-                return replace(answer, confidence=confidence, evidence=evidence)
+                answer = self._entry_answer(call, best)
+                # one orderer's rule, for a question that named none
+                about = [key.split("/", 1)[1] for key in self._entry_orderers[best.entry]]
+                if len(about) == 1 and about[0] not in self.entries[best.entry].answer:
+                    answer = replace(answer, answer=f"（{about[0]}の場合）{answer.answer}")
+                return answer
         return Answer.none(
             NOT_FOUND,
-            normalized=query.surface,
             matched=ranked[0].phrasing if ranked else "",
             alternatives=call.alternatives,
             confidence=confidence,
@@ -1000,101 +741,68 @@ class Assistant:
         topic = self.out_of_scope[best.entry - len(self.entries)]
         text = f"{NOT_FOUND}（{topic.topic}のことでしたら、このFAQの対象外です）"
         return Answer.none(
-            text,
-            normalized=call.query.surface,
-            matched=best.phrasing,
-            alternatives=call.alternatives,
-            out_of_scope=topic.id,
+            text, matched=best.phrasing, alternatives=call.alternatives, out_of_scope=topic.id
         )
 
-    def _entry_answer(self, call: _Call, best: _Ranked, *, skip_best: bool) -> Answer:
-        """An FAQ entry's answer with its source; the other candidates after it."""
+    def _entry_answer(self, call: _Call, best: _Ranked) -> Answer:
+        """An FAQ entry's answer with its source and the FAQ confidence; the other candidates
+        after it."""
         e = self.entries[best.entry]
         return Answer(
             answered=True,
-            answer=f"{e.answer}\n{source_line(e.source, e.as_of)}",
-            confidence=best.score,
-            source=cite(e.source),
+            answer=f"{e.answer}\n{render.source_line(e.source, e.as_of)}",
+            confidence=self.confidence(call.evidence),
+            source=knowledge.cite(e.source),
             as_of=e.as_of.isoformat(),
             matched=best.phrasing,
-            alternatives=call.alternatives[1:] if skip_best else call.alternatives,
+            alternatives=call.alternatives[1:],
             kind="faq",
             entry_id=e.id,
-            normalized=call.query.surface,
+            evidence=call.evidence,
         )
 
-    def _entry_for_orderer(self, call: _Call, orderer: Orderer) -> Answer:
-        """An FAQ entry about this orderer (or a general one, when no aspect was said) that
-        fits well enough, with the dates said checked; else the orderer's record."""
-        t, asked, ranked = self.tuning, call.asked, call.ranked
-        if ranked:
-            best = ranked[0]
-            about = self._entry_orderers[best.entry]
-            general = not about and not asked.explicit and best.score >= t.general_threshold
-            if general and best.entry >= len(self.entries):  # 鳥栖市の入札参加資格
-                return self._declined(call, best)
-            specific = about and _key(orderer) in about and best.score >= t.specific_threshold
-            if general or specific:
-                answer = self._entry_answer(call, best, skip_best=True)
-                if about and asked.dates_matter:  # the entry about this orderer: the dates too
-                    checks = _dated(orderer, asked)
-                    text = _date_lines(checks, answer.answer, asked.aspect)
-                    answer = replace(answer, answer=text, dates=checks)
-                return answer
-        return self._records_answer(call, [call.named] if call.named else [])
+    def _entry_for_orderer(self, call: _Call, named: Mention) -> Answer:
+        """An FAQ entry about the orderer named (or a general one, when no aspect was said)
+        that fits well enough, with the dates said checked; else the orderer's record."""
+        asked, orderer = call.asked, named.orderers[0]
+        specific = self._entry_about(call, [orderer])
+        if specific is not None:  # with the dates said checked against the orderer's start
+            text, checks = _dated(orderer, asked, specific.answer)
+            return replace(specific, answer=text, dates=checks)
+        best = call.ranked[0] if call.ranked else None
+        general = best and not self._entry_orderers[best.entry] and not asked.explicit
+        if best and general and best.score >= self.tuning.general_threshold:  # no aspect said
+            out_of_scope = best.entry >= len(self.entries)  # 鳥栖市の入札参加資格
+            return self._declined(call, best) if out_of_scope else self._entry_answer(call, best)
+        return self._records_answer(call, [named])
 
-    def _with_confidence(self, answer: Answer, call: _Call) -> Answer:
-        """An FAQ entry chosen on the orderer route gets the FAQ confidence too."""
-        if answer.kind != "faq":
-            return answer
-        evidence = self.evidence(call.masked, call.ranked)
-        return replace(answer, confidence=self.confidence(evidence), evidence=evidence)
-
-    def _choice(self, call: _Call, mention: Mention, names: list[str], text: str) -> Answer:
-        """Not answered: the bodies the caller may mean, each offered for the aspect asked."""
-        aspect = call.asked.aspect
-        return Answer.choice(
-            text,
-            kind="orderer",
-            names=names,
-            label=ASPECTS[aspect],
-            normalized=call.query.surface,
-            said=mention.said,
-            aspect=aspect,
-        )
+    def _entry_about(self, call: _Call, orderers: Sequence[Orderer]) -> Answer | None:
+        """The best FAQ entry, when it is about one of ``orderers`` and fits well enough."""
+        if not call.ranked:
+            return None
+        best, keys = call.ranked[0], {_key(o) for o in orderers}
+        if best.score >= self.tuning.specific_threshold and self._entry_orderers[best.entry] & keys:
+            return self._entry_answer(call, best)
+        return None
 
     def _record(self, mention: Mention, asked: _Asked) -> _Record:
         """What the orderer's record (or the list's absence of one) says of the aspect asked,
         after the check of any dates said."""
-        assert self.orderer_file is not None
-        if mention.unlisted is not None or not _adopted(mention):
-            lst = self.orderer_file
+        lst = self.orderer_file
+        assert lst is not None
+        if not _listed(mention):
             # A body of the register is said with its prefecture (阿蘇市（熊本県）).
-            said = mention.unlisted or "・".join(self._display(o) for o in mention.orderers)
-            text = not_listed_text(said, lst.list_as_of, lst.list_note)
-            source = cite(lst.list_source)
-            text += "。\n" + source_line(source, lst.list_as_of)
-            as_of = lst.list_as_of.isoformat()
-            return _Record(text, source, as_of, f"{said}（一覧に掲載なし）")
+            said = mention.unlisted or "・".join(map(_display, mention.orderers))
+            source = knowledge.cite(lst.list_source)
+            text = eligibility.not_listed_text(said, lst.list_as_of, lst.list_note)
+            text += "。\n" + render.source_line(source, lst.list_as_of)
+            return _Record(text, source, lst.list_as_of.isoformat(), f"{said}（一覧に掲載なし）")
         orderer = mention.orderers[0]
-        matched = f"{self._display(orderer)}／{ASPECTS[asked.aspect]}"
-        checks = _dated(orderer, asked) if asked.dates_matter else ()
-        text = _date_lines(checks, render_orderer(self.cues, orderer, asked.aspect), asked.aspect)
+        said = render.render_orderer(self.cues, orderer, asked.aspect)
+        text, checks = _dated(orderer, asked, said)
+        matched = f"{_display(orderer)}／{ASPECTS[asked.aspect]}"
         assert orderer.as_of is not None
         return _Record(text, orderer.citation, orderer.as_of.isoformat(), matched, checks)
-
-    @staticmethod
-    def _several(mentions: Sequence[Mention], named: Mention) -> list[Mention]:
-        """The orderers of a question that names two or more one by one (鳥栖市と唐津市, 佐賀市や
-        小城市): each is answered. Not when a prefecture only says where (福岡の芦屋町: ``named``
-        is then the body alone) or a name is shared (大津: asked back)."""
-        bodies = [m for m in mentions if not m.area]
-        if len(bodies) < 2 or named is not bodies[0]:
-            return []
-        if any(len(m.orderers) > 1 or m.namesakes for m in bodies):
-            return []
-        keys = [m.unlisted or _key(m.orderers[0]) for m in bodies]
-        return bodies if len(set(keys)) == len(keys) else []
 
     def _records_answer(self, call: _Call, mentions: Sequence[Mention]) -> Answer:
         """The records of the orderers named (one each, in the order said; an unlisted one's
@@ -1102,10 +810,9 @@ class Assistant:
         exactly, else 0.8."""
         asked = call.asked
         records = [self._record(m, asked) for m in mentions]
-        listed = [m for m in mentions if m.unlisted is None and _adopted(m)]
+        listed = [m for m in mentions if _listed(m)]
         exact = asked.explicit and bool(listed) and all(m.exact for m in listed)
         names = tuple(m.unlisted or m.orderers[0].name for m in mentions)
-        first = mentions[0]
         return Answer(
             answered=True,
             answer="\n\n".join(r.text for r in records),
@@ -1117,16 +824,10 @@ class Assistant:
             kind="orderer",
             orderer=names[0],
             aspect=asked.aspect,
-            listed=first.unlisted is None and _adopted(first),
+            listed=_listed(mentions[0]),
             orderers=names if len(names) > 1 else (),
-            normalized=call.query.surface,
             dates=tuple(chain.from_iterable(r.dates for r in records)),
         )
-
-    def _display(self, orderer: Orderer) -> str:
-        if orderer.prefecture and orderer.prefecture != orderer.name:
-            return f"{orderer.name}（{orderer.prefecture}）"
-        return orderer.name
 
     def with_tuning(self, **changes: Any) -> Assistant:
         """The same indexes with other decision settings (thresholds, margin, focus, penalty,
@@ -1138,95 +839,93 @@ class Assistant:
         return clone
 
 
-def logistic(coefficients: Sequence[float], values: Sequence[float]) -> float:
-    """The logistic model with ``coefficients`` (bias, then one weight per value) at ``values``."""
-    bias, *weights = coefficients
-    z = bias + sum(w * v for w, v in zip(weights, values, strict=True))
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 def _without_tokens(
     text: str, tokens: Sequence[Token], mentions: Sequence[Mention]
 ) -> tuple[str, list[Token]]:
     """``text`` and its tokens with the mentioned names cut out (offsets shifted)."""
-    spans = sorted((m.start, m.end) for m in mentions)
-    kept: list[str] = []
-    last = 0
-    for start, end in spans:
-        kept.append(text[last : max(last, start)])
-        last = max(last, end)
-    kept.append(text[last:])
-    out: list[Token] = []
-    for t in tokens:
-        shift = 0
-        for s, e in spans:
-            if t.begin < e and t.end > s:
-                break  # the token is (part of) a name
-            if s < t.begin:
-                shift += e - s  # a name before the token
-        else:
-            out.append(t.shifted(shift) if shift else t)
-    return "".join(kept), out
+    spans = [(m.start, m.end) for m in mentions]
+    cut = {i for start, end in spans for i in range(start, end)}
+    kept = [t for t in tokens if not any(t.begin < e and t.end > s for s, e in spans)]
+    shifts = [sum(e - s for s, e in spans if s < t.begin) for t in kept]  # the names before
+    shifted = [t.shifted(by) if by else t for t, by in zip(kept, shifts, strict=True)]
+    return "".join(c for i, c in enumerate(text) if i not in cut), shifted
 
 
+# What a date check concludes (None: its text says what to confirm). For a change of an old
+# contract (pre_start) the date says whether the contract is old; what its change may be is
+# the record's to say.
 _VERDICTS = {
-    True: "日付の上では電子保証の対象です",
-    False: "日付の上では電子保証の対象外です（書面の保証証書になります）",
-    None: "",  # the check's text says what to confirm
+    True: "日付の上では電子保証の対象です。",
+    False: "日付の上では電子保証の対象外です（書面の保証証書になります）。",
+    None: "",
 }
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def _dated(orderer: Orderer, asked: _Asked) -> tuple[DateCheck, ...]:
-    """Each date said, checked against ``orderer``'s start."""
-    checks = []
-    for case in asked.dates:
-        if case.month:
-            check = start_check_month(orderer, case.day, case.said_as)
-            shown = format_wareki_month(case.day)
-        elif case.next_time is not None:
-            check = start_check_yearless(orderer, (case.day, case.next_time), case.said_as)
-            shown = f"{case.day.month}月{case.day.day}日"
-        elif case.last is not None:
-            check = start_check_during(orderer, (case.day, case.last), case.label, case.said_as)
-            shown = case.label
-        else:
-            check = start_check(orderer, case.day, case.said_as)
-            shown = format_wareki(case.day)
-        checks.append(
-            DateCheck(orderer.name, shown, case.day.isoformat(), _iso(case.next_time),
-                      _iso(case.last), case.month, case.said_as, check.ok, check.text)
-        )  # fmt: skip
-    return tuple(checks)
-
-
-# For a change of an old contract (pre_start) the date says whether the contract is old; what
-# its change may be is the record's to say.
 _OLD_CONTRACT_VERDICTS = {
-    True: "運用開始後の契約です（運用開始前の契約の扱いには当たりません）",
-    False: "運用開始前の契約です",
+    True: "運用開始後の契約です（運用開始前の契約の扱いには当たりません）。",
+    False: "運用開始前の契約です。",
     None: "",
 }
 
 
-def _date_lines(checks: Sequence[DateCheck], text: str, aspect: Aspect) -> str:
-    """``text`` after one line a date check: 【令和8年4月1日の案件】, the check, the verdict."""
-    verdicts = _OLD_CONTRACT_VERDICTS if aspect == "pre_start" else _VERDICTS
-    lines = []
-    for check in checks:
-        verdict = verdicts[check.eligible]
-        lines.append(f"【{check.said}の案件】{check.reason}。{verdict}{'。' if verdict else ''}")
-    return "\n".join([*lines, text])
+def _dated(orderer: Orderer, asked: _Asked, text: str) -> tuple[str, tuple[DateCheck, ...]]:
+    """``text`` after a line for each date said (【令和8年4月1日の案件】, the check against
+    ``orderer``'s start, the verdict), and the checks; ``text`` alone when no date matters."""
+    # Dates matter to the start, what is covered and an old contract's change (whether the
+    # contract is old at all).
+    if asked.aspect not in ("start", "coverage", "documents", "pre_start"):
+        return text, ()
+    checks = tuple(_date_check(orderer, case) for case in asked.dates)
+    verdicts = _OLD_CONTRACT_VERDICTS if asked.aspect == "pre_start" else _VERDICTS
+    lines = [f"【{c.said}の案件】{c.reason}。{verdicts[c.eligible]}" for c in checks]
+    return "\n".join([*lines, text]), checks
 
 
-def _adopted(mention: Mention) -> bool:
+def _date_check(orderer: Orderer, case: DatedCase) -> DateCheck:
+    """One date said, checked against ``orderer``'s start."""
+    day, said_as = case.day, case.said_as
+    if case.month:
+        check = eligibility.start_check_month(orderer, day, said_as)
+        shown = format_wareki_month(day)
+    elif case.next_time is not None:
+        check = eligibility.start_check_yearless(orderer, (day, case.next_time), said_as)
+        shown = f"{day.month}月{day.day}日"
+    elif case.last is not None:
+        check = eligibility.start_check_during(orderer, (day, case.last), case.label, said_as)
+        shown = case.label
+    else:
+        check = eligibility.start_check(orderer, day, said_as)
+        shown = format_wareki(day)
+    next_time, last = (d.isoformat() if d else None for d in (case.next_time, case.last))
+    return DateCheck(orderer.name, shown, day.isoformat(), next_time, last, case.month, said_as,
+                     check.ok, check.text)  # fmt: skip
+
+
+def _orderers_of(tags: Sequence[str], by_name: dict[str, Orderer]) -> frozenset[str]:
+    """Keys of the orderers an entry is about (from its tags); a prefecture tagged along
+    with one of its own bodies (芦屋町, 福岡県) stands for the body only."""
+    tagged = [by_name[n] for n in map(knowledge.normalize_name, tags) if n in by_name]
+    with_body = {o.prefecture for o in tagged if o.category.value != "都道府県"}
+    return frozenset(
+        _key(o) for o in tagged if o.category.value != "都道府県" or o.prefecture not in with_body
+    )
+
+
+def _listed(mention: Mention) -> bool:
     """Whether the body named is in the lists of adopted orderers (a shared name counts as
-    adopted when one of its bodies is: it is asked back, with the others marked; when none is,
+    listed when one of its bodies is: it is asked back, with the others marked; when none is,
     each is answered as not listed)."""
-    return any(o.adopted for o in mention.orderers)
+    return mention.unlisted is None and any(o.adopted for o in mention.orderers)
+
+
+def _several(mentions: Sequence[Mention], named: Mention) -> list[Mention]:
+    """The orderers of a question that names two or more one by one (鳥栖市と唐津市, 佐賀市や
+    小城市): each is answered. Not when a prefecture only says where (福岡の芦屋町: ``named``
+    is then the body alone) or a name is shared (大津: asked back)."""
+    bodies = [m for m in mentions if not m.area]
+    shared = any(len(m.orderers) > 1 or m.namesakes for m in bodies)
+    if len(bodies) < 2 or named is not bodies[0] or shared:
+        return []
+    keys = [m.unlisted or _key(m.orderers[0]) for m in bodies]
+    return bodies if len(set(keys)) == len(keys) else []
 
 
 def _named(mentions: Sequence[Mention], folded: str) -> Mention | None:
@@ -1236,21 +935,21 @@ def _named(mentions: Sequence[Mention], folded: str) -> Mention | None:
     named = [m for m in mentions if (m.orderers or m.unlisted) and not m.area]
     for place in named:
         where = {o.prefecture for o in place.orderers if o.category.value == "都道府県"}
-        if not where:
-            continue
-        for body in named:
-            if (
-                body.unlisted
-                and body.unlisted[-1] in "市町村区"
-                and folded[place.end : body.start] in ("", "の")
-            ):
+        for body in named if where else ():
+            between = folded[place.end : body.start]
+            if body.unlisted and body.unlisted[-1] in "市町村区" and between in ("", "の"):
                 return body
-            inside = tuple(
-                o for o in body.orderers if o.prefecture in where and o not in place.orderers
-            )
+            inside = [o for o in body.orderers if o.prefecture in where and o not in place.orderers]
             if body is not place and inside:
-                return replace(body, orderers=inside)
+                return replace(body, orderers=tuple(inside))
     return named[0] if named else None
+
+
+def _display(orderer: Orderer, note: str = "") -> str:
+    """The orderer's name, with its prefecture (阿蘇市（熊本県）) and ``note`` in brackets."""
+    where = orderer.prefecture if orderer.prefecture != orderer.name else None
+    said = "、".join(x for x in (where, note) if x)
+    return f"{orderer.name}（{said}）" if said else orderer.name
 
 
 def _key(orderer: Orderer) -> str:
