@@ -618,6 +618,8 @@ class Assistant:
         bodies = self._in_prefecture.get(region, [])
         if place not in bodies:  # a prefecture whose record names no prefecture
             bodies = [place, *bodies]
+        if not any(o.as_of for o in bodies):
+            return None  # no body there in the lists: the prefecture's own record says so
         entry = self._entry_about(call, bodies)
         return entry or Answer(
             answered=True,

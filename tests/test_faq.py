@@ -1358,3 +1358,10 @@ def test_a_body_right_before_its_orders_is_named() -> None:
     assert answer.listed is False and answer.matched == "厚生労働省（一覧に掲載なし）"
     assert ask("九州大学発注の工事は電子？").orderer == "九州大学"
     assert ask("県庁舎の工事は電子？").orderer is None  # 庁舎 is a building
+
+
+def test_a_prefecture_with_no_body_in_the_lists_claims_none() -> None:
+    for question in ("東京都内で導入しているところ", "東京都の市町村はいつから"):
+        answer = ask(question)
+        assert not answer.answered or answer.listed is False, question
+        assert "令和" not in answer.answer.split("一覧")[0], question
