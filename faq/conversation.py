@@ -14,13 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
+from faq.cues import Cues
 from faq.engine import _FIELD_LABELS, Answer, Assistant, _Call
 from faq.entities import ASPECTS, detect_branch_field, read_dates
 from faq.normalize import clean, fold
-
-__all__ = ["Context", "Conversation"]
 
 _BRACKETED = re.compile(r"^(.+?)（(.+?)(?:、.*)?）$")  # 府中市（広島県、一覧に掲載なし）
 
@@ -37,12 +36,19 @@ class Context:
     candidates: tuple[str, ...] = ()  # the bodies or branches offered when asked back
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "orderer": self.orderer,
-            "aspect": self.aspect,
-            "branch": self.branch,
-            "field": self.field,
-        }
+        return {k: getattr(self, k) for k in ("orderer", "aspect", "branch", "field")}
+
+
+class _Reading(NamedTuple):
+    """How a turn is read: the whole question, what it carried over, how it was read ("" when
+    it stands alone), what the turn itself said (its orderer and aspect), and whether it is a
+    follow-up only because it asks an aspect (then it may still stand alone)."""
+
+    whole: str
+    carried: Context = Context()
+    how: str = ""
+    said: Context = Context()
+    tentative: bool = False
 
 
 class Conversation:
@@ -53,7 +59,6 @@ class Conversation:
         self.name = name
         self.context = Context()
         self.last_carried = Context()
-        self._tentative = False  # the last turn was read as a follow-up only by its aspect
 
     def reset(self) -> None:
         self.context = Context()
@@ -61,20 +66,21 @@ class Conversation:
     def ask(self, question: str, *, top: int = 3, today: date | None = None) -> Answer:
         """The answer to ``question`` as this turn of the conversation; what was taken from
         the turn before is :attr:`last_carried`."""
-        whole, carried, reading, said = self._whole(question)
-        answer = self.assistant.ask(whole, top=top, today=today)
-        if reading and self._tentative:
-            # a long question that only asks an aspect: it stands alone when it is answered
-            # by itself, unless by an entry about some other orderer
+        read = self._read(question)
+        answer = self.assistant.ask(read.whole, top=top, today=today)
+        if read.tentative:
+            # a long question that only asks an aspect stands alone when it is answered by
+            # itself, unless by an entry about some other orderer
             alone = self.assistant.ask(question, top=top, today=today)
-            if alone.answered and not self._about_other(alone, carried.orderer):
-                whole, carried, reading, answer = question, Context(), "", alone
-        if reading:
-            answer = replace(answer, answer=f"（{reading}として回答）\n{answer.answer}")
-        self.last_carried = carried
+            if alone.answered and not self._about_other(alone, read.carried.orderer):
+                read, answer = _Reading(question, said=read.said), alone
+        if read.how:
+            answer = replace(answer, answer=f"（{read.how}として回答）\n{answer.answer}")
+        self.last_carried = carried = read.carried
+        said = read.said
         asked_back = not answer.answered and bool(answer.candidates)
         self.context = Context(
-            question=whole,
+            question=read.whole,
             # an entry about the orderer answers for it too (鳥栖市の提出先 → an FAQ entry)
             orderer=None if asked_back else answer.orderer or carried.orderer or said.orderer,
             aspect=answer.aspect if answer.aspect in ASPECTS else carried.aspect or said.aspect,
@@ -99,20 +105,15 @@ class Conversation:
                 return o.prefecture
         return None
 
-    # -- reading a turn
-
-    def _whole(self, question: str) -> tuple[str, Context, str, Context]:
-        """The whole question a turn stands for, what it carried over, how it was read ("" when
-        it stands alone), and what the turn itself said (its orderer and aspect)."""
-        ctx, a = self.context, self.assistant
-        self._tentative = False
-        cue = a.cues["followup.opener"]
-        rest = _without_opener(question, cue.pattern)  # じゃあ武雄は: 武雄は
+    def _read(self, question: str) -> _Reading:
+        """The whole question a turn stands for (see :class:`_Reading`)."""
+        ctx, a, cues = self.context, self.assistant, self.assistant.cues
+        rest = _without_opener(question, cues["followup.opener"].pattern)  # じゃあ武雄は: 武雄は
         opened = rest != question.strip()
         query = a.analyse(rest)
         if not query.cleaned:
-            return question, Context(), "", Context()
-        dated = read_dates(a.cues, rest)
+            return _Reading(question)
+        dated = read_dates(cues, rest)
         call = _Call(a, rest, query, 3, dated)
         named = call.named if call.named_any else None
         said = Context(
@@ -120,61 +121,57 @@ class Conversation:
             aspect=call.asked.aspect if call.asked.explicit else None,
         )
         if not ctx.question:
-            return question, Context(), "", said
-        folded = call.folded
-        finder = a.branch_finder
+            return _Reading(question, said=said)
+        folded, finder, topic = call.folded, a.branch_finder, _without_topic(cues, rest)
         branch = finder.find(folded) if finder else None
         # a branch's field only where a branch is spoken of (「どこに送れば」 is no address)
         about_branches = branch is not None or bool(ctx.branch or ctx.field)
-        field = detect_branch_field(a.cues, folded) if about_branches else None
+        field = detect_branch_field(cues, folded) if about_branches else None
         if branch is not None:
             named = None  # 愛媛支店: the branch, not the prefecture
         elif ctx.field and finder and field is None and not said.aspect:
-            branch = finder.find(_without_topic(question) + "支店")  # 長崎は？ after a branch
+            branch = finder.find(topic + "支店")  # 長崎は？ after a branch
             named = None if branch is not None else named
-        refers = a.cues["followup.refers"].search(folded) is not None  # それより前の契約
+        refers = cues["followup.refers"].search(folded) is not None  # それより前の契約
         dates_only = bool(dated.cases) and named is None and bool(ctx.orderer)
         # an aspect asked with no name of its own is asked of the orderer before (委託も対象？)
         aspect_only = bool(said.aspect) and named is None and branch is None and bool(ctx.orderer)
         long = len(fold(clean(question))) > 14
         if long and not (opened or refers or dates_only or aspect_only):
-            return question, Context(), "", said  # a question of its own
-        self._tentative = long and not (opened or refers or dates_only)
-        picked = _pick(ctx.candidates, folded) if ctx.candidates else None
-        if picked is not None and ctx.aspect:  # which 大津? 滋賀県の
+            return _Reading(question, said=said)  # a question of its own
+        tentative = long and not (opened or refers or dates_only)
+
+        def as_(subject: str, label: str, carried: Context, whole: str = "") -> _Reading:
+            whole = whole or f"{subject}の{label}は"
+            return _Reading(whole, carried, f"{subject}の{label}", said, tentative)
+
+        aspect = ASPECTS.get(ctx.aspect or "")  # type: ignore[call-overload]
+        picked = _pick(cues, ctx.candidates, folded) if ctx.candidates else None
+        if picked is not None and aspect:  # which 大津? 滋賀県の
             name, where = picked
-            label = ASPECTS[ctx.aspect]  # type: ignore[index]
-            whole = f"{where}の{name}の{label}は" if where else f"{name}の{label}は"
-            return whole, Context(aspect=ctx.aspect), f"{name}の{label}", said
+            whole = f"{where}の{name}の{aspect}は" if where else ""
+            return as_(name, aspect, Context(aspect=ctx.aspect), whole)
         if picked is not None and ctx.field:  # which branch? 佐賀支店
-            label = _FIELD_LABELS[ctx.field]
-            whole = f"{picked[0]}の{label}は"
-            return whole, Context(field=ctx.field), f"{picked[0]}の{label}", said
+            return as_(picked[0], _FIELD_LABELS[ctx.field], Context(field=ctx.field))
         prefecture = self._prefecture_of(ctx.orderer) if named is None else None
-        alone = a.cues["followup.prefecture"].match(fold(_without_topic(rest)))
-        if prefecture and ctx.aspect and alone:
-            label = ASPECTS[ctx.aspect]  # type: ignore[index]  # 大分市 → 県は？
-            whole = f"{prefecture}の{label}は"
-            return whole, Context(aspect=ctx.aspect), f"{prefecture}の{label}", said
+        if prefecture and aspect and cues["followup.prefecture"].match(fold(topic)):
+            return as_(prefecture, aspect, Context(aspect=ctx.aspect))  # 大分市 → 県は？
         carry_orderer = said.aspect or dated.cases or refers  # 提出先は？ 令和8年4月契約なら？
         if ctx.orderer and named is None and branch is None and field is None and carry_orderer:
-            aspect = call.asked.aspect if said.aspect else ctx.aspect or call.asked.aspect
-            label = ASPECTS[aspect]  # type: ignore[index]
+            asked = call.asked.aspect if said.aspect else ctx.aspect or call.asked.aspect
+            label = ASPECTS[asked]  # type: ignore[index]
             whole = f"{ctx.orderer}の{label}は。{rest}"
-            return whole, Context(orderer=ctx.orderer), f"{ctx.orderer}の{label}", said
-        if ctx.aspect and named is not None and not said.aspect and branch is None:
-            label = ASPECTS[ctx.aspect]  # type: ignore[index]  # じゃあ佐賀市は？
-            whole = f"{named.said}の{label}は" + (f"。{rest}" if dated.cases else "")
-            return whole, Context(aspect=ctx.aspect), f"{named.said}の{label}", said
+            return as_(ctx.orderer, label, Context(orderer=ctx.orderer), whole)
+        if aspect and named is not None and not said.aspect and branch is None:
+            whole = f"{named.said}の{aspect}は" + (f"。{rest}" if dated.cases else "")
+            return as_(named.said, aspect, Context(aspect=ctx.aspect), whole)  # じゃあ佐賀市は？
         if ctx.branch and branch is None and field is not None and named is None:
-            label = _FIELD_LABELS[field]  # FAXは？
-            whole = f"{ctx.branch}の{rest}"
-            return whole, Context(branch=ctx.branch), f"{ctx.branch}の{label}", said
+            whole = f"{ctx.branch}の{rest}"  # FAXは？
+            return as_(ctx.branch, _FIELD_LABELS[field], Context(branch=ctx.branch), whole)
         if ctx.field and branch is not None and field is None and named is None:
-            label = _FIELD_LABELS[ctx.field]  # 佐賀支店は？
-            whole = f"{branch.branch.name}の{label}は"
-            return whole, Context(field=ctx.field), f"{branch.branch.name}の{label}", said
-        return question, Context(), "", said
+            name = branch.branch.name  # 佐賀支店は？
+            return as_(name, _FIELD_LABELS[ctx.field], Context(field=ctx.field))
+        return _Reading(question, said=said)
 
 
 def _without_opener(question: str, opener: re.Pattern[str]) -> str:
@@ -185,16 +182,16 @@ def _without_opener(question: str, opener: re.Pattern[str]) -> str:
     return text[found.end() :].lstrip("、, 　") if found else text
 
 
-def _without_topic(text: str) -> str:
+def _without_topic(cues: Cues, text: str) -> str:
     """「佐賀市は？」 → 「佐賀市」: the name of the new topic without its particle and mark."""
-    return re.sub(r"(?:って|は|の|も|だと|なら|では)?[？?。!！\s]*$", "", text.strip())
+    return cues["followup.topic_end"].sub("", text.strip())
 
 
-def _pick(candidates: tuple[str, ...], folded: str) -> tuple[str, str] | None:
+def _pick(cues: Cues, candidates: tuple[str, ...], folded: str) -> tuple[str, str] | None:
     """The one candidate a clarification says most of (滋賀県の, 熊本の方, 町のほう, 佐賀支店,
     和歌山県の日高町): its whole name and its prefecture count twice, its stem or ending once;
     ``(name, prefecture)``, or None when it says none or ties."""
-    chosen = []
+    chosen, which = [], cues["followup.which_end"]
     for shown in candidates:
         bracketed = _BRACKETED.match(shown)
         name, where = (bracketed.group(1), bracketed.group(2)) if bracketed else (shown, "")
@@ -202,7 +199,8 @@ def _pick(candidates: tuple[str, ...], folded: str) -> tuple[str, str] | None:
         stem = re.sub("(?:支店|[市町村都道府県])$", "", name)
         ending = name[-1] if name[-1] in "市町村都道府県" else ""
         score = 2 * (fold(name) in folded) + 2 * bool(place and place in folded)
-        if (ending and re.search(f"{ending}(?:の?ほう|の?方|です|$)", folded)) or (
+        said_ending = any(which.match(folded, i + 1) for i, c in enumerate(folded) if c == ending)
+        if (ending and said_ending) or (
             len(stem) >= 2 and stem in folded and (not ending or ending in folded)
         ):
             score += 1

@@ -119,7 +119,7 @@ def test_chat_carries_the_conversation_and_starts_again_on_new(
 def test_a_clarification_is_the_body_it_says_most_of(
     shown: tuple[str, ...], reply: str, meant: tuple[str, str] | None
 ) -> None:
-    assert _pick(shown, fold(clean(reply))) == meant
+    assert _pick(assistant().cues, shown, fold(clean(reply))) == meant
 
 
 def test_a_prefecture_alone_after_a_body_is_its_prefecture() -> None:
