@@ -755,7 +755,9 @@ def test_no_line_of_an_answer_starts_with_punctuation() -> None:
 
     from tui.faq_panel import _NO_LINE_START, fold_lines
 
-    text = Text("鳥栖市の電子保証は、令和8年3月1日以降に入札公告を行う案件から利用できます。" * 6)
+    text = Text(
+        "鳥栖市の電子保証は、令和8年3月1日以降に入札公告を行う案件から別々に利用できます。" * 6
+    )
     naive = [
         line
         for width in range(20, 61)

@@ -45,9 +45,9 @@ def source_line(a: Answer) -> str:
 
 
 # Characters a line never starts with in Japanese text (行頭禁則): closing brackets, punctuation,
-# small kana and the long-vowel mark.
+# small kana, the long-vowel mark and the iteration marks (別々, 時々).
 _NO_LINE_START = frozenset(
-    "、。，．,.）)」』】〕］]｝}！!？?・：:；;ー〜…ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ"
+    "、。，．,.）)」』】〕］]｝}！!？?・：:；;ー〜…ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ々ゝゞヽヾ〻"
 )
 
 
