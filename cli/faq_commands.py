@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import logging
+import shutil
 import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,15 @@ def _record(question: str, answer: Answer) -> None:
 
 
 def _print_answer(answer: Answer) -> None:
-    print(answer.answer)
+    if sys.stdout.isatty():  # lines broken as the panel breaks them: none starts with 。
+        from rich.text import Text
+
+        from faq.render import fold_lines
+
+        width = shutil.get_terminal_size().columns
+        print(fold_lines(Text(answer.answer), width).plain)
+    else:
+        print(answer.answer)
     if not answer.answered and answer.alternatives:
         print("近い候補:")
         for i, alt in enumerate(answer.alternatives, start=1):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from rich.text import Text
 
 from core.dates import format_wareki, format_wareki_month
 from core.knowledge import Branch, Kind, Orderer, cite
@@ -98,3 +99,41 @@ def render_branch_choice(names: list[str], label: str) -> str:
 
 def render_branch(branch: Branch, field: str, source: str, as_of: date) -> str:
     return _render("branch.j2", b=branch, field=field, source=source, as_of=as_of)
+
+
+# Characters a line never starts with in Japanese text (行頭禁則): closing brackets, punctuation,
+# small kana, the long-vowel mark and the iteration marks (別々, 時々).
+NO_LINE_START = frozenset(
+    "、。，．,.）)」』】〕］]｝}！!？?・：:；;ー〜…ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ々ゝゞヽヾ〻"
+)
+
+
+def fold_lines(text: Text, width: int) -> Text:
+    """``text`` broken into lines of at most ``width`` cells, no line inside a paragraph starting
+    with a character of :data:`NO_LINE_START` or inside a number (10月): the characters before it
+    move down with it (追い出し). Lines are broken two cells short of ``width``, so that one moved down still fits
+    (more than one may make a line wrap once more: rare, and never to a bad line start)."""
+    if width < 8:
+        return text
+    from rich.console import Console
+
+    console = Console(width=width, legacy_windows=False)
+    out: list[Text] = []
+    for paragraph in text.split("\n", allow_blank=True):
+        lines = list(paragraph.wrap(console, width - 2)) or [Text()]
+        for i in range(1, len(lines)):
+            before, line = lines[i - 1].copy(), lines[i]
+            before.rstrip()  # the character to move down is the last one shown
+            # 「）。」: what moves down may itself be one, so move until the line starts well
+            while _bad_break(before.plain, line.plain) and len(before.plain) > 1:
+                before, line = before[:-1], before[-1:] + line
+            lines[i - 1], lines[i] = before, line
+        out += lines
+    folded = Text("\n").join(out)
+    folded.no_wrap = True
+    return folded
+
+
+def _bad_break(before: str, after: str) -> bool:
+    first = after[:1]
+    return first in NO_LINE_START or (first.isdigit() and before[-1:].isdigit())

@@ -750,10 +750,12 @@ async def test_faq_panel_is_a_conversation(db_url: str) -> None:
 
 
 def test_no_line_of_an_answer_starts_with_punctuation() -> None:
+    from itertools import pairwise
+
     from rich.console import Console
     from rich.text import Text
 
-    from tui.faq_panel import _NO_LINE_START, fold_lines
+    from faq.render import NO_LINE_START, fold_lines
 
     text = Text(
         "鳥栖市の電子保証は、令和8年3月1日以降に入札公告を行う案件から別々に利用できます。" * 6
@@ -763,14 +765,15 @@ def test_no_line_of_an_answer_starts_with_punctuation() -> None:
         for width in range(20, 61)
         for line in Text("\n").join(text.wrap(Console(width=width), width)).plain.splitlines()
     ]
-    assert any(line[:1] in _NO_LINE_START for line in naive)  # what plain wrapping does
+    assert any(line[:1] in NO_LINE_START for line in naive)  # what plain wrapping does
     for width in range(20, 61):
         lines = fold_lines(text, width).plain.splitlines()
-        assert not any(line[:1] in _NO_LINE_START for line in lines), width
+        assert not any(line[:1] in NO_LINE_START for line in lines), width
+        assert not any(a[-1:].isdigit() and b[:1].isdigit() for a, b in pairwise(lines)), width
         assert all(Text(line).cell_len <= width for line in lines)
         assert "".join(lines) == text.plain
     # a paragraph's first character stays where it is (・ opens a line of a list)
     english = fold_lines(Text("鳥栖市Q&A）。" * 12), 30).plain.splitlines()
-    assert not any(line.lstrip()[:1] in _NO_LINE_START for line in english)
+    assert not any(line.lstrip()[:1] in NO_LINE_START for line in english)
     listed = fold_lines(Text("（公告日で判断）。\n・電子保証の対象は工事"), 40).plain
     assert listed.splitlines() == ["（公告日で判断）。", "・電子保証の対象は工事"]

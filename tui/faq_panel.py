@@ -17,6 +17,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core import dates
+from faq.render import fold_lines
 from tui.base import HoshoScreenMixin
 
 if TYPE_CHECKING:
@@ -42,39 +43,6 @@ def source_line(a: Answer) -> str:
         return ""
     when = f"（{dates.format_wareki(dates.parse_date(a.as_of))}時点）" if a.as_of else ""
     return f"出典: {a.source}{when}"
-
-
-# Characters a line never starts with in Japanese text (行頭禁則): closing brackets, punctuation,
-# small kana, the long-vowel mark and the iteration marks (別々, 時々).
-_NO_LINE_START = frozenset(
-    "、。，．,.）)」』】〕］]｝}！!？?・：:；;ー〜…ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ々ゝゞヽヾ〻"
-)
-
-
-def fold_lines(text: Text, width: int) -> Text:
-    """``text`` broken into lines of at most ``width`` cells, no line inside a paragraph starting
-    with a character of :data:`_NO_LINE_START`: the characters before it move down with it
-    (追い出し). Lines are broken two cells short of ``width``, so that one moved down still fits
-    (more than one may make a line wrap once more: rare, and never to a bad line start)."""
-    if width < 8:
-        return text
-    from rich.console import Console
-
-    console = Console(width=width, legacy_windows=False)
-    out: list[Text] = []
-    for paragraph in text.split("\n", allow_blank=True):
-        lines = list(paragraph.wrap(console, width - 2)) or [Text()]
-        for i in range(1, len(lines)):
-            before, line = lines[i - 1].copy(), lines[i]
-            before.rstrip()  # the character to move down is the last one shown
-            # 「）。」: what moves down may itself be one, so move until the line starts well
-            while line.plain[:1] in _NO_LINE_START and len(before.plain) > 1:
-                before, line = before[:-1], before[-1:] + line
-            lines[i - 1], lines[i] = before, line
-        out += lines
-    folded = Text("\n").join(out)
-    folded.no_wrap = True
-    return folded
 
 
 def answer_text(a: Answer) -> Text:
