@@ -111,8 +111,9 @@ NO_LINE_START = frozenset(
 def fold_lines(text: Text, width: int) -> Text:
     """``text`` broken into lines of at most ``width`` cells, no line inside a paragraph starting
     with a character of :data:`NO_LINE_START` or inside a number (10月): the characters before it
-    move down with it (追い出し). Lines are broken two cells short of ``width``, so that one moved down still fits
-    (more than one may make a line wrap once more: rare, and never to a bad line start)."""
+    move down with it (追い出し). Lines are broken two cells short of ``width``, so that one
+    moved down still fits (more than one may make a line wrap once more: rare, and never to a
+    bad line start)."""
     if width < 8:
         return text
     from rich.console import Console
