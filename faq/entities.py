@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import accumulate, pairwise, product
@@ -25,30 +25,6 @@ from core.dates import find_dates
 from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer, OrdererGroup
 from faq.cues import Cues, load_cues
 from faq.normalize import Token, any_of, clean, fold, has_kanji, is_hiragana, readings
-
-__all__ = [
-    "ASPECTS",
-    "Aspect",
-    "BranchField",
-    "BranchFinder",
-    "DatedCase",
-    "DatesSaid",
-    "Mention",
-    "OrdererFinder",
-    "asks_branch_hours",
-    "asks_contact",
-    "asks_for_region",
-    "asks_guarantee_only",
-    "asks_of",
-    "asks_only_record",
-    "asks_unnamed_branch",
-    "detect_aspect",
-    "detect_branch_field",
-    "has_domain_cue",
-    "has_guarantee_cue",
-    "read_dates",
-    "says_where_a_company_is",
-]
 
 Aspect = Literal["start", "coverage", "documents", "submission", "pre_start", "usage"]
 BranchField = Literal["phone", "fax", "address"]
@@ -66,7 +42,6 @@ _KANJI = "\u3005\u4e00-\u9fff"
 _KANA = "\u3041-\u3096ー"
 _KANJI_RUN_RE = re.compile(f"[{_KANJI}]{{2,5}}")
 _KANA_RUN_END_RE = re.compile(f"[{_KANA}]{{2,10}}$")
-_MIN_ALIAS_READING = 5
 
 
 @dataclass(frozen=True)
@@ -143,8 +118,8 @@ class OrdererFinder:
         self._kana_body_re = re.compile(
             f"(?<=[{_KANA}]{{2}})({any_of(self._kana_ending)})(?={p['body.kana_followed_by']})"
         )
-        # where the place before such an ending starts: after the last particle (うちはさっぽろ)
-        self._kana_start_re = re.compile(f"(?:.*(?:{p['name.kana_start']}))?(.{{2,}})$")
+        # what precedes the place before such an ending: up to the last particle (うちは|さっぽろ)
+        self._kana_start_re = re.compile(f".*(?:{p['name.kana_start']})(?=..)")
         # Companies ordering works, which the documents never list: by a Latin name with a
         # region (jr九州, ntt西日本) or before 「の発注」, or by a company's ending (九州電力).
         self._company_re = re.compile(
@@ -156,7 +131,7 @@ class OrdererFinder:
         self._keys: defaultdict[str, list[_Key]] = defaultdict(list)
         self._reading_keys: defaultdict[str, list[_Key]] = defaultdict(list)
         # (ending, length of the name) → orderers, for typos of one character (鳥巣市).
-        self._by_shape: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
+        self._by_shape: defaultdict[tuple[str, int], list[Orderer]] = defaultdict(list)
         index_of = {o.name: i for i, o in enumerate(self.orderers)}
         for g in groups:
             for alias, member in product((g.name, *g.aliases), g.members):
@@ -171,19 +146,20 @@ class OrdererFinder:
             if o.category not in LOCAL_CATEGORIES or len(o.name) < 2 or o.name[-1] not in endings:
                 continue
             suffix, stem = o.name[-1], name[:-1]
-            self._by_shape[suffix, len(name)].append(i)
+            self._by_shape[suffix, len(name)].append(o)
             # A two-kana stem (いの, かみ) is too often part of another word: かみの契約.
             if len(stem) >= (3 if is_hiragana(stem) else 2):
                 self._keys[stem].append(_Key(i, suffix, weak=weak))
             ending = next((e for e in endings[suffix].words if reading.endswith(e)), "")
             if ending and not weak and len(reading) - len(ending) >= 3:  # see いの above
                 self._reading_keys[reading[: -len(ending)]].append(_Key(i, suffix))
-        # Aliases read aloud too (くれこうせん: 呉高専), when long enough not to be a word and
-        # not another orderer's reading (みなみ町, a misspelling of みなべ町, reads as 美波町).
+        # Aliases read aloud too (くれこうせん: 呉高専), when long enough (five kana) not to be
+        # a word and not another orderer's reading (みなみ町, a misspelling of みなべ町, reads
+        # as 美波町).
         spelled = [(i, a) for i, o in enumerate(self.orderers) for a in o.aliases if has_kanji(a)]
         for (i, _a), reading in zip(spelled, readings([a for _i, a in spelled]), strict=True):
             own = all(k.index == i for k in self._reading_keys.get(reading, ()))
-            spoken = len(reading) >= _MIN_ALIAS_READING and is_hiragana(reading)
+            spoken = len(reading) >= 5 and is_hiragana(reading)
             if self.orderers[i].adopted and spoken and own:
                 self._reading_keys[reading].append(_Key(i))
         # The first two characters of the keys → their lengths, longest first: most positions
@@ -192,8 +168,6 @@ class OrdererFinder:
         for k in {*self._keys, *self._reading_keys}:
             lengths.setdefault(k[:2], set()).add(len(k))
         self._lengths = {c: sorted(v, reverse=True) for c, v in lengths.items()}
-        # the lengths of readings of four kana or more, longest first (for _by_reading)
-        self._reading_lengths = sorted({len(k) for k in self._reading_keys if len(k) >= 4})[::-1]
         self.known_words: frozenset[str] = frozenset()
 
     def _pick(self, keys: Sequence[_Key]) -> tuple[Orderer, ...]:
@@ -212,7 +186,7 @@ class OrdererFinder:
         by_begin = {t.begin: t for t in tokens}
         after = 0  # where the last mention ends
         for i in range(len(folded) - 1):
-            if i >= after and (mention := self._at(folded, i, tokens, by_begin)):
+            if i >= after and (mention := self._at(folded, i, by_begin)):
                 # a group (NEXCO) is each of its members, named one by one
                 group = mention.orderers if mention.group else ()
                 found += [replace(mention, orderers=(o,)) for o in group] or [mention]
@@ -241,29 +215,22 @@ class OrdererFinder:
         whole = re.search(f"{kind}(?:{cues['prefecture.whole'].pattern.pattern})", folded)
         said = cues["prefecture.said"].match(after)
         region = asks_for_region(cues, after) and not cues["prefecture.city_said"].match(after)
-        if whole or (said and kind in said[0]) or region:
-            return replace(mention, orderers=(prefectures[0],))
-        return mention
+        meant = whole or (said and kind in said[0]) or region
+        return replace(mention, orderers=(prefectures[0],)) if meant else mention
 
     def _joined(self, extra: Mention, folded: str, found: Sequence[Mention]) -> bool:
-        """An unlisted body said right after 「…と」「…や」「…、」 following a listed one, or right
-        before one (札幌市と鳥栖市); elsewhere in a question that names a listed body, an
+        """An unlisted body joined to a listed one by nothing but 「と」「や」「、」… between them
+        (鳥栖市と札幌市, 札幌市と鳥栖市); elsewhere in a question that names a listed body, an
         unknown place name is more often something else (鳥栖市の市役所)."""
-        join = self._cues["join"]
-        for m in found:
-            before = join.pattern.fullmatch(folded, extra.end, m.start)  # 札幌市と|鳥栖市
-            after = join.match(folded, m.end)  # 鳥栖市と|札幌市
-            if before or (after and after.end() == extra.start):
-                return True
-        return False
+        join = self._cues["join"].pattern
+        between = [(extra.end, m.start) for m in found] + [(m.end, extra.start) for m in found]
+        return any(join.fullmatch(folded, start, end) for start, end in between)
 
     # -- surface scan
 
-    def _at(
-        self, text: str, i: int, tokens: Sequence[Token], by_begin: dict[int, Token]
-    ) -> Mention | None:
+    def _at(self, text: str, i: int, by_begin: dict[int, Token]) -> Mention | None:
         """The mention starting at ``i``: the longest key that is a word of its own there;
-        ``by_begin`` holds the tokens by their start."""
+        ``by_begin`` holds the tokens (which cover ``text``) by their start."""
         first, cues = by_begin.get(i), self._cues
         for end in (i + n for n in self._lengths.get(text[i : i + 2], ()) if i + n <= len(text)):
             key = text[i:end]
@@ -286,7 +253,7 @@ class OrdererFinder:
                 return Mention(key, i, end, found, area=area, exact=bool(keys), group=full[0].group)
             ending = self._ending.match(text, end)  # 府中市, 下関しの
             said = ending is not None and self._ends_name(ending[0], text, ending.end())
-            if has_kanji(key) and not said and any(t.begin < end < t.end for t in tokens):
+            if has_kanji(key) and not said and end not in by_begin and end < len(text):
                 continue  # 広島大学: the stem ends inside a word
             return self._stem_mention(text, i, end, candidates, by_begin.get(end))
         return None
@@ -333,33 +300,25 @@ class OrdererFinder:
                 return Mention(said, i, stop, self._pick(same), area=area, exact=False, typo=typo)
             if not same and ended:
                 # 府中 + 市 when only 府中町 is listed: a body the documents do not name.
-                stems = {_key_of(self.orderers[k.index].name)[:-1] for k in candidates}
-                stem = stems.pop() if is_hiragana(key) and len(stems) == 1 else key
-                return _unlisted_body(said, i, stop, stem + suffix)
-        if not (cues["name.end"].match(text, end) or cues["name.end_of_stem"].match(text, end)):
-            return None
-        return Mention(key, i, end, self._pick(candidates), exact=False)
+                return _unlisted_body(said, i, stop, self._kanji_stem(key, candidates) + suffix)
+        bare = cues["name.end"].match(text, end) or cues["name.end_of_stem"].match(text, end)
+        return Mention(key, i, end, self._pick(candidates), exact=False) if bare else None
 
     # -- reading scan (kanji typos that sound right)
 
     def _by_reading(self, tokens: Sequence[Token], found: Sequence[Mention]) -> Mention | None:
         """A listed name of four kana or more in the readings of whole tokens (山口権)."""
-        offsets = list(accumulate((len(t.reading) for t in tokens), initial=0))
-        reading = "".join(t.reading for t in tokens)
-        starts = dict(zip(offsets, tokens, strict=False))  # offset in the reading → its token
-        # offset in the reading → the offset in the question, where a token starts or ends
-        bounds = {o: t.begin for o, t in starts.items()}
-        bounds.setdefault(offsets[-1], tokens[-1].end if tokens else 0)
-        for start, first in starts.items():
-            taken = any(m.start <= first.begin < m.end for m in found)
-            if taken or reading[start : start + 2] not in self._lengths:
+        for j, first in enumerate(tokens):
+            if any(m.start <= first.begin < m.end for m in found):
                 continue
-            for length in self._reading_lengths:
-                key, end = reading[start : start + length], bounds.get(start + length)
-                keys = [k for k in self._reading_keys.get(key, []) if not (k.suffix or k.weak)]
-                if keys and end is not None:
-                    said = "".join(t.surface for t in tokens if first.begin <= t.begin < end)
-                    return Mention(said, first.begin, end, self._pick(keys), exact=False, typo=True)
+            # the readings from this token to each later one's end, longest first
+            spans = [*zip(accumulate(t.reading for t in tokens[j:]), tokens[j:], strict=True)]
+            for reading, last in reversed(spans):
+                keys = [k for k in self._reading_keys.get(reading, []) if not (k.suffix or k.weak)]
+                if len(reading) >= 4 and keys:
+                    start, end = first.begin, last.end
+                    said = "".join(t.surface for t in tokens if start <= t.begin < end)
+                    return Mention(said, start, end, self._pick(keys), exact=False, typo=True)
         return None
 
     # -- bodies the documents do not name
@@ -388,11 +347,16 @@ class OrdererFinder:
             if m[1] not in generic and not kind:
                 yield body(m[0], start, end)
         for m in self._kana_body_re.finditer(folded):
-            before = _KANA_RUN_END_RE.search(folded, 0, m.start())
-            stem = self._kana_place(before[0]) if before else None
+            # the place before the ending: the longest reading of a listed name or stem at the
+            # end of the kana before it (うちはながさき → ながさき), else what follows the last
+            # particle (うちはさっぽろ → さっぽろ)
+            run = found[0] if (found := _KANA_RUN_END_RE.search(folded, 0, m.start())) else ""
+            listed = (run[-n:] for n in range(len(run), 1, -1) if run[-n:] in self._reading_keys)
+            stem = next(listed, self._kana_start_re.sub("", run, count=1))
             if stem and stem not in generic:
-                start, name = m.start() - len(stem), self._kanji_stem(stem)
-                yield body(folded[start : m.end()], start, m.end(), name + self._kana_ending[m[1]])
+                start, keys = m.start() - len(stem), self._reading_keys.get(stem, ())
+                name = self._kanji_stem(stem, keys) + self._kana_ending[m[1]]
+                yield body(folded[start : m.end()], start, m.end(), name)
         for m in _KANJI_RUN_RE.finditer(folded):
             run, (start, end) = m[0], m.span()
             local = run[-1] in cues["name.run_endings"] and run[:-1] not in not_a_name  # 中間市
@@ -411,20 +375,11 @@ class OrdererFinder:
             if not latin or (latin not in self.known_words and (m["region"] or orders)):
                 yield body(m[0], *m.span(), m[0].upper())
 
-    def _kana_place(self, run: str) -> str | None:
-        """The place at the end of a hiragana run, before a body's ending: the longest
-        reading of a listed name or stem (うちはながさき → ながさき), else what follows the last
-        particle (うちはさっぽろ → さっぽろ)."""
-        listed = (run[-n:] for n in range(len(run), 1, -1) if run[-n:] in self._reading_keys)
-        found = self._kana_start_re.match(run)
-        return next(listed, found.group(1) if found else None)
-
-    def _kanji_stem(self, kana: str) -> str:
-        """A place said in hiragana, in the kanji of the listed bodies named after it
+    def _kanji_stem(self, said: str, keys: Iterable[_Key]) -> str:
+        """A stem said in hiragana, in the kanji of the listed bodies ``keys`` name after it
         (ながさき → 長崎, from 長崎県 and 長崎市); as said when they do not agree or none is."""
-        keys = self._reading_keys.get(kana, ())
         stems = {self.orderers[k.index].name[:-1] for k in keys if k.suffix}
-        return stems.pop() if len(stems) == 1 else kana
+        return stems.pop() if is_hiragana(said) and len(stems) == 1 else said
 
     # -- one-character typos of a listed name (鳥巣市 for 鳥栖市)
 
@@ -435,7 +390,7 @@ class OrdererFinder:
         if name is None or len(name) < 3 or not has_kanji(name):
             return mention
         said = "".join(t.reading for t in tokens if mention.start <= t.begin < mention.end)
-        shaped = (self.orderers[i] for i in self._by_shape.get((name[-1], len(name)), []))
+        shaped = self._by_shape.get((name[-1], len(name)), [])
         near = [o for o in shaped if Hamming.distance(name, _key_of(o.name)) == 1]
         matches = [o for o in near if Levenshtein.distance(said, _key_of(o.reading)) <= 1]
         if len(matches) != 1:
@@ -446,13 +401,9 @@ class OrdererFinder:
 # --------------------------------------------------------------------------- branches
 
 
-@dataclass(frozen=True)
-class BranchHit:
+class BranchHit(NamedTuple):
     branch: Branch
     said: str
-
-
-_CITY_RE = re.compile(r"^(.+?[市区])")
 
 
 class BranchFinder:
@@ -465,7 +416,7 @@ class BranchFinder:
         spoken: list[tuple[str, int]] = []  # names read aloud too
         for i, b in enumerate(self.branches):
             stem = _key_of(b.name.removesuffix("支店"))
-            city = _key_of(found[1]) if (found := _CITY_RE.match(b.address)) else ""
+            city = _key_of(found[1]) if (found := re.match(r"(.+?[市区])", b.address)) else ""
             for key in (stem, city, city[:-1]):
                 keys.setdefault(key, i)
             spoken += [(stem, i), (city[:-1], i)]
@@ -486,13 +437,6 @@ class BranchFinder:
 # --------------------------------------------------------------------------- what is asked
 
 
-def _said(cues: Cues, texts: Sequence[str], all_of: Sequence[str], none_of: Sequence[str]) -> bool:
-    """Each cue named in ``all_of`` is in one of ``texts``, and none of ``none_of``."""
-    return all(cues[n].in_any(*texts) for n in all_of) and not any(
-        cues[n].in_any(*texts) for n in none_of
-    )
-
-
 def asks_contact(cues: Cues, folded: str) -> bool:
     """An orderer's own contact details (唐津市役所の住所, 鳥栖市の電話番号): not in the records."""
     return cues["contact"].search(folded) is not None
@@ -511,16 +455,15 @@ def asks_unnamed_branch(cues: Cues, folded: str) -> BranchField | None:
 def asks_branch_hours(cues: Cues, folded: str) -> bool:
     """Opening hours of a branch or its counter (not in the branch file); not someone else's
     desk (GMOサインのサポート窓口, 市役所の窓口)."""
-    return _said(cues, [folded], ["branch.hours", "branch.counter"], ["branch.elsewhere"])
+    hours = cues["branch.hours"].search(folded) and cues["branch.counter"].search(folded)
+    return bool(hours) and not cues["branch.elsewhere"].search(folded)
 
 
 def detect_branch_field(cues: Cues, folded: str) -> BranchField | None:
     """What is asked of a branch: the first field in the cue file's order (FAX before phone:
     a FAX番号 is a number too); 「どこ」 alone asks where it is."""
-    for field, cue in cues.family("branch_field"):
-        if cue.search(folded):
-            return cast(BranchField, field)
-    return "address" if "どこ" in folded else None
+    found = (field for field, cue in cues.family("branch_field") if cue.search(folded))
+    return cast(BranchField | None, next(found, "address" if "どこ" in folded else None))
 
 
 def detect_aspect(cues: Cues, surface: str, reading: str) -> tuple[Aspect, bool]:
@@ -571,7 +514,8 @@ def says_where_a_company_is(cues: Cues, folded: str, end: int) -> bool:
 def asks_guarantee_only(cues: Cues, surface: str, reading: str) -> bool:
     """The question speaks of guarantees (保証, 証書, 前払金) and not of an e-contract system
     (電子契約, 契約書, 署名): 鳥栖市の建コン業務、前払いの証書を電子でもらえる？"""
-    return _said(cues, [surface, reading], ["guarantee"], ["e_contract", "contract_system"])
+    other = (cues[n].in_any(surface, reading) for n in ("e_contract", "contract_system"))
+    return cues["guarantee"].in_any(surface, reading) and not any(other)
 
 
 def has_guarantee_cue(cues: Cues, surface: str, reading: str) -> bool:
@@ -594,10 +538,9 @@ def asks_for_region(cues: Cues, after: str) -> bool:
     """``after``, the folded question after a prefecture's name, asks which bodies in it
     (its municipalities, agencies, …) use electronic guarantees: 宮崎県の市町村, 熊本県内で
     導入しているのはどこ."""
-    if cues["region.right_after"].match(after) or cues["region"].search(after):
-        return True
-    can = cues["region.can"].search(after)
-    return can is not None and "どこ" in after[can.end() :]
+    said = cues["region.right_after"].match(after) or cues["region"].search(after)
+    can = cues["region.can"].search(after)  # 導入しているのはどこ
+    return bool(said) or (can is not None and "どこ" in after[can.end() :])
 
 
 # --------------------------------------------------------------------------- dates
@@ -649,10 +592,9 @@ def read_dates(cues: Cues, question: str, today: date | None = None) -> DatesSai
         after = text[d.end : dates[i + 1].start if i + 1 < len(dates) else len(text)]
         before = text[dates[i - 1].end if i else 0 : d.start]
         after, before = clause.split(after[:12])[0], clause.split(before[-8:])[-1]
-        if cues["date.change"].match(after):  # 令和7年の変更契約: a change's date, not checked
-            continue
-        role = _role(cues, after) or _role(cues, before)
-        cases.append(DatedCase(d.day, role, d.month, d.next_time, d.last, d.label))
+        if not cues["date.change"].match(after):  # 令和7年の変更契約: a change's date, not checked
+            role = _role(cues, after) or _role(cues, before)
+            cases.append(DatedCase(d.day, role, d.month, d.next_time, d.last, d.label))
     # The question without its dates, impossible ones too: what lies between two cuts.
     cuts = [(0, 0), *sorted([*((d.start, d.end) for d in dates), *refused]), (len(text), 0)]
     rest = "".join(text[a:b] for (_start, a), (b, _end) in pairwise(cuts))

@@ -108,6 +108,9 @@ def test_endings_areas_and_bodies_of_their_own_follow_the_cue_file() -> None:
     assert names("甲野しんぶん") == []  # name.end: an ending ends the name only before a particle
     assert names("熊本県立大学の工事") == [([], "熊本県立大学")]  # name.own_university
     assert names("鳥栖市と下関市の工事") == [(["鳥栖市"], None), ([], "下関市")]  # join
+    assert names("下関市と鳥栖市の工事") == [([], "下関市"), (["鳥栖市"], None)]  # either side
+    assert names("鳥栖市の下関市役所") == [(["鳥栖市"], None)]  # not joined: something else
+    assert names("こうのまちの工事") == [([], "甲野町")]  # a listed stem, another ending: unlisted
     assert names("鳥栖市の市役所の工事") == [(["鳥栖市"], None)]
     cleaned, tokens = analyse_tokens("熊本の県内の工事")
     (m,) = finder().find(fold(cleaned), tokens)
