@@ -140,8 +140,8 @@ class OrdererFinder:
             name, reading, weak = _key_of(o.name), _key_of(o.reading), not o.adopted
             for alias in (name, *(_key_of(a) for a in o.aliases)):
                 self._keys[alias].append(_Key(i))
-            if name.endswith("大学") and len(name) > 4:  # 鹿屋体育大学 said 鹿屋体育大
-                self._keys[name[:-1]].append(_Key(i, weak=weak))
+                if alias.endswith("大学") and len(alias) >= 4:  # 熊本大学 said 熊本大
+                    self._keys[alias[:-1]].append(_Key(i, weak=weak))
             self._reading_keys[reading].append(_Key(i, weak=weak))
             if o.category not in LOCAL_CATEGORIES or len(o.name) < 2 or o.name[-1] not in endings:
                 continue

@@ -41,6 +41,11 @@ def finder() -> OrdererFinder:
         body("東日本高速道路", "ひがしにほんこうそくどうろ", None, adopted=True, category="その他公共的団体"),
         body("西日本高速道路", "にしにほんこうそくどうろ", None, adopted=True, category="その他公共的団体"),
         body("鹿屋体育大学", "かのやたいいくだいがく", None, adopted=True, category="国立大学法人"),
+        body("熊本大学", "くまもとだいがく", None, adopted=True, category="国立大学法人"),
+        body(
+            "東海国立大学機構", "とうかいこくりつだいがくきこう", None, adopted=True,
+            category="国立大学法人", aliases=["名古屋大学"],
+        ),
     ]  # fmt: skip
     groups = [
         OrdererGroup(
@@ -95,6 +100,8 @@ def test_companies_are_not_orderers_of_the_lists() -> None:
 def test_a_group_names_each_member_and_a_university_its_short_form() -> None:
     assert names("ネクスコの工事") == [(["東日本高速道路"], None), (["西日本高速道路"], None)]
     assert names("鹿屋体育大の工事") == [(["鹿屋体育大学"], None)]
+    assert names("熊本大の工事") == [(["熊本大学"], None)]  # not 熊本 (県 or 市)
+    assert names("名古屋大の工事") == [(["東海国立大学機構"], None)]  # an alias's short form
 
 
 def test_a_misspelt_name_is_read_as_the_body_it_sounds_like() -> None:
