@@ -23,7 +23,6 @@ Order of work for one question (see README, "FAQ assistant"):
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -45,8 +44,6 @@ from faq.entities import ASPECTS, Aspect, DatedCase, DatesSaid, Mention
 from faq.index import CHANNELS, Field, Occurrences, Terms, occurrences, query_features
 from faq.normalize import Analysis, Token, analyse_tokens, clean, fold
 
-__all__ = ["NOT_FOUND", "Alternative", "Answer", "Assistant", "Tuning", "register_file"]
-
 
 def register_file() -> OrdererFile:
     """The shipped register as one orderers file: the documents' records with what the
@@ -57,8 +54,6 @@ def register_file() -> OrdererFile:
 
 
 NOT_FOUND = "該当する回答が見つかりません"
-
-Kind = Literal["faq", "orderer", "branch", "none"]
 
 
 @dataclass(frozen=True)
@@ -97,7 +92,7 @@ class Answer:
     as_of: str = ""  # ISO date, "" when nothing is answered
     matched: str = ""
     alternatives: tuple[Alternative, ...] = ()
-    kind: Kind = "none"
+    kind: Literal["faq", "orderer", "branch", "none"] = "none"
     entry_id: str | None = None
     orderer: str | None = None
     aspect: str | None = None
@@ -182,47 +177,33 @@ class _Record(NamedTuple):
 
 
 class _Asked(NamedTuple):
-    """What a question asks of an orderer: the aspect (``explicit`` when a cue said it) and
-    the dates it says, each with what it is (契約締結日, 入札公告日 or None: not said)."""
+    """What a question asks of an orderer: the aspect, ``explicit`` when a cue said it."""
 
     aspect: Aspect
     explicit: bool
-    dates: tuple[DatedCase, ...] = ()
 
 
 class _Call:
-    """One question on its way through the routes: what they need of it, each part worked out
-    once, when a route first asks for it."""
+    """One question on its way through the routes: the orderers it names, found at once; the
+    rest worked out once, when a route first asks for it."""
 
     def __init__(
         self, assistant: Assistant, question: str, query: Analysis, top: int, dates: DatesSaid
     ) -> None:
         self.a, self.question, self.query = assistant, question, query
         self.top, self.dates = top, dates
-
-    @cached_property
-    def folded(self) -> str:
-        return fold(self.query.cleaned)
-
-    @cached_property
-    def mentions(self) -> list[Mention]:
-        """The orderers named; not a surety company's name (北海道 in 北海道建設業信用保証) or
-        where one is (北海道の保証会社)."""
-        cues, folded = self.a.cues, self.folded
-        found = self.a.finder.find(folded, self.query.tokens)
+        cues = assistant.cues
+        self.folded = folded = fold(query.cleaned)
+        self.domain = entities.has_domain_cue(cues, query.surface, query.reading)
+        # The orderers named; not a surety company's name (北海道 in 北海道建設業信用保証) or
+        # where one is (北海道の保証会社).
+        found = assistant.finder.find(folded, query.tokens)
         for _name, other in cues.family("other_company"):
             if company := other.search(folded):
                 found = [m for m in found if m.end <= company.start() or m.start >= company.end()]
-        return [m for m in found if not entities.says_where_a_company_is(cues, folded, m.end)]
-
-    @cached_property
-    def named_any(self) -> list[Mention]:
-        return [m for m in self.mentions if m.orderers or m.unlisted]
-
-    @cached_property
-    def named(self) -> Mention | None:
-        """The orderer the question is about (see :func:`_named`)."""
-        return _named(self.mentions, self.folded)
+        found = [m for m in found if not entities.says_where_a_company_is(cues, folded, m.end)]
+        self.named_any = [m for m in found if m.orderers or m.unlisted]
+        self.named = _named(cues, self.named_any, folded)  # the orderer the question is about
 
     @cached_property
     def focus(self) -> frozenset[str]:
@@ -242,14 +223,9 @@ class _Call:
         return self.a.vocabulary.analyse(self.question, *cut)
 
     @cached_property
-    def domain(self) -> bool:
-        return entities.has_domain_cue(self.a.cues, self.query.surface, self.query.reading)
-
-    @cached_property
     def asked(self) -> _Asked:
         masked = self.masked
-        aspect, explicit = entities.detect_aspect(self.a.cues, masked.surface, masked.reading)
-        return _Asked(aspect, explicit, tuple(self.dates.cases))
+        return _Asked(*entities.detect_aspect(self.a.cues, masked.surface, masked.reading))
 
     @cached_property
     def ranked(self) -> list[_Ranked]:
@@ -257,7 +233,20 @@ class _Call:
 
     @cached_property
     def evidence(self) -> tuple[float, ...]:
-        return self.a.evidence(self.masked, self.ranked)
+        """What the confidence is computed from, each scaled to about 0..1: the best score, its
+        lead over the runner-up, the question's words the knowledge uses (up to 6), the share
+        of its nouns it never uses, a domain word, and its number of content words (up to 10)."""
+        a, query, ranked = self.a, self.masked, self.ranked
+        best = ranked[0].score if ranked else 0.0
+        runner = ranked[1].score if len(ranked) > 1 else 0.0
+        return (
+            best * 10,
+            (best - runner) * 10,
+            min(a.vocabulary.known_terms(query.terms), 6) / 3,
+            a.unknown_share(query),
+            float(entities.has_domain_cue(a.cues, query.surface, query.reading)),
+            min(len(query.terms), 10) / 5,
+        )
 
     @cached_property
     def alternatives(self) -> tuple[Alternative, ...]:
@@ -275,10 +264,6 @@ class _Call:
             return True
         rest = _without_tokens(self.folded, (), self.named_any)[0]
         return bool(self.named_any) and entities.asks_only_record(cues, rest)
-
-    @cached_property
-    def faq(self) -> Answer:
-        return self.a._faq_answer(self)
 
     def asked_back(self, text: str, names: Sequence[str], label: str, **which: Any) -> Answer:
         """Not answered: asked back which one is meant, each offered for what was asked
@@ -303,9 +288,6 @@ class BuildStats:
     cached: bool = False
 
 
-# Nouns the knowledge may not know, besides those with kanji: kana words of three or more
-# (ゲーム), Latin words of three letters or more (excel, e-tax; not id, pdf's two letters).
-_FOREIGN_WORD = re.compile(r"^(?:[\u3041-\u3096ー]{3,}|[a-z][a-z0-9-]{2,})$")
 _FIELD_LABELS = {"phone": "電話番号", "fax": "FAX番号", "address": "住所"}
 
 
@@ -379,20 +361,12 @@ class Assistant:
         self._known_text = "\n".join(map(fold, known))
         lap("normalise")
         self._terms = Terms()
-        phrasing_found: dict[str, Occurrences] = {}
-        entry_found: dict[str, Occurrences] = {}
-        for name, in_phrasing, in_entry in zip(CHANNELS, t.phrasing, t.entry, strict=True):
-            if in_phrasing <= 0 and in_entry <= 0:
-                continue
-            keys, docs = phrasing_found[name] = occurrences(name, phrasing_docs, self._terms)
-            # An entry as a whole: its tags and all its phrasings.
+        phrasing_found = {name: occurrences(name, phrasing_docs, self._terms) for name in CHANNELS}
+        entry_found: dict[str, Occurrences] = {}  # an entry as a whole: its tags and phrasings
+        for name, (keys, docs) in phrasing_found.items():
             tag_keys, tag_of = occurrences(name, tag_docs, self._terms)
-            entry_found[name] = (
-                np.concatenate([tag_keys, keys]),
-                np.concatenate([tag_of, entry_of[docs]]),
-            )
-        in_answers = [name for name, w in zip(CHANNELS, t.answer, strict=True) if w > 0]
-        answer_found = {name: occurrences(name, answer_docs, self._terms) for name in in_answers}
+            entry_found[name] = np.r_[tag_keys, keys], np.r_[tag_of, entry_of[docs]]
+        answer_found = {name: occurrences(name, answer_docs, self._terms) for name in CHANNELS}
         lap("features")
         size = len(questions)
         self._phrasing_field = Field(
@@ -410,11 +384,11 @@ class Assistant:
         by_name = {knowledge.normalize_name(o.name): o for o in adopted}
         self._entry_orderers = [_orderers_of(said, by_name) for said in tags]
         # Entries about an orderer's e-contract system (tagged 電子契約, not 電子保証).
-        self._econtract = ["電子契約" in said and "電子保証" not in said for said in tags]
-        self._in_prefecture: dict[str, list[Orderer]] = {}  # prefecture → the bodies in it
-        for o in adopted:
-            if o.prefecture:
-                self._in_prefecture.setdefault(o.prefecture, []).append(o)
+        tagged = [{fold(clean(tag)) for tag in said} for said in tags]
+        econtract, guarantee = self.cues["tags.e_contract"].words, self.cues["tags.guarantee"].words
+        self._econtract = [bool(said & econtract) and not said & guarantee for said in tagged]
+        prefectures = dict.fromkeys(o.prefecture for o in adopted if o.prefecture)
+        self._in_prefecture = {p: [o for o in adopted if o.prefecture == p] for p in prefectures}
         self.stats.build_seconds = time.perf_counter() - started
         self.stats.phrasings, self.stats.entries = len(entry_of), len(self.entries)
 
@@ -461,8 +435,8 @@ class Assistant:
 
     def unknown_share(self, query: Analysis) -> float:
         """Share of the question's kanji, kana and Latin nouns the knowledge never uses."""
-        nouns = [t.surface for t in query.tokens if t.pos == "名詞"]
-        nouns = [n for n in nouns if normalize.has_kanji(n) or _FOREIGN_WORD.match(n)]
+        judged = self.cues["words.judged_unknown"]
+        nouns = [t.surface for t in query.tokens if t.pos == "名詞" and judged.match(t.surface)]
         return sum(n not in self._known_text for n in nouns) / len(nouns) if nouns else 0.0
 
     def rank(
@@ -562,18 +536,16 @@ class Assistant:
         named (御社の住所); not another surety company's branch, nor the hours."""
         if self.branch_finder is None or self.branch_file is None:
             return None
-        folded, query, cues = call.folded, call.query, self.cues
-        if "支店" not in folded and any(t.reading == "してん" for t in query.tokens):
-            # 鹿児島視点: a word that sounds like 支店 stands for it.
-            folded = "".join("支店" if t.reading == "してん" else t.surface for t in query.tokens)
+        folded, tokens, cues = call.folded, call.query.tokens, self.cues
+        for word, reading in cues["branch.sounds_like"].reading_of.items():  # 鹿児島視点
+            if word not in folded and any(t.reading == reading for t in tokens):
+                folded = "".join(word if t.reading == reading else t.surface for t in tokens)
         hit = self.branch_finder.find(folded)
         what = entities.detect_branch_field(cues, folded)
-        if what is not None and cues["branch.word"].search(folded):
-            for company, other in cues.family("other_company"):
-                if other.search(folded):
-                    return Answer.none(
-                        f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
-                    )
+        company = next((c for c, cue in cues.family("other_company") if cue.search(folded)), None)
+        if company and what is not None and cues["branch.word"].search(folded):
+            text = f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
+            return Answer.none(text)
         # The hours, when no branch's field is (支店の電話受付は何時まで: not a number).
         if entities.asks_branch_hours(cues, folded) and (what is None or hit is None):
             text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
@@ -584,8 +556,7 @@ class Assistant:
             what = entities.asks_unnamed_branch(cues, folded)
             if what is None:
                 return None
-            names = [b.name for b in self.branch_file.branches]
-            label = _FIELD_LABELS[what]
+            label, names = _FIELD_LABELS[what], [b.name for b in self.branch_file.branches]
             text = render.render_branch_choice(names, label)
             return call.asked_back(text, names, label, kind="branch", field=what)
         bf, b = self.branch_file, hit.branch
@@ -645,14 +616,12 @@ class Assistant:
         if named is None or self.orderer_file is None or not call.about_records:
             return None
         several = _several(call.named_any, named)
-        if several:
-            return self._records_answer(call, several)
-        if not named.typo and not _listed(named):
-            return self._records_answer(call, [named])
+        if several or not (named.typo or _listed(named)):  # each one's record, or 掲載なし
+            return self._records_answer(call, several or [named])
         if not named.typo and len(named.orderers) == 1 and not named.namesakes:
             return self._entry_for_orderer(call, named)
-        names = [_display(o) for o in named.orderers]
         aspect = call.asked.aspect
+        label, names = ASPECTS[aspect], [_display(o) for o in named.orderers]
         if named.typo:
             text = (
                 f"「{named.said}」という発注者は登録簿にありません。"
@@ -660,8 +629,7 @@ class Assistant:
             )
         else:  # a shared name: 府中市（広島県、一覧に掲載なし）
             shown = [_display(o, "" if o.adopted else "一覧に掲載なし") for o in named.orderers]
-            text = render.render_ambiguous(named.said, shown, ASPECTS[aspect])
-        label = ASPECTS[aspect]
+            text = render.render_ambiguous(named.said, shown, label)
         return call.asked_back(
             text, names, label, kind="orderer", matched=named.said, aspect=aspect
         )
@@ -673,7 +641,7 @@ class Assistant:
         named = call.named
         if named is None or not entities.asks_contact(self.cues, call.folded):
             return None
-        answer, keys = call.faq, {_key(o) for o in named.orderers}
+        answer, keys = self._route_faq(call), {_key(o) for o in named.orderers}
         if answer.answered and self._entry_orderers[call.ranked[0].entry] & keys:
             return None
         name = named.unlisted or "・".join(o.name for o in named.orderers)
@@ -683,35 +651,6 @@ class Assistant:
     def _route_faq(self, call: _Call) -> Answer:
         """The best FAQ entry when sure enough, an out-of-scope topic declined, or
         「該当する回答が見つかりません」 with the candidates."""
-        return call.faq
-
-    ROUTES = (_route_branch, _route_region, _route_records, _route_contact, _route_faq)
-
-    # ------------------------------------------------------------------ answers
-
-    def evidence(self, query: Analysis, ranked: Sequence[_Ranked]) -> tuple[float, ...]:
-        """What the confidence is computed from, each scaled to about 0..1: the best score, its
-        lead over the runner-up, the question's words the knowledge uses (up to 6), the share
-        of its nouns it never uses, a domain word, and its number of content words (up to 10)."""
-        best = ranked[0].score if ranked else 0.0
-        runner = ranked[1].score if len(ranked) > 1 else 0.0
-        return (
-            best * 10,
-            (best - runner) * 10,
-            min(self.vocabulary.known_terms(query.terms), 6) / 3,
-            self.unknown_share(query),
-            float(entities.has_domain_cue(self.cues, query.surface, query.reading)),
-            min(len(query.terms), 10) / 5,
-        )
-
-    def confidence(self, evidence: Sequence[float]) -> float:
-        """The probability that the best entry is the right answer: a logistic model over
-        :meth:`evidence`, fitted on the dev split (``bench/faq.py --fit``)."""
-        bias, *weights = self.tuning.calibration
-        z = bias + sum(w * v for w, v in zip(weights, evidence, strict=True))
-        return min(1.0 / (1.0 + math.exp(-z)), 0.99)  # never shown as 1.00
-
-    def _faq_answer(self, call: _Call) -> Answer:
         t, ranked, evidence = self.tuning, call.ranked, call.evidence
         confidence = self.confidence(evidence) if ranked else 0.0
         if ranked:
@@ -720,10 +659,9 @@ class Assistant:
             sure = confidence >= t.min_confidence and best.score >= t.threshold
             # no word of the domain, and mostly nouns the knowledge never uses: something else
             elsewhere = not call.domain and self.unknown_share(call.masked) >= t.elsewhere_share
-            if sure and best.entry >= len(self.entries):
-                return replace(self._declined(call, best), evidence=evidence)
-            if sure and not elsewhere and best.score - runner >= t.margin:
-                answer = self._entry_answer(call, best)
+            declined = best.entry >= len(self.entries)  # an out-of-scope topic
+            if sure and (declined or (not elsewhere and best.score - runner >= t.margin)):
+                answer = replace(self._entry_answer(call, best), evidence=evidence)
                 # one orderer's rule, for a question that named none
                 about = [key.split("/", 1)[1] for key in self._entry_orderers[best.entry]]
                 if len(about) == 1 and about[0] not in self.entries[best.entry].answer:
@@ -737,18 +675,27 @@ class Assistant:
             evidence=evidence,
         )
 
-    def _declined(self, call: _Call, best: _Ranked) -> Answer:
-        """「該当なし」 for a question about an out-of-scope topic, naming the topic; nothing is
-        asserted (confidence 0), the nearest real entries are the candidates."""
-        topic = self.out_of_scope[best.entry - len(self.entries)]
-        text = f"{NOT_FOUND}（{topic.topic}のことでしたら、このFAQの対象外です）"
-        return Answer.none(
-            text, matched=best.phrasing, alternatives=call.alternatives, out_of_scope=topic.id
-        )
+    ROUTES = (_route_branch, _route_region, _route_records, _route_contact, _route_faq)
+
+    # ------------------------------------------------------------------ answers
+
+    def confidence(self, evidence: Sequence[float]) -> float:
+        """The probability that the best entry is the right answer: a logistic model over
+        :attr:`_Call.evidence`, fitted on the dev split (``bench/faq.py --fit``)."""
+        bias, *weights = self.tuning.calibration
+        z = bias + sum(w * v for w, v in zip(weights, evidence, strict=True))
+        return min(1.0 / (1.0 + math.exp(-z)), 0.99)  # never shown as 1.00
 
     def _entry_answer(self, call: _Call, best: _Ranked) -> Answer:
-        """An FAQ entry's answer with its source and the FAQ confidence; the other candidates
-        after it."""
+        """An FAQ entry's answer with its source and the FAQ confidence, the other candidates
+        after it; for an out-of-scope topic, 「該当なし」 naming the topic (nothing asserted,
+        the nearest real entries as the candidates)."""
+        if best.entry >= len(self.entries):
+            topic = self.out_of_scope[best.entry - len(self.entries)]
+            text = f"{NOT_FOUND}（{topic.topic}のことでしたら、このFAQの対象外です）"
+            return Answer.none(
+                text, matched=best.phrasing, alternatives=call.alternatives, out_of_scope=topic.id
+            )
         e = self.entries[best.entry]
         return Answer(
             answered=True,
@@ -766,16 +713,15 @@ class Assistant:
     def _entry_for_orderer(self, call: _Call, named: Mention) -> Answer:
         """An FAQ entry about the orderer named (or a general one, when no aspect was said)
         that fits well enough, with the dates said checked; else the orderer's record."""
-        asked, orderer = call.asked, named.orderers[0]
+        orderer = named.orderers[0]
         specific = self._entry_about(call, [orderer])
         if specific is not None:  # with the dates said checked against the orderer's start
-            text, checks = _dated(orderer, asked, specific.answer)
+            text, checks = _dated(call, orderer, specific.answer)
             return replace(specific, answer=text, dates=checks)
         best = call.ranked[0] if call.ranked else None
-        general = best and not self._entry_orderers[best.entry] and not asked.explicit
+        general = best and not self._entry_orderers[best.entry] and not call.asked.explicit
         if best and general and best.score >= self.tuning.general_threshold:  # no aspect said
-            out_of_scope = best.entry >= len(self.entries)  # 鳥栖市の入札参加資格
-            return self._declined(call, best) if out_of_scope else self._entry_answer(call, best)
+            return self._entry_answer(call, best)  # or declined: 鳥栖市の入札参加資格
         return self._records_answer(call, [named])
 
     def _entry_about(self, call: _Call, orderers: Sequence[Orderer]) -> Answer | None:
@@ -787,7 +733,7 @@ class Assistant:
             return self._entry_answer(call, best)
         return None
 
-    def _record(self, mention: Mention, asked: _Asked) -> _Record:
+    def _record(self, call: _Call, mention: Mention) -> _Record:
         """What the orderer's record (or the list's absence of one) says of the aspect asked,
         after the check of any dates said."""
         lst = self.orderer_file
@@ -799,10 +745,10 @@ class Assistant:
             text = eligibility.not_listed_text(said, lst.list_as_of, lst.list_note)
             text += "。\n" + render.source_line(source, lst.list_as_of)
             return _Record(text, source, lst.list_as_of.isoformat(), f"{said}（一覧に掲載なし）")
-        orderer = mention.orderers[0]
-        said = render.render_orderer(self.cues, orderer, asked.aspect)
-        text, checks = _dated(orderer, asked, said)
-        matched = f"{_display(orderer)}／{ASPECTS[asked.aspect]}"
+        orderer, aspect = mention.orderers[0], call.asked.aspect
+        said = render.render_orderer(self.cues, orderer, aspect)
+        text, checks = _dated(call, orderer, said)
+        matched = f"{_display(orderer)}／{ASPECTS[aspect]}"
         assert orderer.as_of is not None
         return _Record(text, orderer.citation, orderer.as_of.isoformat(), matched, checks)
 
@@ -810,10 +756,9 @@ class Assistant:
         """The records of the orderers named (one each, in the order said; an unlisted one's
         「資料に掲載なし」): confidence 0.9 when the aspect was said and every listed name
         exactly, else 0.8."""
-        asked = call.asked
-        records = [self._record(m, asked) for m in mentions]
+        records = [self._record(call, m) for m in mentions]
         listed = [m for m in mentions if _listed(m)]
-        exact = asked.explicit and bool(listed) and all(m.exact for m in listed)
+        exact = call.asked.explicit and bool(listed) and all(m.exact for m in listed)
         names = tuple(m.unlisted or m.orderers[0].name for m in mentions)
         return Answer(
             answered=True,
@@ -825,7 +770,7 @@ class Assistant:
             alternatives=call.alternatives,
             kind="orderer",
             orderer=names[0],
-            aspect=asked.aspect,
+            aspect=call.asked.aspect,
             listed=_listed(mentions[0]),
             orderers=names if len(names) > 1 else (),
             dates=tuple(chain.from_iterable(r.dates for r in records)),
@@ -853,31 +798,30 @@ def _without_tokens(
     return "".join(c for i, c in enumerate(text) if i not in cut), shifted
 
 
-# What a date check concludes (None: its text says what to confirm). For a change of an old
-# contract (pre_start) the date says whether the contract is old; what its change may be is
-# the record's to say.
-_VERDICTS = {
-    True: "日付の上では電子保証の対象です。",
-    False: "日付の上では電子保証の対象外です（書面の保証証書になります）。",
-    None: "",
-}
-_OLD_CONTRACT_VERDICTS = {
-    True: "運用開始後の契約です（運用開始前の契約の扱いには当たりません）。",
-    False: "運用開始前の契約です。",
-    None: "",
+# What a date check concludes, by whether an old contract's change is asked (the date then
+# says whether the contract is old; what its change may be is the record's to say) and by its
+# verdict (none when the date alone does not decide: its text says what to confirm).
+_VERDICTS: dict[tuple[bool, bool | None], str] = {
+    (False, True): "日付の上では電子保証の対象です。",
+    (False, False): "日付の上では電子保証の対象外です（書面の保証証書になります）。",
+    (True, True): "運用開始後の契約です（運用開始前の契約の扱いには当たりません）。",
+    (True, False): "運用開始前の契約です。",
 }
 
 
-def _dated(orderer: Orderer, asked: _Asked, text: str) -> tuple[str, tuple[DateCheck, ...]]:
+def _dated(call: _Call, orderer: Orderer, text: str) -> tuple[str, tuple[DateCheck, ...]]:
     """``text`` after a line for each date said (【令和8年4月1日の案件】, the check against
     ``orderer``'s start, the verdict), and the checks; ``text`` alone when no date matters."""
     # Dates matter to the start, what is covered and an old contract's change (whether the
     # contract is old at all).
-    if asked.aspect not in ("start", "coverage", "documents", "pre_start"):
+    aspect = call.asked.aspect
+    if aspect not in ("start", "coverage", "documents", "pre_start"):
         return text, ()
-    checks = tuple(_date_check(orderer, case) for case in asked.dates)
-    verdicts = _OLD_CONTRACT_VERDICTS if asked.aspect == "pre_start" else _VERDICTS
-    lines = [f"【{c.said}の案件】{c.reason}。{verdicts[c.eligible]}" for c in checks]
+    checks = tuple(_date_check(orderer, case) for case in call.dates.cases)
+    old = aspect == "pre_start"
+    lines = [
+        f"【{c.said}の案件】{c.reason}。{_VERDICTS.get((old, c.eligible), '')}" for c in checks
+    ]
     return "\n".join([*lines, text]), checks
 
 
@@ -930,16 +874,16 @@ def _several(mentions: Sequence[Mention], named: Mention) -> list[Mention]:
     return bodies if len(set(keys)) == len(keys) else []
 
 
-def _named(mentions: Sequence[Mention], folded: str) -> Mention | None:
+def _named(cues: Cues, mentions: Sequence[Mention], folded: str) -> Mention | None:
     """The orderer the question is about: the first one named, except that a prefecture said
     next to one of its own bodies only says where (福岡の芦屋町, 芦屋町（福岡）), as it does
-    before a municipality the documents do not name (兵庫県の芦屋市)."""
-    named = [m for m in mentions if (m.orderers or m.unlisted) and not m.area]
+    before a municipality the documents do not name (佐賀県の嬉野町)."""
+    named, municipal = [m for m in mentions if not m.area], cues["name.municipal"]
     for place in named:
         where = {o.prefecture for o in place.orderers if o.category.value == "都道府県"}
         for body in named if where else ():
             between = folded[place.end : body.start]
-            if body.unlisted and body.unlisted[-1] in "市町村区" and between in ("", "の"):
+            if body.unlisted and body.unlisted[-1] in municipal and between in ("", "の"):
                 return body
             inside = [o for o in body.orderers if o.prefecture in where and o not in place.orderers]
             if body is not place and inside:
