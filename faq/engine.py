@@ -722,6 +722,12 @@ class Assistant:
         general = best and not self._entry_orderers[best.entry] and not call.asked.explicit
         if best and general and best.score >= self.tuning.general_threshold:  # no aspect said
             return self._entry_answer(call, best)  # or declined: 鳥栖市の入札参加資格
+        if not call.dates.cases and _silent(orderer, call.asked.aspect):
+            # the record says nothing of what is asked (国交省の利用率): a general entry that
+            # answers it with confidence, if there is one
+            answer = self._route_faq(call)
+            if answer.answered and answer.entry_id and not self._entry_orderers[best.entry]:
+                return answer
         return self._records_answer(call, [named])
 
     def _entry_about(self, call: _Call, orderers: Sequence[Orderer]) -> Answer | None:
@@ -896,6 +902,14 @@ def _display(orderer: Orderer, note: str = "") -> str:
     where = orderer.prefecture if orderer.prefecture != orderer.name else None
     said = "、".join(x for x in (where, note) if x)
     return f"{orderer.name}（{said}）" if said else orderer.name
+
+
+def _silent(orderer: Orderer, aspect: str) -> bool:
+    """The record says nothing of ``aspect`` and its answer has no general advice to give
+    instead (a usage rate, how an old contract's changes go)."""
+    return (aspect == "usage" and orderer.usage is None) or (
+        aspect == "pre_start" and not orderer.before_start_paper
+    )
 
 
 def _key(orderer: Orderer) -> str:

@@ -1365,3 +1365,10 @@ def test_a_prefecture_with_no_body_in_the_lists_claims_none() -> None:
         answer = ask(question)
         assert not answer.answered or answer.listed is False, question
         assert "令和" not in answer.answer.split("一覧")[0], question
+
+
+def test_a_record_silent_on_the_aspect_gives_way_to_a_general_entry() -> None:
+    silent = ask("国土交通省の電子保証の利用率はどれくらい？")  # its record has no usage
+    assert (silent.kind, silent.entry_id) == ("faq", "usage-statistics")
+    held = ask("唐津市の電子保証の利用率はどれくらい？")  # its record has
+    assert (held.kind, held.orderer, held.aspect) == ("orderer", "唐津市", "usage")
