@@ -722,7 +722,7 @@ class Assistant:
         general = best and not self._entry_orderers[best.entry] and not call.asked.explicit
         if best and general and best.score >= self.tuning.general_threshold:  # no aspect said
             return self._entry_answer(call, best)  # or declined: 鳥栖市の入札参加資格
-        if not call.dates.cases and _silent(orderer, call.asked.aspect):
+        if best and not call.dates.cases and _silent(orderer, call.asked.aspect):
             # the record says nothing of what is asked (国交省の利用率): a general entry that
             # answers it with confidence, if there is one
             answer = self._route_faq(call)
