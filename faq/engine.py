@@ -715,6 +715,8 @@ class Assistant:
         that fits well enough, with the dates said checked; else the orderer's record."""
         orderer = named.orderers[0]
         specific = self._entry_about(call, [orderer])
+        if specific is not None and self._asks_start_elsewhere(call):
+            specific = None  # 島根県はいつから？ is its start, not its entry on guarantors
         if specific is not None:  # with the dates said checked against the orderer's start
             text, checks = _dated(call, orderer, specific.answer)
             return replace(specific, answer=text, dates=checks)
@@ -729,6 +731,17 @@ class Assistant:
             if answer.answered and answer.entry_id and not self._entry_orderers[best.entry]:
                 return answer
         return self._records_answer(call, [named])
+
+    def _asks_start_elsewhere(self, call: _Call) -> bool:
+        """The question asks when (いつから, or a date said) and the best entry is not about
+        the start (its tags have no ``entry.start`` word)."""
+        cues, entry = self.cues, self.entries[call.ranked[0].entry]
+        when = bool(call.dates.cases) or cues["when_started"].search(call.folded) is not None
+        return (
+            when
+            and call.asked.aspect == "start"
+            and not set(entry.tags) & cues["entry.start"].words
+        )
 
     def _entry_about(self, call: _Call, orderers: Sequence[Orderer]) -> Answer | None:
         """The best FAQ entry, when it is about one of ``orderers`` and fits well enough."""

@@ -1372,3 +1372,15 @@ def test_a_record_silent_on_the_aspect_gives_way_to_a_general_entry() -> None:
     assert (silent.kind, silent.entry_id) == ("faq", "usage-statistics")
     held = ask("唐津市の電子保証の利用率はどれくらい？")  # its record has
     assert (held.kind, held.orderer, held.aspect) == ("orderer", "唐津市", "usage")
+
+
+def test_when_asked_the_start_is_the_record_unless_an_entry_is_about_the_start() -> None:
+    # 島根県 has entries on its guarantors and on its start (tagged 開始時期)
+    answer = ask("島根県っていつから電子証書を受け付けてくれるの？")
+    assert answer.entry_id == "shimane-start" or (answer.orderer, answer.aspect) == (
+        "島根県",
+        "start",
+    )
+    dated = ask("広島県で令和6年5月28日に契約した工事は電子にできる？")
+    assert dated.entry_id in (None, "hiroshima-start") and dated.dates
+    assert "運用開始" in dated.answer
