@@ -259,6 +259,59 @@ _DATE_IN_TEXT_RE = re.compile(
 _YEAR_THEN_DAY_RE = re.compile(r"\s*(?:は|の|、|,)?\s*")
 
 
+# Dates said in hiragana (れいわ はちねん しがつ ついたち → 令和8年4月1日): numbers up to 99 in
+# kana or digits, the eras, and the days with names of their own (only after a month: いつか and
+# ようか are words too).
+_KANA_DIGITS = {
+    "いち": 1, "に": 2, "さん": 3, "よん": 4, "し": 4, "ご": 5, "ろく": 6,
+    "なな": 7, "しち": 7, "はち": 8, "きゅう": 9, "く": 9,
+}  # fmt: skip
+_KANA_DAYS = {
+    "ついたち": 1, "ふつか": 2, "みっか": 3, "よっか": 4, "いつか": 5, "むいか": 6, "なのか": 7,
+    "ようか": 8, "ここのか": 9, "とおか": 10, "じゅうよっか": 14, "はつか": 20,
+    "にじゅうよっか": 24,
+}  # fmt: skip
+_KANA_ERAS = {"れいわ": "令和", "へいせい": "平成", "しょうわ": "昭和"}
+_DIGIT = "|".join(sorted(_KANA_DIGITS, key=len, reverse=True))
+_FIRSTS = "".join({w[0] for w in _KANA_DIGITS})
+_NUMBER = rf"[0-9]{{1,4}}|(?=[{_FIRSTS}じ])(?:(?:{_DIGIT})?じゅう)?(?:{_DIGIT})?"
+_NAMED_DAY = "|".join(sorted(_KANA_DAYS, key=len, reverse=True))
+_KANA_DATE_RE = re.compile(
+    rf"(?:(?P<era>{'|'.join(_KANA_ERAS)}|{_ERA_ALTERNATIVES})?\s*"
+    rf"(?P<year>{_NUMBER}|がん|元)ねん(?P<fiscal>ど)?\s*)?"
+    rf"(?:(?P<month>{_NUMBER})がつ\s*(?:(?P<day>{_NUMBER})にち|(?P<named>{_NAMED_DAY}))?)?"
+)
+
+
+def _kana_number(said: str) -> int:
+    if said.isdigit():
+        return int(said)
+    tens, _, ones = said.rpartition("じゅう")
+    ten = (_KANA_DIGITS.get(tens, 1) * 10) if "じゅう" in said else 0
+    return ten + _KANA_DIGITS.get(ones, 0)
+
+
+def kana_dates(text: str) -> str:
+    """``text`` with the dates said in hiragana written as dates are (れいわ はちねん しがつ
+    ついたち → 令和8年4月1日; れいわごねんど → 令和5年度; しがつついたち → 4月1日)."""
+
+    def written(m: re.Match[str]) -> str:
+        if not (m["year"] and (m["era"] or m["month"])) and not m["month"]:
+            return m[0]  # a number and ねん alone is no date (さんねん: three years)
+        out = ""
+        if m["year"]:
+            era = _KANA_ERAS.get(m["era"] or "", m["era"] or "")
+            year = "元" if m["year"] in ("がん", "元") else str(_kana_number(m["year"]))
+            out = f"{era}{year}年{'度' if m['fiscal'] else ''}"
+        if m["month"]:
+            out += f"{_kana_number(m['month'])}月"
+            day = _kana_number(m["day"]) if m["day"] else _KANA_DAYS.get(m["named"] or "")
+            out += f"{day}日" if day else ""
+        return out
+
+    return _KANA_DATE_RE.sub(lambda m: written(m) if m[0].strip() else m[0], text)
+
+
 def find_dates(text: str, today: date | None = None) -> DatesFound:
     """The dates said in ``text``, in one pass: full dates (令和8年4月1日に契約, R8.4.1から,
     2026/4/1, 令和7年の4月1日), years with a month (令和8年4月, as its 1st), days without a year

@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple, cast
 
 from rapidfuzz.distance import Hamming, Levenshtein
 
-from core.dates import find_dates
+from core.dates import find_dates, kana_dates
 from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer, OrdererGroup
 from faq.cues import Cues, load_cues
 from faq.normalize import Token, any_of, clean, fold, has_kanji, is_hiragana, readings
@@ -568,9 +568,6 @@ class DatesSaid(NamedTuple):
     cut: bool = False  # whether any date was cut out of ``rest`` (one not checked too)
 
 
-_KANA_ERAS = {"れいわ": "令和", "へいせい": "平成"}
-
-
 def _role(cues: Cues, text: str) -> AppliesTo | None:
     """What a date is (入札公告日, 契約締結日) by the first ``date_role.*`` cue in ``text``."""
     found = [(m.start(), role) for role, cue in cues.family("date_role") if (m := cue.search(text))]
@@ -581,10 +578,7 @@ def read_dates(cues: Cues, question: str, today: date | None = None) -> DatesSai
     """The dates a question says (令和8年4月1日, R8.4.1, ２０２６/４/１, れいわ8ねん4がつ1にち; a
     month alone: 令和8年4月; a day without its year, as of ``today``: 4月1日), each with what it
     is when the words right after it, or else right before it, say so (in the same clause)."""
-    text = cues["date.in_kana"].pattern.sub(
-        lambda m: f"{_KANA_ERAS.get(m['era'] or '', '')}{m['year']}年{m['month']}月{m['day']}日",
-        unicodedata.normalize("NFKC", question),
-    )
+    text = kana_dates(unicodedata.normalize("NFKC", question))
     dates, errors, refused = find_dates(text, today)
     clause = cues["date.clause"].pattern
     cases: list[DatedCase] = []

@@ -14,6 +14,7 @@ from core.dates import (
     format_wareki,
     format_wareki_month,
     format_wareki_short,
+    kana_dates,
     parse_date,
     parse_date_or_none,
     parse_year_month,
@@ -644,3 +645,23 @@ def test_the_range_ends_are_accepted() -> None:
     assert parse_year_month("平成元年1月") == date(1989, 1, 1)  # partly inside
     with pytest.raises(DateError, match="範囲外"):
         parse_year_month("2049-01")
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("れいわ はちねん しがつ ついたちの けいやく", "令和8年4月1日の けいやく"),
+        ("れいわ8ねん4がつ1にち", "令和8年4月1日"),
+        ("へいせいさんじゅういちねん", "平成31年"),
+        ("れいわごねんどの はちがつ", "令和5年度の 8月"),
+        ("じゅうにがつ じゅうごにち", "12月15日"),
+        ("にがつ はつか", "2月20日"),
+        ("れいわがんねん くがつ", "令和元年9月"),
+        # no dates: a duration, a number of its own, いつか (some day) without a month
+        ("さんねんまえ", "さんねんまえ"),
+        ("いつかいける", "いつかいける"),
+        ("なんがつ", "なんがつ"),
+    ],
+)
+def test_dates_said_in_hiragana_are_written_as_dates(said: str, written: str) -> None:
+    assert kana_dates(said) == written

@@ -1384,3 +1384,10 @@ def test_when_asked_the_start_is_the_record_unless_an_entry_is_about_the_start()
     dated = ask("広島県で令和6年5月28日に契約した工事は電子にできる？")
     assert dated.entry_id in (None, "hiroshima-start") and dated.dates
     assert "運用開始" in dated.answer
+
+
+def test_a_date_said_in_hiragana_is_checked() -> None:
+    answer = ask(
+        "とすしで れいわ ろくねん しがつ ついたちに けいやくした こうじは でんしほしょう？"
+    )
+    assert answer.orderer == "鳥栖市" and [d.said for d in answer.dates] == ["令和6年4月1日"]
