@@ -49,6 +49,7 @@ class _Reading(NamedTuple):
     how: str = ""
     said: Context = Context()
     tentative: bool = False
+    alone: str = ""  # the turn as a question of its own (without じゃあ and the like)
 
 
 class Conversation:
@@ -71,9 +72,11 @@ class Conversation:
         if read.tentative:
             # a long question that only asks an aspect stands alone when it is answered by
             # itself, unless by an entry about some other orderer
-            alone = self.assistant.ask(question, top=top, today=today)
-            if alone.answered and not self._about_other(alone, read.carried.orderer):
-                read, answer = _Reading(question, said=read.said), alone
+            alone = self.assistant.ask(read.alone, top=top, today=today)
+            lead = alone.evidence[1] / 10 if len(alone.evidence) > 1 else 0.0  # see evidence
+            clear = lead >= self.assistant.tuning.standalone_lead
+            if alone.answered and clear and not self._about_other(alone, read.carried.orderer):
+                read, answer = _Reading(read.alone, said=read.said), alone
         if read.how:
             answer = replace(answer, answer=f"（{read.how}として回答）\n{answer.answer}")
         self.last_carried = carried = read.carried
@@ -116,9 +119,12 @@ class Conversation:
         dated = read_dates(cues, rest)
         call = _Call(a, rest, query, 3, dated)
         named = call.named if call.named_any else None
+        asks = call.asked.aspect if call.asked.explicit else None
+        if asks == "start" and not cues["followup.start"].search(call.folded):
+            asks = None  # 何からすれば: から alone does not ask the start
         said = Context(
             orderer=named.orderers[0].name if named and len(named.orderers) == 1 else None,
-            aspect=call.asked.aspect if call.asked.explicit else None,
+            aspect=asks,
         )
         if not ctx.question:
             return _Reading(question, said=said)
@@ -138,12 +144,12 @@ class Conversation:
         aspect_only = bool(said.aspect) and named is None and branch is None and bool(ctx.orderer)
         long = len(fold(clean(question))) > 14
         if long and not (opened or refers or dates_only or aspect_only):
-            return _Reading(question, said=said)  # a question of its own
-        tentative = long and not (opened or refers or dates_only)
+            return _Reading(rest, said=said)  # a question of its own
+        tentative = long and not (refers or dates_only)
 
         def as_(subject: str, label: str, carried: Context, whole: str = "") -> _Reading:
             whole = whole or f"{subject}の{label}は"
-            return _Reading(whole, carried, f"{subject}の{label}", said, tentative)
+            return _Reading(whole, carried, f"{subject}の{label}", said, tentative, rest)
 
         aspect = ASPECTS.get(ctx.aspect or "")  # type: ignore[call-overload]
         picked = _pick(cues, ctx.candidates, folded) if ctx.candidates else None
@@ -171,7 +177,7 @@ class Conversation:
         if ctx.field and branch is not None and field is None and named is None:
             name = branch.branch.name  # 佐賀支店は？
             return as_(name, _FIELD_LABELS[ctx.field], Context(field=ctx.field))
-        return _Reading(question, said=said)
+        return _Reading(rest, said=said)
 
 
 def _without_opener(question: str, opener: re.Pattern[str]) -> str:

@@ -158,6 +158,9 @@ class Tuning:
     margin: float = 0.002
     specific_threshold: float = 0.15  # an entry about the named orderer beats its record
     general_threshold: float = 0.55  # a general entry beats the record (no aspect cue)
+    # conversations: a longer follow-up that asks an aspect of the orderer before stands
+    # alone when an FAQ entry answers it by itself with this lead over the runner-up
+    standalone_lead: float = 0.1
 
 
 class _Ranked(NamedTuple):

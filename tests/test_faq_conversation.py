@@ -141,3 +141,16 @@ def test_a_long_question_of_an_aspect_only_is_asked_of_the_orderer_before() -> N
 def test_an_opener_before_a_name_is_no_part_of_it() -> None:
     _tosu, takeo = talk("鳥栖市はいつから電子保証？", "じゃあ 武雄は")
     assert (takeo.orderer, takeo.aspect) == ("武雄市", "start")
+
+
+def test_a_long_follow_up_stands_alone_when_an_entry_answers_it_clearly() -> None:
+    _start, hours = talk("長崎県はいつから電子保証？", "あと、e-Net保証は土日も使えるんでしょうか")
+    assert hours.entry_id == "enet-hours" and not hours.answer.startswith("（")
+    # no entry answers this one clearly by itself: it is asked of 長崎県
+    _start, where = talk("長崎県はいつから電子保証？", "それから認証キーはどこに送ればいいですか")
+    assert (where.orderer, where.aspect) == ("長崎県", "submission")
+
+
+def test_a_weak_word_of_the_start_does_not_carry_the_orderer() -> None:
+    _start, then = talk("大分県は電子保証いつから？", "じゃあ何から始めればいいですか")
+    assert not then.answer.startswith("（大分県")
