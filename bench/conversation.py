@@ -7,7 +7,9 @@ For every conversation of tests/faq_eval/multi_turn/*.yaml, each turn is timed t
 same run, interleaved: (a) through ``faq.conversation.Conversation.ask`` (reading the turn
 against the context, rewriting it into the whole question, answering it), and (b) the
 assistant alone on the whole question that turn was rewritten into (``Assistant.ask``). The
-difference is what the context costs. Each figure is the median over ``--repeat`` passes of
+difference is what the context costs. Each call starts with no question analysed (the
+assistant keeps its last analyses, which a conversation uses for the turn it has just read).
+Each figure is the median over ``--repeat`` passes of
 each turn, then p50 / p95 / mean over the turns; follow-up turns are reported apart. Target:
 the context costs at most 0.5 ms a turn.
 """
@@ -36,6 +38,11 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def cold(assistant: Assistant) -> None:
+    """Forget the questions analysed so far: each timed call starts from nothing."""
+    assistant.__dict__.pop("_analysed", None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="passes over every conversation")
@@ -48,10 +55,12 @@ def main() -> None:
         for d in dialogues:
             conversation = Conversation(assistant, d.id)
             for i, turn in enumerate(d.turns):
+                cold(assistant)
                 started = time.perf_counter()
                 conversation.ask(turn.q, today=TODAY)
                 talk.setdefault((d.id, i), []).append(time.perf_counter() - started)
                 whole = conversation.context.question
+                cold(assistant)
                 started = time.perf_counter()
                 assistant.ask(whole, today=TODAY)
                 alone.setdefault((d.id, i), []).append(time.perf_counter() - started)

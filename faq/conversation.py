@@ -34,6 +34,7 @@ class Context:
     branch: str | None = None
     field: str | None = None
     candidates: tuple[str, ...] = ()  # the bodies or branches offered when asked back
+    entry: str | None = None  # the FAQ entry answered
 
     def to_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("orderer", "aspect", "branch", "field")}
@@ -50,6 +51,7 @@ class _Reading(NamedTuple):
     said: Context = Context()
     tentative: bool = False
     alone: str = ""  # the turn as a question of its own (without じゃあ and the like)
+    follows: bool = False  # short, or said as a follow-up (じゃあ, それ): may go on an FAQ topic
 
 
 class Conversation:
@@ -77,6 +79,17 @@ class Conversation:
             clear = lead >= self.assistant.tuning.standalone_lead
             if alone.answered and clear and not self._about_other(alone, read.carried.orderer):
                 read, answer = _Reading(read.alone, said=read.said), alone
+        if read.follows and self.context.entry and not read.how:
+            # 「それどこに出すの」 after an FAQ answer: not answered by itself (or only by an
+            # entry about an orderer nobody named), it is asked with the last question's topic
+            known = self.assistant.unknown_share(self.assistant.analyse(read.whole)) == 0
+            if known and (not answer.answered or self._about_other(answer, None)):
+                topic = self._topic(self.context.entry)
+                again = self.assistant.ask(f"{topic} {read.whole}", top=top, today=today)
+                new = again.entry_id != self.context.entry  # never the last answer again
+                if topic and again.answered and again.kind == "faq" and new:
+                    read = read._replace(whole=f"{topic} {read.whole}", how=f"{topic}の話の続き")
+                    answer = again
         if read.how:
             answer = replace(answer, answer=f"（{read.how}として回答）\n{answer.answer}")
         self.last_carried = carried = read.carried
@@ -90,8 +103,14 @@ class Conversation:
             branch=answer.branch,
             field=answer.field,
             candidates=answer.candidates,
+            entry=answer.entry_id if answer.answered else None,
         )
         return answer
+
+    def _topic(self, entry_id: str) -> str:
+        """What the FAQ entry ``entry_id`` is about: its tags (認証キー・提出)."""
+        entry = next((e for e in self.assistant.entries if e.id == entry_id), None)
+        return "・".join(entry.tags) if entry else ""
 
     def _about_other(self, answer: Answer, orderer: str | None) -> bool:
         """The answer is an FAQ entry about orderers, none of them ``orderer``."""
@@ -143,6 +162,7 @@ class Conversation:
         # an aspect asked with no name of its own is asked of the orderer before (委託も対象？)
         aspect_only = bool(said.aspect) and named is None and branch is None and bool(ctx.orderer)
         long = len(fold(clean(question))) > 14
+        follows = not long or opened or refers
         if long and not (opened or refers or dates_only or aspect_only):
             return _Reading(rest, said=said)  # a question of its own
         tentative = long and not (refers or dates_only)
@@ -177,7 +197,7 @@ class Conversation:
         if ctx.field and branch is not None and field is None and named is None:
             name = branch.branch.name  # 佐賀支店は？
             return as_(name, _FIELD_LABELS[ctx.field], Context(field=ctx.field))
-        return _Reading(rest, said=said)
+        return _Reading(rest, said=said, follows=follows)
 
 
 def _without_opener(question: str, opener: re.Pattern[str]) -> str:

@@ -513,7 +513,14 @@ class Assistant:
         return sorted(ranked, key=lambda r: (-r.score, r.entry))
 
     def analyse(self, question: str) -> Analysis:
-        return self.vocabulary.analyse(question, *analyse_tokens(question))
+        """``question`` in every form the ranking uses; the last ones are kept, as a
+        conversation reads a turn before it asks it."""
+        kept: dict[str, Analysis] = self.__dict__.setdefault("_analysed", {})
+        if (found := kept.get(question)) is None:
+            if len(kept) >= 256:
+                kept.clear()
+            found = kept[question] = self.vocabulary.analyse(question, *analyse_tokens(question))
+        return found
 
     def ask(self, question: str, top: int = 3, *, today: date | None = None) -> Answer:
         """Answer one question (the first answer of the routes, tried in :attr:`ROUTES` order);

@@ -154,3 +154,12 @@ def test_a_long_follow_up_stands_alone_when_an_entry_answers_it_clearly() -> Non
 def test_a_weak_word_of_the_start_does_not_carry_the_orderer() -> None:
     _start, then = talk("大分県は電子保証いつから？", "じゃあ何から始めればいいですか")
     assert not then.answer.startswith("（大分県")
+
+
+def test_a_short_follow_up_after_an_faq_answer_goes_on_with_its_topic() -> None:
+    _what, more, weather = talk(
+        "電子証書・認証キー登録のお知らせメールはいつ来ますか", "来たらその次は？", "明日の天気は？"
+    )
+    assert more.answered and more.entry_id != "notification-email"
+    assert more.answer.startswith("（") and "の話の続きとして回答）" in more.answer
+    assert not weather.answered  # nothing of the domain: not answered through the topic
