@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, NamedTuple
 
+from faq import entities
 from faq.cues import Cues
-from faq.engine import _FIELD_LABELS, Answer, Assistant, _Call
+from faq.engine import _FIELD_LABELS, Answer, Assistant, _Call, _without_tokens
 from faq.entities import ASPECTS, detect_branch_field, read_dates
 from faq.normalize import clean, fold
 
@@ -132,6 +133,9 @@ class Conversation:
         ctx, a, cues = self.context, self.assistant, self.assistant.cues
         rest = _without_opener(question, cues["followup.opener"].pattern)  # じゃあ武雄は: 武雄は
         opened = rest != question.strip()
+        prefecture = self._prefecture_of(ctx.orderer)
+        if prefecture and (lead := cues["followup.prefecture"].match(rest)):
+            rest = prefecture + rest[lead.end() :]  # 大分市 → 県は？ 県の提出先は？
         query = a.analyse(rest)
         if not query.cleaned:
             return _Reading(question)
@@ -154,16 +158,24 @@ class Conversation:
         field = detect_branch_field(cues, folded) if about_branches else None
         if branch is not None:
             named = None  # 愛媛支店: the branch, not the prefecture
-        elif ctx.field and finder and field is None and not said.aspect:
-            branch = finder.find(topic + "支店")  # 長崎は？ after a branch
+        elif (ctx.field or ctx.branch) and finder and not said.aspect:
+            place = fold(topic)  # 長崎は？ 京都の住所は？ after a branch
+            for _name, words in cues.family("branch_field"):
+                place = _without_topic(cues, words.sub("", place))
+            branch = finder.find(place + "支店")
             named = None if branch is not None else named
+        names = named is not None or (bool(call.named_any) and branch is None)  # 熊本県内も
         refers = cues["followup.refers"].search(folded) is not None  # それより前の契約
-        dates_only = bool(dated.cases) and named is None and bool(ctx.orderer)
+        dates_only = bool(dated.cases) and not names and bool(ctx.orderer)
         # an aspect asked with no name of its own is asked of the orderer before (委託も対象？)
-        aspect_only = bool(said.aspect) and named is None and branch is None and bool(ctx.orderer)
+        aspect_only = bool(said.aspect) and not names and branch is None and bool(ctx.orderer)
+        # another orderer with nothing else asked (南島原市の場合はどうなりますか)
+        others = _without_tokens(folded, (), call.named_any)[0]
+        switch = named is not None and not said.aspect and branch is None
+        switch = switch and entities.asks_only_record(cues, cues["followup.switch"].sub("", others))
         long = len(fold(clean(question))) > 14
         follows = not long or opened or refers
-        if long and not (opened or refers or dates_only or aspect_only):
+        if long and not (opened or refers or dates_only or aspect_only or switch):
             return _Reading(rest, said=said)  # a question of its own
         tentative = long and not (refers or dates_only)
 
@@ -179,21 +191,23 @@ class Conversation:
             return as_(name, aspect, Context(aspect=ctx.aspect), whole)
         if picked is not None and ctx.field:  # which branch? 佐賀支店
             return as_(picked[0], _FIELD_LABELS[ctx.field], Context(field=ctx.field))
-        prefecture = self._prefecture_of(ctx.orderer) if named is None else None
-        if prefecture and aspect and cues["followup.prefecture"].match(fold(topic)):
-            return as_(prefecture, aspect, Context(aspect=ctx.aspect))  # 大分市 → 県は？
         carry_orderer = said.aspect or dated.cases or refers  # 提出先は？ 令和8年4月契約なら？
-        if ctx.orderer and named is None and branch is None and field is None and carry_orderer:
+        if ctx.orderer and not names and branch is None and field is None and carry_orderer:
             asked = call.asked.aspect if said.aspect else ctx.aspect or call.asked.aspect
+            if dated.cases and not said.aspect and asked != "pre_start":
+                asked = "start"  # 提出先の次に「2024年5月の契約なら？」: whether it can be used
             label = ASPECTS[asked]  # type: ignore[index]
-            whole = f"{ctx.orderer}の{label}は。{rest}"
+            whole = f"{ctx.orderer}の電子保証の{label}は。{rest}"
             return as_(ctx.orderer, label, Context(orderer=ctx.orderer), whole)
         if aspect and named is not None and not said.aspect and branch is None:
-            whole = f"{named.said}の{aspect}は" + (f"。{rest}" if dated.cases else "")
+            whole = f"{named.said}の電子保証の{aspect}は" + (f"。{rest}" if dated.cases else "")
             return as_(named.said, aspect, Context(aspect=ctx.aspect), whole)  # じゃあ佐賀市は？
         if ctx.branch and branch is None and field is not None and named is None:
             whole = f"{ctx.branch}の{rest}"  # FAXは？
             return as_(ctx.branch, _FIELD_LABELS[field], Context(branch=ctx.branch), whole)
+        if (ctx.branch or ctx.field) and branch is not None and field is not None and not names:
+            name = branch.branch.name  # 京都の住所は？ after a branch: that branch
+            return as_(name, _FIELD_LABELS[field], Context())
         if ctx.field and branch is not None and field is None and named is None:
             name = branch.branch.name  # 佐賀支店は？
             return as_(name, _FIELD_LABELS[ctx.field], Context(field=ctx.field))

@@ -163,3 +163,32 @@ def test_a_short_follow_up_after_an_faq_answer_goes_on_with_its_topic() -> None:
     assert more.answered and more.entry_id != "notification-email"
     assert more.answer.startswith("（") and "の話の続きとして回答）" in more.answer
     assert not weather.answered  # nothing of the domain: not answered through the topic
+
+
+def test_the_prefecture_of_the_body_before_is_said_as_ken() -> None:
+    _city, where = talk("鹿児島市の認証キーはどこに出す？", "けんの ていしゅつさきは")
+    assert (where.orderer, where.aspect) == ("鹿児島県", "submission")
+
+
+def test_another_orderer_said_at_length_keeps_the_question() -> None:
+    _first, other = talk("五島市の電子保証はいつから？", "ちなみに南島原市の場合はどうなりますか")
+    assert (other.orderer, other.aspect) == ("南島原市", "start")
+
+
+def test_a_date_after_another_aspect_asks_whether_it_can_be_used() -> None:
+    _where, dated = talk("広島県には認証キーをどう出す？", "契約が2024年5月だったら？")
+    start = dated.entry_id == "hiroshima-start" or (dated.orderer, dated.aspect) == (
+        "広島県",
+        "start",
+    )
+    assert start and dated.dates and not dated.dates[0].eligible  # before 令和6年6月1日
+
+
+def test_a_place_and_a_field_after_a_branch_is_that_branch() -> None:
+    _phone, address = talk("大阪支店の電話", "京都の住所は")
+    assert (address.branch, address.field) == ("京都支店", "address")
+
+
+def test_a_prefecture_spoken_of_as_an_area_is_no_follow_up_of_the_last_body() -> None:
+    _shimane, region = talk("島根県はいつから？", "話は変わりますが熊本県内で導入してる市町村は？")
+    assert not region.answer.startswith("（島根県")
