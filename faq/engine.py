@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -670,7 +671,10 @@ class Assistant:
             # no word of the domain, and mostly nouns the knowledge never uses: something else
             elsewhere = not call.domain and self.unknown_share(call.masked) >= t.elsewhere_share
             declined = best.entry >= len(self.entries)  # an out-of-scope topic
-            if sure and (declined or (not elsewhere and best.score - runner >= t.margin)):
+            lacks = not declined and self._lacks_detail(call, self.entries[best.entry].answer)
+            if sure and (
+                declined or (not elsewhere and not lacks and best.score - runner >= t.margin)
+            ):
                 answer = replace(self._entry_answer(call, best), evidence=evidence)
                 # one orderer's rule, for a question that named none
                 about = [key.split("/", 1)[1] for key in self._entry_orderers[best.entry]]
@@ -684,6 +688,18 @@ class Assistant:
             confidence=confidence,
             evidence=evidence,
         )
+
+    def _lacks_detail(self, call: _Call, answer: str) -> bool:
+        """The question asks a detail (``detail.*.asked``: 何桁, スマホ, 宛名) that ``answer``
+        does not give (no ``detail.*.answered`` in it): the entry is about the topic, not about
+        what is asked."""
+        text = fold(unicodedata.normalize("NFKC", answer).lower())
+        for name, asked in self.cues.family("detail"):
+            if not name.endswith(".asked") or not asked.search(call.folded):
+                continue
+            if not self.cues[f"detail.{name.removesuffix('.asked')}.answered"].search(text):
+                return True
+        return False
 
     ROUTES = (_route_branch, _route_region, _route_records, _route_contact, _route_faq)
 

@@ -1391,3 +1391,11 @@ def test_a_date_said_in_hiragana_is_checked() -> None:
         "とすしで れいわ ろくねん しがつ ついたちに けいやくした こうじは でんしほしょう？"
     )
     assert answer.orderer == "鳥栖市" and [d.said for d in answer.dates] == ["令和6年4月1日"]
+
+
+def test_an_entry_that_does_not_give_the_detail_asked_does_not_answer() -> None:
+    # the entries on the key say what it is, not how many digits it has; the number's does
+    assert not ask("認証キーは何桁ですか").answered
+    assert "10桁" in ask("保証契約番号は何桁ですか").answer
+    assert not ask("e-Net保証はスマホで使えますか").answered  # no entry speaks of phones
+    assert ask("e-Net保証の利用料はいくら？").entry_id == "enet-fees"
