@@ -238,8 +238,10 @@ class OrdererFinder:
             reading_keys = self._reading_keys.get(key, []) if is_hiragana(key) else []
             # a weak stem only as a proper name the analyser reads as a word of its own (札幌:
             # 地名; 芦屋, 伊達: 人名, as surnames are often places), or said with an ending
+            # (or a listed body's stem: then the others of that stem are its namesakes, 瀬戸内)
             place = first is not None and first.end == end and first.pos3 in ("地名", "人名")
-            if not (place or self._ending.match(text, end)):
+            listed = any(k.suffix and not k.weak for k in keys)
+            if not (place or listed or self._ending.match(text, end)):
                 keys = [k for k in keys if not (k.weak and k.suffix)]
             if not (keys or reading_keys) or not self._is_word(text, i, end, first):
                 continue

@@ -42,6 +42,8 @@ def finder() -> OrdererFinder:
         body("西日本高速道路", "にしにほんこうそくどうろ", None, adopted=True, category="その他公共的団体"),
         body("鹿屋体育大学", "かのやたいいくだいがく", None, adopted=True, category="国立大学法人"),
         body("熊本大学", "くまもとだいがく", None, adopted=True, category="国立大学法人"),
+        body("瀬戸内市", "せとうちし", "岡山県", adopted=True),
+        body("瀬戸内町", "せとうちちょう", "鹿児島県", adopted=False),
         body(
             "東海国立大学機構", "とうかいこくりつだいがくきこう", None, adopted=True,
             category="国立大学法人", aliases=["名古屋大学"],
@@ -66,6 +68,11 @@ def test_a_name_its_stem_and_its_reading() -> None:
     assert names("甲野市の工事") == [(["甲野市"], None)]
     assert names("甲野は電子保証いつから") == [(["甲野市"], None)]
     assert names("こうのしはいつから") == [(["甲野市"], None)]
+
+
+def test_a_listed_stem_names_its_unlisted_namesakes_too() -> None:
+    found = names("瀬戸内の案件は電子保証？")
+    assert found and sorted(found[0][0]) == ["瀬戸内市", "瀬戸内町"]
 
 
 def test_a_stem_two_bodies_share_names_both() -> None:
