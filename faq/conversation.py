@@ -87,8 +87,7 @@ class Conversation:
             if known and (not answer.answered or self._about_other(answer, None)):
                 topic = self._topic(self.context.entry)
                 again = self.assistant.ask(f"{topic} {read.whole}", top=top, today=today)
-                new = again.entry_id != self.context.entry  # never the last answer again
-                if topic and again.answered and again.kind == "faq" and new:
+                if topic and again.answered and again.kind == "faq":
                     read = read._replace(whole=f"{topic} {read.whole}", how=f"{topic}の話の続き")
                     answer = again
         if read.how:
@@ -173,9 +172,11 @@ class Conversation:
         others = _without_tokens(folded, (), call.named_any)[0]
         switch = named is not None and not said.aspect and branch is None
         switch = switch and entities.asks_only_record(cues, cues["followup.switch"].sub("", others))
+        # a field of the branch before (恐れ入りますが、ご住所もお願いできますか)
+        field_only = bool(ctx.branch) and branch is None and field is not None and not names
         long = len(fold(clean(question))) > 14
         follows = not long or opened or refers
-        if long and not (opened or refers or dates_only or aspect_only or switch):
+        if long and not (opened or refers or dates_only or aspect_only or switch or field_only):
             return _Reading(rest, said=said)  # a question of its own
         tentative = long and not (refers or dates_only)
 
