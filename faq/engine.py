@@ -229,7 +229,8 @@ class _Call:
     @cached_property
     def asked(self) -> _Asked:
         masked = self.masked
-        return _Asked(*entities.detect_aspect(self.a.cues, masked.surface, masked.reading))
+        cues, asks = self.a.cues, self.query.asks
+        return _Asked(*entities.detect_aspect(cues, masked.surface, masked.reading, asks))
 
     @cached_property
     def ranked(self) -> list[_Ranked]:
@@ -750,12 +751,15 @@ class Assistant:
         general = best and not self._entry_orderers[best.entry] and not call.asked.explicit
         if best and general and best.score >= self.tuning.general_threshold:  # no aspect said
             return self._entry_answer(call, best)  # or declined: 鳥栖市の入札参加資格
-        if best and not call.dates.cases and _silent(orderer, call.asked.aspect):
-            # the record says nothing of what is asked (国交省の利用率): a general entry that
-            # answers it with confidence, if there is one
+        aspect = call.asked.aspect
+        if best and not call.dates.cases and _silent(orderer, aspect):
+            # the record says nothing of what is asked (国交省の利用率, 熊本市の提出先): a
+            # general entry that answers it with confidence, saying the record is silent
             answer = self._route_faq(call)
             if answer.answered and answer.entry_id and not self._entry_orderers[best.entry]:
-                return answer
+                said = f"（{orderer.name}の{ASPECTS[aspect]}は資料に記載がありません。"
+                text = f"{said}一般的なご案内です）\n{answer.answer}"
+                return replace(answer, answer=text, orderer=orderer.name, aspect=aspect)
         return self._records_answer(call, [named])
 
     def _asks_start_elsewhere(self, call: _Call) -> bool:
@@ -944,11 +948,15 @@ def _display(orderer: Orderer, note: str = "") -> str:
 
 
 def _silent(orderer: Orderer, aspect: str) -> bool:
-    """The record says nothing of ``aspect`` and its answer has no general advice to give
-    instead (a usage rate, how an old contract's changes go)."""
-    return (aspect == "usage" and orderer.usage is None) or (
-        aspect == "pre_start" and not orderer.before_start_paper
-    )
+    """The record says nothing of ``aspect`` (its start it always says)."""
+    held = {
+        "usage": orderer.usage is not None,
+        "pre_start": bool(orderer.before_start_paper),
+        "submission": bool(orderer.submission),
+        "coverage": orderer.coverage is not None,
+        "documents": orderer.coverage is not None,
+    }
+    return not held.get(aspect, True)
 
 
 def _key(orderer: Orderer) -> str:

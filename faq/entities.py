@@ -468,15 +468,18 @@ def detect_branch_field(cues: Cues, folded: str) -> BranchField | None:
     return cast(BranchField | None, next(found, "address" if "どこ" in folded else None))
 
 
-def detect_aspect(cues: Cues, surface: str, reading: str) -> tuple[Aspect, bool]:
+def detect_aspect(
+    cues: Cues, surface: str, reading: str, asked: tuple[str, ...] = ()
+) -> tuple[Aspect, bool]:
     """The aspect asked and whether a cue said so (False: the default, 運用開始日).
 
     The first ``aspect.*`` cue in the file's order wins. 「電子で出せますか」 asks about the
     form, not where to submit; so does 「電子証書を出せますか」, and 「電子証書で提出できますか」,
     unless how the submission is made is asked as well. 「いつから」 asks the start even when a
-    certificate is named."""
+    certificate is named. ``asked``: what kind of question the whole question is (its polite
+    ending, which ``surface`` no longer has, may say it: 提出できますか is can)."""
     texts = [cues["submission.in_form"].sub("で", t) for t in (surface, reading)]
-    asks = {*asks_of(cues, texts[0]), *asks_of(cues, texts[1])}
+    asks = {*asks_of(cues, texts[0]), *asks_of(cues, texts[1]), *asked}
     how = bool(asks & {"where", "how"}) or cues["submission.how"].in_any(*texts)
     if not how:
         can = ["submission.in_form_can"] if "can" in asks else []

@@ -671,6 +671,9 @@ def test_saying_the_form_is_not_asking_where_to_submit() -> None:
     assert detect_aspect(CUES, "電子証書で提出することは可能", "") == ("start", False)
     assert detect_aspect(CUES, "電子証書でどうやって提出", "")[0] == "submission"
     assert detect_aspect(CUES, "電子証書を出しても大丈夫", "") == ("start", False)
+    # the polite ending that said "can" is gone from the surface: the whole question's kind
+    assert detect_aspect(CUES, "電子証書で提出でき", "", ("can",))[0] == "start"
+    assert detect_aspect(CUES, fold("保証証書をデータで出せ"), "") == ("start", False)
     assert (
         detect_aspect(CUES, fold("認証キーは電子で提出できる"), "")[0] == "submission"
     )  # how it is sent
