@@ -1402,3 +1402,10 @@ def test_an_entry_that_does_not_give_the_detail_asked_does_not_answer() -> None:
     assert "10桁" in ask("保証契約番号は何桁ですか").answer
     assert not ask("e-Net保証はスマホで使えますか").answered  # no entry speaks of phones
     assert ask("e-Net保証の利用料はいくら？").entry_id == "enet-fees"
+
+
+def test_a_certificate_named_with_a_kind_of_contract_asks_the_certificates() -> None:
+    # the certificates' answer gives each kind of contract its certificates too
+    answer = ask("熊本市の業務委託で中間前払金の証書も電子になりますか")
+    assert (answer.orderer, answer.aspect) == ("熊本市", "documents")
+    assert "業務委託" in answer.answer
