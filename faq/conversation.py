@@ -178,7 +178,10 @@ class Conversation:
         follows = not long or opened or refers
         if long and not (opened or refers or dates_only or aspect_only or switch or field_only):
             return _Reading(rest, said=said)  # a question of its own
-        tentative = long and not (refers or dates_only)
+        # nothing but the aspect and the domain's own words (中間前払金の証書も電子でいける？):
+        # the orderer's record answers it, however long
+        plain = cues["followup.plain"].sub("", others)
+        tentative = long and not (refers or dates_only or entities.asks_only_record(cues, plain))
 
         def as_(subject: str, label: str, carried: Context, whole: str = "") -> _Reading:
             whole = whole or f"{subject}の{label}は"

@@ -192,3 +192,8 @@ def test_a_place_and_a_field_after_a_branch_is_that_branch() -> None:
 def test_a_prefecture_spoken_of_as_an_area_is_no_follow_up_of_the_last_body() -> None:
     _shimane, region = talk("島根県はいつから？", "話は変わりますが熊本県内で導入してる市町村は？")
     assert not region.answer.startswith("（島根県")
+
+
+def test_a_long_follow_up_of_the_aspect_alone_is_the_orderers() -> None:
+    _start, documents = talk("長崎県はいつから電子保証？", "中間前払金の証書も電子でいけるんですか")
+    assert (documents.orderer, documents.aspect) == ("長崎県", "documents")
