@@ -271,33 +271,42 @@ _KANA_DAYS = {
     "ようか": 8, "ここのか": 9, "とおか": 10, "じゅうよっか": 14, "はつか": 20,
     "にじゅうよっか": 24,
 }  # fmt: skip
+_KANA_DIGITS |= dict(zip("一二三四五六七八九", range(1, 10), strict=True))  # 令和七年一月
 _KANA_ERAS = {"れいわ": "令和", "へいせい": "平成", "しょうわ": "昭和"}
 _DIGIT = "|".join(sorted(_KANA_DIGITS, key=len, reverse=True))
 _FIRSTS = "".join({w[0] for w in _KANA_DIGITS})
-_NUMBER = rf"[0-9]{{1,4}}|(?=[{_FIRSTS}じ])(?:(?:{_DIGIT})?じゅう)?(?:{_DIGIT})?"
+_TEN = "(?:じゅう|十)"
+_NUMBER = rf"[0-9]{{1,4}}|(?=[{_FIRSTS}じ十])(?:(?:{_DIGIT})?{_TEN})?(?:{_DIGIT})?"
 _NAMED_DAY = "|".join(sorted(_KANA_DAYS, key=len, reverse=True))
 _KANA_DATE_RE = re.compile(
     rf"(?:(?P<era>{'|'.join(_KANA_ERAS)}|{_ERA_ALTERNATIVES})?\s*"
-    rf"(?P<year>{_NUMBER}|がん|元)ねん(?P<fiscal>ど)?\s*)?"
-    rf"(?:(?P<month>{_NUMBER})がつ\s*(?:(?P<day>{_NUMBER})にち|(?P<named>{_NAMED_DAY}))?)?"
+    rf"(?P<year>{_NUMBER}|がん|元)(?:ねん|年)(?P<fiscal>ど|度)?\s*)?"
+    rf"(?:(?P<month>{_NUMBER})(?:がつ|月)\s*"
+    rf"(?:(?P<day>{_NUMBER})(?:にち|日)|(?P<named>{_NAMED_DAY}))?)?"
 )
 
 
 def _kana_number(said: str) -> int:
     if said.isdigit():
         return int(said)
-    tens, _, ones = said.rpartition("じゅう")
-    ten = (_KANA_DIGITS.get(tens, 1) * 10) if "じゅう" in said else 0
-    return ten + _KANA_DIGITS.get(ones, 0)
+    tens, ten_said, ones = (
+        re.split(f"({_TEN})", said, maxsplit=1) if re.search(_TEN, said) else ("", "", said)
+    )
+    return (_KANA_DIGITS.get(tens, 1) * 10 if ten_said else 0) + _KANA_DIGITS.get(ones, 0)
 
 
 def kana_dates(text: str) -> str:
-    """``text`` with the dates said in hiragana written as dates are (れいわ はちねん しがつ
-    ついたち → 令和8年4月1日; れいわごねんど → 令和5年度; しがつついたち → 4月1日)."""
+    """``text`` with the dates said in hiragana or kanji numerals written as dates are (れいわ
+    はちねん しがつ ついたち → 令和8年4月1日; れいわごねんど → 令和5年度; しがつついたち →
+    4月1日; 令和七年一月一日 → 令和7年1月1日)."""
 
     def written(m: re.Match[str]) -> str:
         if not (m["year"] and (m["era"] or m["month"])) and not m["month"]:
             return m[0]  # a number and ねん alone is no date (さんねん: three years)
+        if m["month"] and not (m["year"] or m["day"] or m["named"]) and "月" in m[0]:
+            return m[0]  # 一月ほど is a month's time; 4月 stays as it is
+        if m[0].isascii() or not re.search(f"[{_FIRSTS}十がねにん元]", m[0]):
+            return m[0]  # written in digits already
         out = ""
         if m["year"]:
             era = _KANA_ERAS.get(m["era"] or "", m["era"] or "")

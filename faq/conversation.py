@@ -95,6 +95,9 @@ class Conversation:
         self.last_carried = carried = read.carried
         said = read.said
         asked_back = not answer.answered and bool(answer.candidates)
+        lost = not answer.answered and not asked_back and not answer.out_of_scope
+        if lost and read.follows and not (said.orderer or said.aspect):
+            return answer  # a short turn not understood: the call is still about the same
         self.context = Context(
             question=read.whole,
             # an entry about the orderer answers for it too (鳥栖市の提出先 → an FAQ entry)

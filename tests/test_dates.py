@@ -657,6 +657,9 @@ def test_the_range_ends_are_accepted() -> None:
         ("じゅうにがつ じゅうごにち", "12月15日"),
         ("にがつ はつか", "2月20日"),
         ("れいわがんねん くがつ", "令和元年9月"),
+        ("令和七年一月一日契約", "令和7年1月1日契約"),
+        ("十二月二十五日", "12月25日"),
+        ("一月ほどかかる", "一月ほどかかる"),  # a month's time, no date
         # no dates: a duration, a number of its own, いつか (some day) without a month
         ("さんねんまえ", "さんねんまえ"),
         ("いつかいける", "いつかいける"),

@@ -197,3 +197,9 @@ def test_a_prefecture_spoken_of_as_an_area_is_no_follow_up_of_the_last_body() ->
 def test_a_long_follow_up_of_the_aspect_alone_is_the_orderers() -> None:
     _start, documents = talk("長崎県はいつから電子保証？", "中間前払金の証書も電子でいけるんですか")
     assert (documents.orderer, documents.aspect) == ("長崎県", "documents")
+
+
+def test_a_short_turn_not_understood_keeps_the_call_on_its_orderer() -> None:
+    _start, lost, dated = talk("福岡県はいつから電子保証？", "ほげほげは？", "令和七年一月一日契約")
+    assert not lost.answered
+    assert dated.orderer == "福岡県" and [d.said for d in dated.dates] == ["令和7年1月1日"]
