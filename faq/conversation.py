@@ -80,16 +80,7 @@ class Conversation:
             clear = lead >= self.assistant.tuning.standalone_lead
             if alone.answered and clear and not self._about_other(alone, read.carried.orderer):
                 read, answer = _Reading(read.alone, said=read.said), alone
-        if read.follows and self.context.entry and not read.how:
-            # 「それどこに出すの」 after an FAQ answer: not answered by itself (or only by an
-            # entry about an orderer nobody named), it is asked with the last question's topic
-            known = self.assistant.unknown_share(self.assistant.analyse(read.whole)) == 0
-            if known and (not answer.answered or self._about_other(answer, None)):
-                topic = self._topic(self.context.entry)
-                again = self.assistant.ask(f"{topic} {read.whole}", top=top, today=today)
-                if topic and again.answered and again.kind == "faq":
-                    read = read._replace(whole=f"{topic} {read.whole}", how=f"{topic}の話の続き")
-                    answer = again
+        read, answer = self._on_topic(read, answer, top, today)
         if read.how:
             answer = replace(answer, answer=f"（{read.how}として回答）\n{answer.answer}")
         self.last_carried = carried = read.carried
@@ -110,6 +101,42 @@ class Conversation:
         )
         return answer
 
+    def _on_topic(
+        self, read: _Reading, answer: Answer, top: int, today: date | None
+    ) -> tuple[_Reading, Answer]:
+        """A short turn that names nothing, not answered by itself (or only by an entry about
+        an orderer nobody named, or declined), asked as part of what the call is about: the
+        orderer before (島根県: どこの部の発注でも使えるの？) by an entry about it, else the
+        last FAQ entry's topic (それどこに出すの). Not when it has words the knowledge never
+        uses (明日の天気は？)."""
+        ctx, a = self.context, self.assistant
+        if not read.follows or read.how or read.said.orderer:
+            return read, answer
+        if answer.answered and not self._about_other(answer, None):
+            return read, answer
+        if a.unknown_share(a.analyse(read.whole)) > 0:
+            return read, answer
+        topic = self._topic(ctx.entry) if ctx.entry else ""
+        if topic:  # the last FAQ entry's topic, more precise than its orderer
+            again = a.ask(f"{topic} {read.whole}", top=top, today=today)
+            if again.answered and again.kind == "faq":
+                whole, how = f"{topic} {read.whole}", f"{topic}の話の続き"
+                return read._replace(whole=whole, how=how), again
+        elif ctx.orderer:
+            again = a.ask(f"{ctx.orderer} {read.whole}", top=top, today=today)
+            own = again.kind == "faq" and not self._about_other(again, ctx.orderer)
+            if again.answered and own and self._about(again):
+                whole, how = f"{ctx.orderer} {read.whole}", f"{ctx.orderer}のこと"
+                carried = Context(orderer=ctx.orderer)
+                return read._replace(whole=whole, how=how, carried=carried), again
+        return read, answer
+
+    def _about(self, answer: Answer) -> bool:
+        """The answer is an FAQ entry about some orderer."""
+        a = self.assistant
+        index = next((i for i, e in enumerate(a.entries) if e.id == answer.entry_id), None)
+        return index is not None and bool(a._entry_orderers[index])
+
     def _topic(self, entry_id: str) -> str:
         """What the FAQ entry ``entry_id`` is about: its tags (認証キー・提出)."""
         entry = next((e for e in self.assistant.entries if e.id == entry_id), None)
@@ -123,10 +150,10 @@ class Conversation:
         return bool(about) and not any(key.endswith(f"/{orderer}") for key in about)
 
     def _prefecture_of(self, name: str | None) -> str | None:
-        """The prefecture of the orderer ``name`` when it is not the prefecture itself."""
+        """The prefecture of the orderer ``name`` (a prefecture's is itself)."""
         register = self.assistant.orderer_file
         for o in register.orderers if register and name else ():
-            if o.name == name and o.prefecture and o.prefecture != name:
+            if o.name == name and o.prefecture:
                 return o.prefecture
         return None
 
@@ -151,8 +178,8 @@ class Conversation:
             orderer=named.orderers[0].name if named and len(named.orderers) == 1 else None,
             aspect=asks,
         )
-        if not ctx.question:
-            return _Reading(question, said=said)
+        if not ctx.question or cues["followup.new_topic"].search(call.folded):
+            return _Reading(rest if ctx.question else question, said=said)  # ところで…
         folded, finder, topic = call.folded, a.branch_finder, _without_topic(cues, rest)
         branch = finder.find(folded) if finder else None
         # a branch's field only where a branch is spoken of (「どこに送れば」 is no address)

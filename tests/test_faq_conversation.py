@@ -203,3 +203,14 @@ def test_a_short_turn_not_understood_keeps_the_call_on_its_orderer() -> None:
     _start, lost, dated = talk("福岡県はいつから電子保証？", "ほげほげは？", "令和七年一月一日契約")
     assert not lost.answered
     assert dated.orderer == "福岡県" and [d.said for d in dated.dates] == ["令和7年1月1日"]
+
+
+def test_a_short_turn_is_asked_of_the_orderer_the_call_is_about() -> None:
+    _start, departments = talk("島根県は電子保証いつから？", "どこの部の発注でも使えるの？")
+    assert departments.entry_id == "shimane-departments"
+    assert departments.answer.startswith("（島根県のこととして回答）")
+
+
+def test_a_new_topic_said_so_carries_nothing() -> None:
+    _start, rate = talk("鳥栖市はいつから電子保証？", "ところで利用率って何パーセント？")
+    assert not rate.answer.startswith("（鳥栖市")
