@@ -1,11 +1,13 @@
-"""The assistant on the multi-turn set (tests/faq_eval/multi_turn/conversations.yaml): each
-conversation asked in order, the first turns and the follow-up turns scored apart (run pytest
-with -s to see the figures). Every third conversation is holdout, never tuned on.
+"""The assistant on the multi-turn sets (tests/faq_eval/multi_turn/*.yaml): each conversation
+asked in order, the first turns and the follow-up turns scored apart (run pytest with -s to see
+the figures, per split and per file).
 
-The target is 90% of follow-up turns right on the holdout. It is not met: the set's blind first
-run gave 85.3% (29/34) on the holdout and 79.2% (61/77) on dev; with the follow-up rules tuned
-on dev, dev is at 92.2% (71/77) and the holdout at 82.4% (28/34). Floors just under the measured
-figures guard against regressions.
+conversations.yaml holds dev and holdout conversations (every third is holdout); a file named
+dev_* or holdout_* holds that split only. Every set was written blind and run once before its
+misses were looked at; a holdout_* file has never been looked at (its first-run figures are in
+its header), a dev_* file has been studied since. The target is 90% of follow-up turns right on
+the holdout; where it is not met, floors just under the measured figures guard against
+regressions.
 """
 
 from __future__ import annotations
@@ -14,37 +16,48 @@ from functools import cache
 from pathlib import Path
 
 from faq.engine import Assistant
-from faq.evaluation import Report, evaluate_dialogues, load_dialogues
+from faq.evaluation import Dialogue, Report, evaluate_dialogues, load_dialogues
 
-CONVERSATIONS = Path(__file__).parent / "faq_eval" / "multi_turn" / "conversations.yaml"
+SETS = Path(__file__).parent / "faq_eval" / "multi_turn"
+
+
+def dialogues() -> list[Dialogue]:
+    return [d for f in sorted(SETS.glob("*.yaml")) for d in load_dialogues(f)]
 
 
 @cache
 def reports() -> tuple[Report, Report]:
-    dialogues = load_dialogues(CONVERSATIONS)
-    first, later = evaluate_dialogues(Assistant.load(), dialogues)
+    assistant = Assistant.load()
+    first, later = evaluate_dialogues(assistant, dialogues())
     print()
     for split in ("dev", "holdout"):
         print("FAQ conversations, first turns", first.line(split))
         print("FAQ conversations, follow-ups", later.line(split))
+    for f in sorted(SETS.glob("*.yaml")):
+        _first, mine = evaluate_dialogues(assistant, load_dialogues(f))
+        print(f"FAQ conversations {f.name}, follow-ups", mine.line())
     return first, later
 
 
-def test_the_set_is_as_described() -> None:
-    dialogues = load_dialogues(CONVERSATIONS)
-    assert len(dialogues) >= 60
-    assert all(2 <= len(d.turns) <= 4 for d in dialogues)
-    assert {d.split for d in dialogues} == {"dev", "holdout"}
-    assert sum(d.split == "holdout" for d in dialogues) >= 20
+def test_the_sets_are_as_described() -> None:
+    found = dialogues()
+    assert len(found) >= 60
+    assert all(2 <= len(d.turns) <= 4 for d in found)
+    assert {d.split for d in found} == {"dev", "holdout"}
+    assert sum(d.split == "holdout" for d in found) >= 20
+    for f in SETS.glob("*_*.yaml"):  # dev_blind.yaml: dev only
+        assert {d.split for d in load_dialogues(f)} == {f.name.split("_", 1)[0]}, f.name
 
 
 def test_first_turns_are_answered_as_single_questions() -> None:
     first, _later = reports()
-    assert first.accuracy() >= 0.95, first.line()  # measured 100% (80/80)
+    assert first.accuracy() >= 0.95, first.line()
 
 
 def test_follow_ups_floors() -> None:
     _first, later = reports()
-    assert later.accuracy("dev") >= 0.90, later.line("dev")  # 92.2% (71/77)
-    assert later.accuracy("holdout") >= 0.80, later.line("holdout")  # 82.4% (28/34)
-    assert later.abstention() >= 0.9, later.line()  # 100% (5/5)
+    # Not at the target (90% of follow-ups on the holdout): 87.1% (135/155) in domain, 14/16
+    # abstentions; the newest blind set's first run was 85.1% (114/134). Floors just under.
+    assert later.accuracy("dev") >= 0.92, later.line("dev")  # 92.8% (542/584)
+    assert later.accuracy("holdout") >= 0.85, later.line("holdout")
+    assert later.abstention() >= 0.9, later.line()  # 95.1% (39/41)
