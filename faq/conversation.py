@@ -12,7 +12,8 @@ A question that names its own orderer and aspect, or branch and field, starts af
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -82,7 +83,7 @@ class Conversation:
                 read, answer = _Reading(read.alone, said=read.said), alone
         read, answer = self._on_topic(read, answer, top, today)
         if read.how:
-            answer = replace(answer, answer=f"（{read.how}として回答）\n{answer.answer}")
+            answer = answer.prefixed(f"（{read.how}として回答）\n")
         self.last_carried = carried = read.carried
         said = read.said
         asked_back = not answer.answered and bool(answer.candidates)
@@ -116,7 +117,7 @@ class Conversation:
             return read, answer
         if a.unknown_share(a.analyse(read.whole)) > 0:
             return read, answer
-        topic = self._topic(ctx.entry) if ctx.entry else ""
+        topic = "・".join(self._entry(ctx.entry)[0])  # its tags (認証キー・提出)
         if topic:  # the last FAQ entry's topic, more precise than its orderer
             again = a.ask(f"{topic} {read.whole}", top=top, today=today)
             if again.answered and again.kind == "faq":
@@ -125,44 +126,38 @@ class Conversation:
         elif ctx.orderer:
             again = a.ask(f"{ctx.orderer} {read.whole}", top=top, today=today)
             own = again.kind == "faq" and not self._about_other(again, ctx.orderer)
-            if again.answered and own and self._about(again):
+            if again.answered and own and self._entry(again.entry_id)[1]:
                 whole, how = f"{ctx.orderer} {read.whole}", f"{ctx.orderer}のこと"
                 carried = Context(orderer=ctx.orderer)
                 return read._replace(whole=whole, how=how, carried=carried), again
         return read, answer
 
-    def _about(self, answer: Answer) -> bool:
-        """The answer is an FAQ entry about some orderer."""
+    def _entry(self, entry_id: str | None) -> tuple[Sequence[str], frozenset[str]]:
+        """The tags of the FAQ entry ``entry_id`` and the keys of the orderers it is about
+        (nothing for no entry)."""
         a = self.assistant
-        index = next((i for i, e in enumerate(a.entries) if e.id == answer.entry_id), None)
-        return index is not None and bool(a._entry_orderers[index])
-
-    def _topic(self, entry_id: str) -> str:
-        """What the FAQ entry ``entry_id`` is about: its tags (認証キー・提出)."""
-        entry = next((e for e in self.assistant.entries if e.id == entry_id), None)
-        return "・".join(entry.tags) if entry else ""
+        index = next((i for i, e in enumerate(a.entries) if e.id == entry_id), None)
+        return (
+            (a.entries[index].tags, a._entry_orderers[index])
+            if index is not None
+            else ((), frozenset())
+        )
 
     def _about_other(self, answer: Answer, orderer: str | None) -> bool:
         """The answer is an FAQ entry about orderers, none of them ``orderer``."""
-        a = self.assistant
-        index = next((i for i, e in enumerate(a.entries) if e.id == answer.entry_id), None)
-        about = a._entry_orderers[index] if index is not None else frozenset()
+        about = self._entry(answer.entry_id)[1]
         return bool(about) and not any(key.endswith(f"/{orderer}") for key in about)
-
-    def _prefecture_of(self, name: str | None) -> str | None:
-        """The prefecture of the orderer ``name`` (a prefecture's is itself)."""
-        register = self.assistant.orderer_file
-        for o in register.orderers if register and name else ():
-            if o.name == name and o.prefecture:
-                return o.prefecture
-        return None
 
     def _read(self, question: str) -> _Reading:
         """The whole question a turn stands for (see :class:`_Reading`)."""
         ctx, a, cues = self.context, self.assistant, self.assistant.cues
         rest = _without_opener(question, cues["followup.opener"].pattern)  # じゃあ武雄は: 武雄は
         opened = rest != question.strip()
-        prefecture = self._prefecture_of(ctx.orderer)
+        # the prefecture of the orderer before (a prefecture's is itself)
+        register = a.orderer_file.orderers if a.orderer_file and ctx.orderer else ()
+        prefecture = next(
+            (o.prefecture for o in register if o.name == ctx.orderer and o.prefecture), None
+        )
         if prefecture and (lead := cues["followup.prefecture"].match(rest)):
             rest = prefecture + rest[lead.end() :]  # 大分市 → 県は？ 県の提出先は？
         query = a.analyse(rest)
@@ -239,12 +234,10 @@ class Conversation:
         if ctx.branch and branch is None and field is not None and named is None:
             whole = f"{ctx.branch}の{rest}"  # FAXは？
             return as_(ctx.branch, _FIELD_LABELS[field], Context(branch=ctx.branch), whole)
-        if (ctx.branch or ctx.field) and branch is not None and field is not None and not names:
-            name = branch.branch.name  # 京都の住所は？ after a branch: that branch
-            return as_(name, _FIELD_LABELS[field], Context())
-        if ctx.field and branch is not None and field is None and named is None:
-            name = branch.branch.name  # 佐賀支店は？
-            return as_(name, _FIELD_LABELS[ctx.field], Context(field=ctx.field))
+        asked_field = field or ctx.field  # 京都の住所は？ after a branch; 佐賀支店は？ its field
+        if (ctx.branch or ctx.field) and branch is not None and asked_field:
+            carried = Context() if field else Context(field=ctx.field)
+            return as_(branch.branch.name, _FIELD_LABELS[asked_field], carried)
         return _Reading(rest, said=said, follows=follows)
 
 

@@ -112,6 +112,10 @@ class Answer:
         """Nothing asserted: 「該当なし」 or why not, with the nearest candidates."""
         return cls(answer=text, **more)
 
+    def prefixed(self, prefix: str, **changes: Any) -> Answer:
+        """The same answer with ``prefix`` before its text (and ``changes``)."""
+        return replace(self, answer=prefix + self.answer, **changes)
+
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of ``hosho ask --json`` (not ``normalized`` nor ``evidence``)."""
         out = {k: v for k, v in asdict(self).items() if k not in ("normalized", "evidence")}
@@ -539,7 +543,7 @@ class Assistant:
             answers = (route(self, call) for route in self.ROUTES)  # the FAQ route always answers
             answer = next(a for a in answers if a is not None)
         said = "".join(f"【日付】{error}。日付を確かめてください。\n" for error in dates.errors)
-        return replace(answer, answer=said + answer.answer, normalized=query.surface)
+        return answer.prefixed(said, normalized=query.surface)
 
     # ------------------------------------------------------------------ routes
 
@@ -680,7 +684,7 @@ class Assistant:
                 # one orderer's rule, for a question that named none
                 about = [key.split("/", 1)[1] for key in self._entry_orderers[best.entry]]
                 if len(about) == 1 and about[0] not in self.entries[best.entry].answer:
-                    answer = replace(answer, answer=f"（{about[0]}の場合）{answer.answer}")
+                    answer = answer.prefixed(f"（{about[0]}の場合）")
                 return answer
         return Answer.none(
             NOT_FOUND,
@@ -742,8 +746,12 @@ class Assistant:
         that fits well enough, with the dates said checked; else the orderer's record."""
         orderer = named.orderers[0]
         specific = self._entry_about(call, [orderer])
-        if specific is not None and self._asks_start_elsewhere(call):
-            specific = None  # 島根県はいつから？ is its start, not its entry on guarantors
+        # 島根県はいつから？ asks its start (いつから, or a date said), not its entry on
+        # guarantors: an entry whose tags have no ``entry.start`` word does not answer it
+        when = call.dates.cases or self.cues["when_started"].search(call.folded)
+        if specific is not None and when and call.asked.aspect == "start":
+            tags = set(self.entries[call.ranked[0].entry].tags)
+            specific = specific if tags & self.cues["entry.start"].words else None
         if specific is not None:  # with the dates said checked against the orderer's start
             text, checks = _dated(call, orderer, specific.answer)
             return replace(specific, answer=text, dates=checks)
@@ -758,20 +766,10 @@ class Assistant:
             answer = self._route_faq(call)
             if answer.answered and answer.entry_id and not self._entry_orderers[best.entry]:
                 said = f"（{orderer.name}の{ASPECTS[aspect]}は資料に記載がありません。"
-                text = f"{said}一般的なご案内です）\n{answer.answer}"
-                return replace(answer, answer=text, orderer=orderer.name, aspect=aspect)
+                return answer.prefixed(
+                    f"{said}一般的なご案内です）\n", orderer=orderer.name, aspect=aspect
+                )
         return self._records_answer(call, [named])
-
-    def _asks_start_elsewhere(self, call: _Call) -> bool:
-        """The question asks when (いつから, or a date said) and the best entry is not about
-        the start (its tags have no ``entry.start`` word)."""
-        cues, entry = self.cues, self.entries[call.ranked[0].entry]
-        when = bool(call.dates.cases) or cues["when_started"].search(call.folded) is not None
-        return (
-            when
-            and call.asked.aspect == "start"
-            and not set(entry.tags) & cues["entry.start"].words
-        )
 
     def _entry_about(self, call: _Call, orderers: Sequence[Orderer]) -> Answer | None:
         """The best FAQ entry, when it is about one of ``orderers`` and fits well enough."""
