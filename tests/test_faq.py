@@ -970,7 +970,7 @@ def test_out_of_scope_topic_declines_with_its_name() -> None:
             "証書を紛失したときの再発行の手続き",
         ),
     )
-    question = "保証証書の再発行手数料っていくら？"
+    question = "保証証書をなくしたときの手数料っていくら？"
     assert Assistant(entries).ask(question).entry_id == "enet-fees"  # shares 手数料
     small = Assistant(entries, out_of_scope=[reissue])
     answer = small.ask(question)
