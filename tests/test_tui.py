@@ -575,7 +575,10 @@ def test_snapshot_orderer_adopt_form(snap_compare: Any, snapshot_db: str) -> Non
         screen = pilot.app.screen
         status = screen.query_one("#orderer-status", Label)
         await wait_for(pilot, lambda: "全国 " in str(status.render()))
-        await pilot.press("slash", *"あそし", "enter", "a")
+        await pilot.press("slash", *"あそし", "enter")
+        await wait_for(pilot, lambda: "阿蘇市" in detail_text(screen))  # the search's rows
+        await _settle(pilot)
+        await pilot.press("a")
         await pilot.press(*"R8.4.1", "ctrl+s")
         form = pilot.app.screen
         await wait_for(pilot, lambda: "出典" in str(form.query_one("#error-source").render()))
