@@ -6,16 +6,18 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-from rich.text import Text
 
 from core.dates import format_wareki, format_wareki_month
 from core.knowledge import Branch, Kind, Orderer, cite
 from core.terms import GType
 from faq.cues import Cues
 from faq.normalize import fold
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -116,7 +118,8 @@ def fold_lines(text: Text, width: int) -> Text:
     bad line start)."""
     if width < 8:
         return text
-    from rich.console import Console
+    from rich.console import Console  # only where answers are shown: not on every import
+    from rich.text import Text
 
     console = Console(width=width, legacy_windows=False)
     out: list[Text] = []

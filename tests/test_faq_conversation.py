@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import pytest
+from rich.text import Text
 
 from faq.conversation import Conversation, _pick
 from faq.engine import Answer, Assistant
 from faq.normalize import clean, fold
+from faq.render import NO_LINE_START
 from tests.helpers import cli
 
 
@@ -214,3 +218,17 @@ def test_a_short_turn_is_asked_of_the_orderer_the_call_is_about() -> None:
 def test_a_new_topic_said_so_carries_nothing() -> None:
     _start, rate = talk("鳥栖市はいつから電子保証？", "ところで利用率って何パーセント？")
     assert not rate.answer.startswith("（鳥栖市")
+
+
+def test_chat_on_a_terminal_breaks_lines_as_the_panel_does(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("熊本県はいつから電子保証？\n"))
+    monkeypatch.setattr("shutil.get_terminal_size", lambda *_a, **_k: os.terminal_size((40, 24)))
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    out = cli(capsys, "chat")
+    assert out.code == 0, out.err
+    lines = [line for line in out.out.splitlines() if line]
+    assert len(lines) > 5 and all(Text(line).cell_len <= 40 for line in lines)
+    assert not any(line[0] in NO_LINE_START for line in lines)
+    assert not any(a[-1].isdigit() and b[0].isdigit() for a, b in pairwise(lines))
