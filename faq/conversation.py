@@ -56,6 +56,9 @@ class _Reading(NamedTuple):
     follows: bool = False  # short, or said as a follow-up (じゃあ, それ): may go on an FAQ topic
 
 
+CANDIDATES = 5
+
+
 class Conversation:
     """One caller's questions in order; :meth:`ask` answers the next one."""
 
@@ -119,7 +122,12 @@ class Conversation:
             return read, answer
         topic = "・".join(self._entry(ctx.entry)[0])  # its tags (認証キー・提出)
         if topic:  # the last FAQ entry's topic, more precise than its orderer
-            again = a.ask(f"{topic} {read.whole}", top=top, today=today)
+            # the topic picks among the entries the turn's own words suggest
+            alone = a.ask(read.whole, top=CANDIDATES, today=today)
+            among = frozenset(
+                e for e in (alone.entry_id, *(x.entry_id for x in alone.alternatives)) if e
+            )
+            again = a.ask(f"{topic} {read.whole}", top=top, today=today, among=among or None)
             if again.answered and again.kind == "faq":
                 whole, how = f"{topic} {read.whole}", f"{topic}の話の続き"
                 return read._replace(whole=whole, how=how), again

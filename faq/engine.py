@@ -196,10 +196,16 @@ class _Call:
     rest worked out once, when a route first asks for it."""
 
     def __init__(
-        self, assistant: Assistant, question: str, query: Analysis, top: int, dates: DatesSaid
+        self,
+        assistant: Assistant,
+        question: str,
+        query: Analysis,
+        top: int,
+        dates: DatesSaid,
+        among: frozenset[str] | None = None,
     ) -> None:
         self.a, self.question, self.query = assistant, question, query
-        self.top, self.dates = top, dates
+        self.top, self.dates, self.among = top, dates, among
         cues = assistant.cues
         self.folded = folded = fold(query.cleaned)
         self.domain = entities.has_domain_cue(cues, query.surface, query.reading)
@@ -238,7 +244,11 @@ class _Call:
 
     @cached_property
     def ranked(self) -> list[_Ranked]:
-        return self.a.rank(self.masked, self.focus, bool(self.named_any), bonus=self.domain)
+        ranked = self.a.rank(self.masked, self.focus, bool(self.named_any), bonus=self.domain)
+        if self.among is None:
+            return ranked
+        entries = self.a.entries
+        return [r for r in ranked if r.entry < len(entries) and entries[r.entry].id in self.among]
 
     @cached_property
     def evidence(self) -> tuple[float, ...]:
@@ -528,7 +538,14 @@ class Assistant:
             found = kept[question] = self.vocabulary.analyse(question, *analyse_tokens(question))
         return found
 
-    def ask(self, question: str, top: int = 3, *, today: date | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        top: int = 3,
+        *,
+        today: date | None = None,
+        among: frozenset[str] | None = None,
+    ) -> Answer:
         """Answer one question (the first answer of the routes, tried in :attr:`ROUTES` order);
         never raises for odd input (empty, symbols, very long). ``today`` (default: the
         clock's) dates a day said without its year (4月1日) and the words relative to it (去年,
@@ -539,7 +556,7 @@ class Assistant:
         query = self.analyse(dates.rest if dates.cut else question)
         answer = Answer.none(NOT_FOUND)
         if query.cleaned:
-            call = _Call(self, question, query, max(0, top), dates)
+            call = _Call(self, question, query, max(0, top), dates, among)
             answers = (route(self, call) for route in self.ROUTES)  # the FAQ route always answers
             answer = next(a for a in answers if a is not None)
         said = "".join(f"【日付】{error}。日付を確かめてください。\n" for error in dates.errors)

@@ -854,6 +854,18 @@ def test_out_of_domain_is_not_answered(question: str) -> None:
     assert answer.answer == NOT_FOUND and answer.source == "" and answer.as_of == ""
 
 
+def test_an_answer_can_be_chosen_among_given_entries() -> None:
+    a = Assistant.load()
+    free = a.ask("電子保証の費用はかかりますか", top=5)
+    assert free.answered
+    others = frozenset(x.entry_id for x in free.alternatives if x.entry_id)
+    assert others and free.entry_id not in others
+    chosen = a.ask("電子保証の費用はかかりますか", top=5, among=others)
+    assert chosen.entry_id in others or not chosen.answered
+    assert {x.entry_id for x in chosen.alternatives} <= others
+    assert not a.ask("電子保証の費用はかかりますか", among=frozenset({"no-such-entry"})).answered
+
+
 def test_not_answered_lists_the_top_candidates() -> None:
     answer = assistant().ask("保証料の振込先の口座ってどこ？", top=3)
     assert not answer.answered

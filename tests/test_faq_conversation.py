@@ -169,6 +169,16 @@ def test_a_short_follow_up_after_an_faq_answer_goes_on_with_its_topic() -> None:
     assert not weather.answered  # nothing of the domain: not answered through the topic
 
 
+def test_the_topic_before_chooses_among_the_entries_the_turn_itself_suggests() -> None:
+    # 費用 is the turn's own subject: the topic (電子保証の概要) only picks among the entries
+    # about a cost, it does not bring back the entry before
+    _what, cost = talk("電子保証ってそもそも何なんですか", "それって費用かかる？")
+    assert cost.answered and cost.entry_id != "electronic-guarantee-what"
+    alone = assistant().ask("それって費用かかる？", top=5)
+    suggested = {alone.entry_id, *(x.entry_id for x in alone.alternatives)}
+    assert cost.entry_id in suggested
+
+
 def test_the_prefecture_of_the_body_before_is_said_as_ken() -> None:
     _city, where = talk("鹿児島市の認証キーはどこに出す？", "けんの ていしゅつさきは")
     assert (where.orderer, where.aspect) == ("鹿児島県", "submission")
