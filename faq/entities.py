@@ -387,14 +387,22 @@ class OrdererFinder:
 
     def _typo(self, mention: Mention, tokens: Sequence[Token]) -> Mention:
         """The one listed body an unlisted name misspells by one kanji, said with a reading
-        one kana off at most (鳥巣市 → 鳥栖市); else the mention as it is."""
+        one kana off at most (鳥巣市 → 鳥栖市) or with a kanji of like shape (宍栗市 → 宍粟市,
+        ``name.lookalike_kanji``); else the mention as it is."""
         name = mention.unlisted
         if name is None or len(name) < 3 or not has_kanji(name):
             return mention
         said = "".join(t.reading for t in tokens if mention.start <= t.begin < mention.end)
         shaped = self._by_shape.get((name[-1], len(name)), [])
         near = [o for o in shaped if Hamming.distance(name, _key_of(o.name)) == 1]
-        matches = [o for o in near if Levenshtein.distance(said, _key_of(o.reading)) <= 1]
+        alike = self._cues["name.lookalike_kanji"].words
+
+        def like(o: Orderer) -> bool:  # the one kanji that differs is of like shape
+            pairs = [x + y for x, y in zip(name, _key_of(o.name), strict=True) if x != y]
+            return pairs[0] in alike or pairs[0][::-1] in alike
+
+        close = [o for o in near if Levenshtein.distance(said, _key_of(o.reading)) <= 1]
+        matches = close or [o for o in near if like(o)]
         if len(matches) != 1:
             return mention
         return replace(mention, orderers=(matches[0],), unlisted=None, exact=False, typo=True)

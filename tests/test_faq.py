@@ -214,6 +214,9 @@ def test_unlisted_bodies_and_typos() -> None:
     assert mentions("東京都の工事で電子保証")[0][1] == ["東京都"]  # not 京都 inside it
     assert mentions("鳥巣市のキー")[0][1] == ["鳥栖市"]  # one kanji off, sounds close
     assert mentions("山口権はいつから")[0][1] == ["山口県"]  # 権 sounds like 県
+    assert mentions("宍栗市の工事")[0][1] == ["宍粟市"]  # 栗 looks like 粟 (name.lookalike_kanji)
+    assert mentions("宮埼県の工事")[0][1] == ["宮崎県"]
+    assert mentions("宮城県の工事")[0][1] == ["宮城県"]  # a real body is never a typo
     answer = ask("鳥巣市の契約保証のキーはどこに出せばいいの")
     # a name that is no body is asked back with the body it sounds like, never answered as it
     assert not answer.answered and answer.candidates == ("鳥栖市（佐賀県）",)
