@@ -181,17 +181,13 @@ def fit_calibration(
     label being "the best FAQ entry is the expected answer". Out-of-domain items are negatives;
     questions the orderer and branch rules answer are left out (no FAQ decision)."""
     anything = assistant.with_tuning(min_confidence=0.0, threshold=0.0, margin=0.0)
-    rows: list[tuple[tuple[float, ...], float]] = []
-    for item in items:
-        answer = anything.ask(item.q)
-        if answer.kind in ("faq", "none") and answer.evidence:
-            rows.append((answer.evidence, float(is_correct(item, answer))))
+    asked = [(item, anything.ask(item.q)) for item in items]
+    rows = [(i, a) for i, a in asked if a.kind in ("faq", "none") and a.evidence]
     if not rows:
         raise ValueError("no FAQ decisions to fit on")
-    x = np.array([(1.0, *evidence) for evidence, _y in rows])  # 1.0: the bias's input
-    y = np.array([label for _x, label in rows])
-    decay = np.full(x.shape[1], l2)
-    decay[0] = 0.0  # the bias is not regularised
+    x = np.array([(1.0, *a.evidence) for _i, a in rows])  # 1.0: the bias's input
+    y = np.array([float(is_correct(i, a)) for i, a in rows])
+    decay = np.r_[0.0, np.full(x.shape[1] - 1, l2)]  # the bias is not regularised
     coefficients = np.zeros(x.shape[1])
     for _step in range(steps):
         error = 1.0 / (1.0 + np.exp(-(x @ coefficients))) - y

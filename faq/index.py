@@ -108,11 +108,8 @@ def occurrences(name: str, docs: Sequence[Analysis], terms: Terms) -> Occurrence
 def query_features(a: Analysis, terms: Terms) -> dict[str, Query]:
     """A question's features of every kind, as distinct keys (in the order they first occur:
     bigrams, trigrams, kanji, each from the start) and counts."""
-    found: dict[str, Query] = {}
-    for name, featurize in _OF_TEXTS.items():
-        counts = Counter(featurize([getattr(a, name)])[0].tolist())
-        found[name] = _query(counts, counts.values())
-    return found | {"terms": terms.query(a)}
+    counts = {name: Counter(of([getattr(a, name)])[0].tolist()) for name, of in _OF_TEXTS.items()}
+    return {name: _query(c, c.values()) for name, c in counts.items()} | {"terms": terms.query(a)}
 
 
 def _query(keys: Iterable[int], counts: Iterable[int]) -> Query:
@@ -224,7 +221,5 @@ class Field:
 
     def scores(self, query: Mapping[str, Query]) -> Floats:
         """Every document's score for the question's features (see :func:`query_features`)."""
-        total = np.zeros(self.size)
-        for name, share, channel in self.kinds:
-            total += share * channel.scores(*channel.vector(query[name]))
-        return total
+        kinds = (share * c.scores(*c.vector(query[name])) for name, share, c in self.kinds)
+        return sum(kinds, np.zeros(self.size))

@@ -91,13 +91,7 @@ def list_misses(db: Database, *, limit: int = 50) -> list[MissGroup]:
         ):
             latest.setdefault(row.normalized, row)
     return [
-        MissGroup(
-            normalized=name,
-            count=int(n),
-            last_at=last_at,
-            question=latest[name].question,
-            best_score=float(best or 0.0),
-            candidates=list(latest[name].candidates or []),
-        )
-        for name, n, last_at, best in groups
+        MissGroup(name, int(n), at, row.question, float(best or 0.0), list(row.candidates or []))
+        for name, n, at, best in groups
+        for row in [latest[name]]  # the group's newest row
     ]
