@@ -37,7 +37,7 @@ def _version(package: str) -> str:
         return "?"
 
 
-def cache_path(files: Sequence[Path], settings: str, folder: Path | None = None) -> Path | None:
+def cache_path(files: Sequence[Path], settings: str) -> Path | None:
     """Where the assistant built from ``files`` with ``settings`` is kept (None when a file
     cannot be read: the build then reports the problem)."""
     digest = hashlib.sha256(_FORMAT + settings.encode())
@@ -50,7 +50,7 @@ def cache_path(files: Sequence[Path], settings: str, folder: Path | None = None)
             digest.update(str(path).encode() + path.read_bytes())
     except OSError:
         return None
-    return (folder or paths.user_cache_dir()) / f"{_PREFIX}{digest.hexdigest()[:32]}{_SUFFIX}"
+    return paths.user_cache_dir() / f"{_PREFIX}{digest.hexdigest()[:32]}{_SUFFIX}"
 
 
 @contextlib.contextmanager

@@ -99,7 +99,6 @@ class Report:
 
     asked: Counter[tuple[str, bool]] = field(default_factory=Counter)  # (split, in domain) → n
     right: Counter[tuple[str, bool]] = field(default_factory=Counter)  # answered or abstained
-    failures: list[tuple[EvalItem, Answer]] = field(default_factory=list)
 
     def counts(self, in_domain: bool, split: str | None = None) -> tuple[int, int]:
         """How many items in (or out of) the domain were answered right, of how many."""
@@ -122,21 +121,13 @@ def _share(right: int, asked: int) -> str:
 
 
 def evaluate(
-    ask: Callable[[str], Answer],
-    items: Sequence[EvalItem],
-    *,
-    keep_failures: bool = False,
-    into: Report | None = None,
+    ask: Callable[[str], Answer], items: Sequence[EvalItem], *, into: Report | None = None
 ) -> Report:
     """Each item asked and scored, counted into ``into`` (a new report by default)."""
     report = into if into is not None else Report()
     for item in items:
-        answer = ask(item.q)
-        ok = is_correct(item, answer)
         report.asked[item.split, item.in_domain] += 1
-        report.right[item.split, item.in_domain] += ok
-        if keep_failures and not ok:
-            report.failures.append((item, answer))
+        report.right[item.split, item.in_domain] += is_correct(item, ask(item.q))
     return report
 
 
@@ -159,7 +150,7 @@ def load_dialogues(path: Path) -> list[Dialogue]:
 
 
 def evaluate_dialogues(
-    assistant: Assistant, dialogues: Sequence[Dialogue], *, keep_failures: bool = False
+    assistant: Assistant, dialogues: Sequence[Dialogue]
 ) -> tuple[Report, Report]:
     """The first turns and the follow-up turns scored apart, each conversation asked in order
     through one :class:`faq.conversation.Conversation`."""
@@ -169,7 +160,7 @@ def evaluate_dialogues(
     for d in dialogues:
         talk = Conversation(assistant, d.id)
         for i, turn in enumerate(d.turns):
-            evaluate(talk.ask, [turn], keep_failures=keep_failures, into=later if i else first)
+            evaluate(talk.ask, [turn], into=later if i else first)
     return first, later
 
 
