@@ -101,9 +101,8 @@ def save(path: Path, value: object) -> None:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
         tmp = None
-        for old in path.parent.glob(f"{_PREFIX}*{_SUFFIX}"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        for old in set(path.parent.glob(f"{_PREFIX}*{_SUFFIX}")) - {path}:
+            old.unlink(missing_ok=True)
     except (OSError, pickle.PicklingError) as exc:
         log.warning("FAQ index cache not written to %s: %s", path.parent, exc)
     finally:

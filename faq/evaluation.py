@@ -52,8 +52,7 @@ def load_items(path: Path) -> list[EvalItem]:
     """The items of one file, or of every ``*.yaml`` file in a folder (in name order)."""
     if path.is_dir():
         return [item for file in sorted(path.glob("*.yaml")) for item in load_items(file)]
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [_item(item, path.name) for item in raw]
+    return [_item(item, path.name) for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
 
 
 def _asked_back(answer: Answer) -> str | None:

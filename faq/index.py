@@ -210,10 +210,8 @@ class Field:
         :meth:`Channel.hits`), and when it was first met going through them (the question's
         features in order, kind after kind; ``len`` of them all when never): candidates with
         as many shared features are taken in that order."""
-        docs = np.concatenate(
-            [np.zeros(0, np.int64)]
-            + [channel.hits(query[name][0], rare) for name, _share, channel in self.kinds]
-        )
+        hits = [channel.hits(query[name][0], rare) for name, _share, channel in self.kinds]
+        docs = np.concatenate([np.zeros(0, np.int64), *hits])
         first = np.full(self.size, len(docs), dtype=np.int64)
         met, at = np.unique(docs, return_index=True)
         first[met] = at

@@ -156,10 +156,9 @@ def _tokenizer() -> Any:
     if not hasattr(_THREAD, "tokenizer"):
         from sudachipy import SplitMode
 
-        with _LOCK:
-            dictionary, _seconds = _dictionary()
+        load_sudachi()  # the dictionary, loaded under the lock
         fields = {"pos", "normalized_form", "reading_form", "synonym_group_ids"}
-        _THREAD.tokenizer = dictionary.tokenizer(SplitMode.C, fields=fields)
+        _THREAD.tokenizer = _dictionary()[0].tokenizer(SplitMode.C, fields=fields)
     return _THREAD.tokenizer
 
 

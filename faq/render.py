@@ -124,9 +124,7 @@ def fold_lines(text: Text, width: int) -> Text:
                 before, line = before[:-1], before[-1:] + line
             lines[i - 1], lines[i] = before, line
         out += lines
-    folded = Text("\n").join(out)
-    folded.no_wrap = True
-    return folded
+    return Text("\n", no_wrap=True).join(out)  # the copy keeps the separator's no_wrap
 
 
 def _bad_break(before: str, after: str) -> bool:
