@@ -107,7 +107,6 @@ def load_cues(path: Path | None = None) -> Cues:
     """The compiled cues of ``path`` (default: the shipped file), compiled once per content."""
     path = path or default_cues_path()
     spec = load_cue_file(path)
-    hit = _LOADED.get(path)
-    if hit is None or hit[0] is not spec:
+    if (hit := _LOADED.get(path)) is None or hit[0] is not spec:
         hit = _LOADED[path] = (spec, Cues(spec.cues))
     return hit[1]

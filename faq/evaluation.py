@@ -57,9 +57,8 @@ def load_items(path: Path) -> list[EvalItem]:
 
 def _asked_back(answer: Answer) -> str | None:
     """The body named closest when a misspelt name (鳥巣市, 諌早市) is asked back."""
-    if not answer.answered and answer.candidates and ASKED_BACK in answer.answer:
-        return answer.candidates[0].split("（")[0]
-    return None
+    asked = not answer.answered and answer.candidates and ASKED_BACK in answer.answer
+    return answer.candidates[0].split("（")[0] if asked else None
 
 
 def _matches(expect: Any, answer: Answer) -> bool:
@@ -141,11 +140,9 @@ class Dialogue:
 
 def load_dialogues(path: Path) -> list[Dialogue]:
     """The conversations of one file: ``- id, split, turns: [{q, expect, also}]``."""
-    dialogues = []
-    for d in yaml.safe_load(path.read_text(encoding="utf-8")):
-        turns = tuple(_item(t | {"split": d["split"]}, path.name) for t in d["turns"])
-        dialogues.append(Dialogue(str(d["id"]), str(d["split"]), turns))
-    return dialogues
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    turns = [tuple(_item(t | {"split": d["split"]}, path.name) for t in d["turns"]) for d in raw]
+    return [Dialogue(str(d["id"]), str(d["split"]), t) for d, t in zip(raw, turns, strict=True)]
 
 
 def evaluate_dialogues(

@@ -201,9 +201,7 @@ class Field:
         used = [(name, w) for name, w in weights if w > 0]
         total = sum(w for _n, w in used) or 1.0
         self.size = size
-        self.kinds: list[tuple[str, float, Channel]] = [
-            (name, w / total, Channel(found[name], size)) for name, w in used
-        ]
+        self.kinds = [(name, w / total, Channel(found[name], size)) for name, w in used]
 
     def hits(self, query: Mapping[str, Query], rare: int) -> tuple[Ints, Ints]:
         """How many rare features each document shares with the question over the kinds (see

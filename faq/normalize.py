@@ -260,8 +260,7 @@ def tokenize_all(texts: Sequence[str]) -> list[list[Token]]:
 
 def _analysed(texts: Sequence[str]) -> list[Any]:
     """Sudachi's analysis of each text, by a tokenizer of this thread's own."""
-    tokenizer = _tokenizer()
-    return [tokenizer.tokenize(text) for text in texts]
+    return list(map(_tokenizer().tokenize, texts))
 
 
 def analyse_tokens(text: str) -> tuple[str, list[Token]]:
