@@ -37,7 +37,7 @@ def _version(package: str) -> str:
         return "?"
 
 
-def cache_path(files: Sequence[Path], settings: str, folder: Path | None = None) -> Path | None:
+def cache_path(files: Sequence[Path], settings: str) -> Path | None:
     """Where the assistant built from ``files`` with ``settings`` is kept (None when a file
     cannot be read: the build then reports the problem)."""
     digest = hashlib.sha256(_FORMAT + settings.encode())
@@ -50,7 +50,7 @@ def cache_path(files: Sequence[Path], settings: str, folder: Path | None = None)
             digest.update(str(path).encode() + path.read_bytes())
     except OSError:
         return None
-    return (folder or paths.user_cache_dir()) / f"{_PREFIX}{digest.hexdigest()[:32]}{_SUFFIX}"
+    return paths.user_cache_dir() / f"{_PREFIX}{digest.hexdigest()[:32]}{_SUFFIX}"
 
 
 @contextlib.contextmanager
@@ -101,9 +101,8 @@ def save(path: Path, value: object) -> None:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
         tmp = None
-        for old in path.parent.glob(f"{_PREFIX}*{_SUFFIX}"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        for old in set(path.parent.glob(f"{_PREFIX}*{_SUFFIX}")) - {path}:
+            old.unlink(missing_ok=True)
     except (OSError, pickle.PicklingError) as exc:
         log.warning("FAQ index cache not written to %s: %s", path.parent, exc)
     finally:

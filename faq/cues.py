@@ -61,14 +61,10 @@ def compile_cue(name: str, spec: CueSpec) -> Cue:
     """The cue's words and their readings as one trie; a word with exceptions (電子, unless
     入札 follows) on its own, with a negative lookahead; then the patterns."""
     said = [*spec.words, *(a for after in spec.unless.values() for a in after)]
-    read: dict[str, str] = {}
-    if spec.reading:
-        kanji = [w for w in dict.fromkeys(said) if has_kanji(w)]
-        found = readings([unicodedata.normalize("NFKC", w) for w in kanji])
-        for word, reading in zip(kanji, found, strict=True):
-            reading = _folded(spec.readings.get(word, reading))
-            if len(reading) >= _MIN_READING:
-                read[word] = reading
+    kanji = [w for w in dict.fromkeys(said) if has_kanji(w)] if spec.reading else []
+    found = readings([unicodedata.normalize("NFKC", w) for w in kanji])
+    read = {w: _folded(spec.readings.get(w, r)) for w, r in zip(kanji, found, strict=True)}
+    read = {w: r for w, r in read.items() if len(r) >= _MIN_READING}
 
     def forms(word: str) -> list[str]:
         return [_folded(word), *([read[word]] if word in read else [])]
@@ -97,8 +93,7 @@ class Cues(dict[str, Cue]):
         raise KeyError(f"data/cues.yaml に {name} がありません")
 
     def family(self, prefix: str) -> list[tuple[str, Cue]]:
-        found = self._families.get(prefix)
-        if found is None:
+        if (found := self._families.get(prefix)) is None:
             head = prefix + "."
             found = [(n[len(head) :], c) for n, c in self.items() if n.startswith(head)]
             self._families[prefix] = found
@@ -112,7 +107,6 @@ def load_cues(path: Path | None = None) -> Cues:
     """The compiled cues of ``path`` (default: the shipped file), compiled once per content."""
     path = path or default_cues_path()
     spec = load_cue_file(path)
-    hit = _LOADED.get(path)
-    if hit is None or hit[0] is not spec:
+    if (hit := _LOADED.get(path)) is None or hit[0] is not spec:
         hit = _LOADED[path] = (spec, Cues(spec.cues))
     return hit[1]

@@ -16,14 +16,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from itertools import accumulate, pairwise, product
+from itertools import accumulate, groupby, pairwise, product
 from typing import Literal, NamedTuple, cast
 
 from rapidfuzz.distance import Hamming, Levenshtein
 
 from core.dates import find_dates, kana_dates
 from core.knowledge import LOCAL_CATEGORIES, AppliesTo, Branch, Orderer, OrdererGroup
-from faq.cues import Cues, load_cues
+from faq.cues import Cues
 from faq.normalize import Token, any_of, clean, fold, has_kanji, is_hiragana, readings
 
 Aspect = Literal["start", "coverage", "documents", "submission", "pre_start", "usage"]
@@ -94,14 +94,10 @@ class OrdererFinder:
     """Finds the orderers a question names (see the module docstring)."""
 
     def __init__(
-        self,
-        orderers: Sequence[Orderer],
-        groups: Sequence[OrdererGroup] = (),
-        *,
-        cues: Cues | None = None,
+        self, orderers: Sequence[Orderer], groups: Sequence[OrdererGroup] = (), *, cues: Cues
     ) -> None:
         self.orderers = tuple(orderers)
-        self._cues = cues = cues if cues is not None else load_cues()
+        self._cues = cues
         p = {name: cue.pattern.pattern for name, cue in cues.items()}
         # Endings of local bodies (市 → its cue, with the readings し) and any of them said →
         # its kanji (し → 市).
@@ -163,11 +159,9 @@ class OrdererFinder:
             if self.orderers[i].adopted and spoken and own:
                 self._reading_keys[reading].append(_Key(i))
         # The first two characters of the keys → their lengths, longest first: most positions
-        # start no key at all.
-        lengths: dict[str, set[int]] = {}
-        for k in {*self._keys, *self._reading_keys}:
-            lengths.setdefault(k[:2], set()).add(len(k))
-        self._lengths = {c: sorted(v, reverse=True) for c, v in lengths.items()}
+        # start no key at all. (Sorted, the keys that start alike are side by side.)
+        by_start = groupby(sorted({*self._keys, *self._reading_keys}), key=lambda k: k[:2])
+        self._lengths = {c: sorted({len(k) for k in keys}, reverse=True) for c, keys in by_start}
         self.known_words: frozenset[str] = frozenset()
 
     def _pick(self, keys: Sequence[_Key]) -> tuple[Orderer, ...]:
@@ -437,10 +431,8 @@ class BranchFinder:
 
     def find(self, folded: str) -> BranchHit | None:
         """The longest branch key (the first of those) in a question that says 支店."""
-        if "支店" not in folded and "してん" not in folded:
-            return None
         hits = (m[0] for i in range(len(folded)) if (m := self._key_re.match(folded, i)))
-        said = max(hits, key=len, default=None)
+        said = max(hits, key=len, default=None) if "支店" in folded or "してん" in folded else None
         return BranchHit(self.branches[self._keys[said]], said) if said else None
 
 

@@ -52,15 +52,13 @@ def load_items(path: Path) -> list[EvalItem]:
     """The items of one file, or of every ``*.yaml`` file in a folder (in name order)."""
     if path.is_dir():
         return [item for file in sorted(path.glob("*.yaml")) for item in load_items(file)]
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [_item(item, path.name) for item in raw]
+    return [_item(item, path.name) for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
 
 
 def _asked_back(answer: Answer) -> str | None:
     """The body named closest when a misspelt name (鳥巣市, 諌早市) is asked back."""
-    if not answer.answered and answer.candidates and ASKED_BACK in answer.answer:
-        return answer.candidates[0].split("（")[0]
-    return None
+    asked = not answer.answered and answer.candidates and ASKED_BACK in answer.answer
+    return answer.candidates[0].split("（")[0] if asked else None
 
 
 def _matches(expect: Any, answer: Answer) -> bool:
@@ -99,7 +97,6 @@ class Report:
 
     asked: Counter[tuple[str, bool]] = field(default_factory=Counter)  # (split, in domain) → n
     right: Counter[tuple[str, bool]] = field(default_factory=Counter)  # answered or abstained
-    failures: list[tuple[EvalItem, Answer]] = field(default_factory=list)
 
     def counts(self, in_domain: bool, split: str | None = None) -> tuple[int, int]:
         """How many items in (or out of) the domain were answered right, of how many."""
@@ -122,21 +119,13 @@ def _share(right: int, asked: int) -> str:
 
 
 def evaluate(
-    ask: Callable[[str], Answer],
-    items: Sequence[EvalItem],
-    *,
-    keep_failures: bool = False,
-    into: Report | None = None,
+    ask: Callable[[str], Answer], items: Sequence[EvalItem], *, into: Report | None = None
 ) -> Report:
     """Each item asked and scored, counted into ``into`` (a new report by default)."""
     report = into if into is not None else Report()
     for item in items:
-        answer = ask(item.q)
-        ok = is_correct(item, answer)
         report.asked[item.split, item.in_domain] += 1
-        report.right[item.split, item.in_domain] += ok
-        if keep_failures and not ok:
-            report.failures.append((item, answer))
+        report.right[item.split, item.in_domain] += is_correct(item, ask(item.q))
     return report
 
 
@@ -151,15 +140,13 @@ class Dialogue:
 
 def load_dialogues(path: Path) -> list[Dialogue]:
     """The conversations of one file: ``- id, split, turns: [{q, expect, also}]``."""
-    dialogues = []
-    for d in yaml.safe_load(path.read_text(encoding="utf-8")):
-        turns = tuple(_item(t | {"split": d["split"]}, path.name) for t in d["turns"])
-        dialogues.append(Dialogue(str(d["id"]), str(d["split"]), turns))
-    return dialogues
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    turns = [tuple(_item(t | {"split": d["split"]}, path.name) for t in d["turns"]) for d in raw]
+    return [Dialogue(str(d["id"]), str(d["split"]), t) for d, t in zip(raw, turns, strict=True)]
 
 
 def evaluate_dialogues(
-    assistant: Assistant, dialogues: Sequence[Dialogue], *, keep_failures: bool = False
+    assistant: Assistant, dialogues: Sequence[Dialogue]
 ) -> tuple[Report, Report]:
     """The first turns and the follow-up turns scored apart, each conversation asked in order
     through one :class:`faq.conversation.Conversation`."""
@@ -169,7 +156,7 @@ def evaluate_dialogues(
     for d in dialogues:
         talk = Conversation(assistant, d.id)
         for i, turn in enumerate(d.turns):
-            evaluate(talk.ask, [turn], keep_failures=keep_failures, into=later if i else first)
+            evaluate(talk.ask, [turn], into=later if i else first)
     return first, later
 
 
@@ -181,17 +168,13 @@ def fit_calibration(
     label being "the best FAQ entry is the expected answer". Out-of-domain items are negatives;
     questions the orderer and branch rules answer are left out (no FAQ decision)."""
     anything = assistant.with_tuning(min_confidence=0.0, threshold=0.0, margin=0.0)
-    rows: list[tuple[tuple[float, ...], float]] = []
-    for item in items:
-        answer = anything.ask(item.q)
-        if answer.kind in ("faq", "none") and answer.evidence:
-            rows.append((answer.evidence, float(is_correct(item, answer))))
+    asked = [(item, anything.ask(item.q)) for item in items]
+    rows = [(i, a) for i, a in asked if a.kind in ("faq", "none") and a.evidence]
     if not rows:
         raise ValueError("no FAQ decisions to fit on")
-    x = np.array([(1.0, *evidence) for evidence, _y in rows])  # 1.0: the bias's input
-    y = np.array([label for _x, label in rows])
-    decay = np.full(x.shape[1], l2)
-    decay[0] = 0.0  # the bias is not regularised
+    x = np.array([(1.0, *a.evidence) for _i, a in rows])  # 1.0: the bias's input
+    y = np.array([float(is_correct(i, a)) for i, a in rows])
+    decay = np.r_[0.0, np.full(x.shape[1] - 1, l2)]  # the bias is not regularised
     coefficients = np.zeros(x.shape[1])
     for _step in range(steps):
         error = 1.0 / (1.0 + np.exp(-(x @ coefficients))) - y

@@ -108,11 +108,8 @@ def occurrences(name: str, docs: Sequence[Analysis], terms: Terms) -> Occurrence
 def query_features(a: Analysis, terms: Terms) -> dict[str, Query]:
     """A question's features of every kind, as distinct keys (in the order they first occur:
     bigrams, trigrams, kanji, each from the start) and counts."""
-    found: dict[str, Query] = {}
-    for name, featurize in _OF_TEXTS.items():
-        counts = Counter(featurize([getattr(a, name)])[0].tolist())
-        found[name] = _query(counts, counts.values())
-    return found | {"terms": terms.query(a)}
+    counts = {name: Counter(of([getattr(a, name)])[0].tolist()) for name, of in _OF_TEXTS.items()}
+    return {name: _query(c, c.values()) for name, c in counts.items()} | {"terms": terms.query(a)}
 
 
 def _query(keys: Iterable[int], counts: Iterable[int]) -> Query:
@@ -204,19 +201,15 @@ class Field:
         used = [(name, w) for name, w in weights if w > 0]
         total = sum(w for _n, w in used) or 1.0
         self.size = size
-        self.kinds: list[tuple[str, float, Channel]] = [
-            (name, w / total, Channel(found[name], size)) for name, w in used
-        ]
+        self.kinds = [(name, w / total, Channel(found[name], size)) for name, w in used]
 
     def hits(self, query: Mapping[str, Query], rare: int) -> tuple[Ints, Ints]:
         """How many rare features each document shares with the question over the kinds (see
         :meth:`Channel.hits`), and when it was first met going through them (the question's
         features in order, kind after kind; ``len`` of them all when never): candidates with
         as many shared features are taken in that order."""
-        docs = np.concatenate(
-            [np.zeros(0, np.int64)]
-            + [channel.hits(query[name][0], rare) for name, _share, channel in self.kinds]
-        )
+        hits = [channel.hits(query[name][0], rare) for name, _share, channel in self.kinds]
+        docs = np.concatenate([np.zeros(0, np.int64), *hits])
         first = np.full(self.size, len(docs), dtype=np.int64)
         met, at = np.unique(docs, return_index=True)
         first[met] = at
@@ -224,7 +217,5 @@ class Field:
 
     def scores(self, query: Mapping[str, Query]) -> Floats:
         """Every document's score for the question's features (see :func:`query_features`)."""
-        total = np.zeros(self.size)
-        for name, share, channel in self.kinds:
-            total += share * channel.scores(*channel.vector(query[name]))
-        return total
+        kinds = (share * c.scores(*c.vector(query[name])) for name, share, c in self.kinds)
+        return sum(kinds, np.zeros(self.size))

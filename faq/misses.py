@@ -83,21 +83,11 @@ def list_misses(db: Database, *, limit: int = 50) -> list[MissGroup]:
             .order_by(last.desc(), col(FaqMiss.normalized))
             .limit(limit)
         ).all()
-        latest: dict[str, FaqMiss] = {}  # each group's newest row
-        for row in s.scalars(
-            select(FaqMiss)
-            .where(col(FaqMiss.normalized).in_([g[0] for g in groups]))
-            .order_by(col(FaqMiss.at).desc(), col(FaqMiss.id).desc())
-        ):
-            latest.setdefault(row.normalized, row)
+        named = col(FaqMiss.normalized).in_([g[0] for g in groups])
+        rows = s.scalars(select(FaqMiss).where(named).order_by(col(FaqMiss.at), col(FaqMiss.id)))
+        latest = {row.normalized: row for row in rows}  # each group's newest row: its last
     return [
-        MissGroup(
-            normalized=name,
-            count=int(n),
-            last_at=last_at,
-            question=latest[name].question,
-            best_score=float(best or 0.0),
-            candidates=list(latest[name].candidates or []),
-        )
-        for name, n, last_at, best in groups
+        MissGroup(name, int(n), at, row.question, float(best or 0.0), list(row.candidates or []))
+        for name, n, at, best in groups
+        for row in [latest[name]]  # the group's newest row
     ]

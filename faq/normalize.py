@@ -55,11 +55,8 @@ _FOLDED_RE = re.compile(f"[{''.join(map(chr, sorted(_FOLD)))}]")  # what fold() 
 
 def clean(text: str) -> str:
     """NFKC, lower case, kana dashes as ``ー``, no punctuation or spaces (katakana is kept)."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = _DASH_AFTER_KANA_RE.sub("ー", text)
-    text = _BAR_IN_ASCII_RE.sub("-", text)
-    text = _DROP_RE.sub("", text)
-    return _LONE_HYPHEN_RE.sub("", text)
+    text = _DASH_AFTER_KANA_RE.sub("ー", unicodedata.normalize("NFKC", text).lower())
+    return _LONE_HYPHEN_RE.sub("", _DROP_RE.sub("", _BAR_IN_ASCII_RE.sub("-", text)))
 
 
 def fold(text: str) -> str:
@@ -97,11 +94,9 @@ def any_of(words: Iterable[str]) -> str:
 
 def _trie_pattern(node: _Trie) -> str:
     branches = [re.escape(c) + _trie_pattern(child) for c, child in sorted(node.items()) if c]
-    if not branches:
-        return ""
-    if "" in node:  # a word ends here too: the longer ones are tried first
+    if branches and "" in node:  # a word ends here too: the longer ones are tried first
         return "(?:" + "|".join(branches) + ")?"
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return "".join(branches) if len(branches) < 2 else "(?:" + "|".join(branches) + ")"
 
 
 class _Rewriter:
@@ -135,14 +130,9 @@ class Courtesy:
     def strip(self, folded: str) -> str:
         """``folded`` without leading fillers and trailing polite endings (all of it when
         nothing else would be left)."""
-        filler = self.fillers.match(folded)
-        lo = filler.end() if filler else 0
-        ending = self.endings.search(folded, lo)
-        hi = ending.start() if ending else len(folded)
+        lo = filler.end() if (filler := self.fillers.match(folded)) else 0
+        hi = ending.start() if (ending := self.endings.search(folded, lo)) else len(folded)
         return folded[lo:hi] if hi > lo else folded
-
-
-NO_COURTESY = Courtesy.of("(?!)", "(?!)")
 
 
 # --------------------------------------------------------------------------- Sudachi
@@ -166,10 +156,9 @@ def _tokenizer() -> Any:
     if not hasattr(_THREAD, "tokenizer"):
         from sudachipy import SplitMode
 
-        with _LOCK:
-            dictionary, _seconds = _dictionary()
+        load_sudachi()  # the dictionary, loaded under the lock
         fields = {"pos", "normalized_form", "reading_form", "synonym_group_ids"}
-        _THREAD.tokenizer = dictionary.tokenizer(SplitMode.C, fields=fields)
+        _THREAD.tokenizer = _dictionary()[0].tokenizer(SplitMode.C, fields=fields)
     return _THREAD.tokenizer
 
 
@@ -221,8 +210,7 @@ def _pos(pos_id: int) -> tuple[str, str]:
 def _tokens(morphemes: Any) -> list[Token]:
     out: list[Token] = []
     for m in morphemes:
-        surface = m.surface()
-        if surface:
+        if surface := m.surface():
             fields, groups = _word(m, surface)
             begin = m.begin()  # the surface is the text from begin to end
             # tuple.__new__: Token(...) goes through a Python-level __new__, several times slower
@@ -249,9 +237,8 @@ def _word(m: Any, surface: str) -> _Word:
         base = folded if base == surface else fold(base.lower())
         fields = (folded, base, fold(reading), *_pos(m.part_of_speech_id()))
         word = _WORDS[key] = fields, tuple(m.synonym_group_ids())
-    if made_up:  # not fixed by the key: asked each time (rare words)
-        return word[0], tuple(m.synonym_group_ids())
-    return word
+    # a made-up word's synonym groups are not fixed by the key: asked each time (rare words)
+    return (word[0], tuple(m.synonym_group_ids())) if made_up else word
 
 
 def tokenize(text: str) -> list[Token]:
@@ -273,8 +260,7 @@ def tokenize_all(texts: Sequence[str]) -> list[list[Token]]:
 
 def _analysed(texts: Sequence[str]) -> list[Any]:
     """Sudachi's analysis of each text, by a tokenizer of this thread's own."""
-    tokenizer = _tokenizer()
-    return [tokenizer.tokenize(text) for text in texts]
+    return list(map(_tokenizer().tokenize, texts))
 
 
 def analyse_tokens(text: str) -> tuple[str, list[Token]]:
@@ -333,17 +319,15 @@ class Vocabulary:
         synonyms: Sequence[tuple[str, Sequence[str]]],
         texts: Iterable[Sequence[Token]],
         *,
-        asks: Callable[[str], tuple[str, ...]] = lambda _folded: (),
-        courtesy: Courtesy = NO_COURTESY,
-        stop: frozenset[str] = frozenset(),
-        not_words: frozenset[str] = frozenset(),
+        asks: Callable[[str], tuple[str, ...]],
+        courtesy: Courtesy,
+        stop: frozenset[str],
+        not_words: frozenset[str],
     ) -> None:
         """``asks`` tells what kind of question a folded text is (faq.entities.asks_of);
         ``stop``: content words that carry no topic; ``not_words``: readings that spoken
         endings are made of (している is not 指定る), never rewritten to a word."""
-        self._asks = asks
-        self.courtesy = courtesy
-        self._stop = stop
+        self._asks, self.courtesy, self._stop = asks, courtesy, stop
         to_term = {
             fold(clean(word)): fold(clean(term))
             for term, variants in synonyms
@@ -430,7 +414,5 @@ class Vocabulary:
 
 def _most_common(counts: Counter[tuple[str, str]]) -> dict[str, str]:
     """key → the value seen most often with it (the first seen among equals)."""
-    best: dict[str, str] = {}
-    for (key, value), _n in counts.most_common():  # a stable sort: ties keep their order
-        best.setdefault(key, value)
-    return best
+    # most_common() is a stable sort (ties keep their order); reversed, the first seen wins
+    return {key: value for (key, value), _n in reversed(counts.most_common())}

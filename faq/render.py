@@ -21,12 +21,8 @@ if TYPE_CHECKING:
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
-_GTYPE_LABELS = {
-    GType.ADVANCE: "前払金保証",
-    GType.INTERIM: "中間前払金保証",
-    GType.CONTRACT: "契約保証",
-    GType.BID: "契約保証予約",
-}
+# 前払金 → 前払金保証; 契約保証予約 says it already
+_GTYPE_LABELS = {t: str(t) if t is GType.BID else f"{t}保証" for t in GType}
 
 
 @cache
@@ -57,21 +53,18 @@ def _render(name: str, **values: Any) -> str:
 def source_line(source: Any, as_of: date | str | None) -> str:
     """「出典: 電子保証のご案内（佐賀支店、令和8年2月26日）」, with the as-of date when the
     fact's date is not the document's own (一覧の時点)."""
-    text = cite(source)
-    if as_of is None:
-        return f"出典: {text}"
-    when = format_wareki(as_of if isinstance(as_of, date) else date.fromisoformat(as_of))
+    text, day = cite(source), date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    when = "" if day is None else format_wareki(day)  # "" is in any text
     return f"出典: {text}" if when in text else f"出典: {text}（{when}時点）"
 
 
 def relevant_notes(cues: Cues, orderer: Orderer, aspect: str) -> list[str]:
     """The orderer's notes that matter for this aspect (a ``note.<aspect>`` cue in them), not
     the ones about where a fact came from (``note.provenance``)."""
-    if f"note.{aspect}" not in cues:
+    if (cue := cues.get(f"note.{aspect}")) is None:
         return []
-    cue, provenance = cues[f"note.{aspect}"], cues["note.provenance"]
     folded = [(n, fold(n)) for n in orderer.notes]  # cues are matched on folded text
-    return [n for n, f in folded if cue.search(f) and not provenance.match(f)]
+    return [n for n, f in folded if cue.search(f) and not cues["note.provenance"].match(f)]
 
 
 def render_orderer(cues: Cues, orderer: Orderer, aspect: str) -> str:
@@ -84,10 +77,8 @@ def render_region(region: str, orderers: list[Orderer], note: str | None) -> str
     itself first among equals), with each record's source once."""
     ordered = sorted(orderers, key=lambda o: (o.start_date or date.max, o.name != region))
     dated = sorted((o for o in ordered if o.as_of is not None), key=lambda o: o.as_of or date.min)
-    sources = {o.citation: o.as_of for o in dated}
-    return _render(
-        "orderer_region.j2", region=region, orderers=ordered, note=note, sources=sources.items()
-    )
+    sources = {o.citation: o.as_of for o in dated}.items()
+    return _render("orderer_region.j2", region=region, orderers=ordered, note=note, sources=sources)
 
 
 def render_ambiguous(said: str, names: list[str], aspect_label: str) -> str:
@@ -133,9 +124,7 @@ def fold_lines(text: Text, width: int) -> Text:
                 before, line = before[:-1], before[-1:] + line
             lines[i - 1], lines[i] = before, line
         out += lines
-    folded = Text("\n").join(out)
-    folded.no_wrap = True
-    return folded
+    return Text("\n", no_wrap=True).join(out)  # the copy keeps the separator's no_wrap
 
 
 def _bad_break(before: str, after: str) -> bool:
