@@ -1417,6 +1417,13 @@ def test_an_entry_that_does_not_give_the_detail_asked_does_not_answer() -> None:
     assert "10桁" in ask("保証契約番号は何桁ですか").answer
     assert not ask("e-Net保証はスマホで使えますか").answered  # no entry speaks of phones
     assert ask("e-Net保証の利用料はいくら？").entry_id == "enet-fees"
+    # a contact, a rate, the meaning of a number, the hours: only where the answer gives them
+    assert not ask("D-Sureの運営会社の問い合わせ窓口はどこ？").answered
+    assert ask("GMOサインの問い合わせ窓口は？").entry_id == "tosu-gmo-support"
+    assert not ask("保証契約番号の頭の3桁に意味はありますか").answered
+    assert not ask("電子保証にすると保証料率は何パーセントになりますか").answered
+    assert ask("GMOサインのサポートは何時まで電話できますか").entry_id == "tosu-gmo-support"
+    assert ask("電子保証はいつから始まったの").entry_id == "service-start"  # 何時 is not いつ
 
 
 def test_a_certificate_named_with_a_kind_of_contract_asks_the_certificates() -> None:
