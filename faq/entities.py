@@ -340,7 +340,10 @@ class OrdererFinder:
             # 県の住宅供給公社: a kind of body, not one by name; so is 住宅供給公社 without a place.
             owner = folded[max(0, start - 2) : start] in cues["body.owner_of_kind"]
             kind = owner or (m[2] in cues["body.kind_endings"] and not place)
-            if m[1] not in generic and not kind:
+            # no place, and nothing but the FAQ's own words (前払保証証書・事務所): no name
+            words = [t.surface for t in tokens if start <= t.begin and t.end <= start + len(m[1])]
+            own = not place and bool(words) and all(w in self.known_words for w in words)
+            if m[1] not in generic and not kind and not own:
                 yield body(m[0], start, end)
         for m in self._kana_body_re.finditer(folded):
             # the place before the ending: the longest reading of a listed name or stem at the
