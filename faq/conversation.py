@@ -263,17 +263,26 @@ def _without_topic(cues: Cues, text: str) -> str:
 
 
 def _pick(cues: Cues, candidates: tuple[str, ...], folded: str) -> tuple[str, str] | None:
-    """The one candidate a clarification says most of (滋賀県の, 熊本の方, 町のほう, 佐賀支店,
-    和歌山県の日高町): its whole name and its prefecture count twice, its stem or ending once;
+    """The one candidate a clarification says most of (滋賀県の, 熊本の方, 九州のほう, 町のほう,
+    佐賀支店, 和歌山県の日高町): its whole name and its prefecture (or the region it is in,
+    ``region.*``) count twice, its stem or ending once;
     ``(name, prefecture)``, or None when it says none or ties."""
     chosen, which = [], cues["followup.which_end"]
+    regions = {
+        prefecture
+        for name, said in cues.family("region")
+        if name.endswith(".said") and said.search(folded)
+        for prefecture in cues[f"region.{name.removesuffix('.said')}.prefectures"].words
+    }
     for shown in candidates:
         bracketed = _BRACKETED.match(shown)
         name, where = (bracketed.group(1), bracketed.group(2)) if bracketed else (shown, "")
         place = re.sub("[県府都]$", "", where)
         stem = re.sub("(?:支店|[市町村都道府県])$", "", name)
         ending = name[-1] if name[-1] in "市町村都道府県" else ""
-        score = 2 * (fold(name) in folded) + 2 * bool(place and place in folded)
+        score = 2 * (fold(name) in folded) + 2 * bool(
+            (place and place in folded) or where in regions
+        )
         said_ending = any(which.match(folded, i + 1) for i, c in enumerate(folded) if c == ending)
         if (ending and said_ending) or (
             len(stem) >= 2 and stem in folded and (not ending or ending in folded)

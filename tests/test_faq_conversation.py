@@ -47,7 +47,14 @@ def test_a_follow_up_keeps_the_branch_or_the_field() -> None:
 
 
 @pytest.mark.parametrize(
-    ("reply", "meant"), [("熊本の方です", "大津町"), ("滋賀県の", "大津市"), ("町のほう", "大津町")]
+    ("reply", "meant"),
+    [
+        ("熊本の方です", "大津町"),
+        ("滋賀県の", "大津市"),
+        ("町のほう", "大津町"),
+        ("九州のほう", "大津町"),  # the region its prefecture is in (region.* in cues.yaml)
+        ("関西の", "大津市"),
+    ],
 )
 def test_a_clarification_in_words_picks_the_body(reply: str, meant: str) -> None:
     which, answer = talk("大津っていつから電子保証？", reply)
