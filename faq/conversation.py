@@ -264,9 +264,9 @@ def _without_topic(cues: Cues, text: str) -> str:
 
 def _pick(cues: Cues, candidates: tuple[str, ...], folded: str) -> tuple[str, str] | None:
     """The one candidate a clarification says most of (滋賀県の, 熊本の方, 九州のほう, 町のほう,
-    佐賀支店, 和歌山県の日高町): its whole name and its prefecture (or the region it is in,
-    ``region.*``) count twice, its stem or ending once;
-    ``(name, prefecture)``, or None when it says none or ties."""
+    佐賀支店, 和歌山県の日高町): its whole name and its prefecture count twice; its stem, its
+    ending or the region it is in (``region.*``) once. ``(name, prefecture)``, or None when it
+    says none or ties."""
     chosen, which = [], cues["followup.which_end"]
     regions = {
         prefecture
