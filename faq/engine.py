@@ -153,7 +153,7 @@ class Tuning:
     # entries about an orderer's e-contract system when the question speaks only of guarantees
     econtract_penalty: float = 0.5
     # out-of-scope topics score this share: only a question clearly about one is declined
-    out_of_scope_weight: float = 0.8
+    out_of_scope_weight: float = 0.75
     # decisions: an FAQ entry is asserted when the calibrated confidence (the probability that
     # the best entry is right, see Assistant.confidence) reaches ``min_confidence``, its score
     # clears ``threshold`` and it beats the runner-up by ``margin``
