@@ -58,18 +58,16 @@ def test_the_sets_are_as_described() -> None:
 
 def test_overall_targets_and_floors() -> None:
     r = report()
-    assert r.abstention() >= 0.90, r.line()  # the target; measured 94.2% (540/573)
-    # The accuracy target (95%) is just missed overall: 94.9% (2801/2951). Floors just under
-    # the measured figures guard against regressions.
-    assert r.accuracy() >= 0.94, r.line()
-    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.2% (1959/2057)
-    assert r.abstention("dev") >= 0.96, r.line("dev")  # 97.4% (407/418)
+    assert r.abstention() >= 0.90, r.line()  # the target; measured 94.6% (618/653)
+    assert r.accuracy() >= 0.95, r.line()  # the target; measured 95.1% (3206/3371)
+    assert r.accuracy("dev") >= 0.95, r.line("dev")  # 95.3% (1960/2057)
+    assert r.abstention("dev") >= 0.97, r.line("dev")  # 97.8% (409/418)
 
 
 def test_floors_on_the_holdout() -> None:
     r = report()
-    # Not at the targets (95% / 90%) on the holdout: 93.6% (1033/1104) and 83.1% (162/195);
-    # the newest blind set's first run was 91.0% / 72.5% (near-domain questions answered with
+    # Not at the targets (95% / 90%) on the holdout: 94.8% (1246/1314) and 88.9% (209/235);
+    # the newest blind set's first run was 93.3% / 87.5% (near-domain questions answered with
     # an entry on the same topic). Floors just under the measured figures.
-    assert r.accuracy("holdout") >= 0.93, r.line("holdout")
-    assert r.abstention("holdout") >= 0.82, r.line("holdout")
+    assert r.accuracy("holdout") >= 0.94, r.line("holdout")
+    assert r.abstention("holdout") >= 0.88, r.line("holdout")
