@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -74,17 +74,20 @@ class Conversation:
     def ask(self, question: str, *, top: int = 3, today: date | None = None) -> Answer:
         """The answer to ``question`` as this turn of the conversation; what was taken from
         the turn before is :attr:`last_carried`."""
-        read = self._read(question)
-        answer = self.assistant.ask(read.whole, top=top, today=today)
+        read, wide = self._read(question), max(top, CANDIDATES)  # candidates for _on_topic
+        answer = self.assistant.ask(read.whole, top=wide, today=today)
         if read.tentative:
             # a long question that only asks an aspect stands alone when it is answered by
             # itself, unless by an entry about some other orderer
-            alone = self.assistant.ask(read.alone, top=top, today=today)
+            alone = self.assistant.ask(read.alone, top=wide, today=today)
             lead = alone.evidence[1] / 10 if len(alone.evidence) > 1 else 0.0  # see evidence
             clear = lead >= self.assistant.tuning.standalone_lead
             if alone.answered and clear and not self._about_other(alone, read.carried.orderer):
                 read, answer = _Reading(read.alone, said=read.said), alone
         read, answer = self._on_topic(read, answer, top, today)
+        if all(x.entry_id for x in answer.alternatives):  # FAQ candidates: as many as asked
+            shown = top - 1 if answer.answered and answer.kind == "faq" else top
+            answer = replace(answer, alternatives=answer.alternatives[: max(shown, 0)])
         if read.how:
             answer = answer.prefixed(f"（{read.how}として回答）\n")
         self.last_carried = carried = read.carried
@@ -123,10 +126,8 @@ class Conversation:
         topic = "・".join(self._entry(ctx.entry)[0])  # its tags (認証キー・提出)
         if topic:  # the last FAQ entry's topic, more precise than its orderer
             # the topic picks among the entries the turn's own words suggest
-            alone = a.ask(read.whole, top=CANDIDATES, today=today)
-            among = frozenset(
-                e for e in (alone.entry_id, *(x.entry_id for x in alone.alternatives)) if e
-            )
+            suggested = (answer.entry_id, *(x.entry_id for x in answer.alternatives))
+            among = frozenset(e for e in suggested if e)
             again = a.ask(f"{topic} {read.whole}", top=top, today=today, among=among or None)
             if again.answered and again.kind == "faq":
                 whole, how = f"{topic} {read.whole}", f"{topic}の話の続き"

@@ -186,6 +186,16 @@ def test_the_topic_before_chooses_among_the_entries_the_turn_itself_suggests() -
     assert cost.entry_id in suggested
 
 
+def test_a_turn_shows_as_many_candidates_as_asked() -> None:
+    c = Conversation(assistant())
+    for top in (1, 2, 3):
+        answer = c.ask("電子保証ってそもそも何なんですか", top=top)
+        alone = assistant().ask("電子保証ってそもそも何なんですか", top=top)
+        assert answer.alternatives == alone.alternatives and len(answer.alternatives) == top - 1
+    unknown = c.ask("それって大丈夫？", top=2)
+    assert len(unknown.alternatives) <= 2
+
+
 def test_the_prefecture_of_the_body_before_is_said_as_ken() -> None:
     _city, where = talk("鹿児島市の認証キーはどこに出す？", "けんの ていしゅつさきは")
     assert (where.orderer, where.aspect) == ("鹿児島県", "submission")
