@@ -40,7 +40,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def cold(assistant: Assistant) -> None:
     """Forget the questions analysed so far: each timed call starts from nothing."""
-    assistant.__dict__.pop("_analysed", None)
+    assistant.__dict__.pop("_kept_results", None)
 
 
 def main() -> None:

@@ -25,12 +25,12 @@ from __future__ import annotations
 import math
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cached_property, partial
 from itertools import chain
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 import numpy as np
 
@@ -55,6 +55,7 @@ def register_file() -> OrdererFile:
 
 
 NOT_FOUND = "該当する回答が見つかりません"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -206,12 +207,12 @@ class _Call:
     ) -> None:
         self.a, self.question, self.query = assistant, question, query
         self.top, self.dates, self.among = top, dates, among
-        cues = assistant.cues
+        cues, finder = assistant.cues, assistant.finder
         self.folded = folded = fold(query.cleaned)
         self.domain = entities.has_domain_cue(cues, query.surface, query.reading)
         # The orderers named; not a surety company's name (北海道 in 北海道建設業信用保証) or
         # where one is (北海道の保証会社).
-        found = assistant.finder.find(folded, query.tokens)
+        found = assistant._kept(("named", folded), lambda: finder.find(folded, query.tokens))
         for _name, other in cues.family("other_company"):
             if company := other.search(folded):
                 found = [m for m in found if m.end <= company.start() or m.start >= company.end()]
@@ -233,8 +234,13 @@ class _Call:
         words pick the entry and the aspect (はまだし is not だし, 提出)."""
         if not self.named_any:
             return self.query
-        cut = _without_tokens(self.query.cleaned, list(self.query.tokens), self.named_any)
-        return self.a.vocabulary.analyse(self.question, *cut)
+        query, named = self.query, self.named_any
+        return self.a._kept(
+            ("masked", f"{self.question}\n{query.cleaned}"),
+            lambda: self.a.vocabulary.analyse(
+                self.question, *_without_tokens(query.cleaned, list(query.tokens), named)
+            ),
+        )
 
     @cached_property
     def asked(self) -> _Asked:
@@ -528,15 +534,22 @@ class Assistant:
             ranked.append(_Ranked(e, min(score, 1.0) * unknown, self._phrasings[i]))
         return sorted(ranked, key=lambda r: (-r.score, r.entry))
 
-    def analyse(self, question: str) -> Analysis:
-        """``question`` in every form the ranking uses; the last ones are kept, as a
-        conversation reads a turn before it asks it."""
-        kept: dict[str, Analysis] = self.__dict__.setdefault("_analysed", {})
-        if (found := kept.get(question)) is None:
-            if len(kept) >= 256:
+    def _kept(self, key: tuple[str, str], make: Callable[[], _T]) -> _T:
+        """``make()``, kept by ``key`` with the last few hundred others: a conversation reads
+        a turn (its analysis, the orderers it names) before it asks it."""
+        kept: dict[tuple[str, str], Any] = self.__dict__.setdefault("_kept_results", {})
+        if (found := kept.get(key)) is None:
+            if len(kept) >= 512:
                 kept.clear()
-            found = kept[question] = self.vocabulary.analyse(question, *analyse_tokens(question))
-        return found
+            found = kept[key] = make()
+        return cast(_T, found)
+
+    def analyse(self, question: str) -> Analysis:
+        """``question`` in every form the ranking uses."""
+        return self._kept(
+            ("analysis", question),
+            lambda: self.vocabulary.analyse(question, *analyse_tokens(question)),
+        )
 
     def ask(
         self,
