@@ -352,7 +352,7 @@ def test_a_shared_name_is_the_prefecture_when_the_prefecture_as_a_whole_is_meant
 
 def test_an_orderers_e_contract_system_is_not_its_guarantee_record() -> None:
     assert not ask("長崎県の電子契約システムで署名ができないのですが").answered
-    assert ask("鳥栖市の電子契約で電子保証も使える？").orderer == "鳥栖市"  # guarantees said too
+    assert ask("鳥栖市の工事は電子契約だけど、電子保証も使える？").orderer == "鳥栖市"  # guarantees
 
 
 def test_e_contract_entries_lose_when_only_guarantees_are_asked() -> None:
@@ -655,7 +655,7 @@ def test_orderer_name_without_a_domain_word_is_not_enough() -> None:
         ("熊本市発注の設計業務も電子保証の対象になる？", "coverage"),
         ("益城町の委託の前払金って電子でいけるの？", "coverage"),  # each kind's certificates
         ("最高裁の改修工事ですが、保証証書は電子で出せますか", "start"),  # the form, not where
-        ("熊本市には認証キーをどこに出すの？", "submission"),
+        ("延岡市には認証キーをどこに出すの？", "submission"),
         ("熊本県で前からの契約の変更は電子証書でいい？", "pre_start"),
         ("唐津市の電子保証の利用率ってどのくらい？", "usage"),
         ("させぼしはでんしほしょうつかえますか", "start"),
@@ -1423,7 +1423,8 @@ def test_an_entry_that_does_not_give_the_detail_asked_does_not_answer() -> None:
     assert ask("GMOサインの問い合わせ窓口は？").entry_id == "tosu-gmo-support"
     assert not ask("保証契約番号の頭の3桁に意味はありますか").answered
     assert not ask("電子保証にすると保証料率は何パーセントになりますか").answered
-    assert ask("GMOサインのサポートは何時まで電話できますか").entry_id == "tosu-gmo-support"
+    assert ask("GMOサインのサポートの受付時間は？").entry_id == "tosu-gmo-support"  # 10:00〜18:00
+    assert ask("e-Net保証は何時まで使えますか").entry_id == "enet-hours"
     assert ask("電子保証はいつから始まったの").entry_id == "service-start"  # 何時 is not いつ
 
 
