@@ -85,6 +85,7 @@ class Conversation:
             if alone.answered and clear and not self._about_other(alone, read.carried.orderer):
                 read, answer = _Reading(read.alone, said=read.said), alone
         read, answer = self._on_topic(read, answer, top, today)
+        read, answer = self._same_orderer(read, answer, wide, today)
         if all(x.entry_id for x in answer.alternatives):  # FAQ candidates: as many as asked
             shown = top - 1 if answer.answered and answer.kind == "faq" else top
             answer = replace(answer, alternatives=answer.alternatives[: max(shown, 0)])
@@ -140,6 +141,29 @@ class Conversation:
                 carried = Context(orderer=ctx.orderer)
                 return read._replace(whole=whole, how=how, carried=carried), again
         return read, answer
+
+    def _same_orderer(
+        self, read: _Reading, answer: Answer, top: int, today: date | None
+    ) -> tuple[_Reading, Answer]:
+        """After an entry about an orderer (鳥栖市's e-contract), a follow-up that names no
+        orderer is first the same orderer's: among the entries it suggests, those about that
+        orderer, chosen with the last entry's topic (費用は？ → 鳥栖市's e-contract costs)."""
+        tags, about = self._entry(self.context.entry)
+        on_it = read.follows or read.carried.orderer
+        if not (on_it and about) or read.said.orderer or answer.entry_id == self.context.entry:
+            return read, answer
+        a = self.assistant
+        if answer.out_of_scope or a.unknown_share(a.analyse(read.alone)) > 0:
+            return read, answer  # declined, or words the knowledge never uses
+        suggested = (answer.entry_id, *(x.entry_id for x in answer.alternatives))
+        same = frozenset(e for e in suggested if e and self._entry(e)[1] & about)
+        if not same or answer.entry_id in same:
+            return read, answer
+        topic = "・".join(tags)
+        again = a.ask(f"{topic} {read.whole}", top=top, today=today, among=same)
+        if not again.answered:
+            return read, answer
+        return read._replace(whole=f"{topic} {read.whole}", how=f"{topic}の話の続き"), again
 
     def _entry(self, entry_id: str | None) -> tuple[Sequence[str], frozenset[str]]:
         """The tags of the FAQ entry ``entry_id`` and the keys of the orderers it is about

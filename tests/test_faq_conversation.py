@@ -186,6 +186,15 @@ def test_the_topic_before_chooses_among_the_entries_the_turn_itself_suggests() -
     assert cost.entry_id in suggested
 
 
+def test_after_an_entry_about_an_orderer_a_follow_up_stays_with_that_orderer() -> None:
+    _what, cost = talk("鳥栖市の電子契約って何使うの", "費用は？")
+    assert cost.entry_id == "tosu-econtract-cost"  # not the general cost of guarantees
+    _consent, again = talk("鳥栖市の電子契約利用承諾書ってなに？", "変更契約のときもまた出すの？")
+    assert again.entry_id == "tosu-consent-form-change"
+    _first, weather = talk("鳥栖市の電子契約って何使うの", "明日の天気は？")
+    assert not weather.answered
+
+
 def test_a_turn_shows_as_many_candidates_as_asked() -> None:
     c = Conversation(assistant())
     for top in (1, 2, 3):
