@@ -262,8 +262,11 @@ class Conversation:
             whole = f"{ctx.orderer}の電子保証の{label}は。{rest}"
             return as_(ctx.orderer, label, Context(orderer=ctx.orderer), whole)
         if aspect and named is not None and not said.aspect and branch is None:
+            kept = ctx.aspect  # じゃあ佐賀市は？; with a date, whether it can be used
+            if dated.cases and kept not in ("start", "pre_start"):
+                kept, aspect = "start", ASPECTS["start"]
             whole = f"{named.said}の電子保証の{aspect}は" + (f"。{rest}" if dated.cases else "")
-            return as_(named.said, aspect, Context(aspect=ctx.aspect), whole)  # じゃあ佐賀市は？
+            return as_(named.said, aspect, Context(aspect=kept), whole)
         if ctx.branch and branch is None and field is not None and named is None:
             whole = f"{ctx.branch}の{rest}"  # FAXは？
             return as_(ctx.branch, _FIELD_LABELS[field], Context(branch=ctx.branch), whole)

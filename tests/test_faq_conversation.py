@@ -222,6 +222,9 @@ def test_a_date_after_another_aspect_asks_whether_it_can_be_used() -> None:
         "start",
     )
     assert start and dated.dates and not dated.dates[0].eligible  # before 令和6年6月1日
+    # so with another orderer: its start, not the scope asked of the first
+    _scope, other = talk("熊本市の業務委託は電子保証の対象？", "錦町で令和7年2月3日契約は")
+    assert (other.orderer, other.aspect) == ("錦町", "start") and other.dates
 
 
 def test_a_place_and_a_field_after_a_branch_is_that_branch() -> None:
