@@ -196,7 +196,9 @@ def test_after_an_entry_about_an_orderer_a_follow_up_stays_with_that_orderer() -
 
 
 def test_a_guarantor_asked_after_an_orderer_is_whose_certificates_it_takes() -> None:
-    _start, bank = talk("下関市の上下水道局の工事、電子保証できます？", "銀行の保証はダメなんだっけ")
+    _start, bank = talk(
+        "下関市の上下水道局の工事、電子保証できます？", "銀行の保証はダメなんだっけ"
+    )
     assert (bank.orderer, bank.aspect) == ("下関市", "documents")
     alone = assistant().ask("銀行の保証はダメなんだっけ")  # with no orderer: not answered
     assert not alone.answered
