@@ -153,7 +153,7 @@ class Conversation:
         if not (on_it and about) or read.said.orderer or answer.entry_id == self.context.entry:
             return read, answer
         a = self.assistant
-        if answer.out_of_scope or a.unknown_share(a.analyse(read.alone)) > 0:
+        if answer.out_of_scope or a.unknown_share(a.analyse(read.alone or read.whole)) > 0:
             return read, answer  # declined, or words the knowledge never uses
         suggested = (answer.entry_id, *(x.entry_id for x in answer.alternatives))
         same = frozenset(e for e in suggested if e and self._entry(e)[1] & about)
