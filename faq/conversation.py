@@ -37,6 +37,7 @@ class Context:
     field: str | None = None
     candidates: tuple[str, ...] = ()  # the bodies or branches offered when asked back
     entry: str | None = None  # the FAQ entry answered
+    offered: tuple[str, ...] = ()  # bodies offered before and picked from (市は？ the other)
 
     def to_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("orderer", "aspect", "branch", "field")}
@@ -105,6 +106,7 @@ class Conversation:
             branch=answer.branch,
             field=answer.field,
             candidates=answer.candidates,
+            offered=carried.offered,
             entry=answer.entry_id if answer.answered else None,
         )
         return answer
@@ -247,10 +249,13 @@ class Conversation:
 
         aspect = ASPECTS.get(ctx.aspect or "")  # type: ignore[call-overload]
         picked = _pick(cues, ctx.candidates, folded) if ctx.candidates else None
+        if ctx.offered and not call.named_any:  # nothing named: one of the bodies offered
+            picked = _pick(cues, ctx.offered, folded)
         if picked is not None and aspect:  # which 大津? 滋賀県の
             name, where = picked
             whole = f"{where}の{name}の{aspect}は" if where else ""
-            return as_(name, aspect, Context(aspect=ctx.aspect), whole)
+            # the bodies offered stay on offer: 市は？ after 町のほう is the other one
+            return as_(name, aspect, Context(aspect=ctx.aspect, offered=ctx.candidates), whole)
         if picked is not None and ctx.field:  # which branch? 佐賀支店
             return as_(picked[0], _FIELD_LABELS[ctx.field], Context(field=ctx.field))
         carry_orderer = said.aspect or dated.cases or refers  # 提出先は？ 令和8年4月契約なら？

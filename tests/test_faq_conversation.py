@@ -62,6 +62,13 @@ def test_a_clarification_in_words_picks_the_body(reply: str, meant: str) -> None
     assert answer.answered and answer.orderer == meant and answer.aspect == "start"
 
 
+def test_after_a_pick_the_other_body_offered_is_one_word_away() -> None:
+    *_, city = talk("四万十で電子証書使えるか聞かれてる", "町のほう", "市は")
+    assert (city.orderer, city.aspect) == ("四万十市", "start")
+    *_, other = talk("熊野ってもう電子保証始まってます？", "広島の熊野です", "ほんなら府中町は")
+    assert other.orderer == "府中町"  # a body named is not one of those offered
+
+
 def test_a_question_of_its_own_starts_afresh() -> None:
     _tosu, paper, after = talk(
         "鳥栖市はいつから電子保証？", "紙の契約でも電子保証は使えますか", "じゃあ提出先は？"
