@@ -313,9 +313,8 @@ def _pick(cues: Cues, candidates: tuple[str, ...], folded: str) -> tuple[str, st
         place = re.sub("[県府都]$", "", where)
         stem = re.sub("(?:支店|[市町村都道府県])$", "", name)
         ending = name[-1] if name[-1] in "市町村都道府県" else ""
-        score = 2 * (fold(name) in folded) + 2 * bool(
-            (place and place in folded) or where in regions
-        )
+        score = 2 * (fold(name) in folded) + 2 * bool(place and place in folded)
+        score += where in regions
         said_ending = any(which.match(folded, i + 1) for i, c in enumerate(folded) if c == ending)
         if (ending and said_ending) or (
             len(stem) >= 2 and stem in folded and (not ending or ending in folded)
