@@ -563,7 +563,8 @@ class Assistant:
         never raises for odd input (empty, symbols, very long). ``today`` (default: the
         clock's) dates a day said without its year (4月1日) and the words relative to it (去年,
         今年度, 来月). An impossible date (令和8年2月30日) is pointed out first, whatever the
-        answer."""
+        answer. ``among`` (entry ids) limits the FAQ entries it may answer with or offer: a
+        conversation lets the topic before choose among what a turn itself suggests."""
         question = question[:500]
         dates = entities.read_dates(self.cues, question, today)
         query = self.analyse(dates.rest if dates.cut else question)
