@@ -809,12 +809,35 @@ class CueSpec(BaseModel):
         return value
 
 
+# Cue families read in pairs (``detail.<name>.asked`` needs ``detail.<name>.answered``).
+_CUE_PAIRS = {"detail": ("asked", "answered"), "region": ("said", "prefectures")}
+
+
 class CueFile(BaseModel):
     """``data/cues.yaml``: cue name → its words."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     cues: dict[str, CueSpec]
+
+    @model_validator(mode="after")
+    def _pairs_and_kanji_pairs(self) -> CueFile:
+        issues: list[tuple[Loc, str]] = []
+        for name in self.cues:
+            family, _, rest = name.partition(".")
+            stem, _, part = rest.rpartition(".")
+            pair = _CUE_PAIRS.get(family, ())
+            other = f"{family}.{stem}.{pair[1 - pair.index(part)]}" if part in pair else name
+            if other not in self.cues:
+                issues.append((("cues", name), f"対になる {other} がありません"))
+        lookalike = self.cues.get("name.lookalike_kanji")
+        for i, word in enumerate(lookalike.words if lookalike else ()):
+            if len(word) != 2 or word[0] == word[1]:
+                loc: Loc = ("cues", "name.lookalike_kanji", "words", i)
+                issues.append((loc, f"「{word}」は形の似た漢字2字の組ではありません"))
+        if issues:
+            raise _FieldIssues(issues)
+        return self
 
 
 def _duplicates(keys: Sequence[H | None]) -> Iterator[tuple[int, int, H]]:

@@ -83,6 +83,14 @@ def test_a_missing_cue_names_the_file(tmp_path: Path) -> None:
         ("cues:\n  a:\n    words: [x]\n  b:\n    note: 語がない\n", 5, "words も patterns も"),
         ("cues:\n  a:\n    words: [x]\n    unless: {y: [z]}\n", 3, "words にありません"),
         ("cues:\n  a:\n    word: [x]\n", 3, ""),
+        # a pair read together: a detail asked needs its answered side, a region its prefectures
+        (
+            "cues:\n  a:\n    words: [x]\n  detail.f.asked:\n    words: [y]\n",
+            5,
+            "detail.f.answered",
+        ),
+        ("cues:\n  region.k.said:\n    words: [九州]\n", 3, "region.k.prefectures"),
+        ("cues:\n  name.lookalike_kanji:\n    words: [栗粟, 崎]\n", 3, "2字の組ではありません"),
     ],
 )
 def test_bad_cue_files_are_refused_with_the_line(
