@@ -126,16 +126,11 @@ class Conversation:
             return read, answer
         if a.unknown_share(a.analyse(read.whole)) > 0:
             return read, answer
-        topic = "・".join(self._entry(ctx.entry)[0])  # its tags (認証キー・提出)
-        if topic:  # the last FAQ entry's topic, more precise than its orderer
-            # the topic picks among the entries the turn's own words suggest
-            suggested = (answer.entry_id, *(x.entry_id for x in answer.alternatives))
-            among = frozenset(e for e in suggested if e)
-            again = a.ask(f"{topic} {read.whole}", top=top, today=today, among=among or None)
-            if again.answered and again.kind == "faq":
-                whole, how = f"{topic} {read.whole}", f"{topic}の話の続き"
-                return read._replace(whole=whole, how=how), again
-        elif ctx.orderer:
+        tags = self._entry(ctx.entry)[0]  # the last FAQ entry's topic, more precise than
+        if tags:  # its orderer; it picks among the entries the turn's own words suggest
+            among = frozenset(e for e in _suggested(answer) if e)
+            return self._with_topic(read, answer, tags, among or None, top, today)
+        if ctx.orderer:
             again = a.ask(f"{ctx.orderer} {read.whole}", top=top, today=today)
             own = again.kind == "faq" and not self._about_other(again, ctx.orderer)
             if again.answered and own and self._entry(again.entry_id)[1]:
@@ -157,15 +152,27 @@ class Conversation:
         a = self.assistant
         if answer.out_of_scope or a.unknown_share(a.analyse(read.alone or read.whole)) > 0:
             return read, answer  # declined, or words the knowledge never uses
-        suggested = (answer.entry_id, *(x.entry_id for x in answer.alternatives))
-        same = frozenset(e for e in suggested if e and self._entry(e)[1] & about)
+        same = frozenset(e for e in _suggested(answer) if e and self._entry(e)[1] & about)
         if not same or answer.entry_id in same:
             return read, answer
-        topic = "・".join(tags)
-        again = a.ask(f"{topic} {read.whole}", top=top, today=today, among=same)
-        if not again.answered:
+        return self._with_topic(read, answer, tags, same, top, today)
+
+    def _with_topic(
+        self,
+        read: _Reading,
+        answer: Answer,
+        tags: Sequence[str],
+        among: frozenset[str] | None,
+        top: int,
+        today: date | None,
+    ) -> tuple[_Reading, Answer]:
+        """The turn asked with the topic ``tags`` (認証キー・提出) before it, among ``among``:
+        read so when an FAQ entry answers it, else as it was."""
+        whole = f"{'・'.join(tags)} {read.whole}"
+        again = self.assistant.ask(whole, top=top, today=today, among=among)
+        if not (again.answered and again.kind == "faq"):
             return read, answer
-        return read._replace(whole=f"{topic} {read.whole}", how=f"{topic}の話の続き"), again
+        return read._replace(whole=whole, how=f"{'・'.join(tags)}の話の続き"), again
 
     def _entry(self, entry_id: str | None) -> tuple[Sequence[str], frozenset[str]]:
         """The tags of the FAQ entry ``entry_id`` and the keys of the orderers it is about
@@ -280,6 +287,11 @@ class Conversation:
             carried = Context() if field else Context(field=ctx.field)
             return as_(branch.branch.name, _FIELD_LABELS[asked_field], carried)
         return _Reading(rest, said=said, follows=follows)
+
+
+def _suggested(answer: Answer) -> tuple[str | None, ...]:
+    """The FAQ entries an answer gives or offers (None where it is no entry)."""
+    return (answer.entry_id, *(x.entry_id for x in answer.alternatives))
 
 
 def _without_opener(question: str, opener: re.Pattern[str]) -> str:

@@ -212,6 +212,13 @@ def test_a_guarantor_asked_after_an_orderer_is_whose_certificates_it_takes() -> 
     assert not alone.answered
 
 
+def test_the_topic_before_brings_an_entry_not_a_record_read_another_way() -> None:
+    # the record answers the start as itself, not as "the topic of submission, continued"
+    *_, start = talk("鳥栖市の電子保証の対象ってどの契約？", "提出先は？", "始まるのいつからだっけ")
+    assert (start.orderer, start.aspect) == ("鳥栖市", "start")
+    assert start.answer.startswith("（鳥栖市の運用開始日として回答）")
+
+
 def test_a_turn_shows_as_many_candidates_as_asked() -> None:
     c = Conversation(assistant())
     for top in (1, 2, 3):
