@@ -6,6 +6,8 @@ import importlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual import events
 from textual.widgets import DataTable, Footer
 from textual.widgets.data_table import ColumnKey
@@ -51,6 +53,19 @@ class HoshoFooter(Footer):
 
     def on_resize(self, event: events.Resize) -> None:
         self.compact = event.size.width < self.COMPACT_BELOW
+
+
+def set_columns(
+    table: DataTable[Any], labels: Sequence[str | Text], rows: Sequence[Sequence[str | Text]]
+) -> None:
+    """Clears ``table`` and gives it these columns (key: the index), each as wide as its label
+    and its widest cell in ``rows``, which may be more than the table will show at first. A
+    width set here is fixed: the columns do not move as rows page in, and what is drawn does
+    not depend on when the table would have measured itself."""
+    table.clear(columns=True)
+    for i, label in enumerate(labels):
+        width = max([cell_len(str(label)), *(cell_len(str(cells[i])) for cells in rows)])
+        table.add_column(label, key=str(i), width=width)
 
 
 class FittedTable(DataTable[Any]):

@@ -34,7 +34,7 @@ from core.first_page import ListRow, first_page
 from core.money import format_yen
 from core.present import guarantee_rows, pad, wareki
 from core.terms import Delivery, GType, Status
-from tui.base import HoshoFooter, HoshoScreenMixin, LazyModule
+from tui.base import HoshoFooter, HoshoScreenMixin, LazyModule, set_columns
 
 if TYPE_CHECKING:
     from core import services
@@ -43,6 +43,7 @@ else:
 
 PAGE = 50
 # 工事名 last: the longest text, cut at the table's right edge.
+HISTORY_COLUMNS = ("版", "区分", "変更契約日", "交付", "認証キー", "発行日時", "発行者", "お知らせ")
 COLUMNS = ("保証契約番号", "契約締結日", "種別", "受注者", "発注者", "保証金額", "状態", "工事名")
 DATE_COLUMN = "契約締結日"
 # The texts that share the width the other columns leave, each cut with … when short of room
@@ -687,9 +688,6 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"保証契約番号 {self.number}"
-        self.query_one("#history", DataTable).add_columns(
-            "版", "区分", "変更契約日", "交付", "認証キー", "発行日時", "発行者", "お知らせ"
-        )
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -717,24 +715,29 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
         self.query_one("#fields", Static).update(fields_text(message.view))
         self.query_one("#verdict", Static).update(verdict_text(message.view))
         self.query_one("#paper", Static).update(paper_text(message.paper))
-        table = self.query_one("#history", DataTable)
-        table.clear()
         notice = {"pending": "送信待ち", "sending": "送信中", "sent": "送信済", "failed": "失敗"}
+        rows: list[tuple[str | Text, ...]] = []
         for c in message.history:
             key = self.revealed.get(c.version, c.auth_key) if c.auth_key else "—"
             local = c.issued_at.astimezone()
-            table.add_row(
-                f"第{c.version}版",
-                c.kind,
-                wareki(c.change_date) if c.change_date else "—",
-                c.delivery,
-                key,
-                f"{dates.format_wareki(local.date())} {local:%H:%M}",
-                Text(c.issued_by),  # a name as set: never markup
-                notice.get(c.notice_status or "", "—"),
+            rows.append(
+                (
+                    f"第{c.version}版",
+                    c.kind,
+                    wareki(c.change_date) if c.change_date else "—",
+                    c.delivery,
+                    key,
+                    f"{dates.format_wareki(local.date())} {local:%H:%M}",
+                    Text(c.issued_by),  # a name as set: never markup
+                    notice.get(c.notice_status or "", "—"),
+                )
             )
         if not message.history:
-            table.add_row("—", "未発行", "", "", "", "", "", "")
+            rows.append(("—", "未発行", "", "", "", "", "", ""))
+        table = self.query_one("#history", DataTable)
+        set_columns(table, HISTORY_COLUMNS, rows)
+        for cells in rows:
+            table.add_row(*cells)
 
     # --- actions -----------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from textual.widgets import Button, DataTable, Header, Input, Label, Select, Sta
 
 from core import dates, services
 from core.errors import HoshoError
-from tui.base import HoshoFooter, HoshoScreenMixin
+from tui.base import HoshoFooter, HoshoScreenMixin, set_columns
 
 if TYPE_CHECKING:
     from core.reports import MonthlyReport
@@ -256,10 +256,11 @@ class ReportScreen(HoshoScreenMixin, Screen[None]):
         from core.reports import headers, period_text, rate_text, table_rows
 
         table = self.query_one(DataTable)
-        table.clear(columns=True)
-        for i, name in enumerate(headers(report.by)):
-            table.add_column(Text(name, justify="right" if i >= 2 else "left"), key=str(i))
         self._pending = [r for r in table_rows(report) if r[0] != "total"]
+        labels = [
+            Text(h, justify="right" if i >= 2 else "left") for i, h in enumerate(headers(report.by))
+        ]
+        set_columns(table, labels, [cells for _kind, cells, _style in self._pending])
         self._add_rows()
         t = report.total
         total = Text()
