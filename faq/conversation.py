@@ -120,7 +120,8 @@ class Conversation:
         last FAQ entry's topic (それどこに出すの). Not when it has words the knowledge never
         uses (明日の天気は？)."""
         ctx, a = self.context, self.assistant
-        if not read.follows or read.how or read.said.orderer:
+        lost = not answer.answered and not answer.candidates and not answer.out_of_scope
+        if not (read.follows or lost) or read.how or read.said.orderer:
             return read, answer
         if answer.answered and not self._about_other(answer, None):
             return read, answer
@@ -129,7 +130,13 @@ class Conversation:
         tags = self._entry(ctx.entry)[0]  # the last FAQ entry's topic, more precise than
         if tags:  # its orderer; it picks among the entries the turn's own words suggest
             among = frozenset(e for e in _suggested(answer) if e)
-            return self._with_topic(read, answer, tags, among or None, top, today)
+            read2, answer2 = self._with_topic(read, answer, tags, among or None, top, today)
+            if answer2 is not answer:
+                return read2, answer2
+            read2, answer2 = self._with_topic(read, answer, tags, None, top, today)
+            if answer2 is not answer:
+                return read2, answer2
+            return read, answer
         if ctx.orderer:
             again = a.ask(f"{ctx.orderer} {read.whole}", top=top, today=today)
             own = again.kind == "faq" and not self._about_other(again, ctx.orderer)
@@ -170,7 +177,10 @@ class Conversation:
         read so when an FAQ entry answers it, else as it was."""
         whole = f"{'・'.join(tags)} {read.whole}"
         again = self.assistant.ask(whole, top=top, today=today, among=among)
-        if not (again.answered and again.kind == "faq"):
+        about, before = self._entry(again.entry_id)[1], self._entry(self.context.entry)[1]
+        if not (again.answered and again.kind == "faq") or (
+            about and not about & before and self._about_other(again, self.context.orderer)
+        ):
             return read, answer
         return read._replace(whole=whole, how=f"{'・'.join(tags)}の話の続き"), again
 

@@ -287,8 +287,16 @@ class _Call:
         query, cues = self.query, self.a.cues
         if self.domain and entities.has_guarantee_cue(cues, query.surface, query.reading):
             return True
+        if not self.named_any:
+            return False
+        if (
+            self.asked.explicit
+            and self.asked.aspect != "start"
+            and any(map(_listed, self.named_any))
+        ):
+            return True  # 委託もいける？…姫路市と契約する: an aspect asked of a listed body
         rest = _without_tokens(self.folded, (), self.named_any)[0]
-        return bool(self.named_any) and entities.asks_only_record(cues, rest)
+        return entities.asks_only_record(cues, rest)
 
     def asked_back(self, text: str, names: Sequence[str], label: str, **which: Any) -> Answer:
         """Not answered: asked back which one is meant, each offered for what was asked
@@ -708,6 +716,9 @@ class Assistant:
             elsewhere = not call.domain and self.unknown_share(call.masked) >= t.elsewhere_share
             declined = best.entry >= len(self.entries)  # an out-of-scope topic
             lacks = not declined and self._lacks_detail(call, self.entries[best.entry].answer)
+            # an entry about other orderers than the one named (芦屋町's, asked of 姫路市)
+            mine = self._entry_orderers[best.entry]
+            lacks = lacks or bool(mine and call.focus and not mine & call.focus)
             if sure and (
                 declined or (not elsewhere and not lacks and best.score - runner >= t.margin)
             ):
