@@ -826,6 +826,28 @@ def test_branch_hours_are_not_in_the_data() -> None:
     assert "営業時間" not in ask("市役所の窓口は何時まで開いてる？").answer
 
 
+@pytest.mark.parametrize(
+    ("question", "plain", "entry"),
+    [
+        # a detail (data/cues.yaml, detail.*) the entry on the topic does not give
+        ("お知らせのPDFのファイル名って変えて出しても問題ない？", "", ""),
+        (
+            "e-Net保証の割引、去年申し込んだ分にも遡って適用される？",
+            "e-Net保証の割引はいくら？",
+            "enet-discount",
+        ),
+        ("D-Sureのアカウントは誰が発行するの？", "D-Sureって何？", "d-sure-what"),
+        ("電子証書の英文のものは出せますか", "", ""),
+    ],
+)
+def test_a_detail_the_answer_does_not_give_is_not_answered(
+    question: str, plain: str, entry: str
+) -> None:
+    assert not ask(question).answered
+    if plain:  # the same topic without the detail is answered
+        assert ask(plain).entry_id == entry
+
+
 # --------------------------------------------------------------------------- FAQ, abstention
 
 
