@@ -283,7 +283,14 @@ class Conversation:
             label = ASPECTS[asked]  # type: ignore[index]
             whole = f"{ctx.orderer}の電子保証の{label}は。{rest}"
             return as_(ctx.orderer, label, Context(orderer=ctx.orderer), whole)
-        if aspect and named is not None and not said.aspect and branch is None:
+        same = said.orderer == ctx.orderer  # 県の担当の問い合わせ先は after 島根県: not its aspect
+        if (
+            aspect
+            and named is not None
+            and not said.aspect
+            and branch is None
+            and not (same and not switch)
+        ):
             kept = ctx.aspect  # じゃあ佐賀市は？; with a date, whether it can be used
             if dated.cases and kept not in ("start", "pre_start"):
                 kept, aspect = "start", ASPECTS["start"]

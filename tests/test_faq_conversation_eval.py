@@ -58,6 +58,6 @@ def test_follow_ups_floors() -> None:
     _first, later = reports()
     # Not at the target (90% of follow-ups on the holdout): 88.9% (586/659) in domain, 46/59
     # abstentions; the newest blind set's first run was 86.7% (98/113). Floors just under.
-    assert later.accuracy("dev") >= 0.95, later.line("dev")  # 95.6% (689/721)
+    assert later.accuracy("dev") >= 0.95, later.line("dev")  # 96.0% (692/721)
     assert later.accuracy("holdout") >= 0.87, later.line("holdout")
     assert later.abstention() >= 0.83, later.line()  # 84.6% (77/91)
