@@ -848,6 +848,12 @@ def test_a_detail_the_answer_does_not_give_is_not_answered(
         assert ask(plain).entry_id == entry
 
 
+def test_an_aspect_asked_of_a_listed_body_is_its_record_whatever_else_is_said() -> None:
+    # no word of guarantees, and an entry about 芦屋町's scope shares the words: the record
+    answer = ask("委託の仕事もいけるんかな、今度姫路市と測量の契約をするんだけど")
+    assert (answer.orderer, answer.aspect) == ("姫路市", "coverage")
+
+
 # --------------------------------------------------------------------------- FAQ, abstention
 
 

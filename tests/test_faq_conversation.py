@@ -219,6 +219,20 @@ def test_the_topic_before_brings_an_entry_not_a_record_read_another_way() -> Non
     assert start.answer.startswith("（鳥栖市の運用開始日として回答）")
 
 
+def test_the_orderer_said_again_with_another_question_is_not_its_last_aspect() -> None:
+    _guarantors, contact = talk(
+        "島根県って保険会社の保証も電子で出せる？", "県の担当窓口の連絡先は？"
+    )
+    assert contact.entry_id == "shimane-contact"  # not 島根県's certificates again
+
+
+def test_a_follow_up_lost_among_its_own_candidates_is_asked_with_the_topic() -> None:
+    # 紙の場合は alone suggests nothing on costs: asked with the topic before, it is the cost
+    _cost, paper = talk("電子保証って費用いるの？", "紙の場合はどう？")
+    assert not assistant().ask("紙の場合はどう？").answered
+    assert paper.entry_id == "cost" and paper.answer.startswith("（費用")
+
+
 def test_a_turn_shows_as_many_candidates_as_asked() -> None:
     c = Conversation(assistant())
     for top in (1, 2, 3):
