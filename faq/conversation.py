@@ -95,8 +95,7 @@ class Conversation:
         self.last_carried = carried = read.carried
         said = read.said
         asked_back = not answer.answered and bool(answer.candidates)
-        lost = not answer.answered and not asked_back and not answer.out_of_scope
-        if lost and read.follows and not (said.orderer or said.aspect):
+        if _lost(answer) and read.follows and not (said.orderer or said.aspect):
             return answer  # a short turn not understood: the call is still about the same
         self.context = Context(
             question=read.whole,
@@ -120,8 +119,7 @@ class Conversation:
         last FAQ entry's topic (それどこに出すの). Not when it has words the knowledge never
         uses (明日の天気は？)."""
         ctx, a = self.context, self.assistant
-        lost = not answer.answered and not answer.candidates and not answer.out_of_scope
-        if not (read.follows or lost) or read.how or read.said.orderer:
+        if not (read.follows or _lost(answer)) or read.how or read.said.orderer:
             return read, answer
         if answer.answered and not self._about_other(answer, None):
             return read, answer
@@ -129,14 +127,11 @@ class Conversation:
             return read, answer
         tags = self._entry(ctx.entry)[0]  # the last FAQ entry's topic, more precise than
         if tags:  # its orderer; it picks among the entries the turn's own words suggest
-            among = frozenset(e for e in _suggested(answer) if e)
-            read2, answer2 = self._with_topic(read, answer, tags, among or None, top, today)
-            if answer2 is not answer:
-                return read2, answer2
-            read2, answer2 = self._with_topic(read, answer, tags, None, top, today)
-            if answer2 is not answer:
-                return read2, answer2
-            return read, answer
+            among = frozenset(e for e in _suggested(answer) if e) or None
+            found = self._with_topic(read, answer, tags, among, top, today)
+            if found[1] is answer and among:  # none of those: among all (紙の場合は？)
+                found = self._with_topic(read, answer, tags, None, top, today)
+            return found
         if ctx.orderer:
             again = a.ask(f"{ctx.orderer} {read.whole}", top=top, today=today)
             own = again.kind == "faq" and not self._about_other(again, ctx.orderer)
@@ -177,10 +172,11 @@ class Conversation:
         read so when an FAQ entry answers it, else as it was."""
         whole = f"{'・'.join(tags)} {read.whole}"
         again = self.assistant.ask(whole, top=top, today=today, among=among)
+        if not (again.answered and again.kind == "faq"):
+            return read, answer
+        # never an entry about an orderer the call has not been about
         about, before = self._entry(again.entry_id)[1], self._entry(self.context.entry)[1]
-        if not (again.answered and again.kind == "faq") or (
-            about and not about & before and self._about_other(again, self.context.orderer)
-        ):
+        if about and not about & before and self._about_other(again, self.context.orderer):
             return read, answer
         return read._replace(whole=whole, how=f"{'・'.join(tags)}の話の続き"), again
 
@@ -283,7 +279,8 @@ class Conversation:
             label = ASPECTS[asked]  # type: ignore[index]
             whole = f"{ctx.orderer}の電子保証の{label}は。{rest}"
             return as_(ctx.orderer, label, Context(orderer=ctx.orderer), whole)
-        same = said.orderer == ctx.orderer  # 県の担当の問い合わせ先は after 島根県: not its aspect
+        # 県の担当の問い合わせ先は after 島根県: the orderer before said again, not its aspect
+        same = said.orderer is not None and said.orderer == ctx.orderer
         if (
             aspect
             and named is not None
@@ -304,6 +301,11 @@ class Conversation:
             carried = Context() if field else Context(field=ctx.field)
             return as_(branch.branch.name, _FIELD_LABELS[asked_field], carried)
         return _Reading(rest, said=said, follows=follows)
+
+
+def _lost(answer: Answer) -> bool:
+    """Not answered, not asked back, not declined: the turn was not understood."""
+    return not (answer.answered or answer.candidates or answer.out_of_scope)
 
 
 def _suggested(answer: Answer) -> tuple[str | None, ...]:

@@ -294,7 +294,9 @@ class _Call:
             and self.asked.aspect != "start"
             and any(map(_listed, self.named_any))
         ):
-            return True  # 委託もいける？…姫路市と契約する: an aspect asked of a listed body
+            # 委託もいける？…姫路市と契約する: an aspect asked of a listed body (not the start:
+            # から alone is too weak a cue of it)
+            return True
         rest = _without_tokens(self.folded, (), self.named_any)[0]
         return entities.asks_only_record(cues, rest)
 
@@ -715,12 +717,15 @@ class Assistant:
             # no word of the domain, and mostly nouns the knowledge never uses: something else
             elsewhere = not call.domain and self.unknown_share(call.masked) >= t.elsewhere_share
             declined = best.entry >= len(self.entries)  # an out-of-scope topic
-            lacks = not declined and self._lacks_detail(call, self.entries[best.entry].answer)
-            # an entry about other orderers than the one named (芦屋町's, asked of 姫路市)
+            # an entry that does not give the detail asked, or is about other orderers than
+            # the one named (芦屋町's scope, asked of 姫路市)
             mine = self._entry_orderers[best.entry]
-            lacks = lacks or bool(mine and call.focus and not mine & call.focus)
+            unfit = not declined and (
+                self._lacks_detail(call, self.entries[best.entry].answer)
+                or bool(mine and call.focus and not mine & call.focus)
+            )
             if sure and (
-                declined or (not elsewhere and not lacks and best.score - runner >= t.margin)
+                declined or (not elsewhere and not unfit and best.score - runner >= t.margin)
             ):
                 answer = replace(self._entry_answer(call, best), evidence=evidence)
                 # one orderer's rule, for a question that named none

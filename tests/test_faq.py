@@ -848,6 +848,11 @@ def test_a_detail_the_answer_does_not_give_is_not_answered(
         assert ask(plain).entry_id == entry
 
 
+def test_who_submits_is_not_asked_as_who_issues() -> None:
+    # 出す is to submit here: the detail of who issues (detail.issuer) is not read in it
+    assert ask("認証キー等のお知らせはどこが出すの？").entry_id == "how-to-submit"
+
+
 def test_an_aspect_asked_of_a_listed_body_is_its_record_whatever_else_is_said() -> None:
     # no word of guarantees, and an entry about 芦屋町's scope shares the words: the record
     answer = ask("委託の仕事もいけるんかな、今度姫路市と測量の契約をするんだけど")

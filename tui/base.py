@@ -55,16 +55,22 @@ class HoshoFooter(Footer):
         self.compact = event.size.width < self.COMPACT_BELOW
 
 
-def set_columns(
-    table: DataTable[Any], labels: Sequence[str | Text], rows: Sequence[Sequence[str | Text]]
-) -> None:
-    """Clears ``table`` and gives it these columns (key: the index), each as wide as its label
-    and its widest cell in ``rows``, which may be more than the table will show at first. A
-    width set here is fixed: the columns do not move as rows page in, and what is drawn does
-    not depend on when the table would have measured itself."""
+def column_widths(labels: Sequence[str | Text], rows: Sequence[Sequence[str | Text]]) -> list[int]:
+    """Each column as wide as its label and its widest cell in ``rows`` (work for a worker
+    thread when the rows are many)."""
+    return [
+        max([cell_len(str(label)), *(cell_len(str(cells[i])) for cells in rows)])
+        for i, label in enumerate(labels)
+    ]
+
+
+def set_columns(table: DataTable[Any], labels: Sequence[str | Text], widths: Sequence[int]) -> None:
+    """Clears ``table`` and gives it these columns (key: the index) at these widths, usually
+    :func:`column_widths` of every row, those the table will page in later included. A width
+    set here is fixed: the columns do not move as rows page in, and what is drawn does not
+    depend on when the table would have measured itself."""
     table.clear(columns=True)
-    for i, label in enumerate(labels):
-        width = max([cell_len(str(label)), *(cell_len(str(cells[i])) for cells in rows)])
+    for i, (label, width) in enumerate(zip(labels, widths, strict=True)):
         table.add_column(label, key=str(i), width=width)
 
 

@@ -34,7 +34,7 @@ from core.first_page import ListRow, first_page
 from core.money import format_yen
 from core.present import guarantee_rows, pad, wareki
 from core.terms import Delivery, GType, Status
-from tui.base import HoshoFooter, HoshoScreenMixin, LazyModule, set_columns
+from tui.base import HoshoFooter, HoshoScreenMixin, LazyModule, column_widths, set_columns
 
 if TYPE_CHECKING:
     from core import services
@@ -735,7 +735,7 @@ class GuaranteeDetailScreen(HoshoScreenMixin, Screen[None]):
         if not message.history:
             rows.append(("—", "未発行", "", "", "", "", "", ""))
         table = self.query_one("#history", DataTable)
-        set_columns(table, HISTORY_COLUMNS, rows)
+        set_columns(table, HISTORY_COLUMNS, column_widths(HISTORY_COLUMNS, rows))
         for cells in rows:
             table.add_row(*cells)
 

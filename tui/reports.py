@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -18,7 +19,7 @@ from textual.widgets import Button, DataTable, Header, Input, Label, Select, Sta
 
 from core import dates, services
 from core.errors import HoshoError
-from tui.base import HoshoFooter, HoshoScreenMixin, set_columns
+from tui.base import HoshoFooter, HoshoScreenMixin, column_widths, set_columns
 
 if TYPE_CHECKING:
     from core.reports import MonthlyReport
@@ -175,8 +176,16 @@ class ReportScreen(HoshoScreenMixin, Screen[None]):
     ]
 
     class Ready(Message):
-        def __init__(self, report: MonthlyReport | None, error: str, token: int) -> None:
+        def __init__(
+            self,
+            report: MonthlyReport | None,
+            error: str,
+            token: int,
+            rows: list[tuple[str, list[str], str]] | None = None,
+            widths: Sequence[int] = (),
+        ) -> None:
             self.report, self.error, self.token = report, error, token
+            self.rows, self.widths = rows or [], widths  # the table's rows and column widths
             super().__init__()
 
     def __init__(self, first: str | None = None, last: str | None = None) -> None:
@@ -237,14 +246,18 @@ class ReportScreen(HoshoScreenMixin, Screen[None]):
 
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
     def _compute(self, first: date, last: date, by: str, token: int) -> None:
-        from core.reports import monthly_report
+        from core.reports import headers, monthly_report, table_rows
 
         try:
             report = monthly_report(self.hosho.database(), first, last, by)
         except Exception as exc:
             self.post_message(self.Ready(None, self.hosho.describe_error(exc), token))
             return
-        self.post_message(self.Ready(report, "", token))
+        # the rows as text and the columns' widths here, off the screen's thread: a year by
+        # orderer can be tens of thousands of rows
+        rows = [r for r in table_rows(report) if r[0] != "total"]
+        widths = column_widths(headers(report.by), [cells for _kind, cells, _style in rows])
+        self.post_message(self.Ready(report, "", token, rows, widths))
 
     def on_report_screen_ready(self, message: Ready) -> None:
         if message.token != self._token:
@@ -253,14 +266,13 @@ class ReportScreen(HoshoScreenMixin, Screen[None]):
         if report is None:
             self._say(Text(message.error, style="bold red"))
             return
-        from core.reports import headers, period_text, rate_text, table_rows
+        from core.reports import headers, period_text, rate_text
 
-        table = self.query_one(DataTable)
-        self._pending = [r for r in table_rows(report) if r[0] != "total"]
         labels = [
             Text(h, justify="right" if i >= 2 else "left") for i, h in enumerate(headers(report.by))
         ]
-        set_columns(table, labels, [cells for _kind, cells, _style in self._pending])
+        set_columns(self.query_one(DataTable), labels, message.widths)
+        self._pending = message.rows
         self._add_rows()
         t = report.total
         total = Text()
