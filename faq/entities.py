@@ -41,6 +41,9 @@ ASPECTS: dict[Aspect, str] = {
 _KANJI = "\u3005\u4e00-\u9fff"
 _KANA = "\u3041-\u3096ー"
 _KANJI_RUN_RE = re.compile(f"[{_KANJI}]{{2,5}}")
+_KANJI_RUN_ANY_RE = re.compile(f"[{_KANJI}]{{3,}}")
+_KANJI_START_RE = re.compile(f"[{_KANJI}]+")
+_MIN_SHORT_FORM = 3  # kanji: 中日本 (中日本高速道路)
 _KANA_RUN_END_RE = re.compile(f"[{_KANA}]{{2,10}}$")
 
 
@@ -158,6 +161,16 @@ class OrdererFinder:
             spoken = len(reading) >= 5 and is_hiragana(reading)
             if self.orderers[i].adopted and spoken and own:
                 self._reading_keys[reading].append(_Key(i))
+        # The start of a listed body's long name said for the whole (鳥取県東部広域, 中日本):
+        # three kanji or more that begin the name (or an alias) of that body only.
+        starts: defaultdict[str, set[int]] = defaultdict(set)
+        for i, o in enumerate(self.orderers):
+            for alias in (o.name, *o.aliases) if o.adopted else ():
+                run = _KANJI_START_RE.match(_key_of(alias))
+                for n in range(_MIN_SHORT_FORM, len(run[0]) if run else 0):
+                    if run and len(alias) - n >= 2:
+                        starts[alias[:n]].add(i)
+        self._short_forms = {w: i.pop() for w, i in starts.items() if len(i) == 1}
         # The first two characters of the keys → their lengths, longest first: most positions
         # start no key at all. (Sorted, the keys that start alike are side by side.)
         by_start = groupby(sorted({*self._keys, *self._reading_keys}), key=lambda k: k[:2])
@@ -188,6 +201,7 @@ class OrdererFinder:
         if not thorough:
             return found
         found = [self._prefecture_meant(m, folded) for m in found]
+        found = self._with_short_forms(folded, tokens, found)
         named = any(m.orderers or m.unlisted for m in found)
         if not named and (typo := self._by_reading(tokens, found)):
             found, named = [*found, typo], True
@@ -196,6 +210,25 @@ class OrdererFinder:
         if extra and (not named or self._joined(extra, folded, found)):
             found.append(extra)
         return sorted((self._typo(m, tokens) for m in found), key=lambda m: m.start)
+
+    def _with_short_forms(
+        self, folded: str, tokens: Sequence[Token], found: list[Mention]
+    ) -> list[Mention]:
+        """A run of kanji that starts one listed body's long name, is no key itself and has a
+        place name in it (鳥取県東部広域 for 鳥取県東部広域行政管理組合, 中日本; not 下水道 or
+        空港周辺, words of their own): that body, in place of the names found inside it."""
+        for run in _KANJI_RUN_ANY_RE.finditer(folded):
+            index = self._short_forms.get(run[0])
+            if index is None or run[0] in self._keys:
+                continue
+            within = (t for t in tokens if run.start() <= t.begin < run.end())
+            if not any(t.pos3 == "地名" for t in within):
+                continue
+            inside = [m for m in found if run.start() <= m.start and m.end <= run.end()]
+            if len(inside) == sum(run.start() < m.end and m.start < run.end() for m in found):
+                short = Mention(run[0], run.start(), run.end(), (self.orderers[index],))
+                found = [m for m in found if m not in inside] + [replace(short, exact=False)]
+        return sorted(found, key=lambda m: m.start)
 
     def _prefecture_meant(self, mention: Mention, folded: str) -> Mention:
         """A name a prefecture shares with its city (佐賀: 佐賀県, 佐賀市) is the prefecture when
@@ -286,7 +319,7 @@ class OrdererFinder:
                 return Mention(key + inside[0], i, inside.end(), self._pick(prefectures), area=True)
             sound = self._kanji_of.get(nxt.reading) if nxt and has_kanji(nxt.surface[:1]) else None
             if nxt and sound and any(k.suffix == sound for k in candidates):  # 山口権
-                ending, suffix, typo = nxt.surface, sound, True
+                ending, suffix = nxt.surface, sound  # one body only: no need to ask back
         if ending is not None:
             same = [k for k in candidates if k.suffix == suffix]
             said, stop = key + ending, end + len(ending)

@@ -253,6 +253,11 @@ def test_another_orderer_said_at_length_keeps_the_question() -> None:
     assert (other.orderer, other.aspect) == ("南島原市", "start")
 
 
+def test_another_orderer_as_the_one_ordering_keeps_the_question() -> None:
+    _first, other = talk("佐賀市の電子保証はいつから？", "小城市の案件だったら？")
+    assert (other.orderer, other.aspect) == ("小城市", "start")
+
+
 def test_a_date_after_another_aspect_asks_whether_it_can_be_used() -> None:
     _where, dated = talk("広島県には認証キーをどう出す？", "契約が2024年5月だったら？")
     start = dated.entry_id == "hiroshima-start" or (dated.orderer, dated.aspect) == (

@@ -43,6 +43,13 @@ def finder() -> OrdererFinder:
         body("鹿屋体育大学", "かのやたいいくだいがく", None, adopted=True, category="国立大学法人"),
         body("熊本大学", "くまもとだいがく", None, adopted=True, category="国立大学法人"),
         body("瀬戸内市", "せとうちし", "岡山県", adopted=True),
+        body("鳥取県", "とっとりけん", "鳥取県", adopted=True, category="都道府県"),
+        body(
+            "鳥取県東部広域行政管理組合", "とっとりけんとうぶこういきぎょうせいかんりくみあい",
+            "鳥取県", adopted=True, category="一部事務組合",
+        ),
+        body("日本下水道事業団", "にほんげすいどうじぎょうだん", None, adopted=True,
+             category="その他公共的団体", aliases=["下水道事業団"]),
         body("瀬戸内町", "せとうちちょう", "鹿児島県", adopted=False),
         body(
             "東海国立大学機構", "とうかいこくりつだいがくきこう", None, adopted=True,
@@ -115,6 +122,19 @@ def test_a_misspelt_name_is_read_as_the_body_it_sounds_like() -> None:
     cleaned, tokens = analyse_tokens("鳥巣市の工事")
     (m,) = finder().find(fold(cleaned), tokens)
     assert [o.name for o in m.orderers] == ["鳥栖市"] and m.typo
+    # only the ending mis-converted (件 for 県): that body, nothing to ask back
+    cleaned, tokens = analyse_tokens("熊本件の工事")
+    (m,) = finder().find(fold(cleaned), tokens)
+    assert [o.name for o in m.orderers] == ["熊本県"] and not m.typo
+
+
+def test_the_start_of_a_long_name_with_a_place_in_it_is_that_body() -> None:
+    assert names("鳥取県東部広域の工事") == [(["鳥取県東部広域行政管理組合"], None)]
+    assert names("鳥取県の工事") == [(["鳥取県"], None)]  # a name of its own: not the longer one
+    assert names("東日本のほうは") == [(["東日本高速道路"], None)]
+    assert names("日本下水道の工事") == [(["日本下水道事業団"], None)]
+    assert names("下水道の工事") == []  # a word of its own (no place in it), not 下水道事業団
+    assert names("日本の工事") == []  # too short to be anything's start
 
 
 def test_endings_areas_and_bodies_of_their_own_follow_the_cue_file() -> None:
