@@ -672,6 +672,15 @@ class Assistant:
         named = call.named
         if named is None or self.orderer_file is None or not call.about_records:
             return None
+        answer = self._records_or_entry(call, named)
+        # a detail asked that the answer does not give, and no aspect but the start (its cues
+        # are weak: でき, から): not this route's to answer (広島県の請求書の様式はどこでダウン
+        # ロードできる); with another aspect, that one is answered
+        lacks = answer.answered and self._lacks_detail(call, answer.answer)
+        return None if lacks and call.asked.aspect == "start" else answer
+
+    def _records_or_entry(self, call: _Call, named: Mention) -> Answer:
+        """What :meth:`_route_records` answers for ``named`` (see there)."""
         several = _several(call.named_any, named)
         if several or not (named.typo or _listed(named)):  # each one's record, or 掲載なし
             return self._records_answer(call, several or [named])
