@@ -648,7 +648,7 @@ class Assistant:
             bodies = [place, *bodies]
         if not any(o.as_of for o in bodies):
             return None  # no body there in the lists: the prefecture's own record says so
-        entry = self._entry_about(call, bodies)
+        entry = self._entry_about(call, bodies) or self._region_entry(call, place)
         return entry or Answer(
             answered=True,
             answer=render.render_region(region, bodies, lst.list_note),
@@ -663,6 +663,17 @@ class Assistant:
             listed=True,
             orderers=tuple(o.name for o in bodies),
         )
+
+    def _region_entry(self, call: _Call, place: Orderer) -> Answer | None:
+        """The entry that lists the bodies of the prefecture ``place`` (its tags: the
+        prefecture and a ``tags.orderer_list`` word), if there is one."""
+        listing, key = self.cues["tags.orderer_list"].words, _key(place)
+        for e, entry in enumerate(self.entries):
+            tags = {fold(clean(tag)) for tag in entry.tags}
+            if key in self._entry_orderers[e] and tags & listing:
+                said = next((r for r in call.ranked if r.entry == e), None)
+                return self._entry_answer(call, said or _Ranked(e, 0.0, entry.questions[0]))
+        return None
 
     def _route_records(self, call: _Call) -> Answer | None:
         """The record of the orderer named (or of each one named: 鳥栖市と唐津市), its

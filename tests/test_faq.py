@@ -586,11 +586,15 @@ def test_the_bodies_of_a_prefecture_are_listed() -> None:
     assert lines[-1] == "出典: 電子保証のご案内（佐賀支店、令和8年2月26日）（令和8年2月2日時点）"
     for question in (
         "宮崎県の市町村で電子保証使えるところ",
-        "熊本県で電子保証が使える発注者を教えて",
+        "大分県で電子保証が使える発注者を教えて",
     ):
-        assert ask(question).answer.split("内で", 1)[0] in ("宮崎県", "熊本県"), question
-    # an entry written for the prefecture's bodies wins (佐賀県)
+        assert ask(question).answer.split("内で", 1)[0] in ("宮崎県", "大分県"), question
+    # an entry written for the prefecture's bodies wins (佐賀県, 熊本県), however it is asked
     assert ask("佐賀県内で電子保証が使えるのはどこ？").entry_id == "saga-orderers"
+    assert ask("熊本県で電子保証が使える発注者を教えて").entry_id == "kumamoto-orderers"
+    assert ask("くまもとけんないで でんしほしょうを つかえる ちょうそんは").entry_id == (
+        "kumamoto-orderers"
+    )
     for question in (
         "長崎の県内の発注者",
         "鹿児島県の自治体",
