@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 
 from faq import entities
 from faq.cues import Cues
-from faq.engine import _FIELD_LABELS, Answer, Assistant, _Call, _without_tokens
-from faq.entities import ASPECTS, detect_branch_field, read_dates
+from faq.engine import _FIELD_LABELS, Answer, Assistant, _Call, _date_check, _without_tokens
+from faq.entities import ASPECTS, DatesSaid, detect_branch_field, read_dates
 from faq.normalize import clean, fold
 
 _BRACKETED = re.compile(r"^(.+?)（(.+?)(?:、.*)?）$")  # 府中市（広島県、一覧に掲載なし）
@@ -191,6 +191,13 @@ class Conversation:
             else ((), frozenset())
         )
 
+    def _after_start(self, orderer: str, dated: DatesSaid) -> bool:
+        """Every date said is on or after ``orderer``'s start (no contract before it)."""
+        register = self.assistant.orderer_file.orderers if self.assistant.orderer_file else ()
+        body = next((o for o in register if o.name == orderer), None)
+        checks = [_date_check(body, case).eligible for case in dated.cases] if body else []
+        return bool(checks) and all(checks)
+
     def _about_other(self, answer: Answer, orderer: str | None) -> bool:
         """The answer is an FAQ entry about orderers, none of them ``orderer``."""
         about = self._entry(answer.entry_id)[1]
@@ -274,8 +281,11 @@ class Conversation:
         carry_orderer = said.aspect or dated.cases or refers  # 提出先は？ 令和8年4月契約なら？
         if ctx.orderer and not names and branch is None and field is None and carry_orderer:
             asked = call.asked.aspect if said.aspect else ctx.aspect or call.asked.aspect
-            if dated.cases and not said.aspect and asked != "pre_start":
-                asked = "start"  # 提出先の次に「2024年5月の契約なら？」: whether it can be used
+            # 提出先の次に「2024年5月の契約なら？」: whether it can be used; after an old
+            # contract's question too, when the date said is no old contract's
+            old = asked == "pre_start" and not self._after_start(ctx.orderer, dated)
+            if dated.cases and not said.aspect and not old:
+                asked = "start"
             label = ASPECTS[asked]  # type: ignore[index]
             whole = f"{ctx.orderer}の電子保証の{label}は。{rest}"
             return as_(ctx.orderer, label, Context(orderer=ctx.orderer), whole)

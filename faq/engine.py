@@ -683,6 +683,8 @@ class Assistant:
         named = call.named
         if named is None or self.orderer_file is None or not call.about_records:
             return None
+        if len(named.orderers) == 1 and _old_contract(call, named.orderers[0]):
+            call.asked = _Asked("pre_start", True)
         answer = self._records_or_entry(call, named)
         # a detail asked that the answer does not give, and no aspect but the start (its cues
         # are weak: でき, から): not this route's to answer (広島県の請求書の様式はどこでダウン
@@ -816,9 +818,10 @@ class Assistant:
         # 島根県はいつから？ asks its start (いつから, or a date said), not its entry on
         # guarantors: an entry whose tags have no ``entry.start`` word does not answer it
         when = call.dates.cases or self.cues["when_started"].search(call.folded)
-        if specific is not None and when and call.asked.aspect == "start":
+        aspect = call.asked.aspect
+        if specific is not None and when and aspect in ("start", "pre_start"):
             tags = set(self.entries[call.ranked[0].entry].tags)
-            specific = specific if tags & self.cues["entry.start"].words else None
+            specific = specific if tags & self.cues[f"entry.{aspect}"].words else None
         if specific is not None:  # with the dates said checked against the orderer's start
             text, checks = _dated(call, orderer, specific.answer)
             return replace(specific, answer=text, dates=checks)
@@ -937,6 +940,17 @@ def _dated(call: _Call, orderer: Orderer, text: str) -> tuple[str, tuple[DateChe
         f"【{c.said}の案件】{c.reason}。{_VERDICTS.get((old, c.eligible), '')}" for c in checks
     ]
     return "\n".join([*lines, text]), checks
+
+
+def _old_contract(call: _Call, orderer: Orderer) -> bool:
+    """The question says a contract made before ``orderer``'s start and asks one of the things
+    its record keeps on paper for such a contract (島根県、R5.5契約の中間前払金): what is
+    asked is the old contract's, not which certificates are covered."""
+    if call.asked.aspect not in ("start", "documents") or not call.dates.cases:
+        return False
+    if not any(fold(word) in call.folded for word in orderer.before_start_paper):
+        return False
+    return all(_date_check(orderer, case).eligible is False for case in call.dates.cases)
 
 
 def _date_check(orderer: Orderer, case: DatedCase) -> DateCheck:

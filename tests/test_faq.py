@@ -670,6 +670,16 @@ def test_aspect_detection(question: str, aspect: str) -> None:
     assert answer.kind == "orderer" and answer.aspect == aspect, answer
 
 
+def test_a_contract_before_the_start_asks_what_its_record_keeps_on_paper() -> None:
+    # 中間前払金 is one of 島根県's before_start_paper words; the date is before its start
+    old = ask("島根県、令和5年5月契約の工事の中間前払金は電子でいける？")
+    assert (old.orderer, old.aspect) == ("島根県", "pre_start"), old
+    assert "運用開始前の契約" in old.answer
+    # after the start it is which certificates are covered, as without a date
+    new = ask("島根県、令和5年7月契約の工事の中間前払金は電子でいける？")
+    assert new.aspect != "pre_start", new
+
+
 def test_saying_the_form_is_not_asking_where_to_submit() -> None:
     for said in ("紙の証書で出したい", "でんしでだせますか", "書面で出しても"):
         assert detect_aspect(CUES, said, "") == ("start", False), said

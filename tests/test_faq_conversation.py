@@ -258,6 +258,15 @@ def test_another_orderer_as_the_one_ordering_keeps_the_question() -> None:
     assert (other.orderer, other.aspect) == ("小城市", "start")
 
 
+def test_a_later_date_after_an_old_contract_asks_whether_it_can_be_used() -> None:
+    first = "島根県で令和5年5月31日に契約した工事の変更は電子でいける？"
+    old, later = talk(first, "令和5年6月2日契約なら")
+    assert old.aspect == "pre_start" or old.entry_id == "shimane-pre-start", old
+    assert later.answer.startswith("（島根県の運用開始日として回答）"), later
+    _old, same = talk(first, "令和5年5月20日契約なら")  # still an old contract
+    assert same.aspect == "pre_start" or same.entry_id == "shimane-pre-start", same
+
+
 def test_a_date_after_another_aspect_asks_whether_it_can_be_used() -> None:
     _where, dated = talk("広島県には認証キーをどう出す？", "契約が2024年5月だったら？")
     start = dated.entry_id == "hiroshima-start" or (dated.orderer, dated.aspect) == (
