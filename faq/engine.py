@@ -153,6 +153,8 @@ class Tuning:
     unnamed_penalty: float = 0.75  # entries about an orderer when the question names none
     # entries about an orderer's e-contract system when the question speaks only of guarantees
     econtract_penalty: float = 0.5
+    # an entry's best phrasing about another subject than the question's (e-Net, asked of 電子保証)
+    subject_penalty: float = 0.8
     # out-of-scope topics score this share: only a question clearly about one is declined
     out_of_scope_weight: float = 0.75
     # decisions: an FAQ entry is asserted when the calibrated confidence (the probability that
@@ -384,6 +386,7 @@ class Assistant:
         analyse = self.vocabulary.analyse
         phrasing_docs = [analyse(q, *cut) for q, cut in zip(self._phrasings, masked, strict=True)]
         tag_docs = [self.vocabulary.analyse_words(words) for words in tags]
+        self._phrasing_subjects = [self._subjects(d) for d in phrasing_docs]
         if any(w > 0 for w in t.answer[1:]):  # the answers' readings or words: Sudachi too
             answer_docs = [analyse(text, *analyse_tokens(text)) for text in texts]
         else:
@@ -474,6 +477,10 @@ class Assistant:
         nouns = [t.surface for t in query.tokens if t.pos == "名詞" and judged.match(t.surface)]
         return sum(n not in self._known_text for n in nouns) / len(nouns) if nouns else 0.0
 
+    def _subjects(self, a: Analysis) -> frozenset[str]:
+        """What a text is about, of the ``subject.*`` cues (電子保証, e-Net, D-Sure, …)."""
+        return frozenset(n for n, cue in self.cues.family("subject") if cue.in_any(a.surface))
+
     def rank(
         self, query: Analysis, focus: frozenset[str], named: bool, bonus: bool
     ) -> list[_Ranked]:
@@ -525,6 +532,7 @@ class Assistant:
         weight = t.w_phrasing * (1 + t.second_phrasing) + w_entry + w_answer
         guarantee_only = entities.asks_guarantee_only(self.cues, query.surface, query.reading)
         unknown = 1.0 - t.unknown_penalty * self.unknown_share(query)
+        subjects = self._subjects(query)
         ranked = []
         for phrasing_score, e, i in phrased:
             score = t.w_phrasing * phrasing_score + w_entry * ent[e]
@@ -541,6 +549,9 @@ class Assistant:
                 score += t.focus_bonus
             if guarantee_only and self._econtract[e]:
                 score *= t.econtract_penalty
+            theirs = self._phrasing_subjects[i]
+            if subjects and theirs and not subjects & theirs:
+                score *= t.subject_penalty
             ranked.append(_Ranked(e, min(score, 1.0) * unknown, self._phrasings[i]))
         return sorted(ranked, key=lambda r: (-r.score, r.entry))
 

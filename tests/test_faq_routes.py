@@ -7,6 +7,8 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+import pytest
+
 from core.knowledge import BranchFile, FaqEntry, OrdererFile, OutOfScope, source_ids
 from faq.engine import NOT_FOUND, Assistant
 
@@ -17,8 +19,36 @@ def _validated(model: Any, data: dict[str, Any]) -> Any:
     return model.model_validate(data, context={"sources": source_ids()})
 
 
+def entry(id_: str, questions: list[str], answer: str, tags: tuple[str, ...] = ()) -> FaqEntry:
+    data = {"id": id_, "questions": questions, "answer": answer, "tags": list(tags)}
+    return _validated(FaqEntry, data | {"source": SOURCE, "as_of": "2025-02-27"})
+
+
+# More entries, for the tests of one rule each
+LISTING = entry(  # lists the bodies of 熊本県 (tags: the prefecture and 導入発注者)
+    "kumamoto-list",
+    ["熊本県の市町村で導入しているところ", "熊本県内の導入団体の一覧", "県内の市町村の開始日"],
+    "熊本県内では甲野市が導入しています。",
+    ("導入発注者", "熊本県"),
+)
+SUBJECTS = (
+    entry(
+        "enet-usage",
+        ["e-Netって実際どのくらい使われてるの", "e-Netの利用者数", "e-Net保証を使う会社の割合"],
+        "お申込みの約8割がe-Net保証を通じています。",
+        ("e-Net保証",),
+    ),
+    entry(
+        "usage",
+        ["電子保証ってどれくらい使われてる？", "電子保証の利用率", "電子保証の普及状況"],
+        "保証の半数以上が電子保証です。",
+        ("利用状況",),
+    ),
+)
+
+
 @cache
-def assistant() -> Assistant:
+def assistant(*more: FaqEntry) -> Assistant:
     entries = [
         _validated(
             FaqEntry,
@@ -102,7 +132,7 @@ def assistant() -> Assistant:
             ],
         },
     )
-    return Assistant(entries, out_of_scope=[topic], orderers=orderers, branches=branches)
+    return Assistant([*entries, *more], out_of_scope=[topic], orderers=orderers, branches=branches)
 
 
 def ask(question: str) -> Any:
@@ -135,6 +165,26 @@ def test_records_route_answers_the_orderer_and_the_aspect() -> None:
 def test_region_route_lists_the_bodies_of_a_prefecture() -> None:
     region = ask("熊本県内で電子保証を導入している市町村は？")
     assert region.aspect == "region" and "甲野市" in region.orderers
+
+
+def test_an_entry_listing_the_bodies_of_the_prefecture_answers_for_the_list() -> None:
+    listed = assistant(LISTING).ask("熊本県内で電子保証を導入している市町村は？")
+    assert listed.entry_id == "kumamoto-list", listed
+
+
+def test_a_phrasing_about_another_subject_loses() -> None:
+    # e-Net and 電子保証 are subjects (subject.* cues): the question's is 電子保証
+    a = assistant(*SUBJECTS)
+    question = a.analyse("電子保証って実際どのくらい使われてるの")
+
+    def scores(penalty: float) -> dict[str, float]:
+        ranked = a.with_tuning(subject_penalty=penalty).rank(question, frozenset(), False, True)
+        return {a.entries[r.entry].id: r.score for r in ranked if r.entry < len(a.entries)}
+
+    ruled, alike = scores(0.8), scores(1.0)
+    assert ruled["enet-usage"] == pytest.approx(alike["enet-usage"] * 0.8)  # about e-Net: loses
+    assert ruled["usage"] == alike["usage"]  # about 電子保証 too: it keeps its score
+    assert a.ask("電子保証って実際どのくらい使われてるの").entry_id == "usage"
 
 
 def test_contact_route_says_the_records_hold_no_contact() -> None:
