@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from faq import entities
 from faq.cues import Cues
 from faq.engine import _FIELD_LABELS, Answer, Assistant, _Call, _date_check, _without_tokens
-from faq.entities import ASPECTS, DatesSaid, detect_branch_field, read_dates
+from faq.entities import ASPECTS, DatedCase, DatesSaid, detect_branch_field, read_dates
 from faq.normalize import clean, fold
 
 _BRACKETED = re.compile(r"^(.+?)（(.+?)(?:、.*)?）$")  # 府中市（広島県、一覧に掲載なし）
@@ -38,9 +38,11 @@ class Context:
     candidates: tuple[str, ...] = ()  # the bodies or branches offered when asked back
     entry: str | None = None  # the FAQ entry answered
     offered: tuple[str, ...] = ()  # bodies offered before and picked from (市は？ the other)
+    dates: tuple[DatedCase, ...] = ()  # the contract or 公告 dates the call is about
 
     def to_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("orderer", "aspect", "branch", "field")}
+        said = {k: getattr(self, k) for k in ("orderer", "aspect", "branch", "field")}
+        return said | {"dates": [case.day.isoformat() for case in self.dates]}
 
 
 class _Reading(NamedTuple):
@@ -76,7 +78,13 @@ class Conversation:
         """The answer to ``question`` as this turn of the conversation; what was taken from
         the turn before is :attr:`last_carried`."""
         read, wide = self._read(question), max(top, CANDIDATES)  # candidates for _on_topic
-        answer = self.assistant.ask(read.whole, top=wide, today=today)
+        # the dates said before go on with the orderer or the aspect (じゃあ佐賀市は？ after
+        # 「鳥栖市で令和8年2月1日公告の工事は？」), unless the turn says its own
+        own = tuple(read_dates(self.assistant.cues, question, today).cases)
+        on = bool(read.carried.orderer or read.carried.aspect)
+        earlier = self.context.dates if on and not own else ()
+        read = read._replace(carried=replace(read.carried, dates=earlier))
+        answer = self.assistant.ask(read.whole, top=wide, today=today, earlier=earlier)
         if read.tentative:
             # a long question that only asks an aspect stands alone when it is answered by
             # itself, unless by an entry about some other orderer
@@ -107,6 +115,7 @@ class Conversation:
             candidates=answer.candidates,
             offered=carried.offered,
             entry=answer.entry_id if answer.answered else None,
+            dates=own or read.carried.dates,
         )
         return answer
 

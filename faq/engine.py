@@ -579,15 +579,19 @@ class Assistant:
         *,
         today: date | None = None,
         among: frozenset[str] | None = None,
+        earlier: Sequence[DatedCase] = (),
     ) -> Answer:
         """Answer one question (the first answer of the routes, tried in :attr:`ROUTES` order);
         never raises for odd input (empty, symbols, very long). ``today`` (default: the
         clock's) dates a day said without its year (4月1日) and the words relative to it (去年,
         今年度, 来月). An impossible date (令和8年2月30日) is pointed out first, whatever the
         answer. ``among`` (entry ids) limits the FAQ entries it may answer with or offer: a
-        conversation lets the topic before choose among what a turn itself suggests."""
+        conversation lets the topic before choose among what a turn itself suggests, and gives
+        the dates said ``earlier`` in the call, checked when the question says none."""
         question = question[:500]
         dates = entities.read_dates(self.cues, question, today)
+        if earlier and not dates.cases:
+            dates = dates._replace(cases=list(earlier))
         query = self.analyse(dates.rest if dates.cut else question)
         answer = Answer.none(NOT_FOUND)
         if query.cleaned:

@@ -92,7 +92,7 @@ def test_batch_json_lines_are_conversations(
     assert out.code == 0, out.err
     answers: list[dict[str, Any]] = [json.loads(x) for x in out.out.splitlines()]
     assert [a.get("conversation") for a in answers] == ["c1", "c2", "c1", "c2", None]
-    carried = {"orderer": "鳥栖市", "aspect": None, "branch": None, "field": None}
+    carried = {"orderer": "鳥栖市", "aspect": None, "branch": None, "field": None, "dates": []}
     assert answers[2]["context"] == carried
     assert answers[3]["context"]["branch"] == "熊本支店" and answers[3]["field"] == "fax"
     assert not answers[4]["answered"]  # a plain line is a conversation of its own
@@ -256,6 +256,23 @@ def test_another_orderer_said_at_length_keeps_the_question() -> None:
 def test_another_orderer_as_the_one_ordering_keeps_the_question() -> None:
     _first, other = talk("佐賀市の電子保証はいつから？", "小城市の案件だったら？")
     assert (other.orderer, other.aspect) == ("小城市", "start")
+
+
+def test_the_date_said_goes_on_with_the_call() -> None:
+    c = Conversation(assistant())
+    c.ask("鳥栖市で令和8年2月1日公告の工事は電子保証使える？")
+    saga = c.ask("じゃあ佐賀市は？")  # the same case, for another orderer
+    assert saga.orderer == "佐賀市" and [d.day for d in saga.dates] == ["2026-02-01"]
+    assert c.last_carried.to_json()["dates"] == ["2026-02-01"]
+    own = c.ask("唐津市で令和5年1月10日契約なら？")  # a date of its own replaces it
+    assert [d.day for d in own.dates] == ["2023-01-10"]
+    c.ask("電子証書ってそもそも何？")  # another topic: nothing carried
+    assert c.ask("武雄市はいつから？").dates == ()
+    # the old contract said before, asked of its intermediate advance
+    _old, later = talk(
+        "広島県、契約日がR6.5.28の工事の変更契約は電子でいける？", "中間前払金の方は？"
+    )
+    assert (later.orderer, later.aspect) == ("広島県", "pre_start")
 
 
 def test_a_later_date_after_an_old_contract_asks_whether_it_can_be_used() -> None:
