@@ -160,6 +160,8 @@ class Conversation:
         on_it = read.follows or read.carried.orderer
         if not (on_it and about) or read.said.orderer or answer.entry_id == self.context.entry:
             return read, answer
+        if answer.kind == "orderer" and read.said.aspect:
+            return read, answer  # the aspect asked, from the orderer's record (契約保証も対象？)
         a = self.assistant
         if answer.out_of_scope or a.unknown_share(a.analyse(read.alone or read.whole)) > 0:
             return read, answer  # declined, or words the knowledge never uses
@@ -233,6 +235,10 @@ class Conversation:
         asks = call.asked.aspect if call.asked.explicit else None
         if asks == "start" and not cues["followup.start"].search(call.folded):
             asks = None  # 何からすれば: から alone does not ask the start
+        if asks == "documents" and cues["followup.guarantee_kind"].made_of(call.folded):
+            # another kind of guarantee and nothing else (前払金のほうは？): the same question
+            # of that kind, as another orderer keeps it (after a start, whether it is covered)
+            asks = ctx.aspect if ctx.aspect not in (None, "start", "coverage") else asks
         said = Context(
             orderer=named.orderers[0].name if named and len(named.orderers) == 1 else None,
             aspect=asks,
@@ -289,7 +295,7 @@ class Conversation:
             return as_(picked[0], _FIELD_LABELS[ctx.field], Context(field=ctx.field))
         carry_orderer = said.aspect or dated.cases or refers  # 提出先は？ 令和8年4月契約なら？
         if ctx.orderer and not names and branch is None and field is None and carry_orderer:
-            asked = call.asked.aspect if said.aspect else ctx.aspect or call.asked.aspect
+            asked = said.aspect or ctx.aspect or call.asked.aspect
             # 提出先の次に「2024年5月の契約なら？」: whether it can be used; after an old
             # contract's question too, when the date said is no old contract's
             old = asked == "pre_start" and not self._after_start(ctx.orderer, dated)

@@ -685,6 +685,7 @@ def test_saying_the_form_is_not_asking_where_to_submit() -> None:
         assert detect_aspect(CUES, said, "") == ("start", False), said
     assert detect_aspect(CUES, "認証キーはどこに出せば", "")[0] == "submission"
     assert detect_aspect(CUES, "電子で出した認証キーの宛先", "")[0] == "submission"
+    assert detect_aspect(CUES, "メールアドレスは誰のを書けば", "")[0] != "submission"
     # 出す before a noun describes the certificate: which ones may be electronic
     assert detect_aspect(CUES, "市に出す契約保証の証書も電子で", "")[0] == "documents"
     # 電子証書で提出 is the form too, unless where, how or by when is asked
