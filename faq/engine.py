@@ -214,7 +214,11 @@ class _Call:
         self.domain = entities.has_domain_cue(cues, query.surface, query.reading)
         # The orderers named; not a surety company's name (北海道 in 北海道建設業信用保証) or
         # where one is (北海道の保証会社).
-        found = assistant._kept(("named", folded), lambda: finder.find(folded, query.tokens))
+        breaks = normalize.word_breaks(query.original)
+        found = assistant._kept(
+            ("named", f"{folded}\n{sorted(breaks)}"),
+            lambda: finder.find(folded, query.tokens, breaks=breaks),
+        )
         for _name, other in cues.family("other_company"):
             if company := other.search(folded):
                 found = [m for m in found if m.end <= company.start() or m.start >= company.end()]

@@ -185,15 +185,23 @@ class OrdererFinder:
         particle follows (札幌市役所, さっぽろしの; not さっぽろしんぶん)."""
         return has_kanji(ending) or self._cues["name.end"].match(text, end) is not None
 
-    def find(self, folded: str, tokens: Sequence[Token], *, thorough: bool = True) -> list[Mention]:
+    def find(
+        self,
+        folded: str,
+        tokens: Sequence[Token],
+        *,
+        thorough: bool = True,
+        breaks: frozenset[int] = frozenset(),
+    ) -> list[Mention]:
         """Mentions in ``folded`` (the cleaned, folded question), left to right; without
         ``thorough`` only names, aliases, readings and stems (no readings of kanji, unlisted
-        bodies or typos)."""
+        bodies or typos). ``breaks``: where the caller typed a space between words (a name in
+        kana may end there: べっぷし こうじ)."""
         found: list[Mention] = []
         by_begin = {t.begin: t for t in tokens}
         after = 0  # where the last mention ends
         for i in range(len(folded) - 1):
-            if i >= after and (mention := self._at(folded, i, by_begin)):
+            if i >= after and (mention := self._at(folded, i, by_begin, breaks)):
                 # a group (NEXCO) is each of its members, named one by one
                 group = mention.orderers if mention.group else ()
                 found += [replace(mention, orderers=(o,)) for o in group] or [mention]
@@ -255,7 +263,9 @@ class OrdererFinder:
 
     # -- surface scan
 
-    def _at(self, text: str, i: int, by_begin: dict[int, Token]) -> Mention | None:
+    def _at(
+        self, text: str, i: int, by_begin: dict[int, Token], breaks: frozenset[int] = frozenset()
+    ) -> Mention | None:
         """The mention starting at ``i``: the longest key that is a word of its own there;
         ``by_begin`` holds the tokens (which cover ``text``) by their start."""
         first, cues = by_begin.get(i), self._cues
@@ -270,7 +280,7 @@ class OrdererFinder:
             listed = any(k.suffix and not k.weak for k in keys)
             if not (place or listed or self._ending.match(text, end)):
                 keys = [k for k in keys if not (k.weak and k.suffix)]
-            if not (keys or reading_keys) or not self._is_word(text, i, end, first):
+            if not (keys or reading_keys) or not self._is_word(text, i, end, first, breaks):
                 continue
             if branch := cues["branch.word"].match(text, end):
                 return Mention(key, i, branch.end(), ())
@@ -287,13 +297,18 @@ class OrdererFinder:
             return self._stem_mention(text, i, end, candidates, by_begin.get(end))
         return None
 
-    def _is_word(self, text: str, i: int, end: int, first: Token | None) -> bool:
-        """``text[i:end]`` is not the inside of a longer word; ``first``: the token at ``i``."""
+    def _is_word(
+        self, text: str, i: int, end: int, first: Token | None, breaks: frozenset[int]
+    ) -> bool:
+        """``text[i:end]`` is not the inside of a longer word; ``first``: the token at ``i``;
+        ``breaks``: where the caller typed a space."""
         key, before, cues = text[i:end], text[i - 1 : i], self._cues
         if is_hiragana(key):
             ends = cues["name.end"], cues["name.end_of_kana"], self._ending  # くまもとの, とすし
-            if not any(e.match(text, end) for e in ends):
+            if not (end in breaks or any(e.match(text, end) for e in ends)):
                 return False
+            if i in breaks:
+                return True  # a word typed on its own (…こうじ とすし)
             if is_hiragana(before):
                 # after a particle (…の, …は) or a verb's ending (契約するとすし) a name may start
                 return before in cues["name.kana_starts_after"] and end - i >= 3

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain
+from itertools import accumulate, chain
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -57,6 +57,19 @@ def clean(text: str) -> str:
     """NFKC, lower case, kana dashes as ``ー``, no punctuation or spaces (katakana is kept)."""
     text = _DASH_AFTER_KANA_RE.sub("ー", unicodedata.normalize("NFKC", text).lower())
     return _LONE_HYPHEN_RE.sub("", _DROP_RE.sub("", _BAR_IN_ASCII_RE.sub("-", text)))
+
+
+_SPACED_RE = re.compile(r"[\s、。，．,]+")
+
+
+def word_breaks(text: str) -> frozenset[int]:
+    """Where ``clean(text)`` had spaces or commas between words in ``text`` (べっぷし こうじ):
+    the offsets in the cleaned text at which a typed word starts."""
+    pieces = [clean(piece) for piece in _SPACED_RE.split(text)]
+    if len(pieces) < 2 or "".join(pieces) != clean(text):
+        return frozenset()
+    offsets = list(accumulate(map(len, pieces)))[:-1]
+    return frozenset(o for o in offsets if o)
 
 
 def fold(text: str) -> str:
