@@ -295,11 +295,10 @@ class _Call:
             return True
         if not self.named_any:
             return False
-        if (
-            self.asked.explicit
-            and self.asked.aspect != "start"
-            and any(map(_listed, self.named_any))
-        ):
+        listed = any(map(_listed, self.named_any))
+        if listed and cues["record_rule"].in_any(query.surface, query.reading):
+            return True  # 福津市は入札公告の日で判断するって: its record's rule
+        if self.asked.explicit and self.asked.aspect != "start" and listed:
             # 委託もいける？…姫路市と契約する: an aspect asked of a listed body (not the start:
             # から alone is too weak a cue of it)
             return True

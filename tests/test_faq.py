@@ -670,6 +670,13 @@ def test_aspect_detection(question: str, aspect: str) -> None:
     assert answer.kind == "orderer" and answer.aspect == aspect, answer
 
 
+def test_which_date_decides_is_asked_of_the_record_without_a_domain_word() -> None:
+    said = ask("北九州市って公告の日で判断するんでしたっけ")  # record_rule: no 電子保証 said
+    assert (said.orderer, said.aspect) == ("北九州市", "start"), said
+    assert "入札公告日で判断" in said.answer
+    assert not ask("北九州市の公園の開園日").answered  # the name alone is not enough
+
+
 def test_a_contract_before_the_start_asks_what_its_record_keeps_on_paper() -> None:
     # 中間前払金 is one of 島根県's before_start_paper words; the date is before its start
     old = ask("島根県、令和5年5月契約の工事の中間前払金は電子でいける？")
