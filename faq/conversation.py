@@ -12,10 +12,11 @@ A question that names its own orderer and aspect, or branch and field, starts af
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from faq import entities
 from faq.cues import Cues
@@ -39,6 +40,7 @@ class Context:
     entry: str | None = None  # the FAQ entry answered
     offered: tuple[str, ...] = ()  # bodies offered before and picked from (市は？ the other)
     dates: tuple[DatedCase, ...] = ()  # the contract or 公告 dates the call is about
+    where: str | None = None  # the orderer's prefecture, when others share its name (小国町)
 
     def to_json(self) -> dict[str, Any]:
         said = {k: getattr(self, k) for k in ("orderer", "aspect", "branch", "field")}
@@ -116,6 +118,7 @@ class Conversation:
             offered=carried.offered,
             entry=answer.entry_id if answer.answered else None,
             dates=own or read.carried.dates,
+            where=self._where(answer) or (carried.where if carried.orderer else None),
         )
         return answer
 
@@ -202,6 +205,22 @@ class Conversation:
             else ((), frozenset())
         )
 
+    def _where(self, answer: Answer) -> str | None:
+        """The prefecture of the orderer answered when other bodies share its name (its
+        record is shown as 小国町（熊本県）), to say it again unmistakably."""
+        if answer.kind != "orderer" or answer.orderer not in self._shared_names():
+            return None
+        shown = _BRACKETED.match(answer.matched.split("／", 1)[0])
+        return shown.group(2) if shown else None
+
+    def _shared_names(self) -> frozenset[str]:
+        """The names several bodies of the register share (小国町: 熊本県 and 山形県)."""
+        a = self.assistant
+        if (names := a.__dict__.get("_shared_names")) is None:
+            counts = Counter(o.name for o in (a.orderer_file.orderers if a.orderer_file else ()))
+            names = a.__dict__["_shared_names"] = frozenset(n for n, k in counts.items() if k > 1)
+        return cast(frozenset[str], names)
+
     def _after_start(self, orderer: str, dated: DatesSaid) -> bool:
         """Every date said is on or after ``orderer``'s start (no contract before it)."""
         register = self.assistant.orderer_file.orderers if self.assistant.orderer_file else ()
@@ -232,7 +251,7 @@ class Conversation:
         dated = read_dates(cues, rest)
         call = _Call(a, rest, query, 3, dated)
         named = call.named if call.named_any else None
-        asks = call.asked.aspect if call.asked.explicit else None
+        asks: str | None = call.asked.aspect if call.asked.explicit else None
         if asks == "start" and not cues["followup.start"].search(call.folded):
             asks = None  # 何からすれば: から alone does not ask the start
         if asks == "documents" and cues["followup.guarantee_kind"].made_of(call.folded):
@@ -284,8 +303,12 @@ class Conversation:
 
         aspect = ASPECTS.get(ctx.aspect or "")  # type: ignore[call-overload]
         picked = _pick(cues, ctx.candidates, folded) if ctx.candidates else None
-        if ctx.offered and not call.named_any:  # nothing named: one of the bodies offered
-            picked = _pick(cues, ctx.offered, folded)
+        if ctx.offered:  # one of the bodies offered, when nothing is named but its prefecture
+            offered = _pick(cues, ctx.offered, folded)  # (沖縄の方も: the one in 沖縄県)
+            if not call.named_any or (
+                offered and all(m.said in offered[1] for m in call.named_any)
+            ):
+                picked = offered
         if picked is not None and aspect:  # which 大津? 滋賀県の
             name, where = picked
             whole = f"{where}の{name}の{aspect}は" if where else ""
@@ -302,8 +325,9 @@ class Conversation:
             if dated.cases and not said.aspect and not old:
                 asked = "start"
             label = ASPECTS[asked]  # type: ignore[index]
-            whole = f"{ctx.orderer}の電子保証の{label}は。{rest}"
-            return as_(ctx.orderer, label, Context(orderer=ctx.orderer), whole)
+            subject = f"{ctx.where}の{ctx.orderer}" if ctx.where else ctx.orderer
+            whole = f"{subject}の電子保証の{label}は。{rest}"
+            return as_(ctx.orderer, label, Context(orderer=ctx.orderer, where=ctx.where), whole)
         # 県の担当の問い合わせ先は after 島根県: the orderer before said again, not its aspect
         same = said.orderer is not None and said.orderer == ctx.orderer
         if (

@@ -258,6 +258,17 @@ def test_another_orderer_as_the_one_ordering_keeps_the_question() -> None:
     assert (other.orderer, other.aspect) == ("小城市", "start")
 
 
+def test_a_body_picked_among_namesakes_is_said_with_its_prefecture_again() -> None:
+    _which, picked, entrusted = talk("小国町は電子いけますか", "熊本のほうです", "委託は？")
+    assert (picked.orderer, entrusted.orderer, entrusted.aspect) == ("小国町", "小国町", "coverage")
+    assert entrusted.answered, entrusted  # not asked back which 小国町 again
+    # the other one offered, by its prefecture alone
+    _which, _kumamoto, okinawa = talk(
+        "西原は委託も電子保証の対象？", "熊本の村です", "沖縄の方も一応"
+    )
+    assert okinawa.orderer == "西原町" and "掲載なし" in okinawa.answer, okinawa
+
+
 def test_another_kind_of_guarantee_alone_keeps_the_question() -> None:
     _where, advance = talk("鳥栖市へ契約保証の認証キーはどこに出すんですか", "前払金のほうは？")
     assert advance.answer.startswith("（鳥栖市の提出先・提出方法として回答）"), advance
