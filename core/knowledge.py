@@ -1345,7 +1345,7 @@ def _load(model: type[M], path: Path) -> M:
         stamp = (stat.st_mtime_ns, stat.st_size)
     except OSError:
         return _load_uncached(model, path)
-    key = (model, path.resolve())
+    key = (model, path)  # as given: resolving it costs more than the rest of a cached load
     hit = _CACHE.get(key)
     if hit is not None and hit[0] == stamp:
         return hit[1]  # type: ignore[return-value]

@@ -12,12 +12,13 @@ A question that names its own orderer and aspect, or branch and field, starts af
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, NamedTuple, cast
 
+from core.knowledge import Orderer
 from faq import entities
 from faq.cues import Cues
 from faq.engine import _FIELD_LABELS, Answer, Assistant, _Call, _date_check, _without_tokens
@@ -79,14 +80,14 @@ class Conversation:
     def ask(self, question: str, *, top: int = 3, today: date | None = None) -> Answer:
         """The answer to ``question`` as this turn of the conversation; what was taken from
         the turn before is :attr:`last_carried`."""
-        read, wide = self._read(question), max(top, CANDIDATES)  # candidates for _on_topic
+        own = tuple(read_dates(self.assistant.cues, question, today).cases)
+        read, wide = self._read(question, own), max(top, CANDIDATES)  # candidates: _on_topic
         # the dates said before go on with the orderer or the aspect (じゃあ佐賀市は？ after
         # 「鳥栖市で令和8年2月1日公告の工事は？」), unless the turn says its own
-        own = tuple(read_dates(self.assistant.cues, question, today).cases)
         on = bool(read.carried.orderer or read.carried.aspect)
         earlier = self.context.dates if on and not own else ()
         read = read._replace(carried=replace(read.carried, dates=earlier))
-        answer = self.assistant.ask(read.whole, top=wide, today=today, earlier=earlier)
+        answer = None
         if read.tentative:
             # a long question that only asks an aspect stands alone when it is answered by
             # itself, unless by an entry about some other orderer
@@ -95,6 +96,8 @@ class Conversation:
             clear = lead >= self.assistant.tuning.standalone_lead
             if alone.answered and clear and not self._about_other(alone, read.carried.orderer):
                 read, answer = _Reading(read.alone, said=read.said), alone
+        if answer is None:
+            answer = self.assistant.ask(read.whole, top=wide, today=today, earlier=earlier)
         read, answer = self._on_topic(read, answer, top, today)
         read, answer = self._same_orderer(read, answer, wide, today)
         if all(x.entry_id for x in answer.alternatives):  # FAQ candidates: as many as asked
@@ -208,23 +211,24 @@ class Conversation:
     def _where(self, answer: Answer) -> str | None:
         """The prefecture of the orderer answered when other bodies share its name (its
         record is shown as 小国町（熊本県）), to say it again unmistakably."""
-        if answer.kind != "orderer" or answer.orderer not in self._shared_names():
+        if answer.kind != "orderer" or len(self._bodies(answer.orderer)) < 2:
             return None
         shown = _BRACKETED.match(answer.matched.split("／", 1)[0])
         return shown.group(2) if shown else None
 
-    def _shared_names(self) -> frozenset[str]:
-        """The names several bodies of the register share (小国町: 熊本県 and 山形県)."""
+    def _bodies(self, name: str | None) -> Sequence[Orderer]:
+        """The bodies of the register with this name (小国町: 熊本県's and 山形県's)."""
         a = self.assistant
-        if (names := a.__dict__.get("_shared_names")) is None:
-            counts = Counter(o.name for o in (a.orderer_file.orderers if a.orderer_file else ()))
-            names = a.__dict__["_shared_names"] = frozenset(n for n, k in counts.items() if k > 1)
-        return cast(frozenset[str], names)
+        if (by_name := a.__dict__.get("_bodies_by_name")) is None:
+            by_name = defaultdict(list)
+            for o in a.orderer_file.orderers if a.orderer_file else ():
+                by_name[o.name].append(o)
+            a.__dict__["_bodies_by_name"] = by_name = dict(by_name)
+        return cast(dict[str, list[Orderer]], by_name).get(name or "", [])
 
     def _after_start(self, orderer: str, dated: DatesSaid) -> bool:
         """Every date said is on or after ``orderer``'s start (no contract before it)."""
-        register = self.assistant.orderer_file.orderers if self.assistant.orderer_file else ()
-        body = next((o for o in register if o.name == orderer), None)
+        body = next(iter(self._bodies(orderer)), None)
         checks = [_date_check(body, case).eligible for case in dated.cases] if body else []
         return bool(checks) and all(checks)
 
@@ -233,22 +237,21 @@ class Conversation:
         about = self._entry(answer.entry_id)[1]
         return bool(about) and not any(key.endswith(f"/{orderer}") for key in about)
 
-    def _read(self, question: str) -> _Reading:
-        """The whole question a turn stands for (see :class:`_Reading`)."""
+    def _read(self, question: str, own: Sequence[DatedCase] = ()) -> _Reading:
+        """The whole question a turn stands for (see :class:`_Reading`); ``own``: the dates it
+        says."""
         ctx, a, cues = self.context, self.assistant, self.assistant.cues
         rest = _without_opener(question, cues["followup.opener"].pattern)  # じゃあ武雄は: 武雄は
         opened = rest != question.strip()
         # the prefecture of the orderer before (a prefecture's is itself)
-        register = a.orderer_file.orderers if a.orderer_file and ctx.orderer else ()
-        prefecture = next(
-            (o.prefecture for o in register if o.name == ctx.orderer and o.prefecture), None
-        )
-        if prefecture and (lead := cues["followup.prefecture"].match(rest)):
-            rest = prefecture + rest[lead.end() :]  # 大分市 → 県は？ 県の提出先は？
+        if ctx.orderer and (lead := cues["followup.prefecture"].match(rest)):
+            bodies = self._bodies(ctx.orderer)
+            if prefecture := next((o.prefecture for o in bodies if o.prefecture), None):
+                rest = prefecture + rest[lead.end() :]  # 大分市 → 県は？ 県の提出先は？
         query = a.analyse(rest)
         if not query.cleaned:
             return _Reading(question)
-        dated = read_dates(cues, rest)
+        dated = DatesSaid(list(own), [], rest)
         call = _Call(a, rest, query, 3, dated)
         named = call.named if call.named_any else None
         asks: str | None = call.asked.aspect if call.asked.explicit else None
