@@ -54,10 +54,10 @@ def test_first_turns_are_answered_as_single_questions() -> None:
     assert first.accuracy() >= 0.95, first.line()
 
 
-def test_follow_ups_floors() -> None:
+def test_follow_ups_target_and_floors() -> None:
     _first, later = reports()
-    # Not at the target (90% of follow-ups on the holdout): 88.9% (586/659) in domain, 46/59
-    # abstentions; the newest blind set's first run was 86.7% (98/113). Floors just under.
-    assert later.accuracy("dev") >= 0.95, later.line("dev")  # 96.0% (692/721)
-    assert later.accuracy("holdout") >= 0.87, later.line("holdout")
-    assert later.abstention() >= 0.83, later.line()  # 84.6% (77/91)
+    # The target, 90% of follow-ups on the holdout: 90.9% (725/798); the newest blind set's
+    # first run was 92.8% (129/139). Abstentions are a floor just under: 87.7% (100/114).
+    assert later.accuracy("holdout") >= 0.90, later.line("holdout")
+    assert later.accuracy("dev") >= 0.96, later.line("dev")  # 96.6% (807/835)
+    assert later.abstention() >= 0.86, later.line()
