@@ -58,11 +58,11 @@ def test_the_sets_are_as_described() -> None:
 
 def test_overall_targets_and_floors() -> None:
     r = report()
-    # The targets (95% / 90%), met overall: 95.7% (4029/4211) and 96.4% (784/813)
+    # The targets (95% / 90%), met overall: 95.7% (4029/4211) and 96.6% (785/813)
     assert r.accuracy() >= 0.95, r.line()
     assert r.abstention() >= 0.90, r.line()
     assert r.accuracy("dev") >= 0.955, r.line("dev")  # 95.9% (2578/2687)
-    assert r.abstention("dev") >= 0.975, r.line("dev")  # 98.0% (527/538)
+    assert r.abstention("dev") >= 0.975, r.line("dev")  # 98.1% (528/538)
 
 
 def test_targets_on_the_holdout() -> None:
