@@ -12,13 +12,11 @@ A question that names its own orderer and aspect, or branch and field, starts af
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-from core.knowledge import Orderer
 from faq import entities
 from faq.cues import Cues
 from faq.engine import _FIELD_LABELS, Answer, Assistant, _Call, _date_check, _without_tokens
@@ -211,24 +209,16 @@ class Conversation:
     def _where(self, answer: Answer) -> str | None:
         """The prefecture of the orderer answered when other bodies share its name (its
         record is shown as 小国町（熊本県）), to say it again unmistakably."""
-        if answer.kind != "orderer" or len(self._bodies(answer.orderer)) < 2:
+        if answer.kind != "orderer" or len(self.assistant.bodies_named(answer.orderer)) < 2:
             return None
         shown = _BRACKETED.match(answer.matched.split("／", 1)[0])
         return shown.group(2) if shown else None
 
-    def _bodies(self, name: str | None) -> Sequence[Orderer]:
-        """The bodies of the register with this name (小国町: 熊本県's and 山形県's)."""
-        a = self.assistant
-        if (by_name := a.__dict__.get("_bodies_by_name")) is None:
-            by_name = defaultdict(list)
-            for o in a.orderer_file.orderers if a.orderer_file else ():
-                by_name[o.name].append(o)
-            a.__dict__["_bodies_by_name"] = by_name = dict(by_name)
-        return cast(dict[str, list[Orderer]], by_name).get(name or "", [])
-
-    def _after_start(self, orderer: str, dated: DatesSaid) -> bool:
-        """Every date said is on or after ``orderer``'s start (no contract before it)."""
-        body = next(iter(self._bodies(orderer)), None)
+    def _after_start(self, orderer: str, where: str | None, dated: DatesSaid) -> bool:
+        """Every date said is on or after the start of ``orderer`` (in ``where``, when others
+        share its name): no contract before it."""
+        bodies = self.assistant.bodies_named(orderer)
+        body = next((o for o in bodies if where in (None, o.prefecture)), None)
         checks = [_date_check(body, case).eligible for case in dated.cases] if body else []
         return bool(checks) and all(checks)
 
@@ -245,7 +235,7 @@ class Conversation:
         opened = rest != question.strip()
         # the prefecture of the orderer before (a prefecture's is itself)
         if ctx.orderer and (lead := cues["followup.prefecture"].match(rest)):
-            bodies = self._bodies(ctx.orderer)
+            bodies = self.assistant.bodies_named(ctx.orderer)
             if prefecture := next((o.prefecture for o in bodies if o.prefecture), None):
                 rest = prefecture + rest[lead.end() :]  # 大分市 → 県は？ 県の提出先は？
         query = a.analyse(rest)
@@ -324,7 +314,7 @@ class Conversation:
             asked = said.aspect or ctx.aspect or call.asked.aspect
             # 提出先の次に「2024年5月の契約なら？」: whether it can be used; after an old
             # contract's question too, when the date said is no old contract's
-            old = asked == "pre_start" and not self._after_start(ctx.orderer, dated)
+            old = asked == "pre_start" and not self._after_start(ctx.orderer, ctx.where, dated)
             if dated.cases and not said.aspect and not old:
                 asked = "start"
             label = ASPECTS[asked]  # type: ignore[index]

@@ -428,6 +428,17 @@ class Assistant:
         tagged = [{fold(clean(tag)) for tag in said} for said in tags]
         econtract, guarantee = self.cues["tags.e_contract"].words, self.cues["tags.guarantee"].words
         self._econtract = [bool(said & econtract) and not said & guarantee for said in tagged]
+        # The entry that lists a prefecture's bodies (tagged with it and 導入発注者), by its key.
+        listing = self.cues["tags.orderer_list"].words
+        self._listings = {
+            key: e
+            for e, (said, keys) in enumerate(zip(tagged, self._entry_orderers, strict=True))
+            if said & listing
+            for key in keys
+        }
+        self._named: dict[str, list[Orderer]] = {}  # the register's bodies by name
+        for o in listed:
+            self._named.setdefault(o.name, []).append(o)
         prefectures = dict.fromkeys(o.prefecture for o in adopted if o.prefecture)
         self._in_prefecture = {p: [o for o in adopted if o.prefecture == p] for p in prefectures}
         self.stats.build_seconds = time.perf_counter() - started
@@ -685,13 +696,15 @@ class Assistant:
     def _region_entry(self, call: _Call, place: Orderer) -> Answer | None:
         """The entry that lists the bodies of the prefecture ``place`` (its tags: the
         prefecture and a ``tags.orderer_list`` word), if there is one."""
-        listing, key = self.cues["tags.orderer_list"].words, _key(place)
-        for e, entry in enumerate(self.entries):
-            tags = {fold(clean(tag)) for tag in entry.tags}
-            if key in self._entry_orderers[e] and tags & listing:
-                said = next((r for r in call.ranked if r.entry == e), None)
-                return self._entry_answer(call, said or _Ranked(e, 0.0, entry.questions[0]))
-        return None
+        e = self._listings.get(_key(place))
+        if e is None:
+            return None
+        said = next((r for r in call.ranked if r.entry == e), None)
+        return self._entry_answer(call, said or _Ranked(e, 0.0, self.entries[e].questions[0]))
+
+    def bodies_named(self, name: str | None) -> Sequence[Orderer]:
+        """The register's bodies of this name (小国町: 熊本県's and 山形県's)."""
+        return self._named.get(name or "", ())
 
     def _route_records(self, call: _Call) -> Answer | None:
         """The record of the orderer named (or of each one named: 鳥栖市と唐津市), its

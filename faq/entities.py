@@ -162,7 +162,8 @@ class OrdererFinder:
             if self.orderers[i].adopted and spoken and own:
                 self._reading_keys[reading].append(_Key(i))
         # The start of a listed body's long name said for the whole (鳥取県東部広域, 中日本):
-        # three kanji or more that begin the name (or an alias) of that body only.
+        # three kanji or more that begin the name (or an alias) of that body only, and no key
+        # of their own (鳥取県).
         starts: defaultdict[str, set[int]] = defaultdict(set)
         for i, o in enumerate(self.orderers):
             for alias in (o.name, *o.aliases) if o.adopted else ():
@@ -170,7 +171,9 @@ class OrdererFinder:
                 for n in range(_MIN_SHORT_FORM, len(run[0]) if run else 0):
                     if run and len(alias) - n >= 2:
                         starts[alias[:n]].add(i)
-        self._short_forms = {w: i.pop() for w, i in starts.items() if len(i) == 1}
+        self._short_forms = {
+            w: i.pop() for w, i in starts.items() if len(i) == 1 and w not in self._keys
+        }
         # The first two characters of the keys → their lengths, longest first: most positions
         # start no key at all. (Sorted, the keys that start alike are side by side.)
         by_start = groupby(sorted({*self._keys, *self._reading_keys}), key=lambda k: k[:2])
@@ -227,7 +230,7 @@ class OrdererFinder:
         空港周辺, words of their own): that body, in place of the names found inside it."""
         for run in _KANJI_RUN_ANY_RE.finditer(folded):
             index = self._short_forms.get(run[0])
-            if index is None or run[0] in self._keys:
+            if index is None:
                 continue
             within = (t for t in tokens if run.start() <= t.begin < run.end())
             if not any(t.pos3 == "地名" for t in within):
