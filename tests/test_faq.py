@@ -872,6 +872,23 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("e-Net保証の画面が真っ白になって進めない", "", ""),
         ("電子証書の画面の印刷はカラーじゃないとだめ？", "", ""),
         ("宮崎県の工事で電子保証を使うと加点される？", "宮崎県の電子保証はいつから？", ""),
+        # the number of characters, a section's name, an address itself, which seal
+        ("認証キーって何文字の英数字？", "認証キーって何？", "authentication-key-what"),
+        (
+            "芦屋町で電子保証を担当しとる課の名前は？",
+            "芦屋町の電子保証はいつから？",
+            "ashiya-start-scope",
+        ),
+        (
+            "広島県の契約担当課のメールアドレスを教えて",
+            "広島県には認証キーをどう出す？",
+            "hiroshima-submission",
+        ),
+        (
+            "e-Netの利用申込書のハンコは実印じゃないとダメ？",
+            "e-Netで申し込むたびにハンコはいる？",
+            "enet-no-seal",
+        ),
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(
@@ -886,6 +903,22 @@ def test_a_detail_the_answer_does_not_give_is_not_answered(
 def test_a_detail_the_entry_gives_is_answered() -> None:
     # detail.stamp: the entry on 鳥栖市's e-contracts says that no revenue stamp is needed
     assert ask("鳥栖市の電子契約で契約書の印紙はいる？").entry_id == "tosu-econtract-overview"
+    # detail.email_address: the entry says where the address is published
+    assert ask("芦屋町に認証キーを送るメールアドレスを教えて").entry_id == "ashiya-submission"
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        ("福岡県の工事で、銀行の契約保証を電子で出せる？", "documents"),  # whose certificate
+        ("松山市に出せる電子証書は、どこが発行したものならいい？", "documents"),
+        ("伊万里市ってもう結構使われてるの？", "usage"),  # how much it is used
+    ],
+)
+def test_the_aspect_is_read_from_whose_certificate_and_how_much_it_is_used(
+    question: str, aspect: str
+) -> None:
+    assert ask(question).aspect == aspect, question
 
 
 def test_who_submits_is_not_asked_as_who_issues() -> None:
