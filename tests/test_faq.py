@@ -138,6 +138,8 @@ def test_homophone_typos_read_like_the_right_word() -> None:
         ("中間前払いの証書", "中間前払金"),
         ("キーってどこ", "認証きー"),
         ("鳥栖市はいつから", "運用開始日"),
+        ("データの証書に切り替えてる割合", "電子証書"),  # data is the electronic certificate
+        ("証書をデータでもらうには", "電子交付"),
     ],
 )
 def test_synonyms_rewrite_questions(said: str, meant: str) -> None:
