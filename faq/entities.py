@@ -403,7 +403,8 @@ class OrdererFinder:
             run = found[0] if (found := _KANA_RUN_END_RE.search(folded, 0, m.start())) else ""
             listed = (run[-n:] for n in range(len(run), 1, -1) if run[-n:] in self._reading_keys)
             stem = next(listed, self._kana_start_re.sub("", run, count=1))
-            if stem and stem not in generic:
+            # だいがくとか こうせん: a list of kinds (とか, なんか), not a place before the ending
+            if stem and stem not in generic and not cues["name.listed_with"].search(stem):
                 start, keys = m.start() - len(stem), self._reading_keys.get(stem, ())
                 name = self._kanji_stem(stem, keys) + self._kana_ending[m[1]]
                 yield body(folded[start : m.end()], start, m.end(), name)

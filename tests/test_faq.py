@@ -891,6 +891,10 @@ def test_branch_hours_are_not_in_the_data() -> None:
             "e-Netで申し込むたびにハンコはいる？",
             "enet-no-seal",
         ),
+        # an address itself, a name of the person in charge, removing what the site shows
+        ("西日本建設業保証の本社の住所はどこ？", "", ""),
+        ("佐賀支店の担当の人の名前わかる？", "", ""),
+        ("e-Netの画面に勝手に出てくる工事、あれ消せないの？", "", ""),
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(
@@ -907,6 +911,17 @@ def test_a_detail_the_entry_gives_is_answered() -> None:
     assert ask("鳥栖市の電子契約で契約書の印紙はいる？").entry_id == "tosu-econtract-overview"
     # detail.email_address: the entry says where the address is published
     assert ask("芦屋町に認証キーを送るメールアドレスを教えて").entry_id == "ashiya-submission"
+    # detail.address: where to write the address is not the address itself
+    assert ask("利用申込書の会社の住所はどこに書くの？").entry_id == "enet-application-form"
+    # detail.criteria: 公告日基準 is the rule the entry gives, not a question of criteria
+    assert ask("鳥栖市の電子保証は公告日基準ですか").entry_id == "tosu-eguarantee-scope"
+
+
+def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() -> None:
+    # だいがくとか こうせん lists kinds of bodies (name.listed_with): no body named だいがくとか
+    answer = ask("だいがくとか こうせんの はっちゅうでも でんしで だいじょうぶ？")
+    assert answer.entry_id == "universities-kosen"
+    assert ask("二十日市市の工事、電子保証はいつから？").orderer == "廿日市市"  # its alias
 
 
 @pytest.mark.parametrize(
