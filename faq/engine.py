@@ -291,6 +291,9 @@ class _Call:
         """About orderers' records: a word about guarantees, or nothing but the names and what
         a record says (大分県の業務委託は対象？)."""
         query, cues = self.query, self.a.cues
+        electronic = cues["electronic"].in_any(query.surface, query.reading)
+        if cues["our_service"].search(self.folded) and not electronic:
+            return False  # 北海道の現場の保証も御社でお願いできる？: our business, not a record
         if self.domain and entities.has_guarantee_cue(cues, query.surface, query.reading):
             return True
         if not self.named_any:

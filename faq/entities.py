@@ -290,6 +290,11 @@ class OrdererFinder:
             if cues["name.own_university"].match(text, end):
                 continue  # 熊本県立大学, and its stem 熊本 before 県立大学
             candidates = keys + reading_keys
+            # e-netにはまだ親父: a particle and a word after it, not a bare stem (浜田)
+            particle = first is not None and first.pos == "助詞" and first.end < end
+            bare = not self._ending.match(text, end) and all(k.suffix for k in candidates)
+            if particle and bare and is_hiragana(text[i - 1 : i]):
+                continue
             if full := [k for k in candidates if not k.suffix]:
                 area, found = bool(cues["name.area"].match(text, end)), self._pick(full)
                 return Mention(key, i, end, found, area=area, exact=bool(keys), group=full[0].group)
@@ -306,6 +311,10 @@ class OrdererFinder:
         """``text[i:end]`` is not the inside of a longer word; ``first``: the token at ``i``;
         ``breaks``: where the caller typed a space."""
         key, before, cues = text[i:end], text[i - 1 : i], self._cues
+        starts = cues["name.kana_starts_after"]
+        if is_hiragana(key[:1]) and is_hiragana(before) and not is_hiragana(key):
+            # 何がいいの町 is not いの町: a name that starts in kana starts as a kana word does
+            return i in breaks or before in starts
         if is_hiragana(key):
             ends = cues["name.end"], cues["name.end_of_kana"], self._ending  # くまもとの, とすし
             if not (end in breaks or any(e.match(text, end) for e in ends)):
@@ -314,7 +323,7 @@ class OrdererFinder:
                 return True  # a word typed on its own (…こうじ とすし)
             if is_hiragana(before):
                 # after a particle (…の, …は) or a verb's ending (契約するとすし) a name may start
-                return before in cues["name.kana_starts_after"] and end - i >= 3
+                return before in starts and end - i >= 3
             # 捺印はまだ: a particle and the next word are not a name (はまだ → 浜田).
             return not (before and first and first.pos in ("助詞", "助動詞") and first.end < end)
         if key.isascii():  # UR, NEXCO…: a Latin alias is a whole word, never inside one (d-sure)

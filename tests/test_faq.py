@@ -265,6 +265,23 @@ def test_nouns_the_knowledge_never_uses_count_as_unknown() -> None:
 def test_a_particle_and_the_next_word_are_no_name() -> None:
     assert mentions("押印はまだ必要？") == []  # は + まだ is not 浜田
     assert mentions("はまだしはいつから")[0][1] == ["浜田市"]
+    assert mentions("e-Netにはまだ親父の名前で登録してある") == []  # に, は + まだ
+    assert mentions("契約するとすしの工事")[0][1] == ["鳥栖市"]  # a name after a verb's と
+    # a name that starts in kana starts as a kana word does (いいの + 町 is not いの町)
+    assert mentions("何がいいの？町の担当さんに勧めたい") == []
+    assert mentions("和歌山のすさみ町")[-1][1] == ["すさみ町"]
+
+
+def test_whether_we_take_a_guarantee_somewhere_is_not_the_orderers_record() -> None:
+    # 御社で保証をお願いできる？ asks about our business, which the documents do not cover
+    assert not ask("北海道の現場の保証も御社でお願いできますか").answered
+    assert ask("北海道の工事で電子保証は使えますか").orderer == "北海道"  # its record
+
+
+def test_a_reading_inside_a_polite_ending_is_no_cue() -> None:
+    # ださ (出さ) inside ください is not a question of submission
+    answer = ask("福津市の工事で電子保証が使えるか確認させてください")
+    assert (answer.orderer, answer.aspect) == ("福津市", "start")
 
 
 def test_a_prefecture_beside_its_own_body_only_says_where() -> None:
