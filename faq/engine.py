@@ -635,9 +635,13 @@ class Assistant:
         if company and what is not None and cues["branch.word"].search(folded):
             text = f"{company}は当社とは別の保証事業会社で、その支店の連絡先は資料にありません。"
             return Answer.none(text)
-        # The hours, when no branch's field is (支店の電話受付は何時まで: not a number).
-        if entities.asks_branch_hours(cues, folded) and (what is None or hit is None):
+        # The hours, when no branch's value is asked (何時まで電話つながる: not a number).
+        value = what is not None and hit is not None and cues["branch.value"].search(folded)
+        if entities.asks_branch_hours(cues, folded) and not value:
             text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
+            return Answer.none(text)
+        if cues["branch.word"].search(folded) and cues["branch.amenities"].search(folded):
+            text = "支店の駐車場や最寄りの交通機関は資料に掲載がありません。該当する回答はありません。"
             return Answer.none(text)
         if what is None:
             return None
@@ -869,7 +873,11 @@ class Assistant:
             # the record says nothing of what is asked (国交省の利用率, 熊本市の提出先): a
             # general entry that answers it with confidence, saying the record is silent
             answer = self._route_faq(call)
-            if answer.answered and answer.entry_id and not self._entry_orderers[best.entry]:
+            # a figure (利用率) only from an entry that gives the orderer's own (国交省の約95%)
+            names = (orderer.name, *orderer.aliases)
+            theirs = aspect != "usage" or any(n in answer.answer for n in names)
+            about_none = not self._entry_orderers[best.entry]
+            if answer.answered and answer.entry_id and about_none and theirs:
                 said = f"（{orderer.name}の{ASPECTS[aspect]}は資料に記載がありません。"
                 return answer.prefixed(
                     f"{said}一般的なご案内です）\n", orderer=orderer.name, aspect=aspect
@@ -912,8 +920,12 @@ class Assistant:
         listed = [m for m in mentions if _listed(m)]
         exact = call.asked.explicit and bool(listed) and all(m.exact for m in listed)
         names = tuple(m.unlisted or m.orderers[0].name for m in mentions)
+        # 鳥栖市の利用件数は？: a figure the record does not hold, and says so (not an answer;
+        # of the other aspects it says what holds generally)
+        unknown = call.asked.aspect == "usage" and len(listed) == len(mentions)
+        unknown = unknown and all(_silent(m.orderers[0], "usage") for m in listed)
         return Answer(
-            answered=True,
+            answered=not unknown,
             answer="\n\n".join(r.text for r in records),
             confidence=0.9 if exact else 0.8,
             source="、".join(dict.fromkeys(r.source for r in records)),

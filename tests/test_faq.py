@@ -272,6 +272,28 @@ def test_a_particle_and_the_next_word_are_no_name() -> None:
     assert mentions("和歌山のすさみ町")[-1][1] == ["すさみ町"]
 
 
+def test_a_figure_the_record_does_not_hold_is_not_answered() -> None:
+    # the record holds no usage figure: it says so, and that is no answer
+    answer = ask("鳥栖市の電子保証の件数って、もう出てる？")
+    assert not answer.answered and "資料に記載がありません" in answer.answer
+    # nor is the national figure an answer for one orderer that it does not name
+    assert not ask("大阪府の電子保証の利用率って、府全体で何％くらい？").answered
+    assert ask("唐津市の電子保証の利用率は？").answered  # a figure its record holds
+    # of other aspects the record says what holds generally: still an answer
+    assert ask("大分市には認証キーどうやって出せばいい？").answered
+
+
+def test_a_branchs_hours_and_surroundings_are_not_its_contact_fields() -> None:
+    for question in (
+        "福岡支店って、何時まで電話つながる？",
+        "島根支店は昼休みも電話に出てもらえますか",
+    ):
+        answer = ask(question)
+        assert not answer.answered and "営業時間" in answer.answer, question
+    assert not ask("鹿児島支店の最寄りのバス停ってどこ？").answered
+    assert ask("福岡支店の電話番号は？何時まで？").branch == "福岡支店"  # the number is asked
+
+
 def test_whether_we_take_a_guarantee_somewhere_is_not_the_orderers_record() -> None:
     # 御社で保証をお願いできる？ asks about our business, which the documents do not cover
     assert not ask("北海道の現場の保証も御社でお願いできますか").answered
@@ -912,6 +934,12 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("西日本建設業保証の本社の住所はどこ？", "", ""),
         ("佐賀支店の担当の人の名前わかる？", "", ""),
         ("e-Netの画面に勝手に出てくる工事、あれ消せないの？", "", ""),
+        # a plan, which is more, a limit, a reply, legal force
+        ("e-Netの利用手数料が無料なのは今後も続く予定ですか", "e-Netの利用手数料は？", "enet-fees"),
+        ("保証事業会社の3社で、一番シェアが大きいのはどこ？", "", ""),
+        ("鳥栖市の変更契約って、GMOサインで何回まで変更できる？", "", ""),
+        ("広島県へメールで提出した後、県から受領確認の返信はありますか", "", ""),
+        ("電子保証って、紙の証書と比べて法的な効力は同じなん？裁判でも大丈夫？", "", ""),
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(

@@ -72,3 +72,13 @@ def test_targets_on_the_holdout() -> None:
     # near-domain questions are still the weak spot.
     assert r.accuracy("holdout") >= 0.95, r.line("holdout")
     assert r.abstention("holdout") >= 0.90, r.line("holdout")
+
+
+def test_near_domain_questions_are_declined() -> None:
+    # Questions that share an entry's words but ask what no answer gives (a detail, a plan,
+    # another party): a hard development set of its own, kept out of the totals above.
+    items = load_items(QUESTIONS / "near_domain")
+    assert len(items) >= 300 and all(not i.in_domain for i in items)
+    r = evaluate(Assistant.load().ask, items)
+    print("FAQ eval near_domain:", r.line("dev"))
+    assert r.abstention("dev") >= 0.5, r.line("dev")  # 51.7% (170/329)
