@@ -294,6 +294,9 @@ class _Call:
         electronic = cues["electronic"].in_any(query.surface, query.reading)
         if cues["our_service"].search(self.folded) and not electronic:
             return False  # 北海道の現場の保証も御社でお願いできる？: our business, not a record
+        guarantee = cues["guarantee"].in_any(query.surface, query.reading)
+        if cues["e_contract"].search(self.folded) and not guarantee:
+            return False  # 福岡市の電子契約はいつから: its contract system, not in its record
         if self.domain and entities.has_guarantee_cue(cues, query.surface, query.reading):
             return True
         if not self.named_any:
@@ -548,6 +551,10 @@ class Assistant:
         w_answer = t.w_answer if self._answer_field.kinds else 0.0
         weight = t.w_phrasing * (1 + t.second_phrasing) + w_entry + w_answer
         guarantee_only = entities.asks_guarantee_only(self.cues, query.surface, query.reading)
+        # 福岡市の電子契約はいつから: of a contract system only, not of guarantees
+        contract_only = self.cues["e_contract"].in_any(query.surface, query.reading) and not (
+            self.cues["guarantee"].in_any(query.surface, query.reading)
+        )
         unknown = 1.0 - t.unknown_penalty * self.unknown_share(query)
         subjects = self._subjects(query)
         ranked = []
@@ -564,7 +571,9 @@ class Assistant:
                 score *= t.other_penalty
             elif about and bonus:  # the bonus only when the question is about guarantees
                 score += t.focus_bonus
-            if guarantee_only and self._econtract[e]:
+            if (guarantee_only and self._econtract[e]) or (
+                contract_only and e < len(self.entries) and not self._econtract[e]
+            ):
                 score *= t.econtract_penalty
             theirs = self._phrasing_subjects[i]
             if subjects and theirs and not subjects & theirs:
@@ -641,7 +650,9 @@ class Assistant:
             text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
             return Answer.none(text)
         if cues["branch.word"].search(folded) and cues["branch.amenities"].search(folded):
-            text = "支店の駐車場や最寄りの交通機関は資料に掲載がありません。該当する回答はありません。"
+            text = (
+                "支店の駐車場や最寄りの交通機関は資料に掲載がありません。該当する回答はありません。"
+            )
             return Answer.none(text)
         if what is None:
             return None

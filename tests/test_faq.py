@@ -272,6 +272,18 @@ def test_a_particle_and_the_next_word_are_no_name() -> None:
     assert mentions("和歌山のすさみ町")[-1][1] == ["すさみ町"]
 
 
+def test_an_orderers_contract_system_is_not_its_guarantee_record() -> None:
+    # 電子契約 without a word of guarantees: the orderer's contract system, which no record
+    # holds (鳥栖市's has entries of its own)
+    for question in (
+        "福岡市って、電子契約はいつから始まったと？",
+        "東彼杵町では電子契約も導入されていますか",
+    ):
+        assert not ask(question).answered, question
+    assert ask("鳥栖市の電子契約はいつから？").entry_id == "tosu-econtract-scope"
+    assert ask("東彼杵町の電子保証はいつから？").orderer == "東彼杵町"
+
+
 def test_a_figure_the_record_does_not_hold_is_not_answered() -> None:
     # the record holds no usage figure: it says so, and that is no answer
     answer = ask("鳥栖市の電子保証の件数って、もう出てる？")
