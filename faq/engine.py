@@ -735,12 +735,11 @@ class Assistant:
         if len(named.orderers) == 1 and _old_contract(call, named.orderers[0]):
             call.asked = _Asked("pre_start", True)
         answer = self._records_or_entry(call, named)
-        # a detail asked that the answer does not give (an entry about the orderer, or the
-        # record when no aspect but the start is asked: its cues are weak, でき, から): not this
-        # route's to answer (広島県の請求書の様式はどこでダウンロードできる); with another
-        # aspect, the record answers that one
+        # a detail asked that the answer (an entry about the orderer, or its record) does not
+        # give: not this route's to answer (広島県の請求書の様式はどこでダウンロードできる,
+        # 延岡市の担当者の名前, 大津市の業務委託も対象になる予定はある)
         lacks = answer.answered and self._lacks_detail(call, answer.answer)
-        return None if lacks and (answer.kind == "faq" or call.asked.aspect == "start") else answer
+        return None if lacks else answer
 
     def _records_or_entry(self, call: _Call, named: Mention) -> Answer:
         """What :meth:`_route_records` answers for ``named`` (see there)."""
