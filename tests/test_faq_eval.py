@@ -58,18 +58,18 @@ def test_the_sets_are_as_described() -> None:
 
 def test_overall_targets_and_floors() -> None:
     r = report()
-    # The targets (95% / 90%), met overall: 96.0% (4445/4631) and 96.8% (864/893)
+    # The targets (95% / 90%), met overall: 95.9% (4843/5051) and 97.0% (944/973)
     assert r.accuracy() >= 0.95, r.line()
     assert r.abstention() >= 0.90, r.line()
-    assert r.accuracy("dev") >= 0.955, r.line("dev")  # 96.2% (3191/3317)
-    assert r.abstention("dev") >= 0.97, r.line("dev")  # 97.4% (641/658)
+    assert r.accuracy("dev") >= 0.955, r.line("dev")  # 96.2% (3392/3527)
+    assert r.abstention("dev") >= 0.97, r.line("dev")  # 97.6% (681/698)
 
 
 def test_targets_on_the_holdout() -> None:
     r = report()
-    # The targets on the holdout: 95.4% (1254/1314) and 94.9% (223/235). The newest blind
-    # sets' first runs met the accuracy target (95.7%, 96.7%) but not abstention (80.0% each):
-    # near-domain questions are still the weak spot.
+    # The targets on the holdout: 95.2% (1451/1524) and 95.6% (263/275). First runs of the
+    # newest blind sets: 95.7% / 80.0% and 96.7% / 80.0% (dev_blind_k, _l), then 94.3% / 95.0%
+    # and 93.3% / 92.5% (dev_blind_m, holdout_blind_14) after the near-domain work.
     assert r.accuracy("holdout") >= 0.95, r.line("holdout")
     assert r.abstention("holdout") >= 0.90, r.line("holdout")
 
@@ -81,4 +81,4 @@ def test_near_domain_questions_are_declined() -> None:
     assert len(items) >= 300 and all(not i.in_domain for i in items)
     r = evaluate(Assistant.load().ask, items)
     print("FAQ eval near_domain:", r.line("dev"))
-    assert r.abstention("dev") >= 0.5, r.line("dev")  # 51.7% (170/329)
+    assert r.abstention("dev") >= 0.58, r.line("dev")  # 60.2% (198/329)
