@@ -101,6 +101,9 @@ class OrdererFinder:
     ) -> None:
         self.orderers = tuple(orderers)
         self._cues = cues
+        # a name may start right after its prefecture's, run together (兵庫県三木市)
+        prefectures = (o.name for o in self.orderers if o.category.value == "都道府県")
+        self._prefecture_end = re.compile(f"(?:{any_of(prefectures)})$")
         p = {name: cue.pattern.pattern for name, cue in cues.items()}
         # Endings of local bodies (市 → its cue, with the readings し) and any of them said →
         # its kanji (し → 市).
@@ -328,8 +331,9 @@ class OrdererFinder:
             return not (before and first and first.pos in ("助詞", "助動詞") and first.end < end)
         if key.isascii():  # UR, NEXCO…: a Latin alias is a whole word, never inside one (d-sure)
             return not any(c.isascii() and c.isalnum() for c in before + text[end : end + 1])
-        # 東京都 contains 京都: a kanji name starts where a word starts.
-        return not (has_kanji(key) and first is None and has_kanji(before))
+        # 東京都 contains 京都: a kanji name starts where a word starts (or its prefecture ends).
+        inside = has_kanji(key) and first is None and has_kanji(before)
+        return not inside or bool(self._prefecture_end.search(text, 0, i))
 
     def _stem_mention(
         self, text: str, i: int, end: int, candidates: Sequence[_Key], nxt: Token | None

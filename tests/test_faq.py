@@ -952,6 +952,11 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("保証事業会社の3社で、一番シェアが大きいのはどこ？", "", ""),
         ("鳥栖市の変更契約って、GMOサインで何回まで変更できる？", "", ""),
         ("広島県へメールで提出した後、県から受領確認の返信はありますか", "", ""),
+        # a page's address itself, who may apply, when a service began, a call back
+        ("D-Sure ログイン URL", "D-Sureって何？", "d-sure-what"),
+        ("e-Net保証って個人事業主でも登録できる？", "e-Net保証って何？", "enet-what"),
+        ("e-Net保証というサービスは、何年から始まったものですか", "", ""),
+        ("e-Netで申し込んだあと、支店から確認の電話がかかってくる？", "", ""),
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(
@@ -997,6 +1002,11 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
     answer = ask("だいがくとか こうせんの はっちゅうでも でんしで だいじょうぶ？")
     assert answer.entry_id == "universities-kosen"
     assert ask("二十日市市の工事、電子保証はいつから？").orderer == "廿日市市"  # its alias
+    # a body run together with its prefecture (兵庫県三木市: one word to the analyser)
+    assert "三木市（兵庫県）は一覧" in ask("兵庫県三木市の工事で電子証書は使えますか").answer
+    assert ask("佐賀県鳥栖市の電子保証はいつから？").orderer == "鳥栖市"
+    # 何日から, だよね: nothing but what a record holds
+    assert ask("上天草市って令和四年九月からだよね、何日から？").orderer == "上天草市"
 
 
 @pytest.mark.parametrize(
