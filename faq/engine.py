@@ -294,8 +294,7 @@ class _Call:
         electronic = cues["electronic"].in_any(query.surface, query.reading)
         if cues["our_service"].search(self.folded) and not electronic:
             return False  # 北海道の現場の保証も御社でお願いできる？: our business, not a record
-        guarantee = cues["guarantee"].in_any(query.surface, query.reading)
-        if cues["e_contract"].search(self.folded) and not guarantee:
+        if entities.asks_contract_only(cues, query.surface, query.reading):
             return False  # 福岡市の電子契約はいつから: its contract system, not in its record
         if self.domain and entities.has_guarantee_cue(cues, query.surface, query.reading):
             return True
@@ -551,10 +550,7 @@ class Assistant:
         w_answer = t.w_answer if self._answer_field.kinds else 0.0
         weight = t.w_phrasing * (1 + t.second_phrasing) + w_entry + w_answer
         guarantee_only = entities.asks_guarantee_only(self.cues, query.surface, query.reading)
-        # 福岡市の電子契約はいつから: of a contract system only, not of guarantees
-        contract_only = self.cues["e_contract"].in_any(query.surface, query.reading) and not (
-            self.cues["guarantee"].in_any(query.surface, query.reading)
-        )
+        contract_only = entities.asks_contract_only(self.cues, query.surface, query.reading)
         unknown = 1.0 - t.unknown_penalty * self.unknown_share(query)
         subjects = self._subjects(query)
         ranked = []

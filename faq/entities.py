@@ -591,6 +591,14 @@ def asks_guarantee_only(cues: Cues, surface: str, reading: str) -> bool:
     return cues["guarantee"].in_any(surface, reading) and not any(other)
 
 
+def asks_contract_only(cues: Cues, surface: str, reading: str) -> bool:
+    """The question speaks of an orderer's e-contract system (電子契約) and not of guarantees:
+    福岡市の電子契約はいつから."""
+    return cues["e_contract"].in_any(surface, reading) and not cues["guarantee"].in_any(
+        surface, reading
+    )
+
+
 def has_guarantee_cue(cues: Cues, surface: str, reading: str) -> bool:
     """:func:`has_domain_cue`, 電子契約 aside (an orderer's contract system, not its
     guarantees): the question is about guarantees."""
