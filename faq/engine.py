@@ -287,6 +287,11 @@ class _Call:
         return tuple(Alternative(r.phrasing, r.score, entries[r.entry].id) for r in answers)
 
     @cached_property
+    def contract_only(self) -> bool:
+        """Of an orderer's contract system (電子契約) only, not of guarantees."""
+        return entities.asks_contract_only(self.a.cues, self.query.surface, self.query.reading)
+
+    @cached_property
     def about_records(self) -> bool:
         """About orderers' records: a word about guarantees, or nothing but the names and what
         a record says (大分県の業務委託は対象？)."""
@@ -294,7 +299,7 @@ class _Call:
         electronic = cues["electronic"].in_any(query.surface, query.reading)
         if cues["our_service"].search(self.folded) and not electronic:
             return False  # 北海道の現場の保証も御社でお願いできる？: our business, not a record
-        if entities.asks_contract_only(cues, query.surface, query.reading):
+        if self.contract_only:
             return False  # 福岡市の電子契約はいつから: its contract system, not in its record
         if self.domain and entities.has_guarantee_cue(cues, query.surface, query.reading):
             return True
@@ -433,6 +438,13 @@ class Assistant:
         tagged = [{fold(clean(tag)) for tag in said} for said in tags]
         econtract, guarantee = self.cues["tags.e_contract"].words, self.cues["tags.guarantee"].words
         self._econtract = [bool(said & econtract) and not said & guarantee for said in tagged]
+        # ... and the entries that speak of contract systems at all (how-to-submit: upload
+        # the PDF to the orderer's 電子契約システム)
+        systems = self.cues["e_contract"]
+        self._of_econtract = [
+            e or bool(systems.search(fold(clean(entry.answer))))
+            for e, entry in zip(self._econtract, self.entries, strict=False)
+        ]
         # The entry that lists a prefecture's bodies (tagged with it and 導入発注者), by its key.
         listing = self.cues["tags.orderer_list"].words
         self._listings = {
@@ -689,8 +701,8 @@ class Assistant:
         bodies = self._in_prefecture.get(region, [])
         if place not in bodies:  # a prefecture whose record names no prefecture
             bodies = [place, *bodies]
-        if not any(o.as_of for o in bodies):
-            return None  # no body there in the lists: the prefecture's own record says so
+        if not any(o.as_of for o in bodies):  # no body there in the lists: its record says so
+            return self._records_answer(call, [m])
         entry = self._entry_about(call, bodies) or self._region_entry(call, place)
         return entry or Answer(
             answered=True,
@@ -778,8 +790,14 @@ class Assistant:
         t, ranked, evidence = self.tuning, call.ranked, call.evidence
         confidence = self.confidence(evidence) if ranked else 0.0
         if ranked:
-            best = ranked[0]
-            runner = ranked[1].score if len(ranked) > 1 else 0.0
+            best, entries = ranked[0], self.entries
+            # the runner-up: the next entry that could answer (not one lacking the detail asked)
+            runners = (
+                r.score
+                for r in ranked[1:]
+                if r.entry >= len(entries) or not self._lacks_detail(call, entries[r.entry].answer)
+            )
+            runner = next(runners, 0.0)
             sure = confidence >= t.min_confidence and best.score >= t.threshold
             # no word of the domain, and mostly nouns the knowledge never uses: something else
             elsewhere = not call.domain and self.unknown_share(call.masked) >= t.elsewhere_share
@@ -787,9 +805,11 @@ class Assistant:
             # an entry that does not give the detail asked, or is about other orderers than
             # the one named (芦屋町's scope, asked of 姫路市)
             mine = self._entry_orderers[best.entry]
+            # or a general entry, for a question of an orderer's contract system only
             unfit = not declined and (
                 self._lacks_detail(call, self.entries[best.entry].answer)
                 or bool(mine and call.focus and not mine & call.focus)
+                or (call.contract_only and not self._of_econtract[best.entry])
             )
             if sure and (
                 declined or (not elsewhere and not unfit and best.score - runner >= t.margin)
