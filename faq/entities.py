@@ -553,8 +553,9 @@ def detect_aspect(
         can = ["submission.in_form_can"] if "can" in asks else []
         for name in ["submission.in_form_potential", *can]:
             texts = [cues[name].sub("で", t) for t in texts]
-    for aspect, cue in cues.family("aspect"):
+    for name, cue in cues.family("aspect"):
         if cue.in_any(*texts):
+            aspect = name.split(".")[0]  # aspect.documents.guarantor is documents too
             when = cues["when_started"].in_any(*texts)
             if when and (aspect == "documents" or (aspect == "submission" and not how)):
                 return "start", True

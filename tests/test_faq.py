@@ -1013,6 +1013,13 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
     assert ask("佐賀県鳥栖市の電子保証はいつから？").orderer == "鳥栖市"
     # 何日から, だよね: nothing but what a record holds
     assert ask("上天草市って令和四年九月からだよね、何日から？").orderer == "上天草市"
+    assert (
+        ask("宍粟市は令和七年四月一日以降の契約から、ということでよろしいですか").orderer
+        == "宍粟市"
+    )
+    assert ask("人吉市は何月何日からやったかね").orderer == "人吉市"
+    # 嶋 for 島 (name.lookalike_kanji): asked back with the body meant
+    assert ask("江田嶋市って電子保証はいつから？").candidates[0].startswith("江田島市")
 
 
 @pytest.mark.parametrize(
@@ -1021,6 +1028,9 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
         ("福岡県の工事で、銀行の契約保証を電子で出せる？", "documents"),  # whose certificate
         ("松山市に出せる電子証書は、どこが発行したものならいい？", "documents"),
         ("伊万里市ってもう結構使われてるの？", "usage"),  # how much it is used
+        # a bank's or an insurer's certificate, even said with how it is sent
+        ("由良町で、損害保険会社の契約保証をPDFの証券で出すのは大丈夫？", "documents"),
+        ("福岡県の工事で、銀行や信用金庫の保証の書類もデータで提出できる？", "documents"),
     ],
 )
 def test_the_aspect_is_read_from_whose_certificate_and_how_much_it_is_used(
