@@ -658,9 +658,8 @@ class Assistant:
             text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
             return Answer.none(text)
         if cues["branch.word"].search(folded) and cues["branch.amenities"].search(folded):
-            text = (
-                "支店の駐車場や最寄りの交通機関は資料に掲載がありません。該当する回答はありません。"
-            )
+            text = "支店の電話・FAX・住所のほか（駐車場、交通、メールアドレス）は資料にありません。"
+            text += "該当する回答はありません。"
             return Answer.none(text)
         if what is None:
             return None

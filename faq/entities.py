@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from itertools import accumulate, groupby, pairwise, product
+from itertools import accumulate, chain, groupby, pairwise, product
 from typing import Literal, NamedTuple, cast
 
 from rapidfuzz.distance import Hamming, Levenshtein
@@ -42,6 +42,7 @@ _KANJI = "\u3005\u4e00-\u9fff"
 _KANA = "\u3041-\u3096ー"
 _KANJI_RUN_RE = re.compile(f"[{_KANJI}]{{2,5}}")
 _KANJI_RUN_ANY_RE = re.compile(f"[{_KANJI}]{{3,}}")
+_KANJI_RUNS_OF_RE = re.compile(f"[{_KANJI}]{{2,}}の[{_KANJI}]{{2,}}")  # 鳥取の東部広域
 _KANJI_START_RE = re.compile(f"[{_KANJI}]+")
 _MIN_SHORT_FORM = 3  # kanji: 中日本 (中日本高速道路)
 _KANA_RUN_END_RE = re.compile(f"[{_KANA}]{{2,10}}$")
@@ -102,7 +103,7 @@ class OrdererFinder:
         self.orderers = tuple(orderers)
         self._cues = cues
         # a name may start right after its prefecture's, run together (兵庫県三木市)
-        prefectures = (o.name for o in self.orderers if o.category.value == "都道府県")
+        prefectures = {o.name for o in self.orderers if o.category.value == "都道府県"}
         self._prefecture_end = re.compile(f"(?:{any_of(prefectures)})$")
         p = {name: cue.pattern.pattern for name, cue in cues.items()}
         # Endings of local bodies (市 → its cue, with the readings し) and any of them said →
@@ -167,13 +168,19 @@ class OrdererFinder:
         # The start of a listed body's long name said for the whole (鳥取県東部広域, 中日本):
         # three kanji or more that begin the name (or an alias) of that body only, and no key
         # of their own (鳥取県).
+        # Also with its prefecture said as a place (鳥取の東部広域, 鳥取東部広域).
         starts: defaultdict[str, set[int]] = defaultdict(set)
         for i, o in enumerate(self.orderers):
             for alias in (o.name, *o.aliases) if o.adopted else ():
                 run = _KANJI_START_RE.match(_key_of(alias))
+                place = next((p for p in prefectures if alias.startswith(p) and p != alias), "")
                 for n in range(_MIN_SHORT_FORM, len(run[0]) if run else 0):
                     if run and len(alias) - n >= 2:
                         starts[alias[:n]].add(i)
+                        if place and n > len(place):
+                            rest = alias[len(place) : n]
+                            starts[f"{place[:-1]}の{rest}"].add(i)
+                            starts[f"{place[:-1]}{rest}"].add(i)
         self._short_forms = {
             w: i.pop() for w, i in starts.items() if len(i) == 1 and w not in self._keys
         }
@@ -231,7 +238,8 @@ class OrdererFinder:
         """A run of kanji that starts one listed body's long name, is no key itself and has a
         place name in it (鳥取県東部広域 for 鳥取県東部広域行政管理組合, 中日本; not 下水道 or
         空港周辺, words of their own): that body, in place of the names found inside it."""
-        for run in _KANJI_RUN_ANY_RE.finditer(folded):
+        runs = chain(_KANJI_RUN_ANY_RE.finditer(folded), _KANJI_RUNS_OF_RE.finditer(folded))
+        for run in runs:
             index = self._short_forms.get(run[0])
             if index is None:
                 continue

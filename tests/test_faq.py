@@ -304,6 +304,10 @@ def test_a_branchs_hours_and_surroundings_are_not_its_contact_fields() -> None:
         answer = ask(question)
         assert not answer.answered and "営業時間" in answer.answer, question
     assert not ask("鹿児島支店の最寄りのバス停ってどこ？").answered
+    assert not ask("支店にメールで問い合わせたいんだけど、アドレス何？").answered
+    # 支店長 is a person: the branch route does not take a question on the consent form
+    answer = ask("鳥栖市の承諾書、支店長に委任しとるんやけど誰の名前とアドレスを書いたらええの？")
+    assert answer.entry_id == "tosu-consent-email"
     assert ask("福岡支店の電話番号は？何時まで？").branch == "福岡支店"  # the number is asked
 
 
@@ -963,6 +967,7 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("e-Net保証って個人事業主でも登録できる？", "e-Net保証って何？", "enet-what"),
         ("e-Net保証というサービスは、何年から始まったものですか", "", ""),
         ("e-Netで申し込んだあと、支店から確認の電話がかかってくる？", "", ""),
+        ("福岡県って前払金の請求書もメールで出せる？", "", ""),  # an invoice, not the key
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(
@@ -1018,6 +1023,9 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
         == "宍粟市"
     )
     assert ask("人吉市は何月何日からやったかね").orderer == "人吉市"
+    # the start of a long name with its prefecture said as a place
+    answer = ask("鳥取の東部広域の工事、認証キーはどこにメールすればいい？")
+    assert answer.orderer == "鳥取県東部広域行政管理組合"
     # 嶋 for 島 (name.lookalike_kanji): asked back with the body meant
     assert ask("江田嶋市って電子保証はいつから？").candidates[0].startswith("江田島市")
 
