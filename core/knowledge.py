@@ -811,6 +811,9 @@ class CueSpec(BaseModel):
 
 # Cue families read in pairs (``detail.<name>.asked`` needs ``detail.<name>.answered``).
 _CUE_PAIRS = {"detail": ("asked", "answered"), "region": ("said", "prefectures")}
+# The aspects of an orderer's record a cue may name (``aspect.<aspect>``, or several cues of
+# one aspect: ``aspect.documents.guarantor``); faq.entities.Aspect, checked by a test.
+CUE_ASPECTS = ("start", "coverage", "documents", "submission", "pre_start", "usage")
 
 
 class CueFile(BaseModel):
@@ -830,6 +833,9 @@ class CueFile(BaseModel):
             other = f"{family}.{stem}.{pair[1 - pair.index(part)]}" if part in pair else name
             if other not in self.cues:
                 issues.append((("cues", name), f"対になる {other} がありません"))
+            if family == "aspect" and rest.split(".")[0] not in CUE_ASPECTS:
+                said = "・".join(CUE_ASPECTS)
+                issues.append((("cues", name), f"aspect. の後は観点の名前（{said}）です"))
         lookalike = self.cues.get("name.lookalike_kanji")
         for i, word in enumerate(lookalike.words if lookalike else ()):
             if len(word) != 2 or word[0] == word[1]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -287,6 +286,12 @@ class _Call:
         return tuple(Alternative(r.phrasing, r.score, entries[r.entry].id) for r in answers)
 
     @cached_property
+    def details(self) -> tuple[str, ...]:
+        """The details the question asks (``detail.*.asked``), read once for every answer
+        weighed."""
+        return entities.details_asked(self.a.cues, self.folded)
+
+    @cached_property
     def contract_only(self) -> bool:
         """Of an orderer's contract system (電子契約) only, not of guarantees."""
         return entities.asks_contract_only(self.a.cues, self.query.surface, self.query.reading)
@@ -296,8 +301,9 @@ class _Call:
         """About orderers' records: a word about guarantees, or nothing but the names and what
         a record says (大分県の業務委託は対象？)."""
         query, cues = self.query, self.a.cues
-        electronic = cues["electronic"].in_any(query.surface, query.reading)
-        if cues["our_service"].search(self.folded) and not electronic:
+        if cues["our_service"].search(self.folded) and not (
+            cues["electronic"].in_any(query.surface, query.reading)
+        ):
             return False  # 北海道の現場の保証も御社でお願いできる？: our business, not a record
         if self.contract_only:
             return False  # 福岡市の電子契約はいつから: its contract system, not in its record
@@ -443,7 +449,7 @@ class Assistant:
         systems = self.cues["e_contract"]
         self._of_econtract = [
             e or bool(systems.search(fold(clean(entry.answer))))
-            for e, entry in zip(self._econtract, self.entries, strict=False)
+            for e, entry in zip(self._econtract[: len(self.entries)], self.entries, strict=True)
         ]
         # The entry that lists a prefecture's bodies (tagged with it and 導入発注者), by its key.
         listing = self.cues["tags.orderer_list"].words
@@ -831,13 +837,7 @@ class Assistant:
         """The question asks a detail (``detail.*.asked``: 何桁, スマホ, 宛名) that ``answer``
         does not give (no ``detail.*.answered`` in it): the entry is about the topic, not about
         what is asked."""
-        text = fold(unicodedata.normalize("NFKC", answer).lower())
-        for name, asked in self.cues.family("detail"):
-            if not name.endswith(".asked") or not asked.search(call.folded):
-                continue
-            if not self.cues[f"detail.{name.removesuffix('.asked')}.answered"].search(text):
-                return True
-        return False
+        return bool(entities.details_missing(self.cues, call.details, answer))
 
     ROUTES = (_route_branch, _route_region, _route_records, _route_contact, _route_faq)
 

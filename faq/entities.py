@@ -600,6 +600,22 @@ def asks_guarantee_only(cues: Cues, surface: str, reading: str) -> bool:
     return cues["guarantee"].in_any(surface, reading) and not any(other)
 
 
+def details_asked(cues: Cues, folded: str) -> tuple[str, ...]:
+    """The details a question asks, by name (``detail.<name>.asked``: 何桁, スマホ, 宛名)."""
+    asked = cues.family("detail")
+    return tuple(
+        n.removesuffix(".asked") for n, c in asked if n.endswith(".asked") and c.search(folded)
+    )
+
+
+def details_missing(cues: Cues, details: Sequence[str], answer: str) -> tuple[str, ...]:
+    """Those of ``details`` that ``answer`` does not give (no ``detail.<name>.answered`` in it)."""
+    if not details:
+        return ()
+    text = fold(unicodedata.normalize("NFKC", answer).lower())
+    return tuple(d for d in details if not cues[f"detail.{d}.answered"].search(text))
+
+
 def asks_contract_only(cues: Cues, surface: str, reading: str) -> bool:
     """The question speaks of an orderer's e-contract system (電子契約) and not of guarantees:
     福岡市の電子契約はいつから."""

@@ -4,11 +4,13 @@ generated, exceptions, patterns, families in order, validation with the file's l
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from core.knowledge import KnowledgeError
+from core.knowledge import CUE_ASPECTS, KnowledgeError
 from faq.cues import Cues, CueSpec, compile_cue, load_cues
+from faq.entities import Aspect
 from tests.helpers import cli
 
 
@@ -90,6 +92,8 @@ def test_a_missing_cue_names_the_file(tmp_path: Path) -> None:
             "detail.f.answered",
         ),
         ("cues:\n  region.k.said:\n    words: [九州]\n", 3, "region.k.prefectures"),
+        # an aspect the records do not have: no answer could name it
+        ("cues:\n  aspect.fee:\n    words: [料金]\n", 3, "観点の名前"),
         ("cues:\n  name.lookalike_kanji:\n    words: [栗粟, 崎]\n", 3, "2字の組ではありません"),
     ],
 )
@@ -109,6 +113,10 @@ def test_the_shipped_cues_load() -> None:
     cues = load_cues()
     assert next(n for n, _c in cues.family("aspect")) == "usage"
     assert cues["domain"].search("でんしほしょう")
+
+
+def test_the_aspects_a_cue_may_name_are_the_engines() -> None:
+    assert set(CUE_ASPECTS) == set(get_args(Aspect))
 
 
 def test_data_check_reports_a_bad_cue_file_with_its_line(
