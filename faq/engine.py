@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cached_property, partial
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 import numpy as np
@@ -251,7 +251,10 @@ class _Call:
     def asked(self) -> _Asked:
         masked = self.masked
         cues, asks = self.a.cues, self.query.asks
-        return _Asked(*entities.detect_aspect(cues, masked.surface, masked.reading, asks))
+        dated = bool(self.dates.cases)
+        return _Asked(
+            *entities.detect_aspect(cues, masked.surface, masked.reading, asks, dated=dated)
+        )
 
     @cached_property
     def ranked(self) -> list[_Ranked]:
@@ -1077,8 +1080,14 @@ def _several(mentions: Sequence[Mention], named: Mention) -> list[Mention]:
 def _named(cues: Cues, mentions: Sequence[Mention], folded: str) -> Mention | None:
     """The orderer the question is about: the first one named, except that a prefecture said
     next to one of its own bodies only says where (福岡の芦屋町, 芦屋町（福岡）), as it does
-    before a municipality the documents do not name (佐賀県の嬉野町)."""
+    before a municipality the documents do not name (佐賀県の嬉野町); so does a bare place name
+    before a body said with its ending (遠賀の芦屋町)."""
     named, municipal = [m for m in mentions if not m.area], cues["name.municipal"]
+    endings = {kanji for kanji, _cue in cues.family("name.ending")}
+    for place, body in pairwise(named):  # 遠賀の芦屋町: a bare place name says where
+        bare = place.said[-1] not in endings and body.said[-1] in endings
+        if bare and not place.exact and folded[place.end : body.start] == "の":
+            return body
     for place in named:
         where = {o.prefecture for o in place.orderers if o.category.value == "都道府県"}
         for body in named if where else ():

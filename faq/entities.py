@@ -154,8 +154,8 @@ class OrdererFinder:
             if len(stem) >= (3 if is_hiragana(stem) else 2):
                 self._keys[stem].append(_Key(i, suffix, weak=weak))
             ending = next((e for e in endings[suffix].words if reading.endswith(e)), "")
-            if ending and not weak and len(reading) - len(ending) >= 3:  # see いの above
-                self._reading_keys[reading[: -len(ending)]].append(_Key(i, suffix))
+            if ending and len(reading) - len(ending) >= 3:  # see いの above
+                self._reading_keys[reading[: -len(ending)]].append(_Key(i, suffix, weak=weak))
         # Aliases read aloud too (くれこうせん: 呉高専), when long enough (five kana) not to be
         # a word and not another orderer's reading (みなみ町, a misspelling of みなべ町, reads
         # as 美波町).
@@ -294,6 +294,8 @@ class OrdererFinder:
             listed = any(k.suffix and not k.weak for k in keys)
             if not (place or listed or self._ending.match(text, end)):
                 keys = [k for k in keys if not (k.weak and k.suffix)]
+            if not self._ending.match(text, end):  # うれしの市: an unlisted body's stem, said
+                reading_keys = [k for k in reading_keys if not (k.weak and k.suffix)]
             if not (keys or reading_keys) or not self._is_word(text, i, end, first, breaks):
                 continue
             if branch := cues["branch.word"].match(text, end):
@@ -545,7 +547,7 @@ def detect_branch_field(cues: Cues, folded: str) -> BranchField | None:
 
 
 def detect_aspect(
-    cues: Cues, surface: str, reading: str, asked: tuple[str, ...] = ()
+    cues: Cues, surface: str, reading: str, asked: tuple[str, ...] = (), *, dated: bool = False
 ) -> tuple[Aspect, bool]:
     """The aspect asked and whether a cue said so (False: the default, 運用開始日).
 
@@ -553,7 +555,9 @@ def detect_aspect(
     form, not where to submit; so does 「電子証書を出せますか」, and 「電子証書で提出できますか」,
     unless how the submission is made is asked as well. 「いつから」 asks the start even when a
     certificate is named. ``asked``: what kind of question the whole question is (its polite
-    ending, which ``surface`` no longer has, may say it: 提出できますか is can)."""
+    ending, which ``surface`` no longer has, may say it: 提出できますか is can). ``dated``: a
+    date was said (令和6年1月に契約した工事、電子で出してよかった？ asks the start, unless
+    where or how to submit is asked)."""
     texts = [cues["submission.in_form"].sub("で", t) for t in (surface, reading)]
     asks = {*asks_of(cues, texts[0]), *asks_of(cues, texts[1]), *asked}
     how = bool(asks & {"where", "how"}) or cues["submission.how"].in_any(*texts)
@@ -565,7 +569,9 @@ def detect_aspect(
         if cue.in_any(*texts):
             aspect = name.split(".")[0]  # aspect.documents.guarantor is documents too
             when = cues["when_started"].in_any(*texts)
-            if when and (aspect == "documents" or (aspect == "submission" and not how)):
+            if (when or dated) and aspect == "submission" and not how:
+                return "start", True
+            if when and aspect == "documents":
                 return "start", True
             return cast(Aspect, aspect), True
     return "start", False

@@ -249,14 +249,18 @@ def test_other_public_bodies_by_their_ending() -> None:
     answer = ask("水産庁の工事で電子保証は使える？")
     assert answer.kind == "orderer" and answer.listed is False
     assert "水産庁は一覧（令和8年2月2日現在）に掲載なし" in answer.answer
-    # typed in hiragana: the place in the kanji of the listed bodies named after it
+    # typed in hiragana: the place in the kanji of the bodies named after it, listed or not
     assert mentions("ながさきだいがくってでんしほしょうどうにゅうしてる？") == [
         ("ながさきだいがく", [], "長崎大学")
     ]
     assert mentions("うちはさっぽろだいがくのしごとがおおい") == [
-        ("さっぽろだいがく", [], "さっぽろ大学")
+        ("さっぽろだいがく", [], "札幌大学")
     ]
     assert mentions("きゅうしゅうだいがくはいつから")[0][1] == ["九州大学"]  # listed
+    # a municipality's stem in kana with its ending: every body of that reading, listed or not
+    assert mentions("うれしの市は電子証書に対応しとる？") == [("うれしの市", ["嬉野市"], None)]
+    assert len(mentions("なんぶ町の電子保証はいつから？")[0][1]) == 3  # 青森・山梨・鳥取
+    assert mentions("ことしの工事") == []  # not a stem said without its ending
     assert all(m[2] is None for m in mentions("こくりつだいがくもでんしほしょうつかえる？"))
 
 
@@ -335,6 +339,9 @@ def test_a_prefecture_beside_its_own_body_only_says_where() -> None:
         assert "芦屋町" in answer.answer and "福岡市" not in answer.answer, question
     answer = ask("熊本県の山都町の電子保証は？")
     assert answer.orderer == "山都町"
+    # a bare place name (a district: 遠賀郡) before a body said with its ending
+    assert ask("遠賀の芦屋町の電子保証、対象になる契約は？").entry_id == "ashiya-start-scope"
+    assert ask("唐津の玄海町は電子保証いつから？").orderer == "玄海町"
     # a municipality the documents do not name, said after its prefecture
     answer = ask("兵庫県の芦屋市は電子保証に対応していますか")
     assert (
@@ -774,6 +781,12 @@ def test_saying_the_form_is_not_asking_where_to_submit() -> None:
     assert (
         detect_aspect(CUES, fold("認証キーは電子で提出できる"), "")[0] == "submission"
     )  # how it is sent
+    # a date said: whether it could be given electronically then, not where it goes
+    assert detect_aspect(CUES, "あの工事の認証キー、出してよかった", "", dated=True) == (
+        "start",
+        True,
+    )
+    assert detect_aspect(CUES, "認証キーはどこに出せば", "", dated=True)[0] == "submission"
     # いつから with 出せる asks the start
     assert detect_aspect(CUES, "証書をネットで出せるようになったのはいつ頃から", "") == (
         "start",
@@ -973,6 +986,14 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("e-Net保証というサービスは、何年から始まったものですか", "", ""),
         ("e-Netで申し込んだあと、支店から確認の電話がかかってくる？", "", ""),
         ("福岡県って前払金の請求書もメールで出せる？", "", ""),  # an invoice, not the key
+        # where a company's head office is, which body uses it most, how use has grown
+        ("東日本建設業保証の本社はどこにあるの？", "", ""),
+        ("熊本県内の市町村で電子保証の利用率が一番高いのはどこ？", "", ""),
+        (
+            "佐賀県内の電子保証の利用率、去年の同じ頃と比べて上がってる？",
+            "佐賀県内の電子保証の利用率は？",
+            "saga-usage-statistics",
+        ),
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(
