@@ -712,7 +712,7 @@ class Assistant:
         if not any(o.as_of for o in bodies):  # no body there in the lists: its record says so
             return self._records_answer(call, [m])
         entry = self._entry_about(call, bodies) or self._region_entry(call, place)
-        return entry or Answer(
+        answer = entry or Answer(
             answered=True,
             answer=render.render_region(region, bodies, lst.list_note),
             confidence=0.9,
@@ -726,6 +726,8 @@ class Assistant:
             listed=True,
             orderers=tuple(o.name for o in bodies),
         )
+        # a detail the list does not give (これから導入を予定している町村): not this route's
+        return None if self._lacks_detail(call, answer.answer) else answer
 
     def _region_entry(self, call: _Call, place: Orderer) -> Answer | None:
         """The entry that lists the bodies of the prefecture ``place`` (its tags: the

@@ -787,6 +787,13 @@ def test_saying_the_form_is_not_asking_where_to_submit() -> None:
         True,
     )
     assert detect_aspect(CUES, "認証キーはどこに出せば", "", dated=True)[0] == "submission"
+    # the form said in kana too (でんしでほしょうしょうしょをだせ), and 工事だけど is not "works only"
+    said = fold("コンサルの業務でも電子で保証証書を出せ")
+    assert detect_aspect(CUES, said, "こんさるのぎょうむでもでんしでほしょうしょうしょをだせ") == (
+        "coverage",
+        True,
+    )
+    assert detect_aspect(CUES, "工事だけど電子の証書はもう使え", "") == ("start", True)
     # いつから with 出せる asks the start
     assert detect_aspect(CUES, "証書をネットで出せるようになったのはいつ頃から", "") == (
         "start",
@@ -994,6 +1001,21 @@ def test_branch_hours_are_not_in_the_data() -> None:
             "佐賀県内の電子保証の利用率は？",
             "saga-usage-statistics",
         ),
+        # a seal shown on the certificate, the screen's text size, subtitles, a sample itself
+        ("D-Sureで見る電子証書には社印が押されてるの？", "D-Sureって何？", "d-sure-what"),
+        ("e-Net保証の画面の字が小さいけど大きく表示できる？", "", ""),
+        (
+            "操作マニュアルの動画に字幕はありますか",
+            "操作マニュアルの動画はある？",
+            "enet-manual-video",
+        ),
+        ("電子証書の見本ってもらえますか", "", ""),
+        # which floor, original or copy, giving back, a trial period, a plan
+        ("鳥栖市の契約検査課は市役所の何階？", "", ""),
+        ("発注者が印刷した電子証書は原本扱いになりますか", "", ""),
+        ("契約保証予約の証書は落札できなかったら返却するの？", "", ""),
+        ("電子保証の開始前に試験運用の期間はありましたか", "", ""),
+        ("熊本県内でこれから導入を予定している町村はありますか", "", ""),
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(
