@@ -820,6 +820,7 @@ class Assistant:
                 self._lacks_detail(call, self.entries[best.entry].answer)
                 or bool(mine and call.focus and not mine & call.focus)
                 or (call.contract_only and not self._of_econtract[best.entry])
+                or _usage_elsewhere(call, self.entries[best.entry].answer)
             )
             if sure and (
                 declined or (not elsewhere and not unfit and best.score - runner >= t.margin)
@@ -1100,6 +1101,15 @@ def _named(cues: Cues, mentions: Sequence[Mention], folded: str) -> Mention | No
             if body is not place and inside:
                 return replace(body, orderers=tuple(inside))
     return named[0] if named else None
+
+
+def _usage_elsewhere(call: _Call, answer: str) -> bool:
+    """A usage figure asked of the places named (長崎県内の利用率) that ``answer`` does not
+    name: a figure of elsewhere (the whole country's) is not theirs."""
+    if call.asked.aspect != "usage" or not call.named_any:
+        return False
+    names = [n for m in call.named_any for n in (m.unlisted, *(o.name for o in m.orderers)) if n]
+    return not any(n in answer for n in names)
 
 
 def _display(orderer: Orderer, note: str = "") -> str:

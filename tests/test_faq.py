@@ -1016,6 +1016,22 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("契約保証予約の証書は落札できなかったら返却するの？", "", ""),
         ("電子保証の開始前に試験運用の期間はありましたか", "", ""),
         ("熊本県内でこれから導入を予定している町村はありますか", "", ""),
+        # how the certificate looks, the company itself, a draft, another document, lending
+        ("保証会社ごとに電子証書の見た目は違うの？", "", ""),
+        (
+            "西日本建設業保証は何年に設立された会社ですか",
+            "保証事業会社はどこ？",
+            "surety-companies",
+        ),
+        ("e-Netの申込み画面は一時保存できますか", "", ""),
+        ("中間前払金の認定調書も電子で出せますか", "", ""),
+        ("支店で申込み用のパソコンを貸してもらえますか", "", ""),
+        # a usage figure of a place the answer does not name (not the country's figure)
+        (
+            "長崎県内の電子保証の利用率はどのくらい？",
+            "電子保証の利用率は全国でどのくらい？",
+            "usage-statistics",
+        ),
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(
