@@ -554,8 +554,9 @@ def detect_aspect(
     The first ``aspect.*`` cue in the file's order wins. 「電子で出せますか」 asks about the
     form, not where to submit; so does 「電子証書を出せますか」, and 「電子証書で提出できますか」,
     unless how the submission is made is asked as well. 「いつから」 asks the start even when a
-    certificate is named. ``asked``: what kind of question the whole question is (its polite
-    ending, which ``surface`` no longer has, may say it: 提出できますか is can). ``dated``: a
+    certificate or a kind of contract is named. ``asked``: what kind of question the whole
+    question is (its polite ending, which ``surface`` no longer has, may say it: 提出できますか
+    is can). ``dated``: a
     date was said (令和6年1月に契約した工事、電子で出してよかった？ asks the start, unless
     where or how to submit is asked)."""
     texts = [cues["submission.in_form"].sub("で", t) for t in (surface, reading)]
@@ -571,7 +572,7 @@ def detect_aspect(
             when = cues["when_started"].in_any(*texts)
             if (when or dated) and aspect == "submission" and not how:
                 return "start", True
-            if when and aspect == "documents":
+            if when and aspect in ("documents", "coverage"):
                 return "start", True
             return cast(Aspect, aspect), True
     return "start", False

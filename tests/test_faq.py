@@ -794,6 +794,15 @@ def test_saying_the_form_is_not_asking_where_to_submit() -> None:
         True,
     )
     assert detect_aspect(CUES, "工事だけど電子の証書はもう使え", "") == ("start", True)
+    # a kind of contract said with a kind of guarantee asks the kinds of contract; 中間前払金
+    # asks the certificates; いつから asks the start whatever is named
+    assert detect_aspect(CUES, "業務委託の前払金保証も電子にできますか", "")[0] == "coverage"
+    assert detect_aspect(CUES, "業務委託で中間前払金の証書は電子でいける", "")[0] == "documents"
+    assert detect_aspect(CUES, "前払金保証も電子にできますか", "")[0] == "documents"
+    assert detect_aspect(CUES, "工事と業務どっちも電子でいける", "")[0] == "coverage"
+    assert detect_aspect(CUES, "業務委託はいつから電子保証の対象", "") == ("start", True)
+    assert detect_aspect(CUES, "番号とキーをどのような形で伝えれば", "")[0] == "submission"
+    assert detect_aspect(CUES, "どんくらい使われとる", "")[0] == "usage"
     # いつから with 出せる asks the start
     assert detect_aspect(CUES, "証書をネットで出せるようになったのはいつ頃から", "") == (
         "start",
