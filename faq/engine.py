@@ -154,6 +154,8 @@ class Tuning:
     econtract_penalty: float = 0.5
     # an entry's best phrasing about another subject than the question's (e-Net, asked of 電子保証)
     subject_penalty: float = 0.8
+    # entries tagged with a ``favour.<aspect>`` word gain this share when that aspect is asked
+    favour_bonus: float = 0.1
     # out-of-scope topics score this share: only a question clearly about one is declined
     out_of_scope_weight: float = 0.75
     # decisions: an FAQ entry is asserted when the calibrated confidence (the probability that
@@ -259,6 +261,18 @@ class _Call:
     @cached_property
     def ranked(self) -> list[_Ranked]:
         ranked = self.a.rank(self.masked, self.focus, bool(self.named_any), bonus=self.domain)
+        favoured = f"favour.{self.asked.aspect}"  # 認証キーはどうやって出す: entries on 提出
+        if self.asked.explicit and favoured in self.a.cues:
+            words, n, gain = self.a.cues[favoured].words, len(self.a.entries), self.a.tuning
+            ranked = sorted(
+                (
+                    r._replace(score=r.score * (1 + gain.favour_bonus))
+                    if r.entry < n and words.intersection(self.a.entries[r.entry].tags)
+                    else r
+                    for r in ranked
+                ),
+                key=lambda r: (-r.score, r.entry),
+            )
         if self.among is None:
             return ranked
         entries = self.a.entries

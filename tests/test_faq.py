@@ -1280,6 +1280,18 @@ def test_assistant_from_given_entries_only() -> None:
     assert not small.ask("鳥栖市はいつから？").answered
 
 
+def test_entries_tagged_for_the_aspect_asked_are_favoured() -> None:
+    # two entries with the same phrasing: the one tagged 提出 (favour.submission) wins when
+    # how to submit is asked, and only then
+    base = next(e for e in load_faq().entries if e.id == "step4-get-key")
+    said = ("認証キーのお知らせはどうやって出すの？", "認証キーのお知らせはどこで見るの？")
+    plain = base.model_copy(update={"id": "plain", "questions": said, "tags": ("認証キー",)})
+    sent = base.model_copy(update={"id": "sent", "questions": said, "tags": ("提出",)})
+    small = Assistant([plain, sent])
+    assert small.ask("認証キーのお知らせはどうやって出すの？").entry_id == "sent"
+    assert small.ask("認証キーのお知らせはどこで見るの？").entry_id != "sent"
+
+
 def test_out_of_scope_topic_declines_with_its_name() -> None:
     entries = [e for e in load_faq().entries if e.id in ("cost", "bid-bond", "enet-fees")]
     reissue = OutOfScope(
