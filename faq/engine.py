@@ -666,10 +666,14 @@ class Assistant:
         if self.branch_finder is None or self.branch_file is None:
             return None
         folded, tokens, cues = call.folded, call.query.tokens, self.cues
-        for word, reading in cues["branch.sounds_like"].reading_of.items():  # 鹿児島視点
-            if word not in folded and any(t.reading == reading for t in tokens):
-                folded = "".join(word if t.reading == reading else t.surface for t in tokens)
-        hit = self.branch_finder.find(folded)
+        for word, reading in cues["branch.sounds_like"].reading_of.items():  # 鹿児島視点, 支展
+            if word not in folded:
+                folded = entities.said_as(tokens, word, reading) or folded
+        # 高松にある御社の事務所: one of our offices, by the city it is in
+        office = bool(cues["ours"].search(folded) and cues["branch.office"].search(folded))
+        hit = self.branch_finder.find(folded, office=office)
+        if hit is None:  # 高地支店: a branch's name misspelt with the same reading
+            hit = self.branch_finder.find("".join(t.reading for t in tokens), office=office)
         what = entities.detect_branch_field(cues, folded)
         company = next((c for c, cue in cues.family("other_company") if cue.search(folded)), None)
         if company and what is not None and cues["branch.word"].search(folded):

@@ -507,11 +507,26 @@ class BranchFinder:
         self._keys = {k: i for k, i in keys.items() if len(k) >= 2}
         self._key_re = re.compile(any_of(self._keys))  # the longest key at a place
 
-    def find(self, folded: str) -> BranchHit | None:
-        """The longest branch key (the first of those) in a question that says 支店."""
+    def find(self, folded: str, *, office: bool = False) -> BranchHit | None:
+        """The longest branch key (the first of those) in a question that says 支店 (or, with
+        ``office``, speaks of one of our offices otherwise: 御社の事務所)."""
+        if not (office or "支店" in folded or "してん" in folded):
+            return None
         hits = (m[0] for i in range(len(folded)) if (m := self._key_re.match(folded, i)))
-        said = max(hits, key=len, default=None) if "支店" in folded or "してん" in folded else None
+        said = max(hits, key=len, default=None)
         return BranchHit(self.branches[self._keys[said]], said) if said else None
+
+
+def said_as(tokens: Sequence[Token], word: str, reading: str) -> str | None:
+    """The tokens' text with ``word`` in place of one token, or two side by side, read as
+    ``reading`` (鹿児島視点 → 鹿児島支店, 山口支展 → 山口支店), or None where none is."""
+    out: list[str] = []
+    i, found = 0, False
+    while i < len(tokens):
+        n = next((n for n in (1, 2) if "".join(t.reading for t in tokens[i : i + n]) == reading), 0)
+        out.append(word if n else tokens[i].surface)
+        i, found = i + (n or 1), found or bool(n)
+    return "".join(out) if found else None
 
 
 # --------------------------------------------------------------------------- what is asked

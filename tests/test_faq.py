@@ -872,6 +872,9 @@ def test_templates_ship_inside_the_package() -> None:
         ("長崎視点の電話番号", "長崎支店", "phone", None),  # 視点 sounds like 支店
         ("大分支店の入ってるビルは？", "大分支店", "address", None),
         ("高知支店ってどこ？", "高知支店", "address", None),
+        ("宮崎支展のファックス番号", "宮崎支店", "fax", None),  # 支展: two tokens read してん
+        ("高地支店の電話番号", "高知支店", "phone", None),  # 高地 reads as 高知
+        ("高松にある御社の事務所の所在地", "香川支店", "address", None),  # an office, by city
     ],
 )
 def test_branch_answers(question: str, branch: str, field: str, value: str | None) -> None:
