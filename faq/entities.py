@@ -94,6 +94,10 @@ def _overlaps(mention: Mention, others: Sequence[Mention]) -> bool:
     return any(mention.start < m.end and m.start < mention.end for m in others)
 
 
+# a stem that starts in kana and ends in kanji (いちき串木野): its kanji part is said alone
+_KANA_THEN_KANJI_RE = re.compile(f"[{_KANA}]+([{_KANJI}]{{2,}})")
+
+
 class OrdererFinder:
     """Finds the orderers a question names (see the module docstring)."""
 
@@ -153,6 +157,9 @@ class OrdererFinder:
             # A two-kana stem (いの, かみ) is too often part of another word: かみの契約.
             if len(stem) >= (3 if is_hiragana(stem) else 2):
                 self._keys[stem].append(_Key(i, suffix, weak=weak))
+            if tail := _KANA_THEN_KANJI_RE.fullmatch(stem):  # 串木野 for いちき串木野市
+                self._keys[tail[1]].append(_Key(i, suffix, weak=weak))
+                self._keys[tail[1] + suffix].append(_Key(i, weak=weak))
             ending = next((e for e in endings[suffix].words if reading.endswith(e)), "")
             if ending and len(reading) - len(ending) >= 3:  # see いの above
                 self._reading_keys[reading[: -len(ending)]].append(_Key(i, suffix, weak=weak))
@@ -181,6 +188,8 @@ class OrdererFinder:
                             rest = alias[len(place) : n]
                             starts[f"{place[:-1]}の{rest}"].add(i)
                             starts[f"{place[:-1]}{rest}"].add(i)
+                if place and run and run[0] == _key_of(alias):  # 鳥取の東部広域行政管理組合
+                    starts[f"{place[:-1]}の{alias[len(place) :]}"].add(i)
         self._short_forms = {
             w: i.pop() for w, i in starts.items() if len(i) == 1 and w not in self._keys
         }

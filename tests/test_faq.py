@@ -1102,6 +1102,11 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
     # the start of a long name with its prefecture said as a place
     answer = ask("鳥取の東部広域の工事、認証キーはどこにメールすればいい？")
     assert answer.orderer == "鳥取県東部広域行政管理組合"
+    assert ask("鳥取の東部広域行政管理組合はいつから？").orderer == "鳥取県東部広域行政管理組合"
+    # the kanji part of a name that starts in kana (串木野 for いちき串木野市)
+    assert ask("串木野の工事は電子保証いつから？").orderer == "いちき串木野市"
+    # 広島の県発注: the prefecture, not 広島市
+    assert ask("広島の県発注の工事は電子保証いつから？").entry_id == "hiroshima-start"
     # 嶋 for 島 (name.lookalike_kanji): asked back with the body meant
     assert ask("江田嶋市って電子保証はいつから？").candidates[0].startswith("江田島市")
 
