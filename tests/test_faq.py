@@ -1106,7 +1106,8 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
     # the kanji part of a name that starts in kana (串木野 for いちき串木野市)
     assert ask("串木野の工事は電子保証いつから？").orderer == "いちき串木野市"
     # 広島の県発注: the prefecture, not 広島市
-    assert ask("広島の県発注の工事は電子保証いつから？").entry_id == "hiroshima-start"
+    answer = ask("広島の県発注の工事は電子保証いつから？")
+    assert answer.answered and answer.answer.startswith("広島県")
     # 嶋 for 島 (name.lookalike_kanji): asked back with the body meant
     assert ask("江田嶋市って電子保証はいつから？").candidates[0].startswith("江田島市")
 
