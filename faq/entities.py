@@ -250,8 +250,8 @@ class OrdererFinder:
         runs = chain(_KANJI_RUN_ANY_RE.finditer(folded), _KANJI_RUNS_OF_RE.finditer(folded))
         for run in runs:
             index = self._short_forms.get(run[0])
-            if index is None:
-                continue
+            if index is None or self._cues["name.region_of_kind"].match(folded, run.end()):
+                continue  # 西日本の国立大学: a region the bodies of a kind are in
             within = (t for t in tokens if run.start() <= t.begin < run.end())
             if not any(t.pos3 == "地名" for t in within):
                 continue
@@ -386,7 +386,8 @@ class OrdererFinder:
     # -- reading scan (kanji typos that sound right)
 
     def _by_reading(self, tokens: Sequence[Token], found: Sequence[Mention]) -> Mention | None:
-        """A listed name of four kana or more in the readings of whole tokens (山口権)."""
+        """A listed name of four kana or more in the readings of whole tokens (山口権, 高地市:
+        a kanji mis-converted, read just as the name is; answered for that body)."""
         for j, first in enumerate(tokens):
             if any(m.start <= first.begin < m.end for m in found):
                 continue
@@ -397,7 +398,7 @@ class OrdererFinder:
                 if len(reading) >= 4 and keys:
                     start, end = first.begin, last.end
                     said = "".join(t.surface for t in tokens if start <= t.begin < end)
-                    return Mention(said, start, end, self._pick(keys), exact=False, typo=True)
+                    return Mention(said, start, end, self._pick(keys), exact=False)
         return None
 
     # -- bodies the documents do not name
@@ -486,7 +487,9 @@ class OrdererFinder:
         matches = close or [o for o in near if like(o)]
         if len(matches) != 1:
             return mention
-        return replace(mention, orderers=(matches[0],), unlisted=None, exact=False, typo=True)
+        # 高地市: read just as 高知市 is, a kanji mis-converted; nothing to ask back
+        typo = said != _key_of(matches[0].reading)
+        return replace(mention, orderers=(matches[0],), unlisted=None, exact=False, typo=typo)
 
 
 # --------------------------------------------------------------------------- branches

@@ -222,6 +222,13 @@ def test_unlisted_bodies_and_typos() -> None:
     assert mentions("東京都の工事で電子保証")[0][1] == ["東京都"]  # not 京都 inside it
     assert mentions("鳥巣市のキー")[0][1] == ["鳥栖市"]  # one kanji off, sounds close
     assert mentions("山口権はいつから")[0][1] == ["山口県"]  # 権 sounds like 県
+    # a name read just as a listed one is (高地市: こうちし): that body, not asked back
+    answer = ask("高地市の電子保証はいつから？")
+    assert answer.answered and answer.orderer == "高知市"
+    # a region before a kind of body is no long name's start (西日本高速道路)
+    answer = ask("西日本の外の国立大学でも電子保証は使える？")
+    assert answer.entry_id == "universities-kosen"
+    assert ask("松江工業高専の工事は電子保証いつから？").orderer == "松江工業高等専門学校"
     assert mentions("宍栗市の工事")[0][1] == ["宍粟市"]  # 栗 looks like 粟 (name.lookalike_kanji)
     assert mentions("宮埼県の工事")[0][1] == ["宮崎県"]
     assert mentions("宮城県の工事")[0][1] == ["宮城県"]  # a real body is never a typo
@@ -803,6 +810,8 @@ def test_saying_the_form_is_not_asking_where_to_submit() -> None:
     assert detect_aspect(CUES, "業務委託はいつから電子保証の対象", "") == ("start", True)
     assert detect_aspect(CUES, "番号とキーをどのような形で伝えれば", "")[0] == "submission"
     assert detect_aspect(CUES, "どんくらい使われとる", "")[0] == "usage"
+    assert detect_aspect(CUES, "電子化が始まる前に結んだ契約の中間前払金", "")[0] == "pre_start"
+    assert detect_aspect(CUES, "履行保証保険つこうたら電子扱いになる", "")[0] == "documents"
     # いつから with 出せる asks the start
     assert detect_aspect(CUES, "証書をネットで出せるようになったのはいつ頃から", "") == (
         "start",
@@ -1044,6 +1053,16 @@ def test_branch_hours_are_not_in_the_data() -> None:
             "電子保証の利用率は全国でどのくらい？",
             "usage-statistics",
         ),
+        # a law, a printed copy by post, a subsidy, a seal on the PDF, a QR code on it
+        (
+            "保証事業会社は何という法律に基づいているの？",
+            "保証事業会社はどこ？",
+            "surety-companies",
+        ),
+        ("導入発注者の一覧を紙に刷って郵送してもらえる？", "", ""),
+        ("電子保証を使うと国から補助金は出ますか", "", ""),
+        ("認証キー等のお知らせのPDFに会社の印鑑を押してから出すべき？", "", ""),
+        ("電子証書にQRコードがついてて、読めば見られるの？", "", ""),
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(
