@@ -1063,6 +1063,13 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("電子保証を使うと国から補助金は出ますか", "", ""),
         ("認証キー等のお知らせのPDFに会社の印鑑を押してから出すべき？", "", ""),
         ("電子証書にQRコードがついてて、読めば見られるの？", "", ""),
+        # withdrawn, moved between companies, a form's field, another procedure, time passed
+        ("電子保証を入れたけどやめた役所ってある？", "", ""),
+        ("ほかの保証会社から途中の工事ごと乗り換えできる？", "", ""),
+        ("e-Netの工事場所の欄は番地まで入れるの？", "", ""),
+        ("指名願いの出し方を教えて", "", ""),
+        ("渡した番号とキーは半年くらい経っても開けるの？", "", ""),
+        ("紙の証書はそのうち全部なくなって電子だけになるの？", "", ""),
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(
