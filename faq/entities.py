@@ -163,6 +163,9 @@ class OrdererFinder:
             ending = next((e for e in endings[suffix].words if reading.endswith(e)), "")
             if ending and len(reading) - len(ending) >= 3:  # see いの above
                 self._reading_keys[reading[: -len(ending)]].append(_Key(i, suffix, weak=weak))
+                for other in endings[suffix].words - {ending}:  # ひがしそのぎまち (町: ちょう)
+                    if is_hiragana(other) and not weak:
+                        self._reading_keys[reading[: -len(ending)] + other].append(_Key(i))
         # Aliases read aloud too (くれこうせん: 呉高専), when long enough (five kana) not to be
         # a word and not another orderer's reading (みなみ町, a misspelling of みなべ町, reads
         # as 美波町).

@@ -229,6 +229,8 @@ def test_unlisted_bodies_and_typos() -> None:
     answer = ask("西日本の外の国立大学でも電子保証は使える？")
     assert answer.entry_id == "universities-kosen"
     assert ask("松江工業高専の工事は電子保証いつから？").orderer == "松江工業高等専門学校"
+    # a name said partly in kana, its ending read another way (町: まち, ちょう)
+    assert ask("東そのぎ町の電子保証はいつから？").orderer == "東彼杵町"
     assert mentions("宍栗市の工事")[0][1] == ["宍粟市"]  # 栗 looks like 粟 (name.lookalike_kanji)
     assert mentions("宮埼県の工事")[0][1] == ["宮崎県"]
     assert mentions("宮城県の工事")[0][1] == ["宮城県"]  # a real body is never a typo
@@ -1070,6 +1072,10 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("指名願いの出し方を教えて", "", ""),
         ("渡した番号とキーは半年くらい経っても開けるの？", "", ""),
         ("紙の証書はそのうち全部なくなって電子だけになるの？", "", ""),
+        # a head office's address said as keywords, which date a certificate bears, deleting
+        ("保証事業会社 本社 所在地", "保証事業会社 何社", "surety-companies"),
+        ("電子証書に載る発行の日付は申し込んだ日？", "", ""),
+        ("おすすめの保証申込みに出てくる工事、自分で消したりできる？", "", ""),
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(
