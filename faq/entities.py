@@ -238,7 +238,8 @@ class OrdererFinder:
         named = any(m.orderers or m.unlisted for m in found)
         if not named and (typo := self._by_reading(tokens, found)):
             found, named = [*found, typo], True
-        extra = next((m for m in self._unlisted(folded, tokens) if not _overlaps(m, found)), None)
+        unlisted = self._unlisted(folded, tokens, breaks)
+        extra = next((m for m in unlisted if not _overlaps(m, found)), None)
         # 鳥栖市と札幌市: a body the documents do not list, joined to a listed one
         if extra and (not named or self._joined(extra, folded, found)):
             found.append(extra)
@@ -406,7 +407,9 @@ class OrdererFinder:
 
     # -- bodies the documents do not name
 
-    def _unlisted(self, folded: str, tokens: Sequence[Token]) -> Iterator[Mention]:
+    def _unlisted(
+        self, folded: str, tokens: Sequence[Token], breaks: frozenset[int] = frozenset()
+    ) -> Iterator[Mention]:
         """Bodies the documents do not name, the surest sign first: a place name the analyser
         tags, with its ending (札幌市, 札幌 + し); a public body's ending in kanji (広島大学, not
         国立大学) or in kana (ながさきだいがく); a local body's ending after a run of kanji
@@ -447,6 +450,8 @@ class OrdererFinder:
         for m in _KANJI_RUN_RE.finditer(folded):
             run, (start, end) = m[0], m.span()
             local = run[-1] in cues["name.run_endings"] and run[:-1] not in not_a_name  # 中間市
+            # 証書、県に: a comma typed inside the run parts two words
+            local = local and not any(start < b < end for b in breaks)
             # not 県内 (an area) nor 中間支店 (a branch)
             after = cues["name.area"].match(folded, end) or cues["branch.word"].match(folded, end)
             if local and len(run) >= 3 and not after:
