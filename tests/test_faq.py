@@ -1087,6 +1087,12 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("日本電子認証と当社はどういう契約関係ですか", "", ""),
         ("有明高専の入札の予定は分かる？", "", ""),
         ("紙で持っていくのと郵送とどっちが早い？", "", ""),
+        # how to operate, asked of an entry that describes a mail, not what to press
+        (
+            "鳥栖市の署名依頼メールが来たけど、そこから先どう操作すればいい？",
+            "鳥栖市の署名依頼メールってどんな件名で来る？",
+            "tosu-signature-request-email",
+        ),
     ],
 )
 def test_a_detail_the_answer_does_not_give_is_not_answered(
