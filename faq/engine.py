@@ -1109,6 +1109,11 @@ def _named(cues: Cues, mentions: Sequence[Mention], folded: str) -> Mention | No
         bare = place.said[-1] not in endings and body.said[-1] in endings
         if bare and not place.exact and folded[place.end : body.start] == "の":
             return body
+        # 徳之島で県の工事を請けています。鹿児島県には…: where the caller works, then whom
+        # the question is about
+        where = cues["name.where_said"].match(folded, place.end)
+        if where and cues["name.asked_of"].match(folded, body.end):
+            return body
     for place in named:
         where = {o.prefecture for o in place.orderers if o.category.value == "都道府県"}
         for body in named if where else ():

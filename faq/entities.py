@@ -180,6 +180,11 @@ class OrdererFinder:
         # of their own (鳥取県).
         # Also with its prefecture said as a place (鳥取の東部広域, 鳥取東部広域).
         starts: defaultdict[str, set[int]] = defaultdict(set)
+        local_stems = {  # the stems of the cities, towns and villages → their ending
+            o.name[:-1]: o.name[-1]
+            for o in self.orderers
+            if o.category in LOCAL_CATEGORIES and o.name[-1:] in "市町村" and len(o.name) >= 3
+        }
         for i, o in enumerate(self.orderers):
             for alias in (o.name, *o.aliases) if o.adopted else ():
                 run = _KANJI_START_RE.match(_key_of(alias))
@@ -193,6 +198,14 @@ class OrdererFinder:
                             starts[f"{place[:-1]}{rest}"].add(i)
                 if place and run and run[0] == _key_of(alias):  # 鳥取の東部広域行政管理組合
                     starts[f"{place[:-1]}の{alias[len(place) :]}"].add(i)
+                # a body named after its town, with the town said as a place (鹿屋の体育大学,
+                # 延岡の土地開発公社, 延岡市の土地開発公社)
+                for n in range(2, 5):
+                    town = local_stems.get(alias[:n])
+                    rest = alias[n + (alias[n : n + 1] == town) :] if town else ""
+                    if len(rest) >= 3 and has_kanji(rest):
+                        starts[f"{alias[:n]}の{rest}"].add(i)
+                        starts[f"{alias[:n]}{town}の{rest}"].add(i)
         self._short_forms = {
             w: i.pop() for w, i in starts.items() if len(i) == 1 and w not in self._keys
         }

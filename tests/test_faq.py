@@ -231,6 +231,13 @@ def test_unlisted_bodies_and_typos() -> None:
     answer = ask("西日本の外の国立大学でも電子保証は使える？")
     assert answer.entry_id == "universities-kosen"
     assert ask("松江工業高専の工事は電子保証いつから？").orderer == "松江工業高等専門学校"
+    # a body named after its town, the town said as a place; a university's short name
+    assert ask("鹿屋の体育大学の工事は電子保証いける？").orderer == "鹿屋体育大学"
+    assert ask("延岡の土地開発公社の工事も電子保証対応してる？").orderer == "延岡市土地開発公社"
+    assert ask("鹿大の工事は電子保証対応してる？").orderer == "鹿児島大学"
+    # where the caller works (…で), then the body asked of (…には)
+    answer = ask("徳之島で県の工事を請けています。鹿児島県には認証キーをどう送れば？")
+    assert answer.orderer == "鹿児島県"
     # 証書、県に: a comma parts the run, no body 証書県
     assert mentions("旧案件の紙の証書、県に持っていく") == []
     # a name said partly in kana, its ending read another way (町: まち, ちょう)
@@ -1087,6 +1094,10 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("日本電子認証と当社はどういう契約関係ですか", "", ""),
         ("有明高専の入札の予定は分かる？", "", ""),
         ("紙で持っていくのと郵送とどっちが早い？", "", ""),
+        # flyers by post, a copy sent back, larger text
+        ("電子保証のチラシを何十枚か送ってもらえますか", "", ""),
+        ("利用申込書の控えのコピーは返送してもらえますか", "", ""),
+        ("e-Net保証の画面の文字をもう少し大きくできますか", "", ""),
         # how to operate, asked of an entry that describes a mail, not what to press
         (
             "鳥栖市の署名依頼メールが来たけど、そこから先どう操作すればいい？",
