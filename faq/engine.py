@@ -1111,8 +1111,8 @@ def _named(cues: Cues, mentions: Sequence[Mention], folded: str) -> Mention | No
             return body
         # 徳之島で県の工事を請けています。鹿児島県には…: where the caller works, then whom
         # the question is about
-        where = cues["name.where_said"].match(folded, place.end)
-        if where and cues["name.asked_of"].match(folded, body.end):
+        works_there = cues["name.where_said"].match(folded, place.end)
+        if works_there and cues["name.asked_of"].match(folded, body.end):
             return body
     for place in named:
         where = {o.prefecture for o in place.orderers if o.category.value == "都道府県"}
