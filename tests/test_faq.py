@@ -235,6 +235,7 @@ def test_unlisted_bodies_and_typos() -> None:
     assert ask("鹿屋の体育大学の工事は電子保証いける？").orderer == "鹿屋体育大学"
     assert ask("延岡の土地開発公社の工事も電子保証対応してる？").orderer == "延岡市土地開発公社"
     assert ask("鹿大の工事は電子保証対応してる？").orderer == "鹿児島大学"
+    assert ask("福教大の工事は電子保証いつから？").orderer == "福岡教育大学"
     # where the caller works (…で), then the body asked of (…には)
     answer = ask("徳之島で県の工事を請けています。鹿児島県には認証キーをどう送れば？")
     assert answer.orderer == "鹿児島県"
