@@ -770,6 +770,12 @@ class Assistant:
             return None
         if len(named.orderers) == 1 and _old_contract(call, named.orderers[0]):
             call.asked = _Asked("pre_start", True)
+        if call.asked.aspect == "start" and self.cues["definition"].search(call.folded):
+            # 屋久島で…電子保証ってどんなもの？: what it is, asked by someone who works there
+            general, best = self._route_faq(call), call.ranked[0] if call.ranked else None
+            about = self._entry_orderers[best.entry] if best else None
+            if general.answered and not about and not call.dates.cases:
+                return general
         answer = self._records_or_entry(call, named)
         # a detail asked that the answer (an entry about the orderer, or its record) does not
         # give: not this route's to answer (広島県の請求書の様式はどこでダウンロードできる,

@@ -320,8 +320,10 @@ class OrdererFinder:
             listed = any(k.suffix and not k.weak for k in keys)
             if not (place or listed or self._ending.match(text, end)):
                 keys = [k for k in keys if not (k.weak and k.suffix)]
-            if not self._ending.match(text, end):  # うれしの市: an unlisted body's stem, said
-                reading_keys = [k for k in reading_keys if not (k.weak and k.suffix)]
+            # うれしの市: an unlisted body's stem, said with its own ending (not いたこ + と)
+            ending = self._ending.match(text, end)
+            own = self._kanji_of.get(ending[0], "") if ending else ""
+            reading_keys = [k for k in reading_keys if not (k.weak and k.suffix != own)]
             if not (keys or reading_keys) or not self._is_word(text, i, end, first, breaks):
                 continue
             if branch := cues["branch.word"].match(text, end):

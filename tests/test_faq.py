@@ -239,6 +239,11 @@ def test_unlisted_bodies_and_typos() -> None:
     # where the caller works (…で), then the body asked of (…には)
     answer = ask("徳之島で県の工事を請けています。鹿児島県には認証キーをどう送れば？")
     assert answer.orderer == "鹿児島県"
+    # an unlisted body's kana stem only with its own ending (聞いたこともなく is no 潮来都)
+    assert mentions("うちは聞いたこともなくて") == []
+    # what it is, asked by someone who names where they work: the entry, not the record
+    answer = ask("屋久島で工事をしてる者です。そもそも電子保証ってどんなものなんですか")
+    assert answer.entry_id == "electronic-guarantee-what"
     # 証書、県に: a comma parts the run, no body 証書県
     assert mentions("旧案件の紙の証書、県に持っていく") == []
     # a name said partly in kana, its ending read another way (町: まち, ちょう)
