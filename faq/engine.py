@@ -673,7 +673,7 @@ class Assistant:
         office = bool(cues["ours"].search(folded) and cues["branch.office"].search(folded))
         hit = self.branch_finder.find(folded, office=office)
         if hit is None:  # 高地支店: a branch's name misspelt with the same reading
-            hit = self.branch_finder.find("".join(t.reading for t in tokens), office=office)
+            hit = self.branch_finder.find_by_sound(tokens)
         what = entities.detect_branch_field(cues, folded)
         company = next((c for c, cue in cues.family("other_company") if cue.search(folded)), None)
         if company and what is not None and cues["branch.word"].search(folded):

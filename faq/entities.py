@@ -198,6 +198,7 @@ class OrdererFinder:
                             starts[f"{place[:-1]}{rest}"].add(i)
                 if place and run and run[0] == _key_of(alias):  # 鳥取の東部広域行政管理組合
                     starts[f"{place[:-1]}の{alias[len(place) :]}"].add(i)
+                    starts[f"{place[:-1]}{alias[len(place) :]}"].add(i)  # 佐賀東部水道企業団
                 # a body named after its town, with the town said as a place (鹿屋の体育大学,
                 # 延岡の土地開発公社, 延岡市の土地開発公社)
                 for n in range(2, 5):
@@ -550,6 +551,16 @@ class BranchFinder:
         hits = (m[0] for i in range(len(folded)) if (m := self._key_re.match(folded, i)))
         said = max(hits, key=len, default=None)
         return BranchHit(self.branches[self._keys[said]], said) if said else None
+
+    def find_by_sound(self, tokens: Sequence[Token]) -> BranchHit | None:
+        """The branch whose name sounds like the one to three tokens right before 支店
+        (高地支店 → 高知支店), or None."""
+        at = next((i for i, t in enumerate(tokens) if t.reading == "してん"), None)
+        for n in (1, 2, 3) if at else ():
+            said = "".join(t.reading for t in tokens[max(0, at - n) : at])
+            if (i := self._keys.get(said)) is not None:
+                return BranchHit(self.branches[i], said)
+        return None
 
 
 def said_as(tokens: Sequence[Token], word: str, reading: str) -> str | None:

@@ -917,6 +917,13 @@ def test_branch_answers(question: str, branch: str, field: str, value: str | Non
     )
 
 
+def test_a_branch_by_sound_is_the_words_right_before_it() -> None:
+    # 高地支店 sounds like 高知支店; しが inside 話が出て is no 滋賀支店
+    assert ask("高地支店の住所は？").branch == "高知支店"
+    question = "毎回支店まで証書を取りに行ってたんですが、電子にする話が出て。どこに送るんですか"
+    assert ask(question).kind != "branch"
+
+
 def test_another_surety_companys_branch_is_not_ours() -> None:
     answer = ask("北海道建設業信用保証の札幌支店の電話番号")
     assert not answer.answered and "別の保証事業会社" in answer.answer
@@ -1169,6 +1176,7 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
     answer = ask("鳥取の東部広域の工事、認証キーはどこにメールすればいい？")
     assert answer.orderer == "鳥取県東部広域行政管理組合"
     assert ask("鳥取の東部広域行政管理組合はいつから？").orderer == "鳥取県東部広域行政管理組合"
+    assert ask("佐賀東部水道企業団の工事は電子保証いける？").orderer == "佐賀県東部水道企業団"
     # the kanji part of a name that starts in kana (串木野 for いちき串木野市)
     assert ask("串木野の工事は電子保証いつから？").orderer == "いちき串木野市"
     # 広島の県発注: the prefecture, not 広島市
