@@ -555,7 +555,7 @@ class BranchFinder:
     def find_by_sound(self, tokens: Sequence[Token]) -> BranchHit | None:
         """The branch whose name sounds like the one to three tokens right before 支店
         (高地支店 → 高知支店), or None."""
-        at = next((i for i, t in enumerate(tokens) if t.reading == "してん"), None)
+        at = next((i for i, t in enumerate(tokens) if t.reading == "してん"), 0)
         for n in (1, 2, 3) if at else ():
             said = "".join(t.reading for t in tokens[max(0, at - n) : at])
             if (i := self._keys.get(said)) is not None:
