@@ -1134,11 +1134,13 @@ def _named(cues: Cues, mentions: Sequence[Mention], folded: str) -> Mention | No
 
 def _usage_elsewhere(call: _Call, answer: str) -> bool:
     """A usage figure asked of the places named (長崎県内の利用率) that ``answer`` does not
-    name: a figure of elsewhere (the whole country's) is not theirs."""
+    give for them: a figure of elsewhere (the whole country's) is not theirs, and a list of
+    their bodies without figures (熊本県内の市町村) is no figure."""
     if call.asked.aspect != "usage" or not call.named_any:
         return False
     names = [n for m in call.named_any for n in (m.unlisted, *(o.name for o in m.orderers)) if n]
-    return not any(n in answer for n in names)
+    figures = call.a.cues["usage_figure"].search(answer)
+    return not (figures and any(n in answer for n in names))
 
 
 def _display(orderer: Orderer, note: str = "") -> str:
@@ -1155,7 +1157,7 @@ def _silent(orderer: Orderer, aspect: str) -> bool:
         "pre_start": bool(orderer.before_start_paper),
         "submission": bool(orderer.submission),
         "coverage": orderer.coverage is not None,
-        "documents": orderer.coverage is not None,
+        "documents": orderer.coverage is not None or bool(orderer.excluded_guarantors),
     }
     return not held.get(aspect, True)
 

@@ -1111,6 +1111,8 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("電子保証のチラシを何十枚か送ってもらえますか", "", ""),
         ("利用申込書の控えのコピーは返送してもらえますか", "", ""),
         ("e-Net保証の画面の文字をもう少し大きくできますか", "", ""),
+        # a usage figure asked of a prefecture's bodies, answered by no list without figures
+        ("熊本県内の市町村の電子保証の利用率ってわかる？", "", ""),
         # how to operate, asked of an entry that describes a mail, not what to press
         (
             "鳥栖市の署名依頼メールが来たけど、そこから先どう操作すればいい？",
@@ -1177,6 +1179,10 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
     assert answer.orderer == "鳥取県東部広域行政管理組合"
     assert ask("鳥取の東部広域行政管理組合はいつから？").orderer == "鳥取県東部広域行政管理組合"
     assert ask("佐賀東部水道企業団の工事は電子保証いける？").orderer == "佐賀県東部水道企業団"
+    assert ask("西日本さんの保証は東京でも使える？").orderer != "西日本高速道路"  # us, not NEXCO
+    # which certificates, of a record that names the guarantors it refuses
+    assert ask("尾道市の契約保証を銀行の保証書で出す場合も電子？").aspect == "documents"
+    assert ask("江田島市はどの種類の契約が電子保証の対象ですか").aspect == "coverage"
     # the kanji part of a name that starts in kana (串木野 for いちき串木野市)
     assert ask("串木野の工事は電子保証いつから？").orderer == "いちき串木野市"
     # 広島の県発注: the prefecture, not 広島市
