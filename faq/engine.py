@@ -770,8 +770,10 @@ class Assistant:
             return None
         if len(named.orderers) == 1 and _old_contract(call, named.orderers[0]):
             call.asked = _Asked("pre_start", True)
-        if call.asked.aspect == "start" and self.cues["definition"].search(call.folded):
-            # 屋久島で…電子保証ってどんなもの？: what it is, asked by someone who works there
+        definition = call.asked.aspect == "start" and self.cues["definition"].search(call.folded)
+        if definition or self.cues["not_in_records"].search(call.folded):
+            # 屋久島で…電子保証ってどんなもの？, ネクスコ西日本の入札で契約保証予約を: what no
+            # record holds, asked by someone who names where they work
             general, best = self._route_faq(call), call.ranked[0] if call.ranked else None
             about = self._entry_orderers[best.entry] if best else None
             if general.answered and not about and not call.dates.cases:

@@ -244,6 +244,9 @@ def test_unlisted_bodies_and_typos() -> None:
     # what it is, asked by someone who names where they work: the entry, not the record
     answer = ask("屋久島で工事をしてる者です。そもそも電子保証ってどんなものなんですか")
     assert answer.entry_id == "electronic-guarantee-what"
+    # what no record holds (契約保証予約), asked with the orderer as background
+    answer = ask("ネクスコ西日本の入札に出るので契約保証予約を取りたい。これも電子でもらえる？")
+    assert answer.entry_id == "bid-bond"
     # 証書、県に: a comma parts the run, no body 証書県
     assert mentions("旧案件の紙の証書、県に持っていく") == []
     # a name said partly in kana, its ending read another way (町: まち, ちょう)
