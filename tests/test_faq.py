@@ -828,6 +828,9 @@ def test_saying_the_form_is_not_asking_where_to_submit() -> None:
     assert detect_aspect(CUES, "業務委託の前払金保証も電子にできますか", "")[0] == "coverage"
     assert detect_aspect(CUES, "業務委託で中間前払金の証書は電子でいける", "")[0] == "documents"
     assert detect_aspect(CUES, "前払金保証も電子にできますか", "")[0] == "documents"
+    assert detect_aspect(CUES, "契約保証の証書のほうも電子で大丈夫", "")[0] == "documents"
+    said = fold("前払いの保証契約の保証のうちどれをデータで出せ")
+    assert detect_aspect(CUES, said, "")[0] == "documents"
     assert detect_aspect(CUES, "工事と業務どっちも電子でいける", "")[0] == "coverage"
     assert detect_aspect(CUES, "業務委託はいつから電子保証の対象", "") == ("start", True)
     assert detect_aspect(CUES, "番号とキーをどのような形で伝えれば", "")[0] == "submission"
@@ -1114,6 +1117,8 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("電子保証のチラシを何十枚か送ってもらえますか", "", ""),
         ("利用申込書の控えのコピーは返送してもらえますか", "", ""),
         ("e-Net保証の画面の文字をもう少し大きくできますか", "", ""),
+        # a code printed on the certificate, said in katakana (matched folded, in hiragana)
+        ("電子証書そのものに二次元コードが付いていて、読み取れば見られるの？", "", ""),
         # a usage figure asked of a prefecture's bodies, answered by no list without figures
         ("熊本県内の市町村の電子保証の利用率ってわかる？", "", ""),
         # how to operate, asked of an entry that describes a mail, not what to press
