@@ -833,9 +833,11 @@ class CueFile(BaseModel):
             other = f"{family}.{stem}.{pair[1 - pair.index(part)]}" if part in pair else name
             if other not in self.cues:
                 issues.append((("cues", name), f"対になる {other} がありません"))
-            if family == "aspect" and rest.split(".")[0] not in CUE_ASPECTS:
+            # aspect.<aspect>[.<which>]; favour.<aspect> (a name no aspect has never applies)
+            named = rest.split(".")[0] if family == "aspect" else rest
+            if family in ("aspect", "favour") and named not in CUE_ASPECTS:
                 said = "・".join(CUE_ASPECTS)
-                issues.append((("cues", name), f"aspect. の後は観点の名前（{said}）です"))
+                issues.append((("cues", name), f"{family}. の後は観点の名前（{said}）です"))
         lookalike = self.cues.get("name.lookalike_kanji")
         for i, word in enumerate(lookalike.words if lookalike else ()):
             if len(word) != 2 or word[0] == word[1]:

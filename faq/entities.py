@@ -44,6 +44,8 @@ _KANJI_RUN_RE = re.compile(f"[{_KANJI}]{{2,5}}")
 _KANJI_RUN_ANY_RE = re.compile(f"[{_KANJI}]{{3,}}")
 _KANJI_RUNS_OF_RE = re.compile(f"[{_KANJI}]{{2,}}の[{_KANJI}]{{2,}}")  # 鳥取の東部広域
 _KANJI_START_RE = re.compile(f"[{_KANJI}]+")
+# a stem that starts in kana and ends in kanji (いちき串木野): its kanji part is said alone
+_KANA_THEN_KANJI_RE = re.compile(f"[{_KANA}]+([{_KANJI}]{{2,}})")
 _MIN_SHORT_FORM = 3  # kanji: 中日本 (中日本高速道路)
 _KANA_RUN_END_RE = re.compile(f"[{_KANA}]{{2,10}}$")
 
@@ -92,10 +94,6 @@ def _unlisted_body(said: str, start: int, end: int, name: str | None = None) -> 
 
 def _overlaps(mention: Mention, others: Sequence[Mention]) -> bool:
     return any(mention.start < m.end and m.start < mention.end for m in others)
-
-
-# a stem that starts in kana and ends in kanji (いちき串木野): its kanji part is said alone
-_KANA_THEN_KANJI_RE = re.compile(f"[{_KANA}]+([{_KANJI}]{{2,}})")
 
 
 class OrdererFinder:
@@ -319,10 +317,10 @@ class OrdererFinder:
             # (or a listed body's stem: then the others of that stem are its namesakes, 瀬戸内)
             place = first is not None and first.end == end and first.pos3 in ("地名", "人名")
             listed = any(k.suffix and not k.weak for k in keys)
-            if not (place or listed or self._ending.match(text, end)):
+            ending = self._ending.match(text, end)  # 府中市, 下関しの
+            if not (place or listed or ending):
                 keys = [k for k in keys if not (k.weak and k.suffix)]
             # うれしの市: an unlisted body's stem, said with its own ending (not いたこ + と)
-            ending = self._ending.match(text, end)
             own = self._kanji_of.get(ending[0], "") if ending else ""
             reading_keys = [k for k in reading_keys if not (k.weak and k.suffix != own)]
             if not (keys or reading_keys) or not self._is_word(text, i, end, first, breaks):
@@ -334,13 +332,12 @@ class OrdererFinder:
             candidates = keys + reading_keys
             # e-netにはまだ親父: a particle and a word after it, not a bare stem (浜田)
             particle = first is not None and first.pos == "助詞" and first.end < end
-            bare = not self._ending.match(text, end) and all(k.suffix for k in candidates)
+            bare = not ending and all(k.suffix for k in candidates)
             if particle and bare and is_hiragana(text[i - 1 : i]):
                 continue
             if full := [k for k in candidates if not k.suffix]:
                 area, found = bool(cues["name.area"].match(text, end)), self._pick(full)
                 return Mention(key, i, end, found, area=area, exact=bool(keys), group=full[0].group)
-            ending = self._ending.match(text, end)  # 府中市, 下関しの
             said = ending is not None and self._ends_name(ending[0], text, ending.end())
             if has_kanji(key) and not said and end not in by_begin and end < len(text):
                 continue  # 広島大学: the stem ends inside a word

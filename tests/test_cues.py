@@ -94,6 +94,7 @@ def test_a_missing_cue_names_the_file(tmp_path: Path) -> None:
         ("cues:\n  region.k.said:\n    words: [九州]\n", 3, "region.k.prefectures"),
         # an aspect the records do not have: no answer could name it
         ("cues:\n  aspect.fee:\n    words: [料金]\n", 3, "観点の名前"),
+        ("cues:\n  favour.submision:\n    words: [提出]\n", 3, "favour. の後は観点の名前"),
         ("cues:\n  name.lookalike_kanji:\n    words: [栗粟, 崎]\n", 3, "2字の組ではありません"),
     ],
 )
