@@ -770,6 +770,10 @@ class Assistant:
             return None
         if len(named.orderers) == 1 and _old_contract(call, named.orderers[0]):
             call.asked = _Asked("pre_start", True)
+        if call.asked.aspect == "coverage" and all(map(_silent_on_kinds, call.named_any)):
+            # 岡山県の測量業務、電子でいける？ of a record that states no kinds of contract: its
+            # start, with a line that the kinds are not stated
+            call.asked = _Asked("start", True)
         definition = call.asked.aspect == "start" and self.cues["definition"].search(call.folded)
         if definition or self.cues["not_in_records"].search(call.folded):
             # 屋久島で…電子保証ってどんなもの？, ネクスコ西日本の入札で契約保証予約を: what no
@@ -963,7 +967,9 @@ class Assistant:
             text += "。\n" + render.source_line(source, lst.list_as_of)
             return _Record(text, source, lst.list_as_of.isoformat(), f"{said}（一覧に掲載なし）")
         orderer, aspect = mention.orderers[0], call.asked.aspect
-        said = render.render_orderer(self.cues, orderer, aspect)
+        masked = call.masked
+        kind_said = self.cues["aspect.coverage"].in_any(masked.surface, masked.reading)
+        said = render.render_orderer(self.cues, orderer, aspect, kind_said=kind_said)
         text, checks = _dated(call, orderer, said)
         matched = f"{_display(orderer)}／{ASPECTS[aspect]}"
         assert orderer.as_of is not None
@@ -1162,6 +1168,11 @@ def _silent(orderer: Orderer, aspect: str) -> bool:
         "documents": orderer.coverage is not None or bool(orderer.excluded_guarantors),
     }
     return not held.get(aspect, True)
+
+
+def _silent_on_kinds(mention: Mention) -> bool:
+    """A listed body named whose record states no kinds of contract (its coverage)."""
+    return bool(mention.orderers) and all(_silent(o, "coverage") for o in mention.orderers)
 
 
 def _key(orderer: Orderer) -> str:

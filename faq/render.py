@@ -67,9 +67,13 @@ def relevant_notes(cues: Cues, orderer: Orderer, aspect: str) -> list[str]:
     return [n for n, f in folded if cue.search(f) and not cues["note.provenance"].match(f)]
 
 
-def render_orderer(cues: Cues, orderer: Orderer, aspect: str) -> str:
+def render_orderer(cues: Cues, orderer: Orderer, aspect: str, *, kind_said: bool = False) -> str:
+    """The record's answer on ``aspect``; ``kind_said``: the question named a kind of contract
+    (業務委託), so a start answer says whether the record states the kinds."""
     notes = relevant_notes(cues, orderer, aspect)
-    return _render(f"orderer_{aspect}.j2", o=orderer, notes=notes, kinds=list(Kind))
+    return _render(
+        f"orderer_{aspect}.j2", o=orderer, notes=notes, kinds=list(Kind), kind_said=kind_said
+    )
 
 
 def render_region(region: str, orderers: list[Orderer], note: str | None) -> str:
