@@ -849,6 +849,14 @@ class Assistant:
             unfit = not declined and (
                 self._lacks_detail(call, self.entries[best.entry].answer)
                 or bool(mine and call.focus and not mine & call.focus)
+                # or about one orderer, for a question naming none and without a word of the
+                # domain (地域維持の除雪は何センチで出動？ is no question on 広島県's scope)
+                or bool(
+                    mine
+                    and not call.named_any
+                    and not call.domain
+                    and not self._of_econtract[best.entry]
+                )
                 or (call.contract_only and not self._of_econtract[best.entry])
                 or _usage_elsewhere(call, self.entries[best.entry].answer)
             )

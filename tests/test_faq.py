@@ -647,12 +647,30 @@ def test_with_a_contract_date_whether_it_can_be_submitted_asks_the_start() -> No
 
 
 def test_a_question_of_names_and_record_words_needs_no_domain_word() -> None:
-    answer = ask("大分県の業務委託は対象？")
-    assert answer.answered and (answer.orderer, answer.aspect) == ("大分県", "coverage")
+    answer = ask("五島市の業務委託は対象？")
+    assert answer.answered and (answer.orderer, answer.aspect) == ("五島市", "coverage")
     answer = ask("福岡県で使える？")
     assert answer.answered and (answer.orderer, answer.aspect) == ("福岡県", "start")
     assert not ask("大分県のランチ").answered
     assert not ask("鳥栖市の人口は？").answered
+
+
+def test_a_kind_of_contract_asked_of_a_record_without_kinds_gets_its_start() -> None:
+    # 大分県's record states no kinds of contract: its start, and that the kinds are not stated
+    answer = ask("大分県の業務委託は対象？")
+    assert answer.answered and (answer.orderer, answer.aspect) == ("大分県", "start")
+    assert "対象とする契約の種類は資料に記載がありません" in answer.answer
+    answer = ask("大分県の電子保証はいつから？")  # no kind said: no such line
+    assert answer.aspect == "start" and "契約の種類" not in answer.answer
+    answer = ask("下関市の設計委託、電子保証は何日以降の契約から？")  # 何日以降: when it starts
+    assert (answer.orderer, answer.aspect) == ("下関市", "start")
+
+
+def test_an_entry_about_one_orderer_needs_a_domain_word_when_none_is_named() -> None:
+    # 広島県's entry on 地域維持 is no answer to a question on snow clearing in general
+    assert not ask("地域維持の除雪業務って、何センチ積もったら出動するんですか").answered
+    answer = ask("地域維持の業務も電子保証の対象？")  # with a domain word: 広島県's, by name
+    assert answer.entry_id == "hiroshima-scope" and "広島県" in answer.answer
 
 
 def test_an_orderers_contact_details_are_not_in_the_records() -> None:
@@ -1119,6 +1137,12 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("e-Net保証の画面の文字をもう少し大きくできますか", "", ""),
         # a code printed on the certificate, said in katakana (matched folded, in hiragana)
         ("電子証書そのものに二次元コードが付いていて、読み取れば見られるの？", "", ""),
+        # the key in another form than the PDF the entries describe
+        (
+            "認証キーを、PDFじゃなくてQRコードにして発注者に渡すことってできます？",
+            "認証キーのPDFはどこからダウンロードする？",
+            "step4-get-key",
+        ),
         # a usage figure asked of a prefecture's bodies, answered by no list without figures
         ("熊本県内の市町村の電子保証の利用率ってわかる？", "", ""),
         # how to operate, asked of an entry that describes a mail, not what to press
