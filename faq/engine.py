@@ -324,6 +324,8 @@ class _Call:
             return False  # 北海道の現場の保証も御社でお願いできる？: our business, not a record
         if self.contract_only:
             return False  # 福岡市の電子契約はいつから: its contract system, not in its record
+        if not self.domain and self.a.unknown_share(self.masked) >= self.a.tuning.elsewhere_share:
+            return False  # 奄美の黒糖焼酎でおすすめは？: mostly words the knowledge never uses
         if self.domain and entities.has_guarantee_cue(cues, query.surface, query.reading):
             return True
         if not self.named_any:
@@ -1066,7 +1068,8 @@ def _old_contract(call: _Call, orderer: Orderer) -> bool:
     asked is the old contract's, not which certificates are covered."""
     if call.asked.aspect not in ("start", "documents") or not call.dates.cases:
         return False
-    if not any(fold(word) in call.folded for word in orderer.before_start_paper):
+    said = (call.folded, call.query.surface)  # 中間前払 is 中間前払金 after the synonyms
+    if not any(fold(word) in text for word in orderer.before_start_paper for text in said):
         return False
     return all(_date_check(orderer, case).eligible is False for case in call.dates.cases)
 
@@ -1143,6 +1146,8 @@ def _named(cues: Cues, mentions: Sequence[Mention], folded: str) -> Mention | No
             if body.unlisted and body.unlisted[-1] in municipal and between in ("", "の"):
                 return body
             inside = [o for o in body.orderers if o.prefecture in where and o not in place.orderers]
+            if inside and cues["name.office_of"].match(folded, body.end) and between == "の":
+                return place  # 長崎県の五島振興局: the prefecture's office named after a town
             if body is not place and inside:
                 return replace(body, orderers=tuple(inside))
     return named[0] if named else None

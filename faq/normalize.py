@@ -399,9 +399,10 @@ class Vocabulary:
         for t in words:
             base = t.base
             unknown = base not in known and base not in to_term
-            if unknown and t.pos == "名詞" and has_kanji(t.surface):
+            if unknown and t.pos == "名詞" and len(_KANJI_RE.findall(t.surface)) == len(t.surface):
                 # An unknown kanji noun that sounds like a known one (保障 → 保証, 用件 → 要件) is
-                # read as that one, on the surface too (its n-grams).
+                # read as that one, on the surface too (its n-grams); not one partly in kana
+                # (島しょ is no 当初).
                 base = self._homophones.get(t.reading, base)
                 if base != t.base:
                     surface = surface.replace(t.surface, to_term.get(base, base))

@@ -673,6 +673,32 @@ def test_an_entry_about_one_orderer_needs_a_domain_word_when_none_is_named() -> 
     assert answer.entry_id == "hiroshima-scope" and "広島県" in answer.answer
 
 
+def test_a_prefectures_office_named_after_a_town_is_the_prefecture() -> None:
+    for question, name in [
+        ("長崎県の五島振興局の発注工事は、電子保証できますか", "長崎県"),
+        ("熊本県の天草広域本部が出す設計の業務委託、電子の対象？", "熊本県"),
+    ]:
+        answer = ask(question)
+        assert answer.orderer == name, question
+        assert answer.aspect != "submission", question  # 出す業務: the work it puts out
+    assert ask("長崎県の五島市の工事、電子保証できますか").orderer == "五島市"
+
+
+def test_words_heard_inside_others_ask_no_aspect() -> None:
+    # 島しょ (とうしょ) is no 当初, nor is 黒糖焼酎; a question mostly of words the
+    # knowledge never uses, naming a place, is no question on its record
+    answer = ask("広島県発注の島しょ部の工事、電子はいつから使えるようになった？")
+    assert answer.entry_id == "hiroshima-start" or answer.aspect == "start"
+    assert not ask("奄美の黒糖焼酎でおすすめの銘柄ある？").answered
+
+
+def test_an_old_contracts_interim_advance_said_short_is_its_record() -> None:
+    answer = ask("島根県、元の契約が2023年5月31日の工事で中間前払の保証をとる。これって紙のまま？")
+    assert (answer.orderer, answer.aspect) == ("島根県", "pre_start")
+    answer = ask("東彼杵町には認証キーの情報を紙で持っていってもいいですか")
+    assert (answer.orderer, answer.aspect) == ("東彼杵町", "submission")
+
+
 def test_an_orderers_contact_details_are_not_in_the_records() -> None:
     for question, name in [("唐津市役所の住所", "唐津市"), ("札幌市の電話番号", "札幌市")]:
         answer = ask(question)
