@@ -306,7 +306,7 @@ class _Call:
     def details(self) -> tuple[str, ...]:
         """The details the question asks (``detail.*.asked``), read once for every answer
         weighed."""
-        return entities.details_asked(self.a.cues, self.folded)
+        return entities.details_asked(self.a.cues, fold(self.masked.cleaned))  # not in names
 
     @cached_property
     def contract_only(self) -> bool:

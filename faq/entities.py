@@ -245,8 +245,8 @@ class OrdererFinder:
                 after = mention.end
         if not thorough:
             return found
-        found = [self._prefecture_meant(m, folded) for m in found]
-        found = self._with_short_forms(folded, tokens, found)
+        found = [self._ending_meant(self._prefecture_meant(m, folded), folded) for m in found]
+        found = self._with_short_forms(folded, tokens, found, breaks)
         named = any(m.orderers or m.unlisted for m in found)
         if not named and (typo := self._by_reading(tokens, found)):
             found, named = [*found, typo], True
@@ -258,22 +258,29 @@ class OrdererFinder:
         return sorted((self._typo(m, tokens) for m in found), key=lambda m: m.start)
 
     def _with_short_forms(
-        self, folded: str, tokens: Sequence[Token], found: list[Mention]
+        self,
+        folded: str,
+        tokens: Sequence[Token],
+        found: list[Mention],
+        breaks: frozenset[int] = frozenset(),
     ) -> list[Mention]:
         """A run of kanji that starts one listed body's long name, is no key itself and has a
         place name in it (鳥取県東部広域 for 鳥取県東部広域行政管理組合, 中日本; not 下水道 or
-        空港周辺, words of their own): that body, in place of the names found inside it."""
+        空港周辺, words of their own): that body, in place of the names found inside it. A run
+        ends where the caller typed a break (鳥取の東部広域行政管理組合、測量の業務)."""
         runs = chain(_KANJI_RUN_ANY_RE.finditer(folded), _KANJI_RUNS_OF_RE.finditer(folded))
         for run in runs:
-            index = self._short_forms.get(run[0])
-            if index is None or self._cues["name.region_of_kind"].match(folded, run.end()):
+            start = run.start()
+            end = min((b for b in breaks if start < b < run.end()), default=run.end())
+            index = self._short_forms.get(folded[start:end])
+            if index is None or self._cues["name.region_of_kind"].match(folded, end):
                 continue  # 西日本の国立大学: a region the bodies of a kind are in
-            within = (t for t in tokens if run.start() <= t.begin < run.end())
+            within = (t for t in tokens if start <= t.begin < end)
             if not any(t.pos3 == "地名" for t in within):
                 continue
-            inside = [m for m in found if run.start() <= m.start and m.end <= run.end()]
-            if len(inside) == sum(run.start() < m.end and m.start < run.end() for m in found):
-                short = Mention(run[0], run.start(), run.end(), (self.orderers[index],))
+            inside = [m for m in found if start <= m.start and m.end <= end]
+            if len(inside) == sum(start < m.end and m.start < end for m in found):
+                short = Mention(folded[start:end], start, end, (self.orderers[index],))
                 found = [m for m in found if m not in inside] + [replace(short, exact=False)]
         return sorted(found, key=lambda m: m.start)
 
@@ -291,6 +298,17 @@ class OrdererFinder:
         region = asks_for_region(cues, after) and not cues["prefecture.city_said"].match(after)
         meant = whole or (said and kind in said[0]) or region
         return replace(mention, orderers=(prefectures[0],)) if meant else mention
+
+    def _ending_meant(self, mention: Mention, folded: str) -> Mention:
+        """A name several bodies share, said with the ending of one kind of them after it (神戸の
+        市発注: 神戸市, not 神戸町): those of that ending."""
+        if len(mention.orderers) < 2 or not (
+            said := self._cues["name.ending_said"].match(folded, mention.end)
+        ):
+            return mention
+        ending = next(c for c in said[0] if c in "市町村")
+        meant = tuple(o for o in mention.orderers if o.name.endswith(ending))
+        return replace(mention, orderers=meant) if meant else mention
 
     def _joined(self, extra: Mention, folded: str, found: Sequence[Mention]) -> bool:
         """An unlisted body joined to a listed one by nothing but 「と」「や」「、」… between them

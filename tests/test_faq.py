@@ -699,6 +699,22 @@ def test_an_old_contracts_interim_advance_said_short_is_its_record() -> None:
     assert (answer.orderer, answer.aspect) == ("東彼杵町", "submission")
 
 
+def test_names_said_in_kana_or_cut_by_a_comma_or_with_the_kind_after() -> None:
+    # a detail's reading inside a name in kana (あ|なんこ|うせん: 何個) asks no detail
+    answer = ask("あなんこうせんの こうじ でんしの ほしょう だいじょうぶ？")
+    assert answer.orderer == "阿南工業高等専門学校"
+    # a long name said with its prefecture as a place, then a comma
+    answer = ask("鳥取の東部広域行政管理組合、測量の業務も電子いける？")
+    assert (answer.orderer, answer.aspect) == ("鳥取県東部広域行政管理組合", "coverage")
+    # 神戸 is 神戸市 and 神戸町; 「の市発注」 says which
+    assert ask("神戸の市発注で、2022年の11月に契約したやつって電子やった？").orderer == "神戸市"
+    # where the site is, then the body asked of
+    answer = ask("松江の現場の件で、島根県の場合は番号とキーがどう回って、県はどこで見るんか")
+    assert answer.orderer == "島根県" or answer.entry_id == "shimane-flow"
+    # keywords: works and services side by side ask the kinds of contract
+    assert ask("由良町 電子保証 対象 工事 業務").aspect == "coverage"
+
+
 def test_an_orderers_contact_details_are_not_in_the_records() -> None:
     for question, name in [("唐津市役所の住所", "唐津市"), ("札幌市の電話番号", "札幌市")]:
         answer = ask(question)
