@@ -479,8 +479,10 @@ def test_a_place_before_a_company_is_not_an_orderer() -> None:
 def test_a_prefectures_office_is_the_prefecture() -> None:
     assert mentions("京都の府庁の工事は電子？")[0][1] == ["京都府"]
     assert ask("佐賀の県庁の工事は電子？").orderer == "佐賀県"
-    # only right after the name: here 京都 is still either
-    assert mentions("京都の市役所の工事、府庁と同じで電子？")[0][1] == ["京都府", "京都市"]
+    # only right after the name: 府庁 later does not make 京都 the prefecture; 「の市役所」
+    # right after it says the city
+    assert mentions("京都の市役所の工事、府庁と同じで電子？")[0][1] == ["京都市"]
+    assert mentions("京都の工事、府庁と同じで電子？")[0][1] == ["京都府", "京都市"]
 
 
 @pytest.mark.parametrize(
