@@ -226,6 +226,14 @@ class _Call:
         found = [m for m in found if not entities.says_where_a_company_is(cues, folded, m.end)]
         self.named_any = [m for m in found if m.orderers or m.unlisted]
         self.named = _named(cues, self.named_any, folded)  # the orderer the question is about
+        # 岡山の業者さんで…: where the contractor is, said as a bare place (not 鳥栖市の会社);
+        # a general entry, if sure, answers first
+        named, endings = self.named, {kanji for kanji, _cue in cues.family("name.ending")}
+        self.background = bool(
+            named
+            and named.said[-1:] not in endings
+            and cues["name.company_there"].match(folded, named.end)
+        )
 
     @cached_property
     def focus(self) -> frozenset[str]:
@@ -720,7 +728,7 @@ class Assistant:
         if lst is None or len(mentions) != 1 or len(mentions[0].orderers) != 1:
             return None
         m, place = mentions[0], mentions[0].orderers[0]
-        if place.category.value != "都道府県" or not call.about_records:
+        if place.category.value != "都道府県" or not call.about_records or call.background:
             return None
         area = m.area or entities.asks_for_region(self.cues, call.folded[m.end :])
         if not area or call.asked.aspect != "start":
@@ -777,7 +785,7 @@ class Assistant:
             # start, with a line that the kinds are not stated
             call.asked = _Asked("start", True)
         definition = call.asked.aspect == "start" and self.cues["definition"].search(call.folded)
-        if definition or self.cues["not_in_records"].search(call.folded):
+        if definition or call.background or self.cues["not_in_records"].search(call.folded):
             # 屋久島で…電子保証ってどんなもの？, ネクスコ西日本の入札で契約保証予約を: what no
             # record holds, asked by someone who names where they work
             general, best = self._route_faq(call), call.ranked[0] if call.ranked else None

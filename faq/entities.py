@@ -489,7 +489,9 @@ class OrdererFinder:
                 yield body(run, start, end)
             said = cues["name.run_kana_endings"].match(folded, end)  # 下関し
             word = run in not_a_name or run in self.known_words
-            if said and not word and cues["name.end"].match(folded, said.end()):
+            # a place's name (not 引渡し, a word whose kana ending reads like 市)
+            place = any(t.pos3 == "地名" for t in tokens if start <= t.begin < end)
+            if said and place and not word and cues["name.end"].match(folded, said.end()):
                 kanji = self._kanji_of.get(said[0], said[0])
                 yield body(run + said[0], start, said.end(), run + kanji)
         for m in self._company_re.finditer(folded):

@@ -717,6 +717,27 @@ def test_names_said_in_kana_or_cut_by_a_comma_or_with_the_kind_after() -> None:
     assert ask("由良町 電子保証 対象 工事 業務").aspect == "coverage"
 
 
+def test_where_the_contractor_is_gives_way_to_a_sure_general_entry() -> None:
+    # 岡山の業者さん: where the company is; the general entry answers when it is sure
+    answer = ask(
+        "岡山の業者さんで今回初めて電子でやるそうです。申し込んでから役所が証書を見るまでの流れを一通り教えて"
+    )
+    assert answer.entry_id == "electronic-guarantee-flow"
+    # and the record still answers when no entry is sure (the place may be the orderer)
+    answer = ask(
+        "五島の業者さんなんですが、市の工事を2025年12月26日に契約しました。電子証書で出せるんですか"
+    )
+    assert answer.orderer == "五島市"
+
+
+def test_a_word_with_a_kana_ending_like_shi_is_no_unlisted_city() -> None:
+    answer = ask(
+        "工事が完成して引渡しも済んだんですが、保証のほうで何か届け出る手続きってあります？"
+    )
+    assert answer.orderer is None
+    assert ask("下関しの電子保証はいつから？").orderer == "下関市"
+
+
 def test_an_orderers_contact_details_are_not_in_the_records() -> None:
     for question, name in [("唐津市役所の住所", "唐津市"), ("札幌市の電話番号", "札幌市")]:
         answer = ask(question)
@@ -1181,6 +1202,9 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("e-Net保証の画面の文字をもう少し大きくできますか", "", ""),
         # a code printed on the certificate, said in katakana (matched folded, in hiragana)
         ("電子証書そのものに二次元コードが付いていて、読み取れば見られるの？", "", ""),
+        # a person's name asked in dialect, a form to make a schedule in
+        ("岡山支店で電子保証を担当しとる人の名前を教えてもらえる？", "", ""),
+        ("鳥栖市の電子契約で、契約書と一緒に出す工程表はどんな形式で作ればいいですか", "", ""),
         # the key in another form than the PDF the entries describe
         (
             "認証キーを、PDFじゃなくてQRコードにして発注者に渡すことってできます？",
