@@ -1205,6 +1205,12 @@ def test_branch_hours_are_not_in_the_data() -> None:
         # a person's name asked in dialect, a form to make a schedule in
         ("岡山支店で電子保証を担当しとる人の名前を教えてもらえる？", "", ""),
         ("鳥栖市の電子契約で、契約書と一緒に出す工程表はどんな形式で作ればいいですか", "", ""),
+        # a request to have one's works listed, which no entry says how to make
+        (
+            "おすすめの保証申込みに、うちが取った工事も載せてほしいんだけど、どう頼めばいい？",
+            "おすすめの保証申込みって何？",
+            "enet-recommended-projects",
+        ),
         # the key in another form than the PDF the entries describe
         (
             "認証キーを、PDFじゃなくてQRコードにして発注者に渡すことってできます？",
