@@ -2,9 +2,9 @@
 
 Each cue is a vocabulary (words, written as staff would) with, where words cannot say it, a few
 regular expressions, and exceptions (``unless``: where a word is not the cue). Words are folded
-the way questions are (NFKC, lower case, katakana as hiragana) and a word with kanji also
-matches its reading (提出 → ていしゅつ), so a cue is never typed twice. Compiled once into one
-regular expression per cue (a trie of the words, then the patterns).
+the way questions are (NFKC, lower case, katakana as hiragana; the patterns' katakana too) and a
+word with kanji also matches its reading (提出 → ていしゅつ), so a cue is never typed twice.
+Compiled once into one regular expression per cue (a trie of the words, then the patterns).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def compile_cue(name: str, spec: CueSpec) -> Cue:
     for word, after in spec.unless.items():
         not_after = any_of(dict.fromkeys(f for a in after for f in forms(a)))
         alternatives.append(f"{any_of(dict.fromkeys(forms(word)))}(?!{not_after})")
-    alternatives += spec.patterns
+    alternatives += map(fold, spec.patterns)  # katakana as hiragana, as the texts they meet
     body = "|".join(f"(?:{a})" for a in alternatives) if len(alternatives) > 1 else alternatives[0]
     words = frozenset(f for w in spec.words for f in forms(w))
     reading_of = {_folded(w): read[w] for w in spec.words if w in read}

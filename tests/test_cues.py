@@ -26,6 +26,11 @@ def test_words_match_folded_and_by_their_reading() -> None:
     assert not c.search("アップロード")  # questions are matched folded, never raw
 
 
+def test_patterns_katakana_is_folded_as_the_text_they_meet() -> None:
+    c = cue(patterns=["[0-9]+(?:ヶ月|ページ)"])["c"]
+    assert c.search("3ぺーじ") and c.search("3け月")  # 3ページ and 3ヶ月, folded
+
+
 def test_short_readings_and_reading_off() -> None:
     assert not cue(words=["課"])["c"].search("か")  # a one-kana reading would match anywhere
     off = cue(words=["提出"], reading=False)["c"]
