@@ -233,7 +233,7 @@ class _Call:
             named
             and named.said[-1:] not in endings
             and cues["name.company_there"].match(folded, named.end)
-        )
+        ) or bool(named and cues["name.example"].match(folded, named.end))  # ＮＥＸＣＯとか
 
     @cached_property
     def focus(self) -> frozenset[str]:

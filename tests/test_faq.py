@@ -730,6 +730,17 @@ def test_where_the_contractor_is_gives_way_to_a_sure_general_entry() -> None:
     assert answer.orderer == "五島市"
 
 
+def test_names_given_as_examples_give_way_to_a_sure_general_entry() -> None:
+    answer = ask(
+        "ＮＥＸＣＯとか都市機構とか、独法や高速道路会社で電子証書に対応してるところを教えて"
+    )
+    assert answer.entry_id == "agencies"
+    # とかも asks of the body itself; トカラ列島 holds no example
+    answer = ask("鳥栖市とかも電子保証いける？")  # its record or its own entry
+    assert answer.orderer == "鳥栖市" or answer.entry_id == "tosu-eguarantee-scope"
+    assert ask("十島村（トカラ列島）の工事って電子で出せる？").orderer == "十島村"
+
+
 def test_a_word_with_a_kana_ending_like_shi_is_no_unlisted_city() -> None:
     answer = ask(
         "工事が完成して引渡しも済んだんですが、保証のほうで何か届け出る手続きってあります？"
@@ -1205,6 +1216,14 @@ def test_branch_hours_are_not_in_the_data() -> None:
         # a person's name asked in dialect, a form to make a schedule in
         ("岡山支店で電子保証を担当しとる人の名前を教えてもらえる？", "", ""),
         ("鳥栖市の電子契約で、契約書と一緒に出す工程表はどんな形式で作ればいいですか", "", ""),
+        # a medium to send the videos on, a check that a faxed form arrived, a fax number
+        ("操作マニュアルの動画、DVDに焼いて送ってもらえない？", "", ""),
+        (
+            "昨日e-Net保証の利用申込書をFAXしたんだけど、ちゃんと届いてるか確認してもらえる？",
+            "",
+            "",
+        ),
+        ("島根県の土木総務課にFAXで問い合わせたいので、番号を教えてほしいって", "", ""),
         # a request to have one's works listed, which no entry says how to make
         (
             "おすすめの保証申込みに、うちが取った工事も載せてほしいんだけど、どう頼めばいい？",
