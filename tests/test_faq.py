@@ -1216,6 +1216,12 @@ def test_branch_hours_are_not_in_the_data() -> None:
         # a person's name asked in dialect, a form to make a schedule in
         ("岡山支店で電子保証を担当しとる人の名前を教えてもらえる？", "", ""),
         ("鳥栖市の電子契約で、契約書と一緒に出す工程表はどんな形式で作ればいいですか", "", ""),
+        # why an orderer decided as it did, which no record says
+        (
+            "島根県の委託で契約保証が電子の対象外なのって、なんで？",
+            "島根県の委託で契約保証は電子の対象？",
+            "shimane-covered",
+        ),
         # a medium to send the videos on, a check that a faxed form arrived, a fax number
         ("操作マニュアルの動画、DVDに焼いて送ってもらえない？", "", ""),
         (
