@@ -1216,6 +1216,19 @@ def test_branch_hours_are_not_in_the_data() -> None:
         # a person's name asked in dialect, a form to make a schedule in
         ("岡山支店で電子保証を担当しとる人の名前を教えてもらえる？", "", ""),
         ("鳥栖市の電子契約で、契約書と一緒に出す工程表はどんな形式で作ればいいですか", "", ""),
+        # the days off (an answer with hours does not say them), how many use something, a
+        # change heard of
+        (
+            "e-Net保証のご利用時間は、年末年始も同じでしょうか",
+            "e-Net保証の利用時間は？",
+            "enet-hours",
+        ),
+        ("島根県で銀行の保証を使う会社って、どのくらいいる？", "", ""),
+        (
+            "ネットで保証を申し込めるあのサービス、名前が変わるとかリニューアルするとかいう話って出てます？",
+            "",
+            "",
+        ),
         # why an orderer decided as it did, which no record says
         (
             "島根県の委託で契約保証が電子の対象外なのって、なんで？",
