@@ -1229,6 +1229,12 @@ def test_branch_hours_are_not_in_the_data() -> None:
             "",
             "",
         ),
+        # another surety company's own system, which the entries do not describe
+        (
+            "東日本建設業保証さんにも、e-Net保証のようなインターネット申込みのシステムはある？",
+            "",
+            "",
+        ),
         # why an orderer decided as it did, which no record says
         (
             "島根県の委託で契約保証が電子の対象外なのって、なんで？",
