@@ -741,6 +741,18 @@ def test_names_given_as_examples_give_way_to_a_sure_general_entry() -> None:
     assert ask("十島村（トカラ列島）の工事って電子で出せる？").orderer == "十島村"
 
 
+def test_words_joined_across_a_comma_and_our_company_said_with_san() -> None:
+    # 災害復旧、契約が… is no 旧契約 once the comma is gone
+    answer = ask("人吉市の災害復旧、契約が令和5年5月やったばってん、あれは電子で出せたとやろか")
+    assert (answer.orderer, answer.aspect) == ("人吉市", "start")
+    # 西日本さん以外: the surety companies, not NEXCO 西日本
+    assert ask("保証事業会社って、西日本さん以外にどこがあるの？").entry_id == "surety-companies"
+    # よろしいですか asks whether the form may be used, not where to submit
+    answer = ask("那覇港管理組合の岸壁の補修工事、電子証書で提出してもよろしいですか")
+    assert (answer.orderer, answer.aspect) == ("那覇港管理組合", "start")
+    assert not ask("沖縄支店って土曜日も電話つながりますか").answered  # a branch's days open
+
+
 def test_a_word_with_a_kana_ending_like_shi_is_no_unlisted_city() -> None:
     answer = ask(
         "工事が完成して引渡しも済んだんですが、保証のほうで何か届け出る手続きってあります？"
