@@ -741,6 +741,13 @@ def test_names_given_as_examples_give_way_to_a_sure_general_entry() -> None:
     assert ask("十島村（トカラ列島）の工事って電子で出せる？").orderer == "十島村"
 
 
+def test_a_seal_pressed_on_a_paper_contract_is_not_one_shown_on_a_certificate() -> None:
+    cues = assistant().cues
+    pressed = "契約書は製本して判子ついて交わすタイプやけど、前払の保証は電子で出してよかと？"
+    assert "imprint" not in details_asked(cues, pressed)
+    assert "imprint" in details_asked(cues, "電子証書に会社の判子はついてますか")
+
+
 def test_words_joined_across_a_comma_and_our_company_said_with_san() -> None:
     # 災害復旧、契約が… is no 旧契約 once the comma is gone
     answer = ask("人吉市の災害復旧、契約が令和5年5月やったばってん、あれは電子で出せたとやろか")
