@@ -1254,6 +1254,11 @@ def test_branch_hours_are_not_in_the_data() -> None:
             "",
             "",
         ),
+        # a works bureau of the orderer, a comparison of figures, who did it, which section
+        ("福岡市の水道局が発注する工事も、福岡市と同様に電子保証の対象に含まれますか", "", ""),
+        ("でんしほしょうのりようりつって、きゅうしゅうときんきだとどっちがたかいですか", "", ""),
+        ("名護市で電子保証の担当をしている職員の方はどなたですか", "", ""),
+        ("福岡の芦屋町の工事、町のどこの課が電子保証の担当なのか知りたい", "", ""),
         # why an orderer decided as it did, which no record says
         (
             "島根県の委託で契約保証が電子の対象外なのって、なんで？",

@@ -79,9 +79,10 @@ def test_targets_on_the_holdout() -> None:
 
 def test_near_domain_questions_are_declined() -> None:
     # Questions that share an entry's words but ask what no answer gives (a detail, a plan,
-    # another party): a hard development set of its own, kept out of the totals above.
+    # another party): hard development sets of their own, kept out of the totals above. The
+    # second was written without the cue file (53.8% declined when first studied).
     items = load_items(QUESTIONS / "near_domain")
-    assert len(items) >= 300 and all(not i.in_domain for i in items)
+    assert len(items) >= 480 and all(not i.in_domain for i in items)
     r = evaluate(Assistant.load().ask, items)
     print("FAQ eval near_domain:", r.line("dev"))
-    assert r.abstention("dev") >= 0.65, r.line("dev")  # 67.2% (221/329)
+    assert r.abstention("dev") >= 0.65, r.line("dev")  # 66.1% (323/489)
