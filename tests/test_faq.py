@@ -748,6 +748,14 @@ def test_a_seal_pressed_on_a_paper_contract_is_not_one_shown_on_a_certificate() 
     assert "imprint" in details_asked(cues, "電子証書に会社の判子はついてますか")
 
 
+def test_a_holiday_said_as_when_something_happened_asks_no_days_off() -> None:
+    cues = assistant().cues
+    said = "完了メールを年末年始のあいだ放っておいたら、ダウンロードが期限切れって出た"
+    assert "holidays" not in details_asked(cues, said)
+    assert "holidays" in details_asked(cues, "e-netは年末年始も使えますか")
+    assert "holidays" in details_asked(cues, "土日に届いた郵便も受け取ってくれる？")
+
+
 def test_words_joined_across_a_comma_and_our_company_said_with_san() -> None:
     # 災害復旧、契約が… is no 旧契約 once the comma is gone
     answer = ask("人吉市の災害復旧、契約が令和5年5月やったばってん、あれは電子で出せたとやろか")
@@ -1235,13 +1243,15 @@ def test_branch_hours_are_not_in_the_data() -> None:
         # a person's name asked in dialect, a form to make a schedule in
         ("岡山支店で電子保証を担当しとる人の名前を教えてもらえる？", "", ""),
         ("鳥栖市の電子契約で、契約書と一緒に出す工程表はどんな形式で作ればいいですか", "", ""),
-        # the days off (an answer with hours does not say them), how many use something, a
-        # change heard of
+        # the days off (an answer with hours does not say them; a holiday said as when
+        # something happened asks none), how many use something, a change heard of
         (
             "e-Net保証のご利用時間は、年末年始も同じでしょうか",
             "e-Net保証の利用時間は？",
             "enet-hours",
         ),
+        ("D-Sureって発注者のほうは土日や夜も見られるの？", "", ""),
+        ("来年度から紙の保証証書はもう出せなくなるって噂、ほんと？", "", ""),
         ("島根県で銀行の保証を使う会社って、どのくらいいる？", "", ""),
         (
             "ネットで保証を申し込めるあのサービス、名前が変わるとかリニューアルするとかいう話って出てます？",
