@@ -699,6 +699,8 @@ def test_an_old_contracts_interim_advance_said_short_is_its_record() -> None:
     assert (answer.orderer, answer.aspect) == ("島根県", "pre_start")
     answer = ask("東彼杵町には認証キーの情報を紙で持っていってもいいですか")
     assert (answer.orderer, answer.aspect) == ("東彼杵町", "submission")
+    answer = ask("姫路市の工事、保証の番号とキーってどうやって市に知らせればええの？")
+    assert (answer.orderer, answer.aspect) == ("姫路市", "submission")
 
 
 def test_names_said_in_kana_or_cut_by_a_comma_or_with_the_kind_after() -> None:
@@ -766,6 +768,13 @@ def test_words_joined_across_a_comma_and_our_company_said_with_san() -> None:
     answer = ask("那覇港管理組合の岸壁の補修工事、電子証書で提出してもよろしいですか")
     assert (answer.orderer, answer.aspect) == ("那覇港管理組合", "start")
     assert not ask("沖縄支店って土曜日も電話つながりますか").answered  # a branch's days open
+
+
+def test_where_the_contractor_is_said_with_a_word_of_its_trade() -> None:
+    answer = ask(
+        "うちは大分の小さな土木屋で、発注者から電子保証にしてくれって言われて。そもそも電子保証ってどういうもんなん？"
+    )
+    assert answer.entry_id == "electronic-guarantee-what"
 
 
 def test_a_word_with_a_kana_ending_like_shi_is_no_unlisted_city() -> None:
