@@ -701,6 +701,8 @@ def test_an_old_contracts_interim_advance_said_short_is_its_record() -> None:
     assert (answer.orderer, answer.aspect) == ("東彼杵町", "submission")
     answer = ask("姫路市の工事、保証の番号とキーってどうやって市に知らせればええの？")
     assert (answer.orderer, answer.aspect) == ("姫路市", "submission")
+    answer = ask("下関市の工事、どこの保証会社の証書なら電子で受けてくれる？")
+    assert (answer.orderer, answer.aspect) == ("下関市", "documents")
 
 
 def test_names_said_in_kana_or_cut_by_a_comma_or_with_the_kind_after() -> None:
