@@ -162,7 +162,9 @@ def test_an_opener_before_a_name_is_no_part_of_it() -> None:
 
 
 def test_a_long_follow_up_stands_alone_when_an_entry_answers_it_clearly() -> None:
-    _start, hours = talk("長崎県はいつから電子保証？", "あと、e-Net保証は土日も使えるんでしょうか")
+    _start, hours = talk(
+        "長崎県はいつから電子保証？", "あと、e-Net保証は夜は何時まで使えるんでしょうか"
+    )
     assert hours.entry_id == "enet-hours" and not hours.answer.startswith("（")
     # no entry answers this one clearly by itself: it is asked of 長崎県
     _start, where = talk("長崎県はいつから電子保証？", "それから認証キーはどこに送ればいいですか")

@@ -91,7 +91,7 @@ def test_a_prefecture_and_its_city_share_a_name_unless_the_prefecture_is_meant()
     assert names("熊本の工事") == [(["熊本県", "熊本市"], None)]
     assert names("熊本の県庁の工事") == [(["熊本県"], None)]
     assert names("熊本の市町で使えるところ") == [(["熊本県"], None)]
-    assert names("熊本の市役所の工事") == [(["熊本県", "熊本市"], None)]
+    assert names("熊本の市役所の工事") == [(["熊本市"], None)]  # 「の市役所」: the city
 
 
 def test_a_body_the_lists_do_not_name_only_by_its_whole_name_or_a_place() -> None:
