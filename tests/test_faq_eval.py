@@ -58,21 +58,23 @@ def test_the_sets_are_as_described() -> None:
 
 def test_overall_targets_and_floors() -> None:
     r = report()
-    # The targets (95% / 90%), met overall: 96.5% (9741/10091) and 96.2% (1860/1933)
+    # The targets (95% / 90%), met overall: 96.6% (13802/14291) and 95.3% (2604/2733)
     assert r.accuracy() >= 0.95, r.line()
     assert r.abstention() >= 0.90, r.line()
-    assert r.accuracy("dev") >= 0.96, r.line("dev")  # 96.9% (5859/6047)
-    assert r.abstention("dev") >= 0.97, r.line("dev")  # 98.0% (1154/1178)
+    assert r.accuracy("dev") >= 0.96, r.line("dev")  # 96.8% (7890/8147)
+    assert r.abstention("dev") >= 0.965, r.line("dev")  # 97.1% (1533/1578)
 
 
 def test_targets_on_the_holdout() -> None:
     r = report()
-    # The targets on the holdout: 96.0% (3882/4044) and 93.5% (706/755). First runs of the
+    # The targets on the holdout: 96.2% (5912/6144) and 92.7% (1071/1155). First runs of the
     # newest blind sets, in pairs (the first of each studied since, the second still holdout):
-    # 97.1% / 92.5% and 96.7% / 82.5%; 96.2% / 87.5% and 93.8% / 90.0%; 96.7% / 85.0% and
-    # 95.2% / 92.5%; 96.7% / 90.0% and 94.8% / 97.5%; 93.3% / 92.5% and 98.6% / 100.0%;
-    # 95.2% / 97.5% and 96.2% / 85.0%; 93.3% / 92.5% and 98.6% / 97.5%; 90.0% / 82.5% and
-    # 96.2% / 87.5%: six of sixteen meet both targets, so they are not met on every new set.
+    # 87.6% / 82.5% and 94.3% / 95.0%; 93.3% / 85.0% and 95.7% / 97.5%; 94.8% / 100.0% and
+    # 95.2% / 80.0%; 96.2% / 87.5% and 96.7% / 90.0%; 96.7% / 90.0% and 97.6% / 82.5%;
+    # 95.2% / 95.0% and 97.6% / 87.5%; 97.1% / 90.0% and 95.2% / 90.0%; 94.8% / 87.5% and
+    # 97.6% / 90.0%; 92.9% / 92.5% and 96.2% / 95.0%; 94.3% / 85.0% and 95.2% / 95.0%: nine
+    # of twenty meet both targets, seven of the last twelve, so they are not met on every new
+    # set.
     assert r.accuracy("holdout") >= 0.95, r.line("holdout")
     assert r.abstention("holdout") >= 0.90, r.line("holdout")
 
@@ -80,9 +82,9 @@ def test_targets_on_the_holdout() -> None:
 def test_near_domain_questions_are_declined() -> None:
     # Questions that share an entry's words but ask what no answer gives (a detail, a plan,
     # another party): hard development sets of their own, kept out of the totals above. The
-    # second was written without the cue file (53.8% declined when first studied).
+    # second was written without the cue file (42.5% declined when first run).
     items = load_items(QUESTIONS / "near_domain")
     assert len(items) >= 480 and all(not i.in_domain for i in items)
     r = evaluate(Assistant.load().ask, items)
     print("FAQ eval near_domain:", r.line("dev"))
-    assert r.abstention("dev") >= 0.65, r.line("dev")  # 66.1% (323/489)
+    assert r.abstention("dev") >= 0.65, r.line("dev")  # 67.1% (328/489)
