@@ -703,6 +703,8 @@ def test_an_old_contracts_interim_advance_said_short_is_its_record() -> None:
     assert (answer.orderer, answer.aspect) == ("姫路市", "submission")
     answer = ask("下関市の工事、どこの保証会社の証書なら電子で受けてくれる？")
     assert (answer.orderer, answer.aspect) == ("下関市", "documents")
+    answer = ask("北広島町が発注する工事で、紙の証書じゃなくネットのやつを出しても受けてもらえる？")
+    assert answer.aspect == "start"  # the form (ネットのやつ), not where to submit
 
 
 def test_names_said_in_kana_or_cut_by_a_comma_or_with_the_kind_after() -> None:
@@ -1269,6 +1271,15 @@ def test_branch_hours_are_not_in_the_data() -> None:
             "",
             "",
         ),
+        # another company's phone number or start, head offices, undoing a document sent
+        ("北海道建設業信用保証のＴＥＬ番号ってわかる？", "", ""),
+        ("東日本建設業保証のほうは電子保証をいつから始めたんですか", "", ""),
+        (
+            "保証事業会社3社の本社ってそれぞれどこにあるの？",
+            "保証事業会社って何社ある？",
+            "surety-companies",
+        ),
+        ("資料送付で間違ったPDFを送っちゃったんですけど、取り消しとか削除ってできます？", "", ""),
         # another surety company's own system, which the entries do not describe
         (
             "東日本建設業保証さんにも、e-Net保証のようなインターネット申込みのシステムはある？",
