@@ -226,14 +226,19 @@ class _Call:
         found = [m for m in found if not entities.says_where_a_company_is(cues, folded, m.end)]
         self.named_any = [m for m in found if m.orderers or m.unlisted]
         self.named = _named(cues, self.named_any, folded)  # the orderer the question is about
-        # 岡山の業者さんで…: where the contractor is, said as a bare place (not 鳥栖市の会社);
-        # a general entry, if sure, answers first
-        named, endings = self.named, {kanji for kanji, _cue in cues.family("name.ending")}
-        self.background = bool(
-            named
-            and named.said[-1:] not in endings
-            and cues["name.company_there"].match(folded, named.end)
-        ) or bool(named and cues["name.example"].match(folded, named.end))  # ＮＥＸＣＯとか
+
+    @cached_property
+    def background(self) -> bool:
+        """The orderer named only says where the contractor is, said as a bare place (岡山の
+        業者さんで…; not 鳥栖市の会社), or is an example (ＮＥＸＣＯとか): a general entry, if
+        sure, answers first."""
+        named, cues, folded = self.named, self.a.cues, self.folded
+        if named is None:
+            return False
+        if cues["name.example"].match(folded, named.end):
+            return True
+        bare = named.said[-1:] not in {kanji for kanji, _cue in cues.family("name.ending")}
+        return bare and cues["name.company_there"].match(folded, named.end) is not None
 
     @cached_property
     def focus(self) -> frozenset[str]:
@@ -536,10 +541,12 @@ class Assistant:
     # ------------------------------------------------------------------ ranking
 
     def unknown_share(self, query: Analysis) -> float:
-        """Share of the question's kanji, kana and Latin nouns the knowledge never uses."""
+        """Share of the question's kanji, kana and Latin nouns the knowledge never uses (each
+        noun's search of the whole text kept: a question is weighed several times)."""
         judged = self.cues["words.judged_unknown"]
         nouns = [t.surface for t in query.tokens if t.pos == "名詞" and judged.match(t.surface)]
-        return sum(n not in self._known_text for n in nouns) / len(nouns) if nouns else 0.0
+        known = [self._kept(("known", n), partial(self._known_text.__contains__, n)) for n in nouns]
+        return known.count(False) / len(nouns) if nouns else 0.0
 
     def _subjects(self, a: Analysis) -> frozenset[str]:
         """What a text is about, of the ``subject.*`` cues (電子保証, e-Net, D-Sure, …)."""

@@ -306,8 +306,8 @@ class OrdererFinder:
             said := self._cues["name.ending_said"].match(folded, mention.end)
         ):
             return mention
-        ending = next(c for c in said[0] if c in "市町村")
-        meant = tuple(o for o in mention.orderers if o.name.endswith(ending))
+        ending = next((c for c in said[0] if c in "市町村"), None)  # a pattern may say none
+        meant = tuple(o for o in mention.orderers if ending and o.name.endswith(ending))
         return replace(mention, orderers=meant) if meant else mention
 
     def _joined(self, extra: Mention, folded: str, found: Sequence[Mention]) -> bool:

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from core.knowledge import Orderer, OrdererGroup, load_cue_file, source_ids
-from faq.cues import Cues, default_cues_path, load_cues
+from faq.cues import Cues, CueSpec, default_cues_path, load_cues
 from faq.entities import OrdererFinder
 from faq.normalize import analyse_tokens, fold
 
@@ -92,6 +92,17 @@ def test_a_prefecture_and_its_city_share_a_name_unless_the_prefecture_is_meant()
     assert names("熊本の県庁の工事") == [(["熊本県"], None)]
     assert names("熊本の市町で使えるところ") == [(["熊本県"], None)]
     assert names("熊本の市役所の工事") == [(["熊本市"], None)]  # 「の市役所」: the city
+
+
+def test_the_ending_said_after_a_shared_name_picks_its_bodies() -> None:
+    assert names("大津の市発注の工事") == [(["大津市"], None)]
+    assert names("大津の町役場の工事") == [(["大津町"], None)]
+    # a pattern a maintainer adds that says no ending leaves the name shared, not broken
+    specs = dict(load_cue_file().cues) | {"name.ending_said": CueSpec(patterns=("の発注",))}
+    odd = OrdererFinder(finder().orderers, cues=Cues(specs))
+    cleaned, tokens = analyse_tokens("大津の発注の工事")
+    found = odd.find(fold(cleaned), tokens)
+    assert [sorted(o.name for o in m.orderers) for m in found] == [["大津市", "大津町"]]
 
 
 def test_a_body_the_lists_do_not_name_only_by_its_whole_name_or_a_place() -> None:
