@@ -4,6 +4,7 @@
     .venv/bin/python bench/faq.py --extra 1000 --repeat 3
     .venv/bin/python bench/faq.py --ablation      # which ranking features earn their place
     .venv/bin/python bench/faq.py --fit           # refit the confidence model on dev
+    .venv/bin/python bench/faq.py --quick --repeat 1  # row (a) alone, in a few minutes
 
 Rows:
   (a) hosho's engine on the shipped knowledge (data/faq.yaml, the orderer register — the
@@ -269,6 +270,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="passes over the question set")
     parser.add_argument("--ablation", action="store_true", help="compare ranking variants")
     parser.add_argument(
+        "--quick", action="store_true", help="row (a) only: the shipped engine, no comparisons"
+    )
+    parser.add_argument(
         "--fit", action="store_true", help="fit Tuning.calibration on the dev split and print it"
     )
     args = parser.parse_args()
@@ -342,6 +346,10 @@ def main() -> None:
         )
     )
 
+    if args.quick:
+        print_table(rows)
+        return
+
     lists_only, build_ms = build(faq.entries, register=False)
     first = first_pass(lists_only.ask, questions)
     times = latencies(lists_only.ask, questions, args.repeat)
@@ -390,6 +398,10 @@ def main() -> None:
         )
     )
 
+    print_table(rows)
+
+
+def print_table(rows: list[list[str]]) -> None:
     header = [
         "method",
         "build ms (new / saved)",
