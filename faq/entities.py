@@ -247,6 +247,7 @@ class OrdererFinder:
             return found
         found = [self._ending_meant(self._prefecture_meant(m, folded), folded) for m in found]
         found = self._with_short_forms(folded, tokens, found, breaks)
+        found = self._with_bodies_of(folded, found)
         named = any(m.orderers or m.unlisted for m in found)
         if not named and (typo := self._by_reading(tokens, found)):
             found, named = [*found, typo], True
@@ -283,6 +284,29 @@ class OrdererFinder:
                 short = Mention(folded[start:end], start, end, (self.orderers[index],))
                 found = [m for m in found if m not in inside] + [replace(short, exact=False)]
         return sorted(found, key=lambda m: m.start)
+
+    def _with_bodies_of(self, folded: str, found: list[Mention]) -> list[Mention]:
+        """A name, 「の」 and the rest of another body's name that starts with it (兵庫県の住宅
+        供給公社, 佐賀の道路公社: 兵庫県住宅供給公社, 佐賀県道路公社): that body, in place of the
+        names found inside it."""
+        for m in [m for m in found if len(m.orderers) == 1 and folded.startswith("の", m.end)]:
+            rest, whole = folded[m.end + 1 :], None
+            for name in dict.fromkeys((m.said, m.orderers[0].name)):
+                joined = name + rest
+                for n in self._lengths.get(joined[:2], ()):
+                    keys = [k for k in self._keys.get(joined[:n], ()) if not k.suffix]
+                    tail = n - len(name)  # what is said after 「の」
+                    if tail >= 2 and keys and not _KANJI_START_RE.match(joined, n):
+                        whole = Mention(joined[:n], m.start, m.end + 1 + tail, self._pick(keys))
+                        break
+                if whole:
+                    break
+            if whole and whole.orderers != m.orderers:
+                inside = [x for x in found if whole.start <= x.start and x.end <= whole.end]
+                found = sorted(
+                    [*(x for x in found if x not in inside), whole], key=lambda x: x.start
+                )
+        return found
 
     def _prefecture_meant(self, mention: Mention, folded: str) -> Mention:
         """A name a prefecture shares with its city (佐賀: 佐賀県, 佐賀市) is the prefecture when
@@ -340,7 +364,9 @@ class OrdererFinder:
                 keys = [k for k in keys if not (k.weak and k.suffix)]
             # うれしの市: an unlisted body's stem, said with its own ending (not いたこ + と)
             own = self._kanji_of.get(ending[0], "") if ending else ""
-            reading_keys = [k for k in reading_keys if not (k.weak and k.suffix != own)]
+            # (but where a listed body has that stem, the others are its namesakes: おかやま)
+            if not any(k.suffix and not k.weak for k in reading_keys):
+                reading_keys = [k for k in reading_keys if not (k.weak and k.suffix != own)]
             if not (keys or reading_keys) or not self._is_word(text, i, end, first, breaks):
                 continue
             if branch := cues["branch.word"].match(text, end):

@@ -113,14 +113,20 @@ def _trie_pattern(node: _Trie) -> str:
 
 
 class _Rewriter:
-    """Every word of ``table`` in a text replaced by its value, the longest first."""
+    """Every word of ``table`` in a text replaced by its value, the longest first; a word of
+    ``alone`` only where no kanji comes right before it (得する, not inside 取得する)."""
 
-    def __init__(self, table: dict[str, str]) -> None:
-        self.table = table
+    def __init__(self, table: dict[str, str], alone: frozenset[str] = frozenset()) -> None:
+        self.table, self.alone = table, alone
         self._pattern = re.compile(any_of(w for w in table if w) or "(?!)")  # (?!): no words
 
     def __call__(self, text: str) -> str:
-        return self._pattern.sub(lambda m: self.table[m.group(0)], text)
+        return self._pattern.sub(self._replace, text)
+
+    def _replace(self, m: re.Match[str]) -> str:
+        word, at = m.group(0), m.start()
+        inside = word in self.alone and at > 0 and _KANJI_RE.match(m.string, at - 1) is not None
+        return word if inside else self.table[word]
 
 
 # --------------------------------------------------------------------------- fillers, endings
@@ -373,7 +379,16 @@ class Vocabulary:
         hiragana = {r: w for r, w in _most_common(kana).items() if is_hiragana(r)}
         self._kana = _Rewriter({r: w for r, w in hiragana.items() if r not in not_words})
         self._to_term = to_term
-        self._synonyms = _Rewriter(to_term)
+        # A variant with one kanji, another word than its term's (得する for メリット), is the
+        # tail of a compound right after a kanji (取得する, 見落とす): rewritten only alone.
+        alone = frozenset(
+            w
+            for w, term in to_term.items()
+            if len(kanji := _KANJI_RE.findall(w)) == 1
+            and w.startswith(kanji[0])
+            and kanji[0] not in term
+        )
+        self._synonyms = _Rewriter(to_term, alone)
         self._reading_synonyms = _Rewriter(reading_to_term)
 
     def known_terms(self, terms: Iterable[str]) -> int:

@@ -44,6 +44,9 @@ def finder() -> OrdererFinder:
         body("熊本大学", "くまもとだいがく", None, adopted=True, category="国立大学法人"),
         body("瀬戸内市", "せとうちし", "岡山県", adopted=True),
         body("鳥取県", "とっとりけん", "鳥取県", adopted=True, category="都道府県"),
+        body("鳥取市", "とっとりし", "鳥取県", adopted=False),
+        body("鳥取県住宅供給公社", "とっとりけんじゅうたくきょうきゅうこうしゃ", "鳥取県",
+             adopted=True, category="公社"),
         body(
             "鳥取県東部広域行政管理組合", "とっとりけんとうぶこういきぎょうせいかんりくみあい",
             "鳥取県", adopted=True, category="一部事務組合",
@@ -103,6 +106,19 @@ def test_the_ending_said_after_a_shared_name_picks_its_bodies() -> None:
     cleaned, tokens = analyse_tokens("大津の発注の工事")
     found = odd.find(fold(cleaned), tokens)
     assert [sorted(o.name for o in m.orderers) for m in found] == [["大津市", "大津町"]]
+
+
+def test_a_listed_stem_read_aloud_names_its_unlisted_namesakes_too() -> None:
+    # 鳥取市 (no list names it) shares the stem of 鳥取県, in kanji and read aloud alike
+    assert names("鳥取の工事") == [(["鳥取県", "鳥取市"], None)]
+    assert names("とっとりの工事") == [(["鳥取県", "鳥取市"], None)]
+    assert names("とっとりしの工事") == [(["鳥取市"], None)]
+
+
+def test_a_name_and_the_rest_of_a_longer_name_after_no_is_that_body() -> None:
+    assert names("鳥取県の住宅供給公社の工事") == [(["鳥取県住宅供給公社"], None)]
+    assert names("鳥取の住宅供給公社は電子？") == [(["鳥取県住宅供給公社"], None)]
+    assert names("鳥取県の住宅の工事") == [(["鳥取県"], None)]  # no body's name goes on so
 
 
 def test_a_body_the_lists_do_not_name_only_by_its_whole_name_or_a_place() -> None:
