@@ -35,7 +35,15 @@ import numpy as np
 
 from core import eligibility, knowledge
 from core.dates import format_wareki, format_wareki_month
-from core.knowledge import BranchFile, FaqEntry, Orderer, OrdererFile, OutOfScope, SynonymGroup
+from core.knowledge import (
+    LOCAL_CATEGORIES,
+    BranchFile,
+    FaqEntry,
+    Orderer,
+    OrdererFile,
+    OutOfScope,
+    SynonymGroup,
+)
 from core.orderers import published_register, shipped_paths
 from faq import cache as index_cache
 from faq import entities, normalize, render
@@ -1153,6 +1161,15 @@ def _named(cues: Cues, mentions: Sequence[Mention], folded: str) -> Mention | No
         # the question is about
         works_there = cues["name.where_said"].match(folded, place.end)
         if works_there and cues["name.asked_of"].match(folded, body.end):
+            return body
+        # つくばの業者さんで、筑波大学の工事を…: where the company is, then the orderer said
+        # by its full name (not 東京で取った工事, another place)
+        company = place.said[-1] not in endings and cues["name.company_there"].match(
+            folded, place.end
+        )
+        local = any(o.category in LOCAL_CATEGORIES for o in body.orderers)
+        full = body.said[-1] in endings or not local
+        if company and full:
             return body
     for place in named:
         where = {o.prefecture for o in place.orderers if o.category.value == "都道府県"}

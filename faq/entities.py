@@ -503,7 +503,11 @@ class OrdererFinder:
             if stem and stem not in generic and not cues["name.listed_with"].search(stem):
                 start, keys = m.start() - len(stem), self._reading_keys.get(stem, ())
                 name = self._kanji_stem(stem, keys) + self._kana_ending[m[1]]
-                yield body(folded[start : m.end()], start, m.end(), name)
+                # よなごこうせん → 米子高専: a listed body's own name or alias, read aloud
+                if named := [k for k in self._keys.get(name, ()) if not (k.suffix or k.weak)]:
+                    yield Mention(folded[start : m.end()], start, m.end(), self._pick(named))
+                else:
+                    yield body(folded[start : m.end()], start, m.end(), name)
         for m in _KANJI_RUN_RE.finditer(folded):
             run, (start, end) = m[0], m.span()
             local = run[-1] in cues["name.run_endings"] and run[:-1] not in not_a_name  # 中間市

@@ -756,6 +756,11 @@ def test_where_the_contractor_is_gives_way_to_a_sure_general_entry() -> None:
         "五島の業者さんなんですが、市の工事を2025年12月26日に契約しました。電子証書で出せるんですか"
     )
     assert answer.orderer == "五島市"
+    # an orderer named in full after where the company is: the question is about it
+    answer = ask("つくばの業者さんで、筑波大学の設備工事を取りました。電子証書で出せますか")
+    assert answer.orderer == "筑波大学"
+    answer = ask("うち岡山の業者なんですけど、東京で取った工事の保証も岡山支店でお願いできます？")
+    assert not answer.answered  # 東京で: another place, said bare
 
 
 def test_names_given_as_examples_give_way_to_a_sure_general_entry() -> None:
@@ -960,6 +965,7 @@ def test_saying_the_form_is_not_asking_where_to_submit() -> None:
     assert detect_aspect(CUES, "認証キーはどこに出せば", "")[0] == "submission"
     assert detect_aspect(CUES, "電子で出した認証キーの宛先", "")[0] == "submission"
     assert detect_aspect(CUES, "メールアドレスは誰のを書けば", "")[0] != "submission"
+    assert detect_aspect(CUES, "市にどういう形で渡す決まり？", "")[0] == "submission"
     # 出す before a noun describes the certificate: which ones may be electronic
     assert detect_aspect(CUES, "市に出す契約保証の証書も電子で", "")[0] == "documents"
     # 電子証書で提出 is the form too, unless where, how or by when is asked

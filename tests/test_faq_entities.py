@@ -38,6 +38,9 @@ def finder() -> OrdererFinder:
         body("熊本県", "くまもとけん", "熊本県", adopted=True, category="都道府県"),
         body("熊本市", "くまもとし", "熊本県", adopted=True),
         body("鳥栖市", "とすし", "佐賀県", adopted=True),
+        body("米子市", "よなごし", "鳥取県", adopted=True),
+        body("米子工業高等専門学校", "よなごこうぎょうこうとうせんもんがっこう", None, adopted=True,
+             category="国立高等専門学校機構", aliases=["米子高専"]),
         body("東日本高速道路", "ひがしにほんこうそくどうろ", None, adopted=True, category="その他公共的団体"),
         body("西日本高速道路", "にしにほんこうそくどうろ", None, adopted=True, category="その他公共的団体"),
         body("鹿屋体育大学", "かのやたいいくだいがく", None, adopted=True, category="国立大学法人"),
@@ -113,6 +116,12 @@ def test_a_listed_stem_read_aloud_names_its_unlisted_namesakes_too() -> None:
     assert names("鳥取の工事") == [(["鳥取県", "鳥取市"], None)]
     assert names("とっとりの工事") == [(["鳥取県", "鳥取市"], None)]
     assert names("とっとりしの工事") == [(["鳥取市"], None)]
+
+
+def test_a_listed_body_read_aloud_by_its_stem_and_kind_is_that_body() -> None:
+    # (the analyser reads 米子高専 よなここうせん: the alias's own reading is no help)
+    assert names("よなごこうせんはいつから") == [(["米子工業高等専門学校"], None)]
+    assert names("おつこうせんはいつから") == [([], "おつ高専")]  # no body of that name
 
 
 def test_a_name_and_the_rest_of_a_longer_name_after_no_is_that_body() -> None:
