@@ -93,6 +93,10 @@ def test_fillers_and_polite_endings_are_stripped_never_everything() -> None:
     assert strip_courtesy("えーとですね電子保証教えていただけますでしょうか") == "電子保証"
     assert strip_courtesy("あのー認証きーってなんですか") == "認証きーってなん"
     assert strip_courtesy("ですか") == "ですか"
+    # an apology before the question (folded: commas are gone)
+    said = "あの初歩的なことで申し訳ないんですが認証きーって何のため"
+    assert strip_courtesy(said) == "認証きーって何のため"
+    assert strip_courtesy("恐れ入りますが鳥栖市は") == "鳥栖市は"
     # western dialect endings go too
     assert strip_courtesy("紙の契約でも使えると") == "紙の契約でも使える"
     assert strip_courtesy("鳥栖市はいつからやろか") == "鳥栖市はいつから"
