@@ -249,6 +249,16 @@ class _Call:
         return bare and cues["name.company_there"].match(folded, named.end) is not None
 
     @cached_property
+    def elsewhere(self) -> bool:
+        """No word of the domain, and mostly nouns the knowledge never uses or a word of
+        everyday life (ランチ, 天気): a question about something else."""
+        if self.domain:
+            return False
+        a = self.a
+        everyday = a.cues["words.everyday"].search(self.folded) is not None
+        return everyday or a.unknown_share(self.masked) >= a.tuning.elsewhere_share
+
+    @cached_property
     def focus(self) -> frozenset[str]:
         """Keys of the orderers named; 佐賀県内 names every body in 佐賀県 as well."""
         said = [o for m in self.named_any for o in m.orderers]
@@ -345,7 +355,7 @@ class _Call:
             return False  # 北海道の現場の保証も御社でお願いできる？: our business, not a record
         if self.contract_only:
             return False  # 福岡市の電子契約はいつから: its contract system, not in its record
-        if not self.domain and self.a.unknown_share(self.masked) >= self.a.tuning.elsewhere_share:
+        if self.elsewhere:
             return False  # 奄美の黒糖焼酎でおすすめは？: mostly words the knowledge never uses
         if self.domain and entities.has_guarantee_cue(cues, query.surface, query.reading):
             return True
@@ -865,7 +875,7 @@ class Assistant:
             runner = next(runners, 0.0)
             sure = confidence >= t.min_confidence and best.score >= t.threshold
             # no word of the domain, and mostly nouns the knowledge never uses: something else
-            elsewhere = not call.domain and self.unknown_share(call.masked) >= t.elsewhere_share
+            elsewhere = call.elsewhere
             declined = best.entry >= len(self.entries)  # an out-of-scope topic
             # an entry that does not give the detail asked, or is about other orderers than
             # the one named (芦屋町's scope, asked of 姫路市)

@@ -720,6 +720,12 @@ def test_words_heard_inside_others_ask_no_aspect() -> None:
     assert not ask("奄美の黒糖焼酎でおすすめの銘柄ある？").answered
 
 
+def test_a_word_of_everyday_life_without_a_word_of_the_domain_is_something_else() -> None:
+    # おすすめ alone is no question on the e-Net's recommended works
+    assert not ask("この辺でおすすめのランチの店ある？").answered
+    assert ask("e-Netのおすすめの保証申込みって何？").entry_id == "enet-recommended-projects"
+
+
 def test_an_old_contracts_interim_advance_said_short_is_its_record() -> None:
     answer = ask("島根県、元の契約が2023年5月31日の工事で中間前払の保証をとる。これって紙のまま？")
     assert (answer.orderer, answer.aspect) == ("島根県", "pre_start")
