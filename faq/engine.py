@@ -238,12 +238,15 @@ class _Call:
     @cached_property
     def background(self) -> bool:
         """The orderer named only says where the contractor is, said as a bare place (岡山の
-        業者さんで…; not 鳥栖市の会社), or is an example (ＮＥＸＣＯとか): a general entry, if
-        sure, answers first."""
+        業者さんで…; not 鳥栖市の会社) or as where its works are (山都町の現場の業者さん), or is
+        an example (ＮＥＸＣＯとか): a general entry, if sure, answers first."""
         named, cues, folded = self.named, self.a.cues, self.folded
         if named is None:
             return False
         if cues["name.example"].match(folded, named.end):
+            return True
+        site = cues["name.site_said"].match(folded, named.end)  # 山都町の現場の業者さん
+        if site and cues["name.company_there"].match(folded, site.end()):
             return True
         bare = named.said[-1:] not in {kanji for kanji, _cue in cues.family("name.ending")}
         return bare and cues["name.company_there"].match(folded, named.end) is not None
@@ -1190,6 +1193,9 @@ def _named(cues: Cues, mentions: Sequence[Mention], folded: str) -> Mention | No
             inside = [o for o in body.orderers if o.prefecture in where and o not in place.orderers]
             if inside and cues["name.office_of"].match(folded, body.end) and between == "の":
                 return place  # 長崎県の五島振興局: the prefecture's office named after a town
+            site = body.said[-1] not in endings and cues["name.site_said"].match(folded, body.end)
+            if inside and site and between == "の":
+                return place  # 島根県の松江の現場で: where the works are, for the prefecture
             if body is not place and inside:
                 return replace(body, orderers=tuple(inside))
     return named[0] if named else None

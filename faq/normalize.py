@@ -43,7 +43,7 @@ _KANJI = "\u3005\u4e00-\u9fff"
 _DASH_AFTER_KANA_RE = re.compile(rf"[{_DASHES}](?<=[{_KANA}][{_DASHES}])")
 _BAR_IN_ASCII_RE = re.compile(r"ー(?<=[0-9a-z]ー)(?=[0-9a-z])")  # Ｅーｎｅｔ → e-net
 # Everything but letters, digits, kana, kanji and a hyphen inside an ASCII word (e-net) goes.
-_DROP_RE = re.compile(rf"[^0-9a-z{_KANA}{_KANJI}\-]+")
+_DROP_RE = re.compile(rf"[^0-9a-z%{_KANA}{_KANJI}\-]+")  # % kept: 何%, 9割
 _LONE_HYPHEN_RE = re.compile(r"-(?<![0-9a-z]-)|-(?![0-9a-z])")
 _KANJI_RE = re.compile(f"[{_KANJI}]")
 _HIRAGANA_ONLY_RE = re.compile(f"^[{_HIRAGANA}]+$")
@@ -54,7 +54,8 @@ _FOLDED_RE = re.compile(f"[{''.join(map(chr, sorted(_FOLD)))}]")  # what fold() 
 
 
 def clean(text: str) -> str:
-    """NFKC, lower case, kana dashes as ``ー``, no punctuation or spaces (katakana is kept)."""
+    """NFKC, lower case, kana dashes as ``ー``, no punctuation (but %) or spaces (katakana is
+    kept)."""
     text = _DASH_AFTER_KANA_RE.sub("ー", unicodedata.normalize("NFKC", text).lower())
     return _LONE_HYPHEN_RE.sub("", _DROP_RE.sub("", _BAR_IN_ASCII_RE.sub("-", text)))
 

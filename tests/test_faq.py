@@ -755,6 +755,31 @@ def test_names_said_in_kana_or_cut_by_a_comma_or_with_the_kind_after() -> None:
     assert ask("由良町 電子保証 対象 工事 業務").aspect == "coverage"
 
 
+def test_where_the_works_are_says_where_not_whom() -> None:
+    # a town's site after its prefecture: the prefecture's contract
+    said = "島根県の松江の現場で、令和5年4月に県と契約した工事の変更契約も電子でいい？"
+    assert ask(said).orderer == "島根県"
+    # a town's site and the contractor there: a sure general entry answers first
+    said = "山都町の現場の業者さんから、発注する役所の側には電子証書にして何かいいことがあるのかと"
+    assert ask(said).entry_id == "merits-orderer"
+
+
+def test_a_share_asked_with_the_percent_sign_asks_the_usage() -> None:
+    assert ask("今、全体の何％くらいが電子になってるんですか？").entry_id == "usage-statistics"
+    assert detect_aspect(CUES, fold(clean("国交省は何％？")), "")[0] == "usage"
+
+
+def test_the_bodies_of_a_prefecture_are_asked_only_as_users() -> None:
+    said = "鹿児島県の工事で今から申し込むところなんですが電子でいける？"
+    assert (ask(said).orderer, ask(said).aspect) == ("鹿児島県", "start")
+    assert ask("鹿児島県で電子保証が使えるところはどこ？").aspect == "region"
+
+
+def test_kinds_of_body_listed_in_kana_are_no_name() -> None:
+    said = "こくりつだいがくや こうせんでも でんしほしょうは つかえますか"
+    assert ask(said).entry_id == "universities-kosen"
+
+
 def test_where_the_contractor_is_gives_way_to_a_sure_general_entry() -> None:
     # 岡山の業者さん: where the company is; the general entry answers when it is sure
     answer = ask(
@@ -1363,6 +1388,13 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ),
         # a usage figure asked of a prefecture's bodies, answered by no list without figures
         ("熊本県内の市町村の電子保証の利用率ってわかる？", "", ""),
+        # a breakdown of a figure, by office or by kind of guarantee, that no answer gives
+        ("国土交通省の約95％という数字、地方整備局ごとの内訳は出ていますか", "", ""),
+        (
+            "佐賀県内で、契約保証のほうの電子の割合って出てますか",
+            "佐賀県内の市町ごとの利用率は？",
+            "saga-usage-statistics",
+        ),
         # how to operate, asked of an entry that describes a mail, not what to press
         (
             "鳥栖市の署名依頼メールが来たけど、そこから先どう操作すればいい？",
