@@ -459,6 +459,7 @@ class Assistant:
         phrasing_docs = [analyse(q, *cut) for q, cut in zip(self._phrasings, masked, strict=True)]
         tag_docs = [self.vocabulary.analyse_words(words) for words in tags]
         self._phrasing_subjects = [self._subjects(d) for d in phrasing_docs]
+        self._phrasing_kinds = [self._subjects(d, "kind") for d in phrasing_docs]
         if any(w > 0 for w in t.answer[1:]):  # the answers' readings or words: Sudachi too
             answer_docs = [analyse(text, *analyse_tokens(text)) for text in texts]
         else:
@@ -569,9 +570,10 @@ class Assistant:
         known = [self._kept(("known", n), partial(self._known_text.__contains__, n)) for n in nouns]
         return known.count(False) / len(nouns) if nouns else 0.0
 
-    def _subjects(self, a: Analysis) -> frozenset[str]:
-        """What a text is about, of the ``subject.*`` cues (電子保証, e-Net, D-Sure, …)."""
-        return frozenset(n for n, cue in self.cues.family("subject") if cue.in_any(a.surface))
+    def _subjects(self, a: Analysis, family: str = "subject") -> frozenset[str]:
+        """What a text is about, of the ``subject.*`` cues (電子保証, e-Net, D-Sure, …) or of
+        another family of them (``kind.*``: the kinds of guarantee)."""
+        return frozenset(n for n, cue in self.cues.family(family) if cue.in_any(a.surface))
 
     def rank(
         self, query: Analysis, focus: frozenset[str], named: bool, bonus: bool
@@ -625,7 +627,7 @@ class Assistant:
         guarantee_only = entities.asks_guarantee_only(self.cues, query.surface, query.reading)
         contract_only = entities.asks_contract_only(self.cues, query.surface, query.reading)
         unknown = 1.0 - t.unknown_penalty * self.unknown_share(query)
-        subjects = self._subjects(query)
+        subjects, kinds = self._subjects(query), self._subjects(query, "kind")
         ranked = []
         for phrasing_score, e, i in phrased:
             score = t.w_phrasing * phrasing_score + w_entry * ent[e]
@@ -646,6 +648,9 @@ class Assistant:
                 score *= t.econtract_penalty
             theirs = self._phrasing_subjects[i]
             if subjects and theirs and not subjects & theirs:
+                score *= t.subject_penalty
+            theirs = self._phrasing_kinds[i]  # 入札ボンドも…, asked of 中間前払金
+            if kinds and theirs and not kinds & theirs:
                 score *= t.subject_penalty
             ranked.append(_Ranked(e, min(score, 1.0) * unknown, self._phrasings[i]))
         return sorted(ranked, key=lambda r: (-r.score, r.entry))
@@ -723,8 +728,8 @@ class Assistant:
             text = "支店の営業時間・受付時間は資料に掲載がありません。該当する回答はありません。"
             return Answer.none(text)
         if cues["branch.word"].search(folded) and cues["branch.amenities"].search(folded):
-            text = "支店の電話・FAX・住所のほか（駐車場、交通、メールアドレス）は資料にありません。"
-            text += "該当する回答はありません。"
+            text = "支店の電話・FAX・住所のほか（駐車場、交通、メールアドレス、担当者の名前）は"
+            text += "資料にありません。該当する回答はありません。"
             return Answer.none(text)
         if what is None:
             return None

@@ -373,6 +373,10 @@ def test_a_branchs_hours_and_surroundings_are_not_its_contact_fields() -> None:
     answer = ask("鳥栖市の承諾書、支店長に委任しとるんやけど誰の名前とアドレスを書いたらええの？")
     assert answer.entry_id == "tosu-consent-email"
     assert ask("福岡支店の電話番号は？何時まで？").branch == "福岡支店"  # the number is asked
+    # a detail the branch's record does not give (a person's name), asked with its FAX
+    answer = ask("鳥取支店で電子保証の担当の方のお名前を教えて（ＦＡＸの宛名に書きたい）")
+    assert not answer.answered and "担当者の名前" in answer.answer
+    assert ask("岡山支店って建設会館の何階だったっけ").field == "address"  # (岡山建設会館3F)
 
 
 def test_whether_we_take_a_guarantee_somewhere_is_not_the_orderers_record() -> None:
@@ -762,6 +766,21 @@ def test_where_the_works_are_says_where_not_whom() -> None:
     # a town's site and the contractor there: a sure general entry answers first
     said = "山都町の現場の業者さんから、発注する役所の側には電子証書にして何かいいことがあるのかと"
     assert ask(said).entry_id == "merits-orderer"
+
+
+def test_an_entry_on_another_kind_of_guarantee_gives_way() -> None:
+    # 入札ボンドも電子でもらえる？ is bid-bond's own phrasing, not a question on 中間前払金
+    said = "中間前払金保証の証書も、ｅ－Ｎｅｔから電子でもらえますか？"
+    assert ask(said).entry_id == "covered-certificates"
+    assert ask("入札ボンドも電子でもらえる？").entry_id == "bid-bond"
+
+
+def test_what_was_done_before_is_no_aspect_asked() -> None:
+    said = (
+        "前の現場では紙の証書を持参したので今回もそうするつもりだった。倉敷市はいつから電子対応？"
+    )
+    assert (ask(said).orderer, ask(said).aspect) == ("倉敷市", "start")
+    assert detect_aspect(CUES, "電子でもう出せるんでしたっけ", "") == ("start", False)
 
 
 def test_a_share_asked_with_the_percent_sign_asks_the_usage() -> None:
