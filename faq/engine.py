@@ -460,6 +460,7 @@ class Assistant:
         tag_docs = [self.vocabulary.analyse_words(words) for words in tags]
         self._phrasing_subjects = [self._subjects(d) for d in phrasing_docs]
         self._phrasing_kinds = [self._subjects(d, "kind") for d in phrasing_docs]
+        self._phrasing_parties = [self._subjects(d, "party") for d in phrasing_docs]
         if any(w > 0 for w in t.answer[1:]):  # the answers' readings or words: Sudachi too
             answer_docs = [analyse(text, *analyse_tokens(text)) for text in texts]
         else:
@@ -628,6 +629,7 @@ class Assistant:
         contract_only = entities.asks_contract_only(self.cues, query.surface, query.reading)
         unknown = 1.0 - t.unknown_penalty * self.unknown_share(query)
         subjects, kinds = self._subjects(query), self._subjects(query, "kind")
+        parties = self._subjects(query, "party")
         ranked = []
         for phrasing_score, e, i in phrased:
             score = t.w_phrasing * phrasing_score + w_entry * ent[e]
@@ -651,6 +653,9 @@ class Assistant:
                 score *= t.subject_penalty
             theirs = self._phrasing_kinds[i]  # 入札ボンドも…, asked of 中間前払金
             if kinds and theirs and not kinds & theirs:
+                score *= t.subject_penalty
+            theirs = self._phrasing_parties[i]
+            if parties and theirs and not parties & theirs:
                 score *= t.subject_penalty
             ranked.append(_Ranked(e, min(score, 1.0) * unknown, self._phrasings[i]))
         return sorted(ranked, key=lambda r: (-r.score, r.entry))

@@ -775,6 +775,24 @@ def test_an_entry_on_another_kind_of_guarantee_gives_way() -> None:
     assert ask("入札ボンドも電子でもらえる？").entry_id == "bid-bond"
 
 
+def test_an_entry_on_the_other_party_gives_way() -> None:
+    said = "社長が電子にする意味あるのかって…受注者側にとって何か得することってあるんですかね"
+    assert ask(said).entry_id == "merits-contractor"
+    said = "町役場の担当さんから、電子にしたら役所側に何か得はあるのかと聞かれました"
+    assert ask(said).entry_id == "merits-orderer"
+
+
+def test_how_a_document_is_handed_over_asks_the_submission() -> None:
+    for said in (
+        "伊丹市の場合、認証キー等のお知らせはどのような形で市へお渡しすればよろしいですか",
+        "淡路市ってキーのPDFどこに送んの？",
+    ):
+        assert ask(said).aspect == "submission", said
+    # 電子の形で出せる: the form, so which certificates is asked
+    said = "北九州市では、契約の保証も電子の形で出せますか。それとも前払いの分だけですか"
+    assert ask(said).aspect == "documents"
+
+
 def test_what_was_done_before_is_no_aspect_asked() -> None:
     said = (
         "前の現場では紙の証書を持参したので今回もそうするつもりだった。倉敷市はいつから電子対応？"
