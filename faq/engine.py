@@ -830,6 +830,8 @@ class Assistant:
             about = self._entry_orderers[best.entry] if best else None
             if general.answered and not about and not call.dates.cases:
                 return general
+        if call.background and not (named.typo or _listed(named)):
+            return None  # 名古屋の設備屋さんで…: where the company is, and no list names it
         answer = self._records_or_entry(call, named)
         # a detail asked that the answer (an entry about the orderer, or its record) does not
         # give: not this route's to answer (広島県の請求書の様式はどこでダウンロードできる,
@@ -1187,8 +1189,9 @@ def _named(cues: Cues, mentions: Sequence[Mention], folded: str) -> Mention | No
             return body
         # つくばの業者さんで、筑波大学の工事を…: where the company is, then the orderer said
         # by its full name (not 東京で取った工事, another place)
-        company = place.said[-1] not in endings and cues["name.company_there"].match(
-            folded, place.end
+        company = place.said[-1] not in endings and (
+            cues["name.company_there"].match(folded, place.end)
+            or cues["name.site_said"].match(folded, place.end)  # 松江の現場を持ってる業者さんで
         )
         local = any(o.category in LOCAL_CATEGORIES for o in body.orderers)
         full = body.said[-1] in endings or not local

@@ -804,6 +804,10 @@ def test_what_was_done_before_is_no_aspect_asked() -> None:
 def test_a_share_asked_with_the_percent_sign_asks_the_usage() -> None:
     assert ask("今、全体の何％くらいが電子になってるんですか？").entry_id == "usage-statistics"
     assert detect_aspect(CUES, fold(clean("国交省は何％？")), "")[0] == "usage"
+    # how much work is saved, or how long it takes, is no share
+    for said in ("手間がどれくらい減るの", "どのくらいかかる？", "どれくらいで届く？"):
+        assert detect_aspect(CUES, said, "")[0] != "usage", said
+    assert detect_aspect(CUES, "鳥栖市はどれくらい電子になってる？", "")[0] == "usage"
 
 
 def test_the_bodies_of_a_prefecture_are_asked_only_as_users() -> None:
@@ -833,6 +837,18 @@ def test_where_the_contractor_is_gives_way_to_a_sure_general_entry() -> None:
     assert answer.orderer == "筑波大学"
     answer = ask("うち岡山の業者なんですけど、東京で取った工事の保証も岡山支店でお願いできます？")
     assert not answer.answered  # 東京で: another place, said bare
+    # a trade between (の設備屋さん, の農業土木の会社さん, のほうの業者さん), or the site
+    said = "高知の農業土木の会社さんで、中国四国農政局の工事を取りました。電子保証は使えますか"
+    assert ask(said).orderer == "農林水産省"
+    said = "波佐見のほうの業者さんで、東彼杵町の工事を取りました。認証キーはどう出せばいい？"
+    assert (ask(said).orderer, ask(said).aspect) == ("東彼杵町", "submission")
+    said = (
+        "松江の現場を持ってる業者さんで、島根県の仕事は初めて。認証キーは県へどうやって出せばいい？"
+    )
+    assert ask(said).entry_id == "shimane-submission" or ask(said).orderer == "島根県"
+    # where a company is that no list names is not answered 「掲載なし」
+    said = "名古屋の設備屋さんで、電子にしたら業者の側は何が楽になるのか、手間がどれくらい減るのか"
+    assert ask(said).orderer is None
 
 
 def test_names_given_as_examples_give_way_to_a_sure_general_entry() -> None:
@@ -1427,6 +1443,8 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("熊本県内の市町村の電子保証の利用率ってわかる？", "", ""),
         # a breakdown of a figure, by office or by kind of guarantee, that no answer gives
         ("国土交通省の約95％という数字、地方整備局ごとの内訳は出ていますか", "", ""),
+        ("登録のお知らせを、メールではなく携帯のショートメッセージで受け取れる？", "", ""),
+        ("e-Net保証の画面の字がちっちゃくて見えんがね、大きくできる設定はあるの？", "", ""),
         (
             "佐賀県内で、契約保証のほうの電子の割合って出てますか",
             "佐賀県内の市町ごとの利用率は？",
