@@ -808,6 +808,13 @@ def test_a_share_asked_with_the_percent_sign_asks_the_usage() -> None:
     for said in ("手間がどれくらい減るの", "どのくらいかかる？", "どれくらいで届く？"):
         assert detect_aspect(CUES, said, "")[0] != "usage", said
     assert detect_aspect(CUES, "鳥栖市はどれくらい電子になってる？", "")[0] == "usage"
+    assert ask("伊万里市はどがんくらい電子で出とっと？").aspect == "usage"  # 佐賀の言い方
+
+
+def test_what_the_caller_did_before_is_no_detail_asked() -> None:
+    said = "前に国東市の工事で電子を使ったことがあるから、業務委託でも電子でいけるのか確認したい"
+    assert (ask(said).orderer, ask(said).aspect) == ("国東市", "coverage")
+    assert ask("島根県の役所側が電子証書を見るまで").aspect != "region"  # the prefecture itself
 
 
 def test_the_bodies_of_a_prefecture_are_asked_only_as_users() -> None:
