@@ -312,11 +312,18 @@ def kana_dates(text: str) -> str:
             era = _KANA_ERAS.get(m["era"] or "", m["era"] or "")
             year = "元" if m["year"] in ("がん", "元") else str(_kana_number(m["year"]))
             out = f"{era}{year}年{'度' if m['fiscal'] else ''}"
+        rest = ""
+        if m["day"] and re.fullmatch("[ぁ-ゖ]+", m["day"]) and m[0].endswith("日"):
+            # 5月に日置市: a kana numeral before the kanji 日 is a particle and a name, no day
+            rest = m[0][m.start("day") - m.start() :]
+            if not (m["year"] or m["era"]):
+                return m[0]
         if m["month"]:
             out += f"{_kana_number(m['month'])}月"
-            day = _kana_number(m["day"]) if m["day"] else _KANA_DAYS.get(m["named"] or "")
+            day = _kana_number(m["day"]) if m["day"] and not rest else None
+            day = day or _KANA_DAYS.get(m["named"] or "")
             out += f"{day}日" if day else ""
-        return out
+        return out + rest
 
     return _KANA_DATE_RE.sub(lambda m: written(m) if m[0].strip() else m[0], text)
 

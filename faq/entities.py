@@ -287,11 +287,11 @@ class OrdererFinder:
 
     def _with_bodies_of(self, folded: str, found: list[Mention]) -> list[Mention]:
         """A name, 「の」 and the rest of another body's name that starts with it (兵庫県の住宅
-        供給公社, 佐賀の道路公社: 兵庫県住宅供給公社, 佐賀県道路公社): that body, in place of the
-        names found inside it."""
-        for m in [m for m in found if len(m.orderers) == 1 and folded.startswith("の", m.end)]:
+        供給公社, 佐賀の道路公社, 鹿児島の高専: 兵庫県住宅供給公社, 佐賀県道路公社,
+        鹿児島高専): that body, in place of the names found inside it."""
+        for m in [m for m in found if m.orderers and folded.startswith("の", m.end)]:
             rest, whole = folded[m.end + 1 :], None
-            for name in dict.fromkeys((m.said, m.orderers[0].name)):
+            for name in dict.fromkeys((m.said, *(o.name for o in m.orderers))):
                 joined = name + rest
                 for n in self._lengths.get(joined[:2], ()):
                     keys = [k for k in self._keys.get(joined[:n], ()) if not k.suffix]

@@ -664,6 +664,10 @@ def test_the_range_ends_are_accepted() -> None:
         ("さんねんまえ", "さんねんまえ"),
         ("いつかいける", "いつかいける"),
         ("なんがつ", "なんがつ"),
+        # に before a kanji 日 is a particle and a name (日置市), not the 2nd
+        ("今年の5月に日置市と契約", "今年の5月に日置市と契約"),
+        ("れいわ8ねん4がつに日南市", "令和8年4月に日南市"),
+        ("しがつににち", "4月2日"),
     ],
 )
 def test_dates_said_in_hiragana_are_written_as_dates(said: str, written: str) -> None:

@@ -811,6 +811,12 @@ def test_a_share_asked_with_the_percent_sign_asks_the_usage() -> None:
     assert ask("伊万里市はどがんくらい電子で出とっと？").aspect == "usage"  # 佐賀の言い方
 
 
+def test_issued_works_and_slow_post_ask_no_submission() -> None:
+    assert ask("中国四国防衛局が出しとる工事でも、電子の証書でいけるんかのう").aspect == "start"
+    said = "与論町の業者さんで、証書を船便で送ると日数がかかるので電子にできないかという相談です"
+    assert (ask(said).orderer, ask(said).aspect) == ("与論町", "start")
+
+
 def test_what_the_caller_did_before_is_no_detail_asked() -> None:
     said = "前に国東市の工事で電子を使ったことがあるから、業務委託でも電子でいけるのか確認したい"
     assert (ask(said).orderer, ask(said).aspect) == ("国東市", "coverage")

@@ -128,6 +128,8 @@ def test_a_name_and_the_rest_of_a_longer_name_after_no_is_that_body() -> None:
     assert names("鳥取県の住宅供給公社の工事") == [(["鳥取県住宅供給公社"], None)]
     assert names("鳥取の住宅供給公社は電子？") == [(["鳥取県住宅供給公社"], None)]
     assert names("鳥取県の住宅の工事") == [(["鳥取県"], None)]  # no body's name goes on so
+    # a shared name too (熊本: 熊本県・熊本市), by any of its bodies' names
+    assert names("熊本の大学の工事") == [(["熊本大学"], None)]
 
 
 def test_a_body_the_lists_do_not_name_only_by_its_whole_name_or_a_place() -> None:
