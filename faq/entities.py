@@ -253,8 +253,11 @@ class OrdererFinder:
             found, named = [*found, typo], True
         unlisted = self._unlisted(folded, tokens, breaks)
         extra = next((m for m in unlisted if not _overlaps(m, found)), None)
-        # 鳥栖市と札幌市: a body the documents do not list, joined to a listed one
-        if extra and (not named or self._joined(extra, folded, found)):
+        # 鳥栖市と札幌市: a body the documents do not list, joined to a listed one; or said
+        # right after its prefecture (広島県の北広嶋町)
+        if extra and (
+            not named or self._joined(extra, folded, found) or self._within(extra, folded, found)
+        ):
             found.append(extra)
         return sorted((self._typo(m, tokens) for m in found), key=lambda m: m.start)
 
@@ -333,6 +336,16 @@ class OrdererFinder:
         ending = next((c for c in said[0] if c in "市町村"), None)  # a pattern may say none
         meant = tuple(o for o in mention.orderers if ending and o.name.endswith(ending))
         return replace(mention, orderers=meant) if meant else mention
+
+    @staticmethod
+    def _within(extra: Mention, folded: str, found: Sequence[Mention]) -> bool:
+        """A body the documents do not list, said right after a prefecture named (広島県の
+        北広嶋町, 佐賀県嬉野町)."""
+        return any(
+            folded[m.end : extra.start] in ("", "の")
+            and any(o.category.value == "都道府県" for o in m.orderers)
+            for m in found
+        )
 
     def _joined(self, extra: Mention, folded: str, found: Sequence[Mention]) -> bool:
         """An unlisted body joined to a listed one by nothing but 「と」「や」「、」… between them

@@ -811,6 +811,15 @@ def test_a_share_asked_with_the_percent_sign_asks_the_usage() -> None:
     assert ask("伊万里市はどがんくらい電子で出とっと？").aspect == "usage"  # 佐賀の言い方
 
 
+def test_other_bodies_and_companies_asked_beside_one_named() -> None:
+    said = "国の省庁で電子保証を入れてるのはどこどこ？国交省以外にもある？"
+    assert ask(said).entry_id == "national-bodies"
+    said = "電子証書を出してるのって西日本さんだけ？ほかの保証会社でもできるの？"
+    assert ask(said).entry_id == "surety-companies"
+    # a misspelt town right after its prefecture is asked back with the real one
+    assert ask("広島県の北広嶋町は電子保証いつから？").candidates == ("北広島町（広島県）",)
+
+
 def test_issued_works_and_slow_post_ask_no_submission() -> None:
     assert ask("中国四国防衛局が出しとる工事でも、電子の証書でいけるんかのう").aspect == "start"
     said = "与論町の業者さんで、証書を船便で送ると日数がかかるので電子にできないかという相談です"
