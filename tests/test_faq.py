@@ -820,6 +820,14 @@ def test_other_bodies_and_companies_asked_beside_one_named() -> None:
     assert ask("広島県の北広嶋町は電子保証いつから？").candidates == ("北広島町（広島県）",)
 
 
+def test_since_long_ago_asks_the_start_and_how_much_asks_the_usage() -> None:
+    said = "近畿地整の工事って、電子保証はもうだいぶ前から使えるんだっけ"
+    assert (ask(said).orderer, ask(said).aspect) == ("国土交通省", "start")
+    said = "佐賀市って、前払の保証のうちどれだけ電子になってるか数字ありますか"
+    assert (ask(said).orderer, ask(said).aspect) == ("佐賀市", "usage")
+    assert ask("沖縄支店のファツクス番号").field == "fax"  # ツ typed for ッ
+
+
 def test_issued_works_and_slow_post_ask_no_submission() -> None:
     assert ask("中国四国防衛局が出しとる工事でも、電子の証書でいけるんかのう").aspect == "start"
     said = "与論町の業者さんで、証書を船便で送ると日数がかかるので電子にできないかという相談です"
@@ -1471,6 +1479,7 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("e-Net保証の使い方を教わる講習の会みたいなのってやってないんですか", "", ""),
         ("利用申込書はPDF版とエクセル版、どっちで出したほうが早く処理してもらえる？", "", ""),
         ("e-Netの使い方を書いた紙の手引きを、会社に郵便で送ってもらえる？", "", ""),
+        ("認証キーを、QRコードみたいな形で発注者に渡すことってできますか", "", ""),
         ("e-Net保証の画面の字がちっちゃくて見えんがね、大きくできる設定はあるの？", "", ""),
         (
             "佐賀県内で、契約保証のほうの電子の割合って出てますか",
