@@ -830,8 +830,9 @@ class Assistant:
             about = self._entry_orderers[best.entry] if best else None
             if general.answered and not about and not call.dates.cases:
                 return general
-        if call.background and not (named.typo or _listed(named)):
-            return None  # 名古屋の設備屋さんで…: where the company is, and no list names it
+        one = named.typo or (_listed(named) and len(named.orderers) == 1 and not named.namesakes)
+        if call.background and not one:
+            return None  # 名古屋の設備屋さんで, 山口の業者さんで: where the company is, no one body
         answer = self._records_or_entry(call, named)
         # a detail asked that the answer (an entry about the orderer, or its record) does not
         # give: not this route's to answer (広島県の請求書の様式はどこでダウンロードできる,

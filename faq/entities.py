@@ -147,6 +147,8 @@ class OrdererFinder:
                 self._keys[alias].append(_Key(i))
                 if alias.endswith("大学") and len(alias) >= 4:  # 熊本大学 said 熊本大
                     self._keys[alias[:-1]].append(_Key(i, weak=weak))
+                if alias.endswith("高等専門学校"):  # 阿南工業高等専門学校 said 阿南工業高専
+                    self._keys[alias[:-6] + "高専"].append(_Key(i, weak=weak))
             self._reading_keys[reading].append(_Key(i, weak=weak))
             if o.category not in LOCAL_CATEGORIES or len(o.name) < 2 or o.name[-1] not in endings:
                 continue

@@ -799,6 +799,8 @@ def test_what_was_done_before_is_no_aspect_asked() -> None:
     )
     assert (ask(said).orderer, ask(said).aspect) == ("倉敷市", "start")
     assert detect_aspect(CUES, "電子でもう出せるんでしたっけ", "") == ("start", False)
+    said = fold(clean("福津市の委託業務って、あの、電子の証書で、えっと、出せるんでしたっけ"))
+    assert detect_aspect(CUES, said, "")[0] == "coverage"  # a filler inside: still the form
 
 
 def test_a_share_asked_with_the_percent_sign_asks_the_usage() -> None:
@@ -879,6 +881,9 @@ def test_where_the_contractor_is_gives_way_to_a_sure_general_entry() -> None:
     # where a company is that no list names is not answered 「掲載なし」
     said = "名古屋の設備屋さんで、電子にしたら業者の側は何が楽になるのか、手間がどれくらい減るのか"
     assert ask(said).orderer is None
+    # nor is a name several bodies share asked back when it only says where the company is
+    said = "山口の業者さんで、窓口に書類を持ってきて申し込んでる会社なんですけど、証書だけ電子にできる？"
+    assert not ask(said).candidates
 
 
 def test_names_given_as_examples_give_way_to_a_sure_general_entry() -> None:
@@ -1480,6 +1485,8 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("利用申込書はPDF版とエクセル版、どっちで出したほうが早く処理してもらえる？", "", ""),
         ("e-Netの使い方を書いた紙の手引きを、会社に郵便で送ってもらえる？", "", ""),
         ("認証キーを、QRコードみたいな形で発注者に渡すことってできますか", "", ""),
+        ("電子保証が始まってから、御社でこれまでに電子証書を何件発行しましたか？累計で", "", ""),
+        ("佐賀県内で、契約保証のほうだけで見ると、電子になってる割合はどれぐらい？", "", ""),
         ("e-Net保証の画面の字がちっちゃくて見えんがね、大きくできる設定はあるの？", "", ""),
         (
             "佐賀県内で、契約保証のほうの電子の割合って出てますか",

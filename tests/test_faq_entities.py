@@ -121,6 +121,7 @@ def test_a_listed_stem_read_aloud_names_its_unlisted_namesakes_too() -> None:
 def test_a_listed_body_read_aloud_by_its_stem_and_kind_is_that_body() -> None:
     # (the analyser reads 米子高専 よなここうせん: the alias's own reading is no help)
     assert names("よなごこうせんはいつから") == [(["米子工業高等専門学校"], None)]
+    assert names("米子工業高専の工事") == [(["米子工業高等専門学校"], None)]  # 高等専門学校 short
     assert names("おつこうせんはいつから") == [([], "おつ高専")]  # no body of that name
 
 
