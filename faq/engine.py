@@ -1178,6 +1178,9 @@ def _named(cues: Cues, mentions: Sequence[Mention], folded: str) -> Mention | No
     before a municipality the documents do not name (佐賀県の嬉野町); so does a bare place name
     before a body said with its ending (遠賀の芦屋町)."""
     named, municipal = [m for m in mentions if not m.area], cues["name.municipal"]
+    # 福岡の芦屋町じゃなくて兵庫県の芦屋市: the one said not to be meant is left out
+    meant = [m for m in named if not cues["name.negated"].match(folded, m.end)]
+    named = meant or named
     endings = {kanji for kanji, _cue in cues.family("name.ending")}
     for place, body in pairwise(named):  # 遠賀の芦屋町: a bare place name says where
         bare = place.said[-1] not in endings and body.said[-1] in endings

@@ -368,6 +368,7 @@ def test_a_branchs_hours_and_surroundings_are_not_its_contact_fields() -> None:
         answer = ask(question)
         assert not answer.answered and "営業時間" in answer.answer, question
     assert not ask("鹿児島支店の最寄りのバス停ってどこ？").answered
+    assert not ask("島根支店まで車で行くつもりなんですが、停める場所はありますか").answered
     assert not ask("支店にメールで問い合わせたいんだけど、アドレス何？").answered
     # 支店長 is a person: the branch route does not take a question on the consent form
     answer = ask("鳥栖市の承諾書、支店長に委任しとるんやけど誰の名前とアドレスを書いたらええの？")
@@ -828,6 +829,12 @@ def test_since_long_ago_asks_the_start_and_how_much_asks_the_usage() -> None:
     said = "佐賀市って、前払の保証のうちどれだけ電子になってるか数字ありますか"
     assert (ask(said).orderer, ask(said).aspect) == ("佐賀市", "usage")
     assert ask("沖縄支店のファツクス番号").field == "fax"  # ツ typed for ッ
+
+
+def test_a_body_said_not_to_be_meant_is_not_answered() -> None:
+    said = "福岡の芦屋町じゃなくて兵庫県の芦屋市の下水道工事なんやけど、電子保証使えるんやろか"
+    answer = ask(said)
+    assert answer.orderer == "芦屋市" and not answer.listed
 
 
 def test_issued_works_and_slow_post_ask_no_submission() -> None:
@@ -1486,6 +1493,7 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("e-Netの使い方を書いた紙の手引きを、会社に郵便で送ってもらえる？", "", ""),
         ("認証キーを、QRコードみたいな形で発注者に渡すことってできますか", "", ""),
         ("電子保証が始まってから、御社でこれまでに電子証書を何件発行しましたか？累計で", "", ""),
+        ("e-Net保証で入力途中の申込みをいちじ保存ってできますか", "", ""),
         ("佐賀県内で、契約保証のほうだけで見ると、電子になってる割合はどれぐらい？", "", ""),
         ("e-Net保証の画面の字がちっちゃくて見えんがね、大きくできる設定はあるの？", "", ""),
         (
