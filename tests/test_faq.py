@@ -829,6 +829,7 @@ def test_since_long_ago_asks_the_start_and_how_much_asks_the_usage() -> None:
     said = "佐賀市って、前払の保証のうちどれだけ電子になってるか数字ありますか"
     assert (ask(said).orderer, ask(said).aspect) == ("佐賀市", "usage")
     assert ask("沖縄支店のファツクス番号").field == "fax"  # ツ typed for ッ
+    assert ask("高知支店に書類を送るときの番号、電話じゃないほうのやつは？").field == "fax"
 
 
 def test_a_body_said_not_to_be_meant_is_not_answered() -> None:
@@ -1494,6 +1495,7 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("認証キーを、QRコードみたいな形で発注者に渡すことってできますか", "", ""),
         ("電子保証が始まってから、御社でこれまでに電子証書を何件発行しましたか？累計で", "", ""),
         ("e-Net保証で入力途中の申込みをいちじ保存ってできますか", "", ""),
+        ("操作マニュアルの動画、全部見るとどれくらい時間がかかるものなんでしょう", "", ""),
         ("佐賀県内で、契約保証のほうだけで見ると、電子になってる割合はどれぐらい？", "", ""),
         ("e-Net保証の画面の字がちっちゃくて見えんがね、大きくできる設定はあるの？", "", ""),
         (
