@@ -301,28 +301,26 @@ def kana_dates(text: str) -> str:
     4月1日; 令和七年一月一日 → 令和7年1月1日)."""
 
     def written(m: re.Match[str]) -> str:
+        said, day, rest = m[0], m["day"], ""
+        if day and re.fullmatch("[ぁ-ゖ]+", day) and said.endswith("日"):
+            # 5月に日置市: a kana numeral before the kanji 日 is a particle and a name, no day
+            cut = m.start("day") - m.start()
+            said, day, rest = said[:cut], None, said[cut:]
         if not (m["year"] and (m["era"] or m["month"])) and not m["month"]:
             return m[0]  # a number and ねん alone is no date (さんねん: three years)
-        if m["month"] and not (m["year"] or m["day"] or m["named"]) and "月" in m[0]:
+        if m["month"] and not (m["year"] or day or m["named"]) and "月" in said:
             return m[0]  # 一月ほど is a month's time; 4月 stays as it is
-        if m[0].isascii() or not re.search(f"[{_FIRSTS}十がねにん元]", m[0]):
+        if said.isascii() or not re.search(f"[{_FIRSTS}十がねにん元]", said):
             return m[0]  # written in digits already
         out = ""
         if m["year"]:
             era = _KANA_ERAS.get(m["era"] or "", m["era"] or "")
             year = "元" if m["year"] in ("がん", "元") else str(_kana_number(m["year"]))
             out = f"{era}{year}年{'度' if m['fiscal'] else ''}"
-        rest = ""
-        if m["day"] and re.fullmatch("[ぁ-ゖ]+", m["day"]) and m[0].endswith("日"):
-            # 5月に日置市: a kana numeral before the kanji 日 is a particle and a name, no day
-            rest = m[0][m.start("day") - m.start() :]
-            if not (m["year"] or m["era"]):
-                return m[0]
         if m["month"]:
             out += f"{_kana_number(m['month'])}月"
-            day = _kana_number(m["day"]) if m["day"] and not rest else None
-            day = day or _KANA_DAYS.get(m["named"] or "")
-            out += f"{day}日" if day else ""
+            number = _kana_number(day) if day else _KANA_DAYS.get(m["named"] or "")
+            out += f"{number}日" if number else ""
         return out + rest
 
     return _KANA_DATE_RE.sub(lambda m: written(m) if m[0].strip() else m[0], text)

@@ -180,6 +180,11 @@ class Tuning:
     standalone_lead: float = 0.1
 
 
+# The cue families whose words say what a text is about; a phrasing that says another one of
+# a family than the question does loses (Tuning.subject_penalty).
+_CONTRASTED = ("subject", "kind", "party")
+
+
 class _Ranked(NamedTuple):
     entry: int
     score: float
@@ -458,9 +463,7 @@ class Assistant:
         analyse = self.vocabulary.analyse
         phrasing_docs = [analyse(q, *cut) for q, cut in zip(self._phrasings, masked, strict=True)]
         tag_docs = [self.vocabulary.analyse_words(words) for words in tags]
-        self._phrasing_subjects = [self._subjects(d) for d in phrasing_docs]
-        self._phrasing_kinds = [self._subjects(d, "kind") for d in phrasing_docs]
-        self._phrasing_parties = [self._subjects(d, "party") for d in phrasing_docs]
+        self._phrasing_about = [self._about(d) for d in phrasing_docs]
         if any(w > 0 for w in t.answer[1:]):  # the answers' readings or words: Sudachi too
             answer_docs = [analyse(text, *analyse_tokens(text)) for text in texts]
         else:
@@ -571,10 +574,13 @@ class Assistant:
         known = [self._kept(("known", n), partial(self._known_text.__contains__, n)) for n in nouns]
         return known.count(False) / len(nouns) if nouns else 0.0
 
-    def _subjects(self, a: Analysis, family: str = "subject") -> frozenset[str]:
-        """What a text is about, of the ``subject.*`` cues (電子保証, e-Net, D-Sure, …) or of
-        another family of them (``kind.*``: the kinds of guarantee)."""
-        return frozenset(n for n, cue in self.cues.family(family) if cue.in_any(a.surface))
+    def _about(self, a: Analysis) -> tuple[frozenset[str], ...]:
+        """What a text is about, by each family of :data:`_CONTRASTED` cues: its subject
+        (電子保証, e-Net, D-Sure, …), the kind of guarantee, the party."""
+        return tuple(
+            frozenset(n for n, cue in self.cues.family(family) if cue.in_any(a.surface))
+            for family in _CONTRASTED
+        )
 
     def rank(
         self, query: Analysis, focus: frozenset[str], named: bool, bonus: bool
@@ -628,8 +634,7 @@ class Assistant:
         guarantee_only = entities.asks_guarantee_only(self.cues, query.surface, query.reading)
         contract_only = entities.asks_contract_only(self.cues, query.surface, query.reading)
         unknown = 1.0 - t.unknown_penalty * self.unknown_share(query)
-        subjects, kinds = self._subjects(query), self._subjects(query, "kind")
-        parties = self._subjects(query, "party")
+        asked = self._about(query)
         ranked = []
         for phrasing_score, e, i in phrased:
             score = t.w_phrasing * phrasing_score + w_entry * ent[e]
@@ -648,15 +653,11 @@ class Assistant:
                 contract_only and e < len(self.entries) and not self._econtract[e]
             ):
                 score *= t.econtract_penalty
-            theirs = self._phrasing_subjects[i]
-            if subjects and theirs and not subjects & theirs:
-                score *= t.subject_penalty
-            theirs = self._phrasing_kinds[i]  # 入札ボンドも…, asked of 中間前払金
-            if kinds and theirs and not kinds & theirs:
-                score *= t.subject_penalty
-            theirs = self._phrasing_parties[i]
-            if parties and theirs and not parties & theirs:
-                score *= t.subject_penalty
+            # a phrasing on another subject, kind or party than the question's (both say one
+            # and none is shared): 入札ボンドも…, asked of 中間前払金
+            for mine, theirs in zip(asked, self._phrasing_about[i], strict=True):
+                if mine and theirs and not mine & theirs:
+                    score *= t.subject_penalty
             ranked.append(_Ranked(e, min(score, 1.0) * unknown, self._phrasings[i]))
         return sorted(ranked, key=lambda r: (-r.score, r.entry))
 

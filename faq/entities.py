@@ -295,23 +295,25 @@ class OrdererFinder:
         供給公社, 佐賀の道路公社, 鹿児島の高専: 兵庫県住宅供給公社, 佐賀県道路公社,
         鹿児島高専): that body, in place of the names found inside it."""
         for m in [m for m in found if m.orderers and folded.startswith("の", m.end)]:
-            rest, whole = folded[m.end + 1 :], None
-            for name in dict.fromkeys((m.said, *(o.name for o in m.orderers))):
-                joined = name + rest
-                for n in self._lengths.get(joined[:2], ()):
-                    keys = [k for k in self._keys.get(joined[:n], ()) if not k.suffix]
-                    tail = n - len(name)  # what is said after 「の」
-                    if tail >= 2 and keys and not _KANJI_START_RE.match(joined, n):
-                        whole = Mention(joined[:n], m.start, m.end + 1 + tail, self._pick(keys))
-                        break
-                if whole:
-                    break
+            whole = self._body_of(m, folded)
             if whole and whole.orderers != m.orderers:
                 inside = [x for x in found if whole.start <= x.start and x.end <= whole.end]
-                found = sorted(
-                    [*(x for x in found if x not in inside), whole], key=lambda x: x.start
-                )
+                kept = [x for x in found if x not in inside]
+                found = sorted([*kept, whole], key=lambda x: x.start)
         return found
+
+    def _body_of(self, m: Mention, folded: str) -> Mention | None:
+        """The body whose name is ``m``'s (as said, or one of its bodies' names) followed by
+        what comes after its 「の」: two characters at least, up to the end of a run of kanji."""
+        rest = folded[m.end + 1 :]
+        for name in dict.fromkeys((m.said, *(o.name for o in m.orderers))):
+            joined = name + rest
+            for n in self._lengths.get(joined[:2], ()):
+                keys = [k for k in self._keys.get(joined[:n], ()) if not k.suffix]
+                tail = n - len(name)  # what is said after 「の」
+                if tail >= 2 and keys and not _KANJI_START_RE.match(joined, n):
+                    return Mention(joined[:n], m.start, m.end + 1 + tail, self._pick(keys))
+        return None
 
     def _prefecture_meant(self, mention: Mention, folded: str) -> Mention:
         """A name a prefecture shares with its city (佐賀: 佐賀県, 佐賀市) is the prefecture when

@@ -668,6 +668,7 @@ def test_the_range_ends_are_accepted() -> None:
         ("今年の5月に日置市と契約", "今年の5月に日置市と契約"),
         ("れいわ8ねん4がつに日南市", "令和8年4月に日南市"),
         ("しがつににち", "4月2日"),
+        ("しがつに日置市", "4月に日置市"),  # the month is still read, as しがつ alone is
     ],
 )
 def test_dates_said_in_hiragana_are_written_as_dates(said: str, written: str) -> None:
