@@ -802,6 +802,11 @@ def test_what_was_done_before_is_no_aspect_asked() -> None:
     assert detect_aspect(CUES, "電子でもう出せるんでしたっけ", "") == ("start", False)
     said = fold(clean("福津市の委託業務って、あの、電子の証書で、えっと、出せるんでしたっけ"))
     assert detect_aspect(CUES, said, "")[0] == "coverage"  # a filler inside: still the form
+    # the form said by what it is not; 紙じゃないとダメ says no form
+    said = fold(clean("熊本市の地域維持の仕事でも、紙じゃない証書で出せる？"))
+    assert detect_aspect(CUES, said, "")[0] == "coverage"
+    said = fold(clean("紙じゃないとダメなら、どこに出せばいい？"))
+    assert detect_aspect(CUES, said, "")[0] == "submission"
 
 
 def test_a_share_asked_with_the_percent_sign_asks_the_usage() -> None:
@@ -1502,6 +1507,12 @@ def test_branch_hours_are_not_in_the_data() -> None:
             "佐賀県内で、契約保証のほうの電子の割合って出てますか",
             "佐賀県内の市町ごとの利用率は？",
             "saga-usage-statistics",
+        ),
+        # what else a company named in an answer does
+        (
+            "D-Sureをやってる会社って、ほかにどんな事業をしてるところ？",
+            "D-Sureって何？",
+            "d-sure-what",
         ),
         # how to operate, asked of an entry that describes a mail, not what to press
         (
