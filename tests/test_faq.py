@@ -805,6 +805,8 @@ def test_what_was_done_before_is_no_aspect_asked() -> None:
     # the form said by what it is not; 紙じゃないとダメ says no form
     said = fold(clean("熊本市の地域維持の仕事でも、紙じゃない証書で出せる？"))
     assert detect_aspect(CUES, said, "")[0] == "coverage"
+    said = fold(clean("鳴門教育大学の工事、電子の証書って、お出ししても受け取ってもらえる？"))
+    assert detect_aspect(CUES, said, "")[0] == "start"  # an honorific お出しする: the form too
     said = fold(clean("紙じゃないとダメなら、どこに出せばいい？"))
     assert detect_aspect(CUES, said, "")[0] == "submission"
 
@@ -1581,6 +1583,8 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
     assert ask("鳥取の東部広域行政管理組合はいつから？").orderer == "鳥取県東部広域行政管理組合"
     assert ask("佐賀東部水道企業団の工事は電子保証いける？").orderer == "佐賀県東部水道企業団"
     assert ask("西日本さんの保証は東京でも使える？").orderer != "西日本高速道路"  # us, not NEXCO
+    said = "愛知の業者なんやけど、九州の現場の保証も西日本さんで引き受けてもらえるんやろか"
+    assert ask(said).orderer != "西日本高速道路"
     # which certificates, of a record that names the guarantors it refuses
     assert ask("尾道市の契約保証を銀行の保証書で出す場合も電子？").aspect == "documents"
     assert ask("江田島市はどの種類の契約が電子保証の対象ですか").aspect == "coverage"
@@ -2240,3 +2244,10 @@ def test_a_certificate_named_with_a_kind_of_contract_asks_the_certificates() -> 
     answer = ask("熊本市の業務委託で中間前払金の証書も電子になりますか")
     assert (answer.orderer, answer.aspect) == ("熊本市", "documents")
     assert "業務委託" in answer.answer
+
+
+def test_becoming_unable_to_do_something_is_no_plan_asked() -> None:
+    # 分からなくなっちゃって is what happened to the caller; 紙がなくなっちゃう is a plan asked
+    said = "鳥栖市の案件でGMOサインの操作が分からなくなっちゃって…どこに聞いたらいいんでしょうかね"
+    assert ask(said).entry_id == "tosu-gmo-support"
+    assert not ask("電子になったら、支店の窓口って、もう、なくなっちゃうんですか").answered
