@@ -526,10 +526,11 @@ class OrdererFinder:
                 else:
                     yield body(folded[start : m.end()], start, m.end(), name)
         for m in _KANJI_RUN_RE.finditer(folded):
-            run, (start, end) = m[0], m.span()
+            # a comma or space typed inside the run ends it (土床町、電子; 証書、県に)
+            start = m.start()
+            end = min((b for b in breaks if start < b < m.end()), default=m.end())
+            run = folded[start:end]
             local = run[-1] in cues["name.run_endings"] and run[:-1] not in not_a_name  # 中間市
-            # 証書、県に: a comma typed inside the run parts two words
-            local = local and not any(start < b < end for b in breaks)
             # not 県内 (an area) nor 中間支店 (a branch)
             after = cues["name.area"].match(folded, end) or cues["branch.word"].match(folded, end)
             if local and len(run) >= 3 and not after:

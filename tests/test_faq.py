@@ -275,6 +275,9 @@ def test_unlisted_bodies_and_typos() -> None:
     assert answer.entry_id == "bid-bond"
     # 証書、県に: a comma parts the run, no body 証書県
     assert mentions("旧案件の紙の証書、県に持っていく") == []
+    # and ends a name typed before it (土床町、電子: 土床町 is a misspelt 土庄町, 庄 like 床)
+    assert mentions("土床町、電子いける？")[0][1] == ["土庄町"]
+    assert mentions("堺港市の工事")[0][1] == ["境港市"]
     # a name said partly in kana, its ending read another way (町: まち, ちょう)
     assert ask("東そのぎ町の電子保証はいつから？").orderer == "東彼杵町"
     assert mentions("宍栗市の工事")[0][1] == ["宍粟市"]  # 栗 looks like 粟 (name.lookalike_kanji)
@@ -1577,6 +1580,9 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
         == "宍粟市"
     )
     assert ask("人吉市は何月何日からやったかね").orderer == "人吉市"
+    assert ask("益城町は令和６年４月からやったろか？").orderer == "益城町"
+    said = "あのー、小豆島町って、土庄町は入ってたと思うんですけど、小豆島町の方は…"
+    assert "小豆島町（香川県）は一覧（令和8年2月2日現在）に掲載なし" in ask(said).answer
     # the start of a long name with its prefecture said as a place
     answer = ask("鳥取の東部広域の工事、認証キーはどこにメールすればいい？")
     assert answer.orderer == "鳥取県東部広域行政管理組合"
