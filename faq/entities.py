@@ -455,8 +455,9 @@ class OrdererFinder:
             if same and (len(ending) > 1 or ended):
                 area = bool(cues["name.area"].match(text, stop))
                 return Mention(said, i, stop, self._pick(same), area=area, exact=False, typo=typo)
-            if not same and ended:
-                # 府中 + 市 when only 府中町 is listed: a body the documents do not name.
+            if not same and ended and (has_kanji(ending) or len(ending) > 1):
+                # 府中 + 市 when only 府中町 is listed: a body the documents do not name (a
+                # one-kana ending no body of the stem has is a word: 宮崎との県境, no 宮崎都).
                 return _unlisted_body(said, i, stop, self._kanji_stem(key, candidates) + suffix)
         bare = cues["name.end"].match(text, end) or cues["name.end_of_stem"].match(text, end)
         return Mention(key, i, end, self._pick(candidates), exact=False) if bare else None

@@ -278,6 +278,9 @@ def test_unlisted_bodies_and_typos() -> None:
     # and ends a name typed before it (土床町、電子: 土床町 is a misspelt 土庄町, 庄 like 床)
     assert mentions("土床町、電子いける？")[0][1] == ["土庄町"]
     assert mentions("堺港市の工事")[0][1] == ["境港市"]
+    # a kana ending no body of the stem has is a word (宮崎との県境 names no 宮崎都)
+    said = "宮崎との県境に近い業者さんが延岡市の工事を受注した。認証キーをどこに送れば"
+    assert (ask(said).orderer, ask(said).aspect) == ("延岡市", "submission")
     # a name said partly in kana, its ending read another way (町: まち, ちょう)
     assert ask("東そのぎ町の電子保証はいつから？").orderer == "東彼杵町"
     assert mentions("宍栗市の工事")[0][1] == ["宍粟市"]  # 栗 looks like 粟 (name.lookalike_kanji)
@@ -812,6 +815,14 @@ def test_what_was_done_before_is_no_aspect_asked() -> None:
     assert detect_aspect(CUES, said, "")[0] == "start"  # an honorific お出しする: the form too
     said = fold(clean("紙じゃないとダメなら、どこに出せばいい？"))
     assert detect_aspect(CUES, said, "")[0] == "submission"
+
+
+def test_how_far_use_has_come_asks_the_usage_not_its_trend() -> None:
+    assert ask("電子保証の利用率は、いまどの程度まで上がっているのでしょうか").entry_id == (
+        "usage-statistics"
+    )
+    assert detect_aspect(CUES, "国交省はどの程度利用されてる", "")[0] == "usage"
+    assert detect_aspect(CUES, "手間はどの程度減る", "")[0] != "usage"
 
 
 def test_a_share_asked_with_the_percent_sign_asks_the_usage() -> None:
