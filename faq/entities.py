@@ -82,6 +82,9 @@ class _Key:
     weak: bool = False
 
 
+_TYPED_KANA = str.maketrans("づぢ", "ずじ")
+
+
 def _key_of(text: str) -> str:
     """A name folded the way questions are (clean + fold): 鉄道建設・運輸… → 鉄道建設運輸…."""
     return fold(clean(text))
@@ -175,6 +178,10 @@ class OrdererFinder:
             spoken = len(reading) >= 5 and is_hiragana(reading)
             if self.orderers[i].adopted and spoken and own:
                 self._reading_keys[reading].append(_Key(i))
+        # づ and ぢ are often typed ず and じ (ひえず村 for 日吉津村, ひえづそん)
+        for reading, keys in list(self._reading_keys.items()):
+            if (typed := reading.translate(_TYPED_KANA)) != reading:
+                self._reading_keys[typed] += [k for k in keys if k not in self._reading_keys[typed]]
         # The start of a listed body's long name said for the whole (鳥取県東部広域, 中日本):
         # three kanji or more that begin the name (or an alias) of that body only, and no key
         # of their own (鳥取県).
@@ -207,6 +214,9 @@ class OrdererFinder:
                     if len(rest) >= 3 and has_kanji(rest):
                         starts[f"{alias[:n]}の{rest}"].add(i)
                         starts[f"{alias[:n]}{town}の{rest}"].add(i)
+                    # or with the end of the rest only (柳井の広域水道企業団)
+                    for end in range(4, len(rest)) if town else ():
+                        starts[f"{alias[:n]}の{rest[-end:]}"].add(i)
         self._short_forms = {
             w: i.pop() for w, i in starts.items() if len(i) == 1 and w not in self._keys
         }

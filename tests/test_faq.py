@@ -278,6 +278,9 @@ def test_unlisted_bodies_and_typos() -> None:
     # and ends a name typed before it (土床町、電子: 土床町 is a misspelt 土庄町, 庄 like 床)
     assert mentions("土床町、電子いける？")[0][1] == ["土庄町"]
     assert mentions("堺港市の工事")[0][1] == ["境港市"]
+    assert mentions("ひえず村の工事")[0][1] == ["日吉津村"]  # づ typed ず (ひえづそん)
+    # a town's body said by the town, 「の」 and the end of the rest of its name
+    assert mentions("柳井の広域水道企業団の工事")[0][1] == ["柳井地域広域水道企業団"]
     # a kana ending no body of the stem has is a word (宮崎との県境 names no 宮崎都)
     said = "宮崎との県境に近い業者さんが延岡市の工事を受注した。認証キーをどこに送れば"
     assert (ask(said).orderer, ask(said).aspect) == ("延岡市", "submission")
