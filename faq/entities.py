@@ -542,6 +542,8 @@ class OrdererFinder:
             end = min((b for b in breaks if start < b < m.end()), default=m.end())
             run = folded[start:end]
             local = run[-1] in cues["name.run_endings"] and run[:-1] not in not_a_name  # 中間市
+            # nor a run that ends with a kind of body (何県市町村, 県内市町村)
+            local = local and not any(run[n:] in not_a_name for n in range(1, len(run) - 2))
             # not 県内 (an area) nor 中間支店 (a branch)
             after = cues["name.area"].match(folded, end) or cues["branch.word"].match(folded, end)
             if local and len(run) >= 3 and not after:

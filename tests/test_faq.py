@@ -279,6 +279,7 @@ def test_unlisted_bodies_and_typos() -> None:
     assert mentions("土床町、電子いける？")[0][1] == ["土庄町"]
     assert mentions("堺港市の工事")[0][1] == ["境港市"]
     assert mentions("ひえず村の工事")[0][1] == ["日吉津村"]  # づ typed ず (ひえづそん)
+    assert mentions("都道府県は何県？市町村は200超えてる？") == []  # a run ending in a kind
     # a town's body said by the town, 「の」 and the end of the rest of its name
     assert mentions("柳井の広域水道企業団の工事")[0][1] == ["柳井地域広域水道企業団"]
     # a kana ending no body of the stem has is a word (宮崎との県境 names no 宮崎都)
@@ -809,6 +810,8 @@ def test_what_was_done_before_is_no_aspect_asked() -> None:
     )
     assert (ask(said).orderer, ask(said).aspect) == ("倉敷市", "start")
     assert detect_aspect(CUES, "電子でもう出せるんでしたっけ", "") == ("start", False)
+    said = "前回は紙の証書を持って行ったんですけど、今回は電子で。瀬戸内市は対応してますか"
+    assert (ask(said).orderer, ask(said).aspect) == ("瀬戸内市", "start")
     said = fold(clean("福津市の委託業務って、あの、電子の証書で、えっと、出せるんでしたっけ"))
     assert detect_aspect(CUES, said, "")[0] == "coverage"  # a filler inside: still the form
     # the form said by what it is not; 紙じゃないとダメ says no form
@@ -826,6 +829,12 @@ def test_how_far_use_has_come_asks_the_usage_not_its_trend() -> None:
     )
     assert detect_aspect(CUES, "国交省はどの程度利用されてる", "")[0] == "usage"
     assert detect_aspect(CUES, "手間はどの程度減る", "")[0] != "usage"
+
+
+def test_how_often_something_is_chosen_asks_the_usage_not_the_criteria() -> None:
+    said = "唐津市では、紙でなくデータの証書がどのくらい選ばれているか、数字で教えてもらえます？"
+    assert (ask(said).orderer, ask(said).aspect) == ("唐津市", "usage")
+    assert "criteria" in details_asked(CUES, fold(clean("選ばれる基準はありますか")))
 
 
 def test_a_share_asked_with_the_percent_sign_asks_the_usage() -> None:
