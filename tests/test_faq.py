@@ -1536,6 +1536,14 @@ def test_branch_hours_are_not_in_the_data() -> None:
             "佐賀県内の市町ごとの利用率は？",
             "saga-usage-statistics",
         ),
+        # another person signing for the one entitled, a count of companies (not a share), a rank
+        (
+            "鳥栖市の電子契約で、社長が出張中のため総務部長が代わりに署名することはできますか",
+            "",
+            "",
+        ),
+        ("電子保証を使ってる業者さんって、全国で何社くらいあるんですかね", "", ""),
+        ("佐賀県の電子保証の利用率って、全国で何番目ぐらいなんでしょうか", "", ""),
         # what else a company named in an answer does
         (
             "D-Sureをやってる会社って、ほかにどんな事業をしてるところ？",
