@@ -1544,6 +1544,11 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ),
         ("電子保証を使ってる業者さんって、全国で何社くらいあるんですかね", "", ""),
         ("佐賀県の電子保証の利用率って、全国で何番目ぐらいなんでしょうか", "", ""),
+        # applying for several at once, which seal of two, the order of a list, a field to type in
+        ("e-Net 複数工事 一括申込み 可否", "", ""),
+        ("e-Net保証利用申込書に押す判子は、代表者印と角印のどっちなんでしょう", "", ""),
+        ("保証工事一覧の並び順を、工期の順に変えられますか", "", ""),
+        ("前払の申込みの画面で、えっと、工期を入れる欄が見当たらないんですけど", "", ""),
         # what else a company named in an answer does
         (
             "D-Sureをやってる会社って、ほかにどんな事業をしてるところ？",
