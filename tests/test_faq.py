@@ -1549,6 +1549,10 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("e-Net保証利用申込書に押す判子は、代表者印と角印のどっちなんでしょう", "", ""),
         ("保証工事一覧の並び順を、工期の順に変えられますか", "", ""),
         ("前払の申込みの画面で、えっと、工期を入れる欄が見当たらないんですけど", "", ""),
+        # a seal shown on the certificate, asked in kana (an answer that no seal is pressed on
+        # the application does not say)
+        ("でんししょうしょに かいしゃの はんこの いんえいは のりますか", "", ""),
+        ("でんししょうしょに かいしゃの はんこを おす らんは ありますか", "", ""),
         # a figure worked out for a sum, a paper certificate swapped for an electronic one
         ("前払の保証料、請負額が３０００万円だとだいたいいくらになる？", "", ""),
         ("窓口で受け取った紙の保証証書を、今から電子のほうに取り替えてもらえない？", "", ""),
