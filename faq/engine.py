@@ -718,6 +718,8 @@ class Assistant:
         for word, reading in cues["branch.sounds_like"].reading_of.items():  # 鹿児島視点, 支展
             if word not in folded:
                 folded = entities.said_as(tokens, word, reading) or folded
+        if "支店" not in folded:  # 宮崎市店
+            folded = cues["branch.misspelt"].sub("支店", folded)
         # 高松にある御社の事務所: one of our offices, by the city it is in
         office = bool(cues["ours"].search(folded) and cues["branch.office"].search(folded))
         hit = self.branch_finder.find(folded, office=office)

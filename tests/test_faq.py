@@ -1241,6 +1241,16 @@ def test_templates_ship_inside_the_package() -> None:
         ("宮崎支展のファックス番号", "宮崎支店", "fax", None),  # 支展: two tokens read してん
         ("高地支店の電話番号", "高知支店", "phone", None),  # 高地 reads as 高知
         ("高松にある御社の事務所の所在地", "香川支店", "address", None),  # an office, by city
+        ("宮崎市店の電話番号おしえてください", "宮崎支店", "phone", None),  # 市店 for 支店
+        ("大阪の支店あてに書類を郵便で送りたいんだけど、宛先を教えて", "大阪支店", "address", None),
+        # a FAX said not to be meant; papers sent down the phone line are a FAX
+        (
+            "FAXじゃなくて直接持って行こうと思うんですけど、滋賀支店ってどこに",
+            "滋賀支店",
+            "address",
+            None,
+        ),
+        ("滋賀支店に紙の書類を電話回線で送りたい、受信の番号は？", "滋賀支店", "fax", None),
     ],
 )
 def test_branch_answers(question: str, branch: str, field: str, value: str | None) -> None:
