@@ -819,6 +819,8 @@ def test_what_was_done_before_is_no_aspect_asked() -> None:
     assert detect_aspect(CUES, said, "")[0] == "coverage"
     said = fold(clean("鳴門教育大学の工事、電子の証書って、お出ししても受け取ってもらえる？"))
     assert detect_aspect(CUES, said, "")[0] == "start"  # an honorific お出しする: the form too
+    said = "下水道事業団の処理場の工事で、紙じゃない保証書を出しても受け付けてもらえますか"
+    assert (ask(said).orderer, ask(said).aspect) == ("日本下水道事業団", "start")
     said = fold(clean("紙じゃないとダメなら、どこに出せばいい？"))
     assert detect_aspect(CUES, said, "")[0] == "submission"
 
@@ -1554,6 +1556,7 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ),
         ("電子保証を使ってる業者さんって、全国で何社くらいあるんですかね", "", ""),
         ("佐賀県の電子保証の利用率って、全国で何番目ぐらいなんでしょうか", "", ""),
+        ("芦屋町の電子保証の担当の方…お名前とか分かったりします？", "", ""),  # a person's name
         # applying for several at once, which seal of two, the order of a list, a field to type in
         ("e-Net 複数工事 一括申込み 可否", "", ""),
         ("e-Net保証利用申込書に押す判子は、代表者印と角印のどっちなんでしょう", "", ""),
