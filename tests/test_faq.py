@@ -2308,6 +2308,14 @@ def test_a_certificate_named_with_a_kind_of_contract_asks_the_certificates() -> 
     assert "業務委託" in answer.answer
 
 
+def test_digital_is_a_word_for_electronic() -> None:
+    assert (
+        ask("このデジタルの保証の仕組み自体は、いつごろ始まったもの？").entry_id == "service-start"
+    )
+    said = "業者の側からすると、紙をやめてデジタルに切り替える得って具体的に何があります？"
+    assert ask(said).entry_id == "merits-contractor"
+
+
 def test_becoming_unable_to_do_something_is_no_plan_asked() -> None:
     # 分からなくなっちゃって is what happened to the caller; 紙がなくなっちゃう is a plan asked
     said = "鳥栖市の案件でGMOサインの操作が分からなくなっちゃって…どこに聞いたらいいんでしょうかね"
