@@ -95,6 +95,11 @@ def _unlisted_body(said: str, start: int, end: int, name: str | None = None) -> 
     return Mention(said, start, end, (), unlisted=name or said)
 
 
+def _within_mention(inner: Mention, outer: Mention) -> bool:
+    inside = outer.start <= inner.start and inner.end <= outer.end
+    return inside and inner.end - inner.start < outer.end - outer.start
+
+
 def _overlaps(mention: Mention, others: Sequence[Mention]) -> bool:
     return any(mention.start < m.end and m.start < mention.end for m in others)
 
@@ -153,6 +158,8 @@ class OrdererFinder:
                 if alias.endswith("高等専門学校"):  # 阿南工業高等専門学校 said 阿南工業高専
                     self._keys[alias[:-6] + "高専"].append(_Key(i, weak=weak))
             self._reading_keys[reading].append(_Key(i, weak=weak))
+            if o.adopted and o.category not in LOCAL_CATEGORIES and len(name) >= 4:
+                self._by_shape[name[-1], len(name)].append(o)  # 東京農耕大学 for 東京農工大学
             if o.category not in LOCAL_CATEGORIES or len(o.name) < 2 or o.name[-1] not in endings:
                 continue
             suffix, stem = o.name[-1], name[:-1]
@@ -265,6 +272,8 @@ class OrdererFinder:
             found, named = [*found, typo], True
         unlisted = self._unlisted(folded, tokens, breaks)
         extra = next((m for m in unlisted if not _overlaps(m, found)), None)
+        if extra is None and (holding := self._holding(folded, tokens, breaks, found)):
+            found = [*(m for m in found if not _within_mention(m, holding)), holding]
         # 鳥栖市と札幌市: a body the documents do not list, joined to a listed one; or said
         # right after its prefecture (広島県の北広嶋町)
         if extra and (
@@ -272,6 +281,25 @@ class OrdererFinder:
         ):
             found.append(extra)
         return sorted((self._typo(m, tokens) for m in found), key=lambda m: m.start)
+
+    def _holding(
+        self, folded: str, tokens: Sequence[Token], breaks: frozenset[int], found: list[Mention]
+    ) -> Mention | None:
+        """A body no list names that holds the stem of bodies no list names either, and no
+        other name found (東京 in 東京農耕大学, a misspelt 東京農工大学)."""
+        unnamed = [m for m in found if not any(o.adopted for o in m.orderers) and not m.unlisted]
+        named = [m for m in found if m not in unnamed]
+        if not unnamed:
+            return None
+        return next(
+            (
+                m
+                for m in self._unlisted(folded, tokens, breaks)
+                if any(_within_mention(x, m) for x in unnamed)
+                and not any(_within_mention(x, m) for x in named)
+            ),
+            None,
+        )
 
     def _with_short_forms(
         self,

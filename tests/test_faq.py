@@ -279,6 +279,10 @@ def test_unlisted_bodies_and_typos() -> None:
     assert mentions("土床町、電子いける？")[0][1] == ["土庄町"]
     assert mentions("堺港市の工事")[0][1] == ["境港市"]
     assert mentions("ひえず村の工事")[0][1] == ["日吉津村"]  # づ typed ず (ひえづそん)
+    # a university misspelt by one kanji of the same reading, holding a stem of no listed body
+    assert mentions("東京農耕大学の改修工事")[0][1] == ["東京農工大学"]
+    assert mentions("吉野側市の工事")[0][1] == ["吉野川市"]
+    assert mentions("鳴門市の工事")[0][1] == ["鳴門市"]  # a real body, never a typo
     assert mentions("都道府県は何県？市町村は200超えてる？") == []  # a run ending in a kind
     # a town's body said by the town, 「の」 and the end of the rest of its name
     assert mentions("柳井の広域水道企業団の工事")[0][1] == ["柳井地域広域水道企業団"]
