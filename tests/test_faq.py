@@ -1651,6 +1651,8 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
     assert ask("西日本さんの保証は東京でも使える？").orderer != "西日本高速道路"  # us, not NEXCO
     said = "愛知の業者なんやけど、九州の現場の保証も西日本さんで引き受けてもらえるんやろか"
     assert ask(said).orderer != "西日本高速道路"
+    # our own business, with 保証 mistyped 保障: not 北海道's record
+    assert ask("北海道の現場なんですけど、御社で保障してもらえますか").orderer is None
     # which certificates, of a record that names the guarantors it refuses
     assert ask("尾道市の契約保証を銀行の保証書で出す場合も電子？").aspect == "documents"
     assert ask("江田島市はどの種類の契約が電子保証の対象ですか").aspect == "coverage"
