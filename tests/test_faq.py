@@ -1257,6 +1257,8 @@ def test_templates_ship_inside_the_package() -> None:
             None,
         ),
         ("滋賀支店に紙の書類を電話回線で送りたい、受信の番号は？", "滋賀支店", "fax", None),
+        ("沖縄の支店に申込書を紙で送りたいんだけど、送信先の番号は？", "沖縄支店", "fax", None),
+        ("高知支店の所材地を教えてください", "高知支店", "address", None),  # 所在地 mistyped
     ],
 )
 def test_branch_answers(question: str, branch: str, field: str, value: str | None) -> None:
@@ -1561,6 +1563,11 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("電子保証を使ってる業者さんって、全国で何社くらいあるんですかね", "", ""),
         ("佐賀県の電子保証の利用率って、全国で何番目ぐらいなんでしょうか", "", ""),
         ("芦屋町の電子保証の担当の方…お名前とか分かったりします？", "", ""),  # a person's name
+        # a list of the companies that use it, undoing a sending, encrypting, copies of a contract
+        ("電子保証を使ってる建設会社の一覧って見せてもらえたりします？", "", ""),
+        ("e-Netの資料送付で間違ったファイルを送っちゃったみたいで、取り消しってできます？", "", ""),
+        ("認証キーのPDFをメールで送るとき、念のため暗号化とかしておいた方がいいんですかね", "", ""),
+        ("鳥栖市の電子契約って、契約書は何通作る扱いになるの？", "", ""),
         # applying for several at once, which seal of two, the order of a list, a field to type in
         ("e-Net 複数工事 一括申込み 可否", "", ""),
         ("e-Net保証利用申込書に押す判子は、代表者印と角印のどっちなんでしょう", "", ""),
@@ -2312,6 +2319,14 @@ def test_a_certificate_named_with_a_kind_of_contract_asks_the_certificates() -> 
     answer = ask("熊本市の業務委託で中間前払金の証書も電子になりますか")
     assert (answer.orderer, answer.aspect) == ("熊本市", "documents")
     assert "業務委託" in answer.answer
+
+
+def test_the_net_as_the_form_of_a_certificate() -> None:
+    said = "熊本市のコンサルの委託でも、証書をネット経由で出せるの？"
+    assert (ask(said).orderer, ask(said).aspect) == ("熊本市", "coverage")
+    said = "防衛省の基地の工事、保証の証書を紙じゃなくネットのやつで出して大丈夫？"
+    assert (ask(said).orderer, ask(said).aspect) == ("防衛省", "start")
+    assert ask("入札ボントも電子で出せますか").entry_id == "bid-bond"  # ボンド mistyped
 
 
 def test_digital_is_a_word_for_electronic() -> None:
