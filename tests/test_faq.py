@@ -279,6 +279,10 @@ def test_unlisted_bodies_and_typos() -> None:
     assert mentions("土床町、電子いける？")[0][1] == ["土庄町"]
     assert mentions("堺港市の工事")[0][1] == ["境港市"]
     assert mentions("ひえず村の工事")[0][1] == ["日吉津村"]  # づ typed ず (ひえづそん)
+    # a kind of body mistyped as callers do (name.kind_typo): 高線, 工専 for 高専; 専問 for 専門
+    assert mentions("鹿児島高線の改修工事")[0][1] == ["鹿児島工業高等専門学校"]
+    assert mentions("北九州工業高等専問学校の工事")[0][1] == ["北九州工業高等専門学校"]
+    assert mentions("日吉律村の発注")[0][1] == ["日吉津村"]  # 律 looks like 津
     # a university misspelt by one kanji of the same reading, holding a stem of no listed body
     assert mentions("東京農耕大学の改修工事")[0][1] == ["東京農工大学"]
     assert mentions("吉野側市の工事")[0][1] == ["吉野川市"]
@@ -835,6 +839,12 @@ def test_how_far_use_has_come_asks_the_usage_not_its_trend() -> None:
     )
     assert detect_aspect(CUES, "国交省はどの程度利用されてる", "")[0] == "usage"
     assert detect_aspect(CUES, "手間はどの程度減る", "")[0] != "usage"
+
+
+def test_the_callers_own_work_growing_is_no_trend_asked() -> None:
+    said = "菊陽町のほうで仕事が増えてきてて、町の道路工事も取れたんです。菊陽町って電子保証に対応してる？"
+    assert "菊陽町（熊本県）は一覧" in ask(said).answer
+    assert "trend" in details_asked(CUES, fold(clean("電子を使う業者は増えてきてますか")))
 
 
 def test_how_often_something_is_chosen_asks_the_usage_not_the_criteria() -> None:
