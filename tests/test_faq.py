@@ -841,6 +841,13 @@ def test_how_far_use_has_come_asks_the_usage_not_its_trend() -> None:
     assert detect_aspect(CUES, "手間はどの程度減る", "")[0] != "usage"
 
 
+def test_a_prefectures_bodies_asked_in_kana() -> None:
+    assert (
+        ask("さがけんの なかで でんしほしょう やってる しまちは どこ？").entry_id == "saga-orderers"
+    )
+    assert ask("前払金の保証をやってる会社って、全国で何社あるの？").entry_id == "surety-companies"
+
+
 def test_the_callers_own_work_growing_is_no_trend_asked() -> None:
     said = "菊陽町のほうで仕事が増えてきてて、町の道路工事も取れたんです。菊陽町って電子保証に対応してる？"
     assert "菊陽町（熊本県）は一覧" in ask(said).answer
@@ -1578,6 +1585,12 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("e-Netの資料送付で間違ったファイルを送っちゃったみたいで、取り消しってできます？", "", ""),
         ("認証キーのPDFをメールで送るとき、念のため暗号化とかしておいた方がいいんですかね", "", ""),
         ("鳥栖市の電子契約って、契約書は何通作る扱いになるの？", "", ""),
+        # the number of companies that use it (not the surety companies), a joint venture, the
+        # screen's colours, a draft mistyped 一次保存
+        ("データでの保証を使っている建設会社さんって、全部で何社くらいあるんですか", "", ""),
+        ("何社かで組んで一緒に受けた工事でも、証書をデータでもらえる？", "", ""),
+        ("いーねっとほしょうの がめんの はいけいしょくを かえる せっていって ありますか", "", ""),
+        ("e-Net保証の申込み画面って、入力の途中で一次保存できますか", "", ""),
         # applying for several at once, which seal of two, the order of a list, a field to type in
         ("e-Net 複数工事 一括申込み 可否", "", ""),
         ("e-Net保証利用申込書に押す判子は、代表者印と角印のどっちなんでしょう", "", ""),
