@@ -841,6 +841,11 @@ def test_how_far_use_has_come_asks_the_usage_not_its_trend() -> None:
     assert detect_aspect(CUES, "手間はどの程度減る", "")[0] != "usage"
 
 
+def test_how_the_caller_wants_it_told_is_a_courtesy() -> None:
+    said = "でんしほしょうって なんですか かんたんに おしえてください"
+    assert ask(said).entry_id == "electronic-guarantee-what"
+
+
 def test_a_prefectures_bodies_asked_in_kana() -> None:
     assert (
         ask("さがけんの なかで でんしほしょう やってる しまちは どこ？").entry_id == "saga-orderers"
