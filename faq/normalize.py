@@ -113,6 +113,9 @@ def _trie_pattern(node: _Trie) -> str:
     return "".join(branches) if len(branches) < 2 else "(?:" + "|".join(branches) + ")"
 
 
+_PARTICLE_STARTS = frozenset("はがのにでともへやかよねだじなっ")  # what may follow a whole word
+
+
 class _Rewriter:
     """Every word of ``table`` in a text replaced by its value, the longest first; a word of
     ``alone`` only where no kanji comes right before it (得する, not inside 取得する)."""
@@ -120,13 +123,18 @@ class _Rewriter:
     def __init__(self, table: dict[str, str], alone: frozenset[str] = frozenset()) -> None:
         self.table, self.alone = table, alone
         self._pattern = re.compile(any_of(w for w in table if w) or "(?!)")  # (?!): no words
+        # a word of two kana or fewer (タダ, キー) only where no kana but a particle follows
+        # (ただで, キーは; not いただく, キーボード)
+        self._short = frozenset(w for w in table if len(w) <= 2 and is_hiragana(w))
 
     def __call__(self, text: str) -> str:
         return self._pattern.sub(self._replace, text)
 
     def _replace(self, m: re.Match[str]) -> str:
-        word, at = m.group(0), m.start()
-        inside = word in self.alone and at > 0 and _KANJI_RE.match(m.string, at - 1) is not None
+        word, at, text = m.group(0), m.start(), m.string
+        inside = word in self.alone and at > 0 and _KANJI_RE.match(text, at - 1) is not None
+        after = text[m.end() : m.end() + 1]
+        inside |= word in self._short and is_hiragana(after) and after not in _PARTICLE_STARTS
         return word if inside else self.table[word]
 
 

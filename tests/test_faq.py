@@ -170,7 +170,7 @@ def test_synonyms_apply_to_the_knowledge_too() -> None:
 
 def test_a_one_kanji_variant_is_no_word_inside_a_compound() -> None:
     # a synthetic vocabulary: 得する (another word than its term) only where it stands alone
-    synonyms = [("メリット", ["得する"]), ("申込み", ["申し込み"])]
+    synonyms = [("メリット", ["得する"]), ("申込み", ["申し込み"]), ("無料", ["タダ"])]
     vocabulary = Vocabulary(
         synonyms,
         [],
@@ -186,6 +186,9 @@ def test_a_one_kanji_variant_is_no_word_inside_a_compound() -> None:
     assert "めりっと" in surface("電子にすると得する？")
     assert surface("idを取得する方法") == "idを取得する方法"  # not 取めりっと
     assert "再申込み" in surface("再申し込みの方法")  # a spelling of its term: anywhere
+    # a variant of two kana only as a word of its own (タダで; not いただく)
+    assert "無料" in surface("e-Netってタダで使える？")
+    assert surface("控えを返送していただく") == "控えを返送していただく"
 
 
 def test_longer_synonym_wins_and_terms_are_not_doubled() -> None:
