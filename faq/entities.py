@@ -741,6 +741,8 @@ def detect_aspect(
         can = ["submission.in_form_can"] if "can" in asks else []
         for name in ["submission.in_form_potential", *can]:
             texts = [cues[name].sub("で", t) for t in texts]
+    if texts[0] != surface and texts[1] == reading:
+        texts[1] = texts[0]  # the form said in kanji, read wrongly (分紙: ぶんし): the kanji say it
     for name, cue in cues.family("aspect"):
         if cue.in_any(*texts):
             aspect = name.split(".")[0]  # aspect.documents.guarantor is documents too

@@ -285,6 +285,7 @@ def test_unlisted_bodies_and_typos() -> None:
     # a kind of body mistyped as callers do (name.kind_typo): 高線, 工専 for 高専; 専問 for 専門
     assert mentions("鹿児島高線の改修工事")[0][1] == ["鹿児島工業高等専門学校"]
     assert mentions("北九州工業高等専問学校の工事")[0][1] == ["北九州工業高等専門学校"]
+    assert mentions("明石高仙の工事")[0][1] == ["明石工業高等専門学校"]
     assert mentions("日吉律村の発注")[0][1] == ["日吉津村"]  # 律 looks like 津
     # a university misspelt by one kanji of the same reading, holding a stem of no listed body
     assert mentions("東京農耕大学の改修工事")[0][1] == ["東京農工大学"]
@@ -832,6 +833,10 @@ def test_what_was_done_before_is_no_aspect_asked() -> None:
     assert detect_aspect(CUES, said, "")[0] == "start"  # an honorific お出しする: the form too
     said = "下水道事業団の処理場の工事で、紙じゃない保証書を出しても受け付けてもらえますか"
     assert (ask(said).orderer, ask(said).aspect) == ("日本下水道事業団", "start")
+    said = "兵庫県住宅供給公社の発注分、紙じゃない保証の証書で出しても受け取ってもらえます？"
+    assert (ask(said).orderer, ask(said).aspect) == ("兵庫県住宅供給公社", "start")
+    said = "本四高速さんの案件なんですが…電子の方で出して大丈夫なのかどうか"
+    assert ask(said).aspect == "start"
     said = fold(clean("紙じゃないとダメなら、どこに出せばいい？"))
     assert detect_aspect(CUES, said, "")[0] == "submission"
 
@@ -1599,6 +1604,10 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("何社かで組んで一緒に受けた工事でも、証書をデータでもらえる？", "", ""),
         ("いーねっとほしょうの がめんの はいけいしょくを かえる せっていって ありますか", "", ""),
         ("e-Net保証の申込み画面って、入力の途中で一次保存できますか", "", ""),
+        # 和暦 or 西暦, a seal to press on a document, a limit on how many
+        ("ｅ－Ｎｅｔ保証の工期の入力、和暦と西暦どっち？", "", ""),
+        ("認証キー等のお知らせに会社の判ば押さんといかんですか", "", ""),
+        ("e-Net保証で一度にたくさん申し込むと…何か件数の制限に引っかかったりしますか", "", ""),
         # applying for several at once, which seal of two, the order of a list, a field to type in
         ("e-Net 複数工事 一括申込み 可否", "", ""),
         ("e-Net保証利用申込書に押す判子は、代表者印と角印のどっちなんでしょう", "", ""),
