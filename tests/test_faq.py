@@ -2369,6 +2369,13 @@ def test_the_net_as_the_form_of_a_certificate() -> None:
     assert ask("入札ボントも電子で出せますか").entry_id == "bid-bond"  # ボンド mistyped
 
 
+def test_a_contract_made_on_the_net_is_the_orderers_e_contract() -> None:
+    said = "鳥栖市のネットでの契約のやり方、うちが使うのにお金は何かかかりますか"
+    assert ask(said).entry_id == "tosu-econtract-cost"
+    said = "鳥栖市とネット上で契約書を交わすとき、前もって出しておく書類はあるのか"
+    assert ask(said).entry_id == "tosu-consent-form"
+
+
 def test_digital_is_a_word_for_electronic() -> None:
     assert (
         ask("このデジタルの保証の仕組み自体は、いつごろ始まったもの？").entry_id == "service-start"
