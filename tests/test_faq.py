@@ -1289,6 +1289,7 @@ def test_templates_ship_inside_the_package() -> None:
         ("滋賀支店に紙の書類を電話回線で送りたい、受信の番号は？", "滋賀支店", "fax", None),
         ("沖縄の支店に申込書を紙で送りたいんだけど、送信先の番号は？", "沖縄支店", "fax", None),
         ("高知支店の所材地を教えてください", "高知支店", "address", None),  # 所在地 mistyped
+        ("愛媛にあるおたくの事務所って、どこのビルに入ってるんですか", "愛媛支店", "address", None),
     ],
 )
 def test_branch_answers(question: str, branch: str, field: str, value: str | None) -> None:
@@ -1604,6 +1605,7 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("何社かで組んで一緒に受けた工事でも、証書をデータでもらえる？", "", ""),
         ("いーねっとほしょうの がめんの はいけいしょくを かえる せっていって ありますか", "", ""),
         ("e-Net保証の申込み画面って、入力の途中で一次保存できますか", "", ""),
+        ("あのー、電子保証の案内のチラシ、えっと、何枚か支店でもらえたりします？", "", ""),
         # 和暦 or 西暦, a seal to press on a document, a limit on how many
         ("ｅ－Ｎｅｔ保証の工期の入力、和暦と西暦どっち？", "", ""),
         ("認証キー等のお知らせに会社の判ば押さんといかんですか", "", ""),
@@ -1688,6 +1690,10 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
     )
     assert ask("人吉市は何月何日からやったかね").orderer == "人吉市"
     assert ask("益城町は令和６年４月からやったろか？").orderer == "益城町"
+    said = "南小国町なんですけど…小国町は確か対応してたと思うんですが、南小国町のほうはどうなんでしょう"
+    assert "南小国町（熊本県）は一覧" in ask(said).answer
+    said = "福岡県の仕事で、工事の途中で追加でもらう前払いの保証もデータにできる？"
+    assert (ask(said).orderer, ask(said).aspect) == ("福岡県", "documents")  # 中間前払金
     said = "あのー、小豆島町って、土庄町は入ってたと思うんですけど、小豆島町の方は…"
     assert "小豆島町（香川県）は一覧（令和8年2月2日現在）に掲載なし" in ask(said).answer
     # the start of a long name with its prefecture said as a place
@@ -1698,6 +1704,7 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
     assert ask("西日本さんの保証は東京でも使える？").orderer != "西日本高速道路"  # us, not NEXCO
     said = "愛知の業者なんやけど、九州の現場の保証も西日本さんで引き受けてもらえるんやろか"
     assert ask(said).orderer != "西日本高速道路"
+    assert ask("東京の現場の保証も名古屋支店で受けてもらえるんかね").orderer is None  # ours
     # our own business, with 保証 mistyped 保障: not 北海道's record
     assert ask("北海道の現場なんですけど、御社で保障してもらえますか").orderer is None
     # which certificates, of a record that names the guarantors it refuses
