@@ -56,8 +56,8 @@ def test_first_turns_are_answered_as_single_questions() -> None:
 
 def test_follow_ups_target_and_floors() -> None:
     _first, later = reports()
-    # The target, 90% of follow-ups on the holdout: 91.7% (732/798); the newest blind set's
-    # first run was 92.8% (129/139). Abstentions are a floor just under: 91.2% (104/114).
+    # The target, 90% of follow-ups on the holdout: 91.9% (733/798); the newest blind set's
+    # first run was 92.8% (129/139). Abstentions are a floor just under: 92.1% (105/114).
     assert later.accuracy("holdout") >= 0.90, later.line("holdout")
-    assert later.accuracy("dev") >= 0.955, later.line("dev")  # 96.2% (803/835)
+    assert later.accuracy("dev") >= 0.955, later.line("dev")  # 96.0% (802/835)
     assert later.abstention() >= 0.86, later.line()
