@@ -286,6 +286,10 @@ def test_unlisted_bodies_and_typos() -> None:
     assert mentions("鹿児島高線の改修工事")[0][1] == ["鹿児島工業高等専門学校"]
     assert mentions("北九州工業高等専問学校の工事")[0][1] == ["北九州工業高等専門学校"]
     assert mentions("明石高仙の工事")[0][1] == ["明石工業高等専門学校"]
+    assert mentions("南島原氏の契約保証")[0][1] == ["南島原市"]  # 氏 for 市
+    # a body said to be another than one named (とは別の) is the one asked about
+    said = "大川村の村道工事、村に電子で証書を出せる？福岡の大川市とは別の、高知の大川村です"
+    assert "大川村（高知県）は一覧" in ask(said).answer
     assert mentions("日吉律村の発注")[0][1] == ["日吉津村"]  # 律 looks like 津
     # a university misspelt by one kanji of the same reading, holding a stem of no listed body
     assert mentions("東京農耕大学の改修工事")[0][1] == ["東京農工大学"]
@@ -1290,6 +1294,12 @@ def test_templates_ship_inside_the_package() -> None:
         ("沖縄の支店に申込書を紙で送りたいんだけど、送信先の番号は？", "沖縄支店", "fax", None),
         ("高知支店の所材地を教えてください", "高知支店", "address", None),  # 所在地 mistyped
         ("愛媛にあるおたくの事務所って、どこのビルに入ってるんですか", "愛媛支店", "address", None),
+        (
+            "熊本支店に書類を持参したいのですが、どちらに伺えばよいですか",
+            "熊本支店",
+            "address",
+            None,
+        ),
     ],
 )
 def test_branch_answers(question: str, branch: str, field: str, value: str | None) -> None:
@@ -1618,6 +1628,12 @@ def test_branch_hours_are_not_in_the_data() -> None:
         ("えーと、操作マニュアルの動画って、全部で何本くらいあるんでしたっけ", "", ""),
         ("広島県の前払金請求書なんですけど…PDFにする場合でも押印って要るんでしょうか", "", ""),
         ("ネット申込みのログイン用の番号って、自分の好きな文字に決められますか", "", ""),
+        ("さがけんの でんしほしょうの りようりつは きゅうしゅうで なんばんめ", "", ""),
+        (
+            "佐賀県の電子保証の利用率、去年の今頃はどのくらいだったか比べられる数字ってある？",
+            "",
+            "",
+        ),
         # 和暦 or 西暦, a seal to press on a document, a limit on how many
         ("ｅ－Ｎｅｔ保証の工期の入力、和暦と西暦どっち？", "", ""),
         ("認証キー等のお知らせに会社の判ば押さんといかんですか", "", ""),
@@ -2393,6 +2409,11 @@ def test_a_contract_made_on_the_net_is_the_orderers_e_contract() -> None:
     assert ask(said).entry_id == "tosu-econtract-cost"
     said = "鳥栖市とネット上で契約書を交わすとき、前もって出しておく書類はあるのか"
     assert ask(said).entry_id == "tosu-consent-form"
+
+
+def test_certificate_mistyped_as_callers_do() -> None:
+    assert ask("美馬市の工事は電子証所で出せますか").orderer == "美馬市"
+    assert ask("中間前払金保障も電子書証にできますか").entry_id == "covered-certificates"
 
 
 def test_digital_is_a_word_for_electronic() -> None:
