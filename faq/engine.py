@@ -459,6 +459,7 @@ class Assistant:
             ),
             stop=self.cues["words.no_topic"].words,
             not_words=self.cues["words.not_kana_words"].words,
+            particles=self.cues["words.particles"].words,
         )
         analyse = self.vocabulary.analyse
         phrasing_docs = [analyse(q, *cut) for q, cut in zip(self._phrasings, masked, strict=True)]

@@ -231,10 +231,8 @@ class OrdererFinder:
         # with the kind so typed name the same bodies.
         for kind, typos in cues.family("name.kind_typo"):
             for key, found in [(k, v) for k, v in self._keys.items() if kind in k]:
-                for typo in typos.words:
-                    self._keys[key.replace(kind, typo)] += [
-                        k for k in found if k not in self._keys[key.replace(kind, typo)]
-                    ]
+                for typed in (key.replace(kind, typo) for typo in typos.words):
+                    self._keys[typed] += [k for k in found if k not in self._keys[typed]]
         # The first two characters of the keys → their lengths, longest first: most positions
         # start no key at all. (Sorted, the keys that start alike are side by side.)
         by_start = groupby(sorted({*self._keys, *self._reading_keys}), key=lambda k: k[:2])

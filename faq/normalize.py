@@ -113,18 +113,20 @@ def _trie_pattern(node: _Trie) -> str:
     return "".join(branches) if len(branches) < 2 else "(?:" + "|".join(branches) + ")"
 
 
-_PARTICLE_STARTS = frozenset("はがのにでともへやかよねだじなっ")  # what may follow a whole word
-
-
 class _Rewriter:
     """Every word of ``table`` in a text replaced by its value, the longest first; a word of
     ``alone`` only where no kanji comes right before it (得する, not inside 取得する)."""
 
-    def __init__(self, table: dict[str, str], alone: frozenset[str] = frozenset()) -> None:
-        self.table, self.alone = table, alone
+    def __init__(
+        self,
+        table: dict[str, str],
+        alone: frozenset[str] = frozenset(),
+        word_ends: frozenset[str] = frozenset(),
+    ) -> None:
+        self.table, self.alone, self._word_ends = table, alone, word_ends
         self._pattern = re.compile(any_of(w for w in table if w) or "(?!)")  # (?!): no words
-        # a word of two kana or fewer (タダ, キー) only where no kana but a particle follows
-        # (ただで, キーは; not いただく, キーボード)
+        # a word of two kana or fewer (タダ, キー) only where no kana follows but the first of
+        # ``word_ends`` (ただで, キーは; not いただく, キーボード)
         self._short = frozenset(w for w in table if len(w) <= 2 and is_hiragana(w))
 
     def __call__(self, text: str) -> str:
@@ -134,7 +136,7 @@ class _Rewriter:
         word, at, text = m.group(0), m.start(), m.string
         inside = word in self.alone and at > 0 and _KANJI_RE.match(text, at - 1) is not None
         after = text[m.end() : m.end() + 1]
-        inside |= word in self._short and is_hiragana(after) and after not in _PARTICLE_STARTS
+        inside |= word in self._short and is_hiragana(after) and after not in self._word_ends
         return word if inside else self.table[word]
 
 
@@ -351,10 +353,13 @@ class Vocabulary:
         courtesy: Courtesy,
         stop: frozenset[str],
         not_words: frozenset[str],
+        particles: frozenset[str] = frozenset(),
     ) -> None:
         """``asks`` tells what kind of question a folded text is (faq.entities.asks_of);
         ``stop``: content words that carry no topic; ``not_words``: readings that spoken
-        endings are made of (している is not 指定る), never rewritten to a word."""
+        endings are made of (している is not 指定る), never rewritten to a word;
+        ``particles``: what may follow a whole word (ただで), so that a short kana variant is
+        not read inside another word (いただく)."""
         self._asks, self.courtesy, self._stop = asks, courtesy, stop
         to_term = {
             fold(clean(word)): fold(clean(term))
@@ -397,7 +402,7 @@ class Vocabulary:
             and w.startswith(kanji[0])
             and kanji[0] not in term
         )
-        self._synonyms = _Rewriter(to_term, alone)
+        self._synonyms = _Rewriter(to_term, alone, frozenset(p[:1] for p in particles))
         self._reading_synonyms = _Rewriter(reading_to_term)
 
     def known_terms(self, terms: Iterable[str]) -> int:

@@ -178,6 +178,7 @@ def test_a_one_kanji_variant_is_no_word_inside_a_compound() -> None:
         courtesy=Courtesy.of("(?!)", "(?!)"),
         stop=frozenset(),
         not_words=frozenset(),
+        particles=frozenset({"で", "は"}),
     )
 
     def surface(text: str) -> str:
