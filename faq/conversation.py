@@ -101,7 +101,7 @@ class Conversation:
         if all(x.entry_id for x in answer.alternatives):  # FAQ candidates: as many as asked
             shown = top - 1 if answer.answered and answer.kind == "faq" else top
             answer = replace(answer, alternatives=answer.alternatives[: max(shown, 0)])
-        if read.how:
+        if read.how and answer.answered:  # nothing answered is answered as anything
             answer = answer.prefixed(f"（{read.how}として回答）\n")
         self.last_carried = carried = read.carried
         said = read.said
@@ -111,7 +111,10 @@ class Conversation:
         self.context = Context(
             question=read.whole,
             # an entry about the orderer answers for it too (鳥栖市の提出先 → an FAQ entry)
-            orderer=None if asked_back else answer.orderer or carried.orderer or said.orderer,
+            # (not a branch's answer: 宮崎市店 is 宮崎支店 misspelt, no orderer)
+            orderer=None
+            if asked_back or answer.kind == "branch"
+            else answer.orderer or carried.orderer or said.orderer,
             aspect=answer.aspect if answer.aspect in ASPECTS else carried.aspect or said.aspect,
             branch=answer.branch,
             field=answer.field,

@@ -39,6 +39,15 @@ def test_a_follow_up_keeps_the_orderer_or_the_aspect() -> None:
     assert saga.answer.startswith("（佐賀市の提出先・提出方法として回答）")
 
 
+def test_a_branch_answer_carries_no_orderer_and_a_decline_reads_as_nothing() -> None:
+    later = "e-Netの資料送付で間違ったファイルを送っちゃったみたいで、取り消しってできます？"
+    phone, undo = talk("宮崎市店の電話番号おしえてください", later)  # 市店: 支店 misspelt
+    assert phone.branch == "宮崎支店" and not undo.answered
+    assert "として回答" not in undo.answer
+    _start, undo = talk("宮崎市の工事は電子いける？", later)  # declined: not 「…として回答」
+    assert not undo.answered and "として回答" not in undo.answer
+
+
 def test_a_follow_up_keeps_the_branch_or_the_field() -> None:
     phone, fax, saga = talk("熊本支店の電話番号は？", "FAXは？", "佐賀支店は？")
     assert phone.field == "phone"
