@@ -1373,6 +1373,11 @@ def test_branch_without_a_field_is_not_a_branch_answer() -> None:
     assert not ask("佐賀支店って駐車場ある？").answered
 
 
+def test_a_branchs_lift_is_not_in_its_record() -> None:
+    said = "岡山支店の入ってる建物って、エレベーターありましたっけ…足を悪くしてて"
+    assert not ask(said).answered
+
+
 def test_branch_hours_are_not_in_the_data() -> None:
     for question in ("支店の窓口って何時から何時まで開いてます？", "福岡支店は土曜も開いてる？"):
         answer = ask(question)
@@ -1719,6 +1724,10 @@ def test_kinds_listed_in_kana_are_no_body_and_a_numeral_typed_out_is_the_name() 
     )
     assert ask("人吉市は何月何日からやったかね").orderer == "人吉市"
     assert ask("益城町は令和６年４月からやったろか？").orderer == "益城町"
+    assert ask("佐賀市は令和5年の何月から始まったと？").orderer == "佐賀市"
+    assert ask("玄海町の電子保証の実績って、どんなもんですか").aspect == "usage"
+    said = "姫路市に電子保証の番号を伝えるのって、どういうやり方でしたっけ"
+    assert ask(said).aspect == "submission"
     said = "南小国町なんですけど…小国町は確か対応してたと思うんですが、南小国町のほうはどうなんでしょう"
     assert "南小国町（熊本県）は一覧" in ask(said).answer
     said = "福岡県の仕事で、工事の途中で追加でもらう前払いの保証もデータにできる？"
