@@ -100,6 +100,27 @@ def _within_mention(inner: Mention, outer: Mention) -> bool:
     return inside and inner.end - inner.start < outer.end - outer.start
 
 
+def _holding(unlisted: Sequence[Mention], found: Sequence[Mention]) -> Mention | None:
+    """Of the ``unlisted`` bodies, the first that holds the stem of bodies no list names
+    either, and no other name ``found`` (東京 in 東京農耕大学, a misspelt 東京農工大学)."""
+    unnamed = [m for m in found if not any(o.adopted for o in m.orderers) and not m.unlisted]
+    named = [m for m in found if m not in unnamed]
+    return next(
+        (
+            m
+            for m in unlisted
+            if any(_within_mention(x, m) for x in unnamed)
+            and not any(_within_mention(x, m) for x in named)
+        ),
+        None,
+    )
+
+
+def _also_under(table: defaultdict[str, list[_Key]], key: str, keys: Iterable[_Key]) -> None:
+    """``keys`` found under ``key`` too (another spelling of a name), each once."""
+    table[key] += [k for k in keys if k not in table[key]]
+
+
 def _overlaps(mention: Mention, others: Sequence[Mention]) -> bool:
     return any(mention.start < m.end and m.start < mention.end for m in others)
 
@@ -188,7 +209,7 @@ class OrdererFinder:
         # づ and ぢ are often typed ず and じ (ひえず村 for 日吉津村, ひえづそん)
         for reading, keys in list(self._reading_keys.items()):
             if (typed := reading.translate(_TYPED_KANA)) != reading:
-                self._reading_keys[typed] += [k for k in keys if k not in self._reading_keys[typed]]
+                _also_under(self._reading_keys, typed, keys)
         # The start of a listed body's long name said for the whole (鳥取県東部広域, 中日本):
         # three kanji or more that begin the name (or an alias) of that body only, and no key
         # of their own (鳥取県).
@@ -222,7 +243,7 @@ class OrdererFinder:
                         starts[f"{alias[:n]}の{rest}"].add(i)
                         starts[f"{alias[:n]}{town}の{rest}"].add(i)
                     # or with the end of the rest only (柳井の広域水道企業団)
-                    for end in range(4, len(rest)) if town else ():
+                    for end in range(4, len(rest)):
                         starts[f"{alias[:n]}の{rest[-end:]}"].add(i)
         self._short_forms = {
             w: i.pop() for w, i in starts.items() if len(i) == 1 and w not in self._keys
@@ -231,8 +252,8 @@ class OrdererFinder:
         # with the kind so typed name the same bodies.
         for kind, typos in cues.family("name.kind_typo"):
             for key, found in [(k, v) for k, v in self._keys.items() if kind in k]:
-                for typed in (key.replace(kind, typo) for typo in typos.words):
-                    self._keys[typed] += [k for k in found if k not in self._keys[typed]]
+                for typo in typos.words:
+                    _also_under(self._keys, key.replace(kind, typo), found)
         # The first two characters of the keys → their lengths, longest first: most positions
         # start no key at all. (Sorted, the keys that start alike are side by side.)
         by_start = groupby(sorted({*self._keys, *self._reading_keys}), key=lambda k: k[:2])
@@ -276,10 +297,17 @@ class OrdererFinder:
         named = any(m.orderers or m.unlisted for m in found)
         if not named and (typo := self._by_reading(tokens, found)):
             found, named = [*found, typo], True
-        unlisted = self._unlisted(folded, tokens, breaks)
-        extra = next((m for m in unlisted if not _overlaps(m, found)), None)
-        if extra is None and (holding := self._holding(folded, tokens, breaks, found)):
-            found = [*(m for m in found if not _within_mention(m, holding)), holding]
+        # the first unlisted body outside the names found; when there is none, every one was
+        # read and overlaps a name found, and one of them may hold it (東京農耕大学)
+        overlapping: list[Mention] = []
+        for extra in self._unlisted(folded, tokens, breaks):
+            if not _overlaps(extra, found):
+                break
+            overlapping.append(extra)
+        else:
+            extra = None
+            if holding := _holding(overlapping, found):
+                found = [*(m for m in found if not _within_mention(m, holding)), holding]
         # 鳥栖市と札幌市: a body the documents do not list, joined to a listed one; or said
         # right after its prefecture (広島県の北広嶋町)
         if extra and (
@@ -287,25 +315,6 @@ class OrdererFinder:
         ):
             found.append(extra)
         return sorted((self._typo(m, tokens) for m in found), key=lambda m: m.start)
-
-    def _holding(
-        self, folded: str, tokens: Sequence[Token], breaks: frozenset[int], found: list[Mention]
-    ) -> Mention | None:
-        """A body no list names that holds the stem of bodies no list names either, and no
-        other name found (東京 in 東京農耕大学, a misspelt 東京農工大学)."""
-        unnamed = [m for m in found if not any(o.adopted for o in m.orderers) and not m.unlisted]
-        named = [m for m in found if m not in unnamed]
-        if not unnamed:
-            return None
-        return next(
-            (
-                m
-                for m in self._unlisted(folded, tokens, breaks)
-                if any(_within_mention(x, m) for x in unnamed)
-                and not any(_within_mention(x, m) for x in named)
-            ),
-            None,
-        )
 
     def _with_short_forms(
         self,
